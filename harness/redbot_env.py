@@ -1,0 +1,161 @@
+"""Build and drive a real :class:`redbot.core.bot.Red` against dpytest's fake Discord."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import discord
+import discord.ext.test as dpytest
+from discord.ext.test import backend as fake
+
+from redbot.core import _drivers, bank, data_manager
+from redbot.core._cli import parse_cli_flags
+from redbot.core.bot import Red
+from redbot.core.core_commands import Core
+from redbot.core._cog_manager import CogManagerUI
+
+PREFIX = "!"
+OWNER_ID = 1_000_000_000_000_001
+INSTANCE = "unicornia-sim"
+
+
+def _point_red_at(data_dir: Path) -> None:
+    """Make Red's data manager use ``data_dir`` with the JSON storage backend."""
+    data_manager.basic_config = {
+        **data_manager.basic_config_default,
+        "DATA_PATH": str(data_dir),
+        "STORAGE_TYPE": "JSON",
+        "STORAGE_DETAILS": {},
+    }
+    data_manager._instance_name = INSTANCE
+
+
+@dataclass
+class SimBot:
+    """A started Red bot plus the fake guild world dpytest built for it."""
+
+    bot: Red
+    data_dir: Path
+    guilds: list = field(default_factory=list)
+
+    @property
+    def guild(self) -> discord.Guild:
+        return self.guilds[0]
+
+    @property
+    def cog(self):
+        return self.bot.get_cog("Unicornia")
+
+    def owner(self) -> discord.Member:
+        return self.guild.get_member(OWNER_ID)
+
+    async def command(self, text: str, member: discord.Member, channel=None) -> discord.Message:
+        """Send ``!text`` as ``member`` and wait until every event it caused has run."""
+        channel = channel or self.default_channel(member.guild)
+        return await dpytest.message(PREFIX + text, channel=channel, member=member)
+
+    async def say(self, text: str, member: discord.Member, channel=None) -> discord.Message:
+        channel = channel or self.default_channel(member.guild)
+        return await dpytest.message(text, channel=channel, member=member)
+
+    @staticmethod
+    def default_channel(guild: discord.Guild) -> discord.TextChannel:
+        return guild.text_channels[0]
+
+    def replies(self) -> list[discord.Message]:
+        """Drain and return everything the bot has sent since the last call."""
+        out = []
+        while not dpytest.sent_queue.empty():
+            out.append(dpytest.sent_queue.get_nowait())
+        return out
+
+    def make_member(self, name: str, guild: Optional[discord.Guild] = None, *, bot: bool = False) -> discord.Member:
+        guild = guild or self.guild
+        user = fake.make_user(name, "0001", id_num=-1) if not bot else _make_bot_user(name)
+        return fake.make_member(user, guild)
+
+    def make_role(self, name: str, guild: Optional[discord.Guild] = None, *, position: int = 1) -> discord.Role:
+        guild = guild or self.guild
+        return fake.make_role(name, guild, position=position)
+
+    async def load_cog(self, cog_parent: Path) -> None:
+        """Load unicornia the way a bot owner does: ``[p]addpath`` then ``[p]load``."""
+        await self.command(f"addpath {cog_parent}", self.owner())
+        await self.command("load unicornia", self.owner())
+        if self.cog is None:
+            raise RuntimeError(f"unicornia did not load: {[m.content for m in self.replies()]}")
+        self.replies()
+
+    async def reload_cog(self) -> None:
+        await self.command("reload unicornia", self.owner())
+        self.replies()
+
+    async def unload_cog(self) -> None:
+        await self.command("unload unicornia", self.owner())
+        self.replies()
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.bot.close()
+        await dpytest.empty_queue()
+
+
+def _make_bot_user(name: str) -> discord.User:
+    state = fake.get_state()
+    data = {"id": fake.make_id(), "username": name, "discriminator": "0000", "avatar": None, "bot": True}
+    return state.store_user(data)
+
+
+async def start_bot(
+    data_dir: Path,
+    *,
+    guilds: int = 1,
+    text_channels: int = 2,
+    voice_channels: int = 2,
+    members: int = 3,
+) -> SimBot:
+    """Start a Red bot with Core and CogManagerUI, wired to dpytest, ready for commands."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    _point_red_at(data_dir)
+    await _drivers.get_driver_class().initialize()
+    flags = parse_cli_flags([INSTANCE, "--no-prompt", "--prefix", PREFIX, "--owner", str(OWNER_ID)])
+    intents = discord.Intents.all()
+    bot = Red(cli_flags=flags, bot_dir=data_dir, intents=intents)
+    await bot._async_setup_hook()
+    # dpytest refuses sharded clients by an isinstance check only; the fake backend itself
+    # works with Red, so configure it while that one check is looked away from.
+    with _unsharded_check():
+        dpytest.configure(bot, guilds=guilds, text_channels=text_channels,
+                          voice_channels=voice_channels, members=members)
+    state = fake.get_state()
+    state.loop = asyncio.get_running_loop()
+    await bot._pre_login()
+    bot.owner_ids.add(OWNER_ID)
+    await bot.add_cog(Core(bot))
+    await bot.add_cog(CogManagerUI())
+    await bank._init()
+    bot._red_ready.set()
+    sim = SimBot(bot=bot, data_dir=data_dir, guilds=list(dpytest.get_config().guilds))
+    for guild in sim.guilds:
+        owner_user = state.store_user({"id": OWNER_ID, "username": "Owner", "discriminator": "0001", "avatar": None})
+        fake.make_member(owner_user, guild)
+    return sim
+
+
+@contextlib.contextmanager
+def _unsharded_check():
+    import discord.ext.test.runner as runner
+
+    real = runner.discord.AutoShardedClient
+
+    class _Never:  # isinstance(x, _Never) is False for every bot
+        pass
+
+    runner.discord.AutoShardedClient = _Never
+    try:
+        yield
+    finally:
+        runner.discord.AutoShardedClient = real

@@ -1,0 +1,64 @@
+"""Fixtures: a real Red bot with unicornia loaded through Red's own loader, on dpytest's fake Discord."""
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from harness.redbot_env import OWNER_ID, SimBot, start_bot
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class FakeClock:
+    """A monotonic clock the tests move by hand."""
+
+    def __init__(self, start: float = 1_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def sim(tmp_path: Path, clock: FakeClock, monkeypatch) -> SimBot:
+    # dpytest writes sent files into the working directory
+    monkeypatch.chdir(tmp_path)
+    bot = await start_bot(tmp_path / "red-data")
+    await bot.load_cog(REPO_ROOT)
+    bot.cog.xp.clock = clock
+    try:
+        yield bot
+    finally:
+        await bot.close()
+
+
+def members(sim: SimBot, guild=None) -> list:
+    """The guild's ordinary members: not bots, not the owner."""
+    guild = guild or sim.guild
+    return [m for m in guild.members if not m.bot and m.id != OWNER_ID]
+
+
+def db_rows(sim: SimBot, query: str, params=()) -> list[tuple]:
+    """Read the cog's real SQLite file with a separate connection, as an outsider would."""
+    path = sim.cog.data_path / "unicornia.db"
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(query, params).fetchall()
+    finally:
+        conn.close()
+
+
+def stored_xp(sim: SimBot, member) -> int | None:
+    rows = db_rows(sim, "SELECT Xp FROM UserXpStats WHERE GuildId = ? AND UserId = ?", (member.guild.id, member.id))
+    return rows[0][0] if rows else None

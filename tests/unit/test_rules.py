@@ -1,0 +1,65 @@
+from unicornia.core import rules
+from unicornia.core.lru import LRUCache
+from unicornia.core.rewards import RoleReward, plan_rewards
+from unicornia.core.settings import GuildSettings, LIMITS
+
+
+def test_exclusion_is_inherited_from_parent_and_category():
+    lineage = (30, 20, 10)  # thread, parent channel, category
+    assert rules.is_excluded(lineage, (), frozenset({10}), frozenset())
+    assert rules.is_excluded(lineage, (), frozenset({20}), frozenset())
+    assert not rules.is_excluded(lineage, (), frozenset({99}), frozenset())
+    assert rules.is_excluded((1,), (5, 6), frozenset(), frozenset({6}))
+
+
+def test_cooldown_window():
+    assert not rules.on_cooldown(None, 100.0, 60)
+    assert rules.on_cooldown(100.0, 159.9, 60)
+    assert not rules.on_cooldown(100.0, 160.0, 60)
+    assert not rules.on_cooldown(100.0, 100.0, 0)
+
+
+def test_scaled_amount_rounds_and_never_goes_negative():
+    assert rules.scaled_amount(1, 1.5) == 2
+    assert rules.scaled_amount(3, 0.5) == 2
+    assert rules.scaled_amount(1, 0.01) == 0
+
+
+def test_voice_needs_two_listening_humans():
+    vm = rules.VoiceMember
+    alone = [vm(1, False, False), vm(2, True, False)]
+    assert rules.eligible_voice_members(alone) == []
+    pair = [vm(1, False, False), vm(2, False, False), vm(3, False, True)]
+    assert [m.member_id for m in rules.eligible_voice_members(pair)] == [1, 2]
+    one_deaf = [vm(1, False, False), vm(2, False, True)]
+    assert rules.eligible_voice_members(one_deaf) == []
+
+
+def test_reward_plan_walks_every_level_crossed():
+    rewards = [RoleReward(5, 100), RoleReward(10, 100, remove=True), RoleReward(10, 200), RoleReward(20, 300)]
+    plan = plan_rewards(4, 12, rewards, {3: 50, 5: 10, 8: 20, 12: 30, 13: 99})
+    assert plan.add_roles == [200]
+    assert plan.remove_roles == [100]
+    assert plan.currency == 60
+    assert plan.currency_by_level == [(5, 10), (8, 20), (12, 30)]
+    assert plan_rewards(5, 5, rewards, {5: 1}).empty
+
+
+def test_lru_is_bounded_and_evicts_least_recent():
+    cache = LRUCache(3)
+    for key in "abc":
+        cache.put(key, key)
+    cache.get("a")
+    cache.put("d", "d")
+    assert len(cache) == 3 and "b" not in cache and "a" in cache
+    for i in range(1000):
+        cache.put(i, i)
+    assert len(cache) == 3
+
+
+def test_settings_from_config_defaults_and_limits():
+    s = GuildSettings.from_config({"role_rewards": {"5": [{"role": 7, "remove": True}]}, "currency_rewards": {"3": 10}})
+    assert s.enabled and s.cooldown == 60 and s.xp_per_message == 1
+    assert s.role_rewards[0] == RoleReward(5, 7, True)
+    assert s.currency_rewards == {3: 10}
+    assert LIMITS["cooldown"].check(-1, "x") and LIMITS["cooldown"].check(0, "x") is None

@@ -1,0 +1,90 @@
+import sqlite3
+
+import pytest
+
+from unicornia.db.schema import SCHEMA_VERSION
+from unicornia.db.store import GainRow, SchemaTooNew, XpStore
+
+
+@pytest.fixture
+async def store(tmp_path):
+    s = XpStore(tmp_path / "unicornia.db")
+    await s.open()
+    yield s
+    await s.close()
+
+
+async def test_open_migrates_sets_wal_and_version(tmp_path, store):
+    conn = sqlite3.connect(tmp_path / "unicornia.db")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"UserXpStats", "DiscordUser", "XpShopOwnedItem"} <= tables
+    plan = conn.execute(
+        "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM UserXpStats WHERE GuildId = 1 AND Xp > 5"
+    ).fetchall()
+    assert any("IX_UserXpStats_Guild_Xp" in row[-1] for row in plan)
+    conn.close()
+
+
+async def test_reopen_is_idempotent(tmp_path, store):
+    await store.write_gains([GainRow(1, 10, 5)])
+    await store.close()
+    again = XpStore(tmp_path / "unicornia.db")
+    assert await again.open() == SCHEMA_VERSION
+    assert (await again.member(10, 1)).xp == 5
+    await again.close()
+
+
+async def test_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "unicornia.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    s = XpStore(path)
+    with pytest.raises(SchemaTooNew):
+        await s.open()
+    await s.close()
+
+
+async def test_write_gains_adds_and_keeps_awarded(store):
+    await store.award(10, 1, 100)
+    await store.write_gains([GainRow(1, 10, 5, messages=2, voice_seconds=60), GainRow(1, 20, 7)])
+    await store.write_gains([GainRow(1, 10, 5, messages=1)])
+    row = await store.member(10, 1)
+    assert (row.xp, row.awarded_xp, row.messages, row.voice_seconds) == (110, 100, 3, 60)
+    assert await store.total_xp(1) == 100 + 10 + 7
+
+
+async def test_rank_and_keyset_pages(store):
+    await store.write_gains([GainRow(uid, 10, xp) for uid, xp in [(1, 50), (2, 80), (3, 50), (4, 10)]])
+    assert await store.rank(10, 80) == (1, 4)
+    assert await store.rank(10, 50) == (2, 4)
+    assert await store.rank(10, 10) == (4, 4)
+    first = await store.leaderboard_chunk(10, 2)
+    assert first == [(2, 80), (1, 50)]
+    rest = await store.leaderboard_chunk(10, 5, after=(first[-1][1], first[-1][0]))
+    assert rest == [(3, 50), (4, 10)]
+
+
+async def test_resets_and_user_deletion(store):
+    await store.write_gains([GainRow(1, 10, 50), GainRow(1, 20, 30), GainRow(2, 10, 5)])
+    assert await store.reset_member(10, 1) == 50
+    assert await store.total_xp(1) == 30
+    assert await store.reset_guild(10) == 1
+    await store.delete_user(1)
+    data = await store.user_data(1)
+    assert data == {"guild_stats": [], "total_xp": 0, "shop_items": []}
+
+
+async def test_failed_write_changes_nothing(tmp_path, store):
+    await store.set_busy_timeout(50)
+    blocker = sqlite3.connect(tmp_path / "unicornia.db", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    with pytest.raises(sqlite3.OperationalError):
+        await store.write_gains([GainRow(1, 10, 5)])
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    assert (await store.member(10, 1)).xp == 0
+    await store.write_gains([GainRow(1, 10, 5)])
+    assert (await store.member(10, 1)).xp == 5

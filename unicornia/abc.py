@@ -1,0 +1,30 @@
+"""The shared base the command mixins are written against (Red's core cogs do the same)."""
+from __future__ import annotations
+
+from abc import ABC, ABCMeta
+from typing import TYPE_CHECKING
+
+from redbot.core import Config, commands
+
+if TYPE_CHECKING:
+    from redbot.core.bot import Red
+
+    from .systems.rewards import RewardService
+    from .systems.settings import SettingsCache
+    from .systems.xp_system import XpSystem
+    from .db.store import XpStore
+
+
+class MixinMeta(ABC):
+    """What every mixin may use from the assembled cog."""
+
+    bot: "Red"
+    config: Config
+    settings: "SettingsCache"
+    store: "XpStore"
+    xp: "XpSystem"
+    rewards: "RewardService"
+
+
+class CompositeMetaClass(type(commands.Cog), ABCMeta):
+    """Lets the cog inherit from both ``commands.Cog`` and the abstract mixins."""

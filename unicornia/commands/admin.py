@@ -1,0 +1,337 @@
+"""Admin commands: ``[p]unicornia guild ...`` settings, exclusions, rewards and XP changes."""
+from __future__ import annotations
+
+import asyncio
+from typing import Optional, Union
+
+import discord
+from redbot.core import bank, commands
+from redbot.core.utils.chat_formatting import box, humanize_number, pagify
+from redbot.core.utils.predicates import MessagePredicate
+
+from ..abc import MixinMeta
+from ..core.levels import MAX_LEVEL, level_from_xp, total_xp_for_level
+from ..core.settings import LIMITS, GuildSettings
+from ..systems.rewards import role_problem
+
+ExcludableChannel = Union[discord.TextChannel, discord.VoiceChannel, discord.StageChannel,
+                          discord.CategoryChannel, discord.ForumChannel, discord.Thread]
+
+CONFIRM_TIMEOUT = 30
+
+
+async def rewards_text(guild: discord.Guild, settings: GuildSettings) -> str:
+    """Every reward by level, flagging roles that are gone or that the bot can no longer assign."""
+    levels = sorted({r.level for r in settings.role_rewards} | set(settings.currency_rewards))
+    if not levels:
+        return "No level rewards are set up in this server."
+    currency = await bank.get_currency_name(guild)
+    lines = []
+    for level in levels:
+        parts = []
+        for reward in (r for r in settings.role_rewards if r.level == level):
+            role = guild.get_role(reward.role_id)
+            if role is None:
+                parts.append(f"(deleted role {reward.role_id})")
+                continue
+            verb = "remove" if reward.remove else "give"
+            problem = role_problem(role, guild.me)
+            parts.append(f"{verb} @{role.name}" + (f" [can't: {problem}]" if problem else ""))
+        if level in settings.currency_rewards:
+            parts.append(f"{humanize_number(settings.currency_rewards[level])} {currency}")
+        lines.append(f"Level {level:>4}: " + "; ".join(parts))
+    return box("\n".join(lines))
+
+
+def _check(limit_name: str, value: float, what: str) -> Optional[str]:
+    return LIMITS[limit_name].check(value, what)
+
+
+class AdminCommands(MixinMeta):
+    @commands.group(name="unicornia")
+    async def unicornia(self, ctx: commands.Context) -> None:
+        """Unicornia leveling: settings and maintenance."""
+
+    @unicornia.group(name="guild", aliases=["server"])
+    @commands.guild_only()
+    @commands.admin_or_permissions(manage_guild=True)
+    async def guild_group(self, ctx: commands.Context) -> None:
+        """Configure XP in this server."""
+
+    # --- switches and rates ------------------------------------------------------------------
+    @guild_group.command(name="xpenabled")
+    async def set_enabled(self, ctx: commands.Context, enabled: bool) -> None:
+        """Turn XP gain on or off in this server.  Example: `[p]unicornia guild xpenabled false`"""
+        await self.settings.update(ctx.guild.id, lambda g: g.enabled.set(enabled))
+        await ctx.send(f"XP gain is now {'on' if enabled else 'off'} in this server.")
+
+    @guild_group.command(name="xprate")
+    async def set_rate(self, ctx: commands.Context, multiplier: float) -> None:
+        """Multiply all XP gains by this rate.  Example: `[p]unicornia guild xprate 1.5`"""
+        if problem := _check("xp_rate", multiplier, "The XP rate"):
+            await ctx.send(problem)
+            return
+        await self.settings.update(ctx.guild.id, lambda g: g.xp_rate.set(multiplier))
+        await ctx.send(f"XP rate set to x{multiplier:g}.")
+
+    @guild_group.command(name="xppermessage")
+    async def set_per_message(self, ctx: commands.Context, amount: int) -> None:
+        """XP a message earns before the rate.  Example: `[p]unicornia guild xppermessage 5`"""
+        if problem := _check("xp_per_message", amount, "XP per message"):
+            await ctx.send(problem)
+            return
+        await self.settings.update(ctx.guild.id, lambda g: g.xp_per_message.set(amount))
+        await ctx.send(f"Each message now earns {amount} XP (before the rate).")
+
+    @guild_group.command(name="cooldown")
+    async def set_cooldown(self, ctx: commands.Context, seconds: int) -> None:
+        """Seconds between two messages that earn XP (0 = every message).  Example: `[p]unicornia guild cooldown 30`"""
+        if problem := _check("cooldown", seconds, "The cooldown"):
+            await ctx.send(problem)
+            return
+        await self.settings.update(ctx.guild.id, lambda g: g.cooldown.set(seconds))
+        await ctx.send(f"Members now earn message XP at most once every {seconds} second(s).")
+
+    @guild_group.command(name="voicexp")
+    async def set_voice_xp(self, ctx: commands.Context, per_minute: int) -> None:
+        """XP per minute in voice (0 turns voice XP off).  Example: `[p]unicornia guild voicexp 2`"""
+        if problem := _check("voice_xp", per_minute, "Voice XP per minute"):
+            await ctx.send(problem)
+            return
+        await self.settings.update(ctx.guild.id, lambda g: g.voice_xp.set(per_minute))
+        await ctx.send(f"Voice XP set to {per_minute} per minute." if per_minute else "Voice XP is off.")
+
+    @guild_group.command(name="levelupmessages")
+    async def set_levelup_messages(self, ctx: commands.Context, enabled: bool) -> None:
+        """Announce level-ups in the channel where they happen.  Example: `[p]unicornia guild levelupmessages true`"""
+        await self.settings.update(ctx.guild.id, lambda g: g.levelup_messages.set(enabled))
+        await ctx.send(f"Level-up messages are now {'on' if enabled else 'off'}.")
+
+    # --- exclusions --------------------------------------------------------------------------
+    @guild_group.command(name="excludechannel")
+    async def exclude_channel(self, ctx: commands.Context, *, channel: ExcludableChannel) -> None:
+        """Stop XP in a channel, category or thread (threads and channels inside inherit it).
+
+        Example: `[p]unicornia guild excludechannel #bot-spam`
+        """
+        await self._edit_id_list(ctx, "excluded_channels", channel.id, add=True, label=channel.mention)
+
+    @guild_group.command(name="includechannel")
+    async def include_channel(self, ctx: commands.Context, *, channel: ExcludableChannel) -> None:
+        """Let a channel earn XP again.  Example: `[p]unicornia guild includechannel #bot-spam`"""
+        await self._edit_id_list(ctx, "excluded_channels", channel.id, add=False, label=channel.mention)
+
+    @guild_group.command(name="excluderole")
+    async def exclude_role(self, ctx: commands.Context, *, role: discord.Role) -> None:
+        """Members with this role earn no XP.  Example: `[p]unicornia guild excluderole Muted`"""
+        await self._edit_id_list(ctx, "excluded_roles", role.id, add=True, label=f"@{role.name}")
+
+    @guild_group.command(name="includerole")
+    async def include_role(self, ctx: commands.Context, *, role: discord.Role) -> None:
+        """Members with this role earn XP again.  Example: `[p]unicornia guild includerole Muted`"""
+        await self._edit_id_list(ctx, "excluded_roles", role.id, add=False, label=f"@{role.name}")
+
+    async def _edit_id_list(self, ctx, field: str, item_id: int, *, add: bool, label: str) -> None:
+        current = getattr(await self.settings.get(ctx.guild.id), field)
+        if add == (item_id in current):
+            await ctx.send(f"{label} is {'already' if add else 'not'} excluded.")
+            return
+
+        async def change(group) -> None:
+            async with getattr(group, field)() as ids:
+                ids.append(item_id) if add else ids.remove(item_id)
+
+        await self.settings.update(ctx.guild.id, change)
+        await ctx.send(f"{label} {'no longer earns' if add else 'earns'} XP.")
+
+    @guild_group.command(name="exclusions")
+    async def show_exclusions(self, ctx: commands.Context) -> None:
+        """List excluded channels and roles.  Example: `[p]unicornia guild exclusions`"""
+        settings = await self.settings.get(ctx.guild.id)
+        guild = ctx.guild
+        channels = [guild.get_channel_or_thread(c) for c in settings.excluded_channels]
+        roles = [guild.get_role(r) for r in settings.excluded_roles]
+        lines = ["Channels: " + (", ".join(c.mention for c in channels if c) or "none"),
+                 "Roles: " + (", ".join(f"@{r.name}" for r in roles if r) or "none")]
+        await ctx.send("\n".join(lines), allowed_mentions=discord.AllowedMentions.none())
+
+    # --- rewards -----------------------------------------------------------------------------
+    @guild_group.command(name="rolereward")
+    async def add_role_reward(self, ctx: commands.Context, level: int, role: discord.Role, remove: bool = False) -> None:
+        """Give a role at a level, or take it away with `remove`.
+
+        Examples: `[p]unicornia guild rolereward 10 Regular` and
+        `[p]unicornia guild rolereward 10 Newcomer remove`
+        """
+        if not 1 <= level <= MAX_LEVEL:
+            await ctx.send(f"The level must be between 1 and {MAX_LEVEL}.")
+            return
+        if problem := role_problem(role, ctx.guild.me):
+            await ctx.send(problem + " Nothing was changed.")
+            return
+
+        async def change(group) -> None:
+            async with group.role_rewards() as rewards:
+                entries = [e for e in rewards.get(str(level), []) if e["role"] != role.id]
+                entries.append({"role": role.id, "remove": remove})
+                rewards[str(level)] = entries
+
+        await self.settings.update(ctx.guild.id, change)
+        verb = "lose" if remove else "get"
+        await ctx.send(f"Members reaching level {level} now {verb} @{role.name}.",
+                       allowed_mentions=discord.AllowedMentions.none())
+
+    @guild_group.command(name="delrolereward")
+    async def remove_role_reward(self, ctx: commands.Context, level: int, *, role: discord.Role) -> None:
+        """Remove a role reward.  Example: `[p]unicornia guild delrolereward 10 Regular`"""
+        settings = await self.settings.get(ctx.guild.id)
+        if not any(r.level == level and r.role_id == role.id for r in settings.role_rewards):
+            await ctx.send(f"There is no reward for @{role.name} at level {level}.",
+                           allowed_mentions=discord.AllowedMentions.none())
+            return
+
+        async def change(group) -> None:
+            async with group.role_rewards() as rewards:
+                entries = [e for e in rewards.get(str(level), []) if e["role"] != role.id]
+                if entries:
+                    rewards[str(level)] = entries
+                else:
+                    rewards.pop(str(level), None)
+
+        await self.settings.update(ctx.guild.id, change)
+        await ctx.send(f"Removed the level {level} reward for @{role.name}.",
+                       allowed_mentions=discord.AllowedMentions.none())
+
+    @guild_group.command(name="currencyreward")
+    async def set_currency_reward(self, ctx: commands.Context, level: int, amount: int) -> None:
+        """Pay bank currency at a level (0 removes it).  Example: `[p]unicornia guild currencyreward 5 500`"""
+        if not 1 <= level <= MAX_LEVEL:
+            await ctx.send(f"The level must be between 1 and {MAX_LEVEL}.")
+            return
+        if amount == 0:
+            await self._drop_currency_reward(ctx, level)
+            return
+        if problem := _check("currency_reward", amount, "The amount"):
+            await ctx.send(problem)
+            return
+        max_balance = await bank.get_max_balance(ctx.guild)
+        if amount > max_balance:
+            await ctx.send(f"The amount can't exceed the bank's maximum balance ({humanize_number(max_balance)}).")
+            return
+
+        async def change(group) -> None:
+            async with group.currency_rewards() as rewards:
+                rewards[str(level)] = amount
+
+        await self.settings.update(ctx.guild.id, change)
+        currency = await bank.get_currency_name(ctx.guild)
+        await ctx.send(f"Members reaching level {level} now receive {humanize_number(amount)} {currency}.")
+
+    @guild_group.command(name="delcurrencyreward")
+    async def remove_currency_reward(self, ctx: commands.Context, level: int) -> None:
+        """Remove a currency reward.  Example: `[p]unicornia guild delcurrencyreward 5`"""
+        await self._drop_currency_reward(ctx, level)
+
+    async def _drop_currency_reward(self, ctx, level: int) -> None:
+        if level not in (await self.settings.get(ctx.guild.id)).currency_rewards:
+            await ctx.send(f"There is no currency reward at level {level}.")
+            return
+
+        async def change(group) -> None:
+            async with group.currency_rewards() as rewards:
+                rewards.pop(str(level), None)
+
+        await self.settings.update(ctx.guild.id, change)
+        await ctx.send(f"Removed the currency reward at level {level}.")
+
+    @guild_group.command(name="rewards")
+    async def list_rewards(self, ctx: commands.Context) -> None:
+        """List every level reward.  Example: `[p]unicornia guild rewards`"""
+        text = await rewards_text(ctx.guild, await self.settings.get(ctx.guild.id))
+        for page in pagify(text, shorten_by=12) if not text.startswith("```") else [text]:
+            await ctx.send(page)
+
+    @guild_group.command(name="settings")
+    async def show_settings(self, ctx: commands.Context) -> None:
+        """Show every XP setting of this server.  Example: `[p]unicornia guild settings`"""
+        s = await self.settings.get(ctx.guild.id)
+        rows = [
+            ("XP enabled", "yes" if s.enabled else "no"),
+            ("XP per message", s.xp_per_message),
+            ("XP rate", f"x{s.xp_rate:g}"),
+            ("Cooldown", f"{s.cooldown} s"),
+            ("Voice XP per minute", s.voice_xp),
+            ("Level-up messages", "on" if s.levelup_messages else "off"),
+            ("Excluded channels", len(s.excluded_channels)),
+            ("Excluded roles", len(s.excluded_roles)),
+            ("Role rewards", len(s.role_rewards)),
+            ("Currency rewards", len(s.currency_rewards)),
+        ]
+        width = max(len(name) for name, _ in rows)
+        await ctx.send(box("\n".join(f"{name:<{width}} : {value}" for name, value in rows)))
+
+    # --- XP changes --------------------------------------------------------------------------
+    @guild_group.command(name="addxp")
+    async def add_xp(self, ctx: commands.Context, member: discord.Member, amount: int) -> None:
+        """Give (or with a negative amount, take) XP; recorded as awarded XP.
+
+        Example: `[p]unicornia guild addxp @Alice 500`
+        """
+        if member.bot:
+            await ctx.send("Bots don't have XP.")
+            return
+        if amount == 0 or (problem := _check("add_xp", amount, "The amount")):
+            await ctx.send(problem if amount else "The amount can't be zero.")
+            return
+        award = await self.xp.award(member, amount)
+        await self._after_admin_change(ctx, member, award.old_xp, award.new_xp)
+
+    @guild_group.command(name="setlevel")
+    async def set_level(self, ctx: commands.Context, member: discord.Member, level: int) -> None:
+        """Set a member's level (their XP becomes the start of that level).
+
+        Example: `[p]unicornia guild setlevel @Alice 12`
+        """
+        if member.bot:
+            await ctx.send("Bots don't have XP.")
+            return
+        if not 1 <= level <= MAX_LEVEL:
+            await ctx.send(f"The level must be between 1 and {MAX_LEVEL}; use `reset` to clear a member.")
+            return
+        current = await self.xp.current_xp((ctx.guild.id, member.id))
+        award = await self.xp.award(member, total_xp_for_level(level) - current)
+        await self._after_admin_change(ctx, member, award.old_xp, award.new_xp)
+
+    async def _after_admin_change(self, ctx, member: discord.Member, old_xp: int, new_xp: int) -> None:
+        old_level, new_level = level_from_xp(old_xp), level_from_xp(new_xp)
+        if new_level > old_level:
+            await self.rewards.level_up(member, old_level, new_level, None, announce=False)
+        await ctx.send(
+            f"{member.display_name} now has {humanize_number(new_xp)} XP (level {new_level}, was {old_level}).",
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    @guild_group.command(name="reset")
+    async def reset(self, ctx: commands.Context, member: Optional[discord.Member] = None) -> None:
+        """Reset one member's XP, or everyone's in this server when no member is given.
+
+        Asks for confirmation.  Example: `[p]unicornia guild reset @Alice`
+        """
+        target = f"{member.display_name}'s XP" if member else "the XP of EVERY member of this server"
+        await ctx.send(f"This resets {target}. Type `yes` within {CONFIRM_TIMEOUT} seconds to confirm.",
+                       allowed_mentions=discord.AllowedMentions.none())
+        predicate = MessagePredicate.yes_or_no(ctx)
+        try:
+            await ctx.bot.wait_for("message", check=predicate, timeout=CONFIRM_TIMEOUT)
+        except asyncio.TimeoutError:
+            await ctx.send("No answer; nothing was reset.")
+            return
+        if not predicate.result:
+            await ctx.send("Nothing was reset.")
+            return
+        if member:
+            await self.xp.reset_member(ctx.guild.id, member.id)
+            await ctx.send(f"Reset {member.display_name}'s XP.", allowed_mentions=discord.AllowedMentions.none())
+        else:
+            count = await self.xp.reset_guild(ctx.guild.id)
+            await ctx.send(f"Reset the XP of {humanize_number(count)} member(s).")

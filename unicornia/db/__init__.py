@@ -1,0 +1,1 @@
+"""SQLite storage: schema and migrations, named statements, and the store that runs them off the event loop."""

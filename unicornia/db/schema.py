@@ -1,0 +1,40 @@
+"""The schema, as numbered forward migrations.
+
+``PRAGMA user_version`` records how many have run.  Each migration runs in its own
+transaction on load; a database from a newer Unicornia is refused rather than guessed at.
+Never edit a released migration: add the next one.
+"""
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the tables the spec names, with NadekoBot's names, plus activity counters.
+    """
+    CREATE TABLE UserXpStats (
+        UserId        INTEGER NOT NULL,
+        GuildId       INTEGER NOT NULL,
+        Xp            INTEGER NOT NULL DEFAULT 0,   -- total XP, admin awards included
+        AwardedXp     INTEGER NOT NULL DEFAULT 0,   -- net XP given or taken by admins
+        MessageCount  INTEGER NOT NULL DEFAULT 0,
+        VoiceSeconds  INTEGER NOT NULL DEFAULT 0,
+        LastLevelUp   INTEGER,                      -- unix time of the last level-up
+        DateAdded     INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),
+        PRIMARY KEY (UserId, GuildId)
+    );
+    -- serves the guild leaderboard, keyset pages and COUNT(*) ranks
+    CREATE INDEX IX_UserXpStats_Guild_Xp ON UserXpStats (GuildId, Xp DESC, UserId);
+    CREATE TABLE DiscordUser (
+        UserId   INTEGER PRIMARY KEY,
+        TotalXp  INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE XpShopOwnedItem (
+        UserId     INTEGER NOT NULL,
+        ItemType   INTEGER NOT NULL,               -- 1 = card background
+        ItemKey    TEXT    NOT NULL,
+        IsUsing    INTEGER NOT NULL DEFAULT 0,
+        DateAdded  INTEGER NOT NULL DEFAULT (CAST(strftime('%s', 'now') AS INTEGER)),
+        PRIMARY KEY (UserId, ItemType, ItemKey)
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)

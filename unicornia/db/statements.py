@@ -1,0 +1,81 @@
+"""Every SQL statement Unicornia runs, by name.  All of them take parameters; none is built from input."""
+
+PRAGMAS = (
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA foreign_keys = ON",
+)
+
+# --- the flush -------------------------------------------------------------------------------
+UPSERT_GAINS = """
+INSERT INTO UserXpStats (UserId, GuildId, Xp, MessageCount, VoiceSeconds, LastLevelUp)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (UserId, GuildId) DO UPDATE SET
+    Xp           = Xp + excluded.Xp,
+    MessageCount = MessageCount + excluded.MessageCount,
+    VoiceSeconds = VoiceSeconds + excluded.VoiceSeconds,
+    LastLevelUp  = COALESCE(excluded.LastLevelUp, LastLevelUp)
+"""
+
+ADD_TOTAL_XP = """
+INSERT INTO DiscordUser (UserId, TotalXp) VALUES (?, MAX(?, 0))
+ON CONFLICT (UserId) DO UPDATE SET TotalXp = MAX(TotalXp + ?, 0)
+"""
+
+# --- reads -----------------------------------------------------------------------------------
+SELECT_XP = "SELECT Xp FROM UserXpStats WHERE UserId = ? AND GuildId = ?"
+
+SELECT_MEMBER = """
+SELECT Xp, AwardedXp, MessageCount, VoiceSeconds, LastLevelUp
+FROM UserXpStats WHERE UserId = ? AND GuildId = ?
+"""
+
+COUNT_ABOVE = "SELECT COUNT(*) FROM UserXpStats WHERE GuildId = ? AND Xp > ?"
+
+COUNT_GUILD = "SELECT COUNT(*) FROM UserXpStats WHERE GuildId = ?"
+
+TOP_FIRST = """
+SELECT UserId, Xp FROM UserXpStats WHERE GuildId = ?
+ORDER BY Xp DESC, UserId ASC LIMIT ?
+"""
+
+# keyset pagination: rows strictly after (xp, user) in leaderboard order
+TOP_AFTER = """
+SELECT UserId, Xp FROM UserXpStats
+WHERE GuildId = ? AND (Xp < ? OR (Xp = ? AND UserId > ?))
+ORDER BY Xp DESC, UserId ASC LIMIT ?
+"""
+
+TOP_OFFSET = """
+SELECT UserId, Xp FROM UserXpStats WHERE GuildId = ?
+ORDER BY Xp DESC, UserId ASC LIMIT ? OFFSET ?
+"""
+
+SELECT_TOTAL_XP = "SELECT TotalXp FROM DiscordUser WHERE UserId = ?"
+
+# --- admin changes ---------------------------------------------------------------------------
+AWARD_XP = """
+INSERT INTO UserXpStats (UserId, GuildId, Xp, AwardedXp) VALUES (?, ?, MAX(?, 0), ?)
+ON CONFLICT (UserId, GuildId) DO UPDATE SET
+    Xp        = MAX(Xp + excluded.AwardedXp, 0),
+    AwardedXp = AwardedXp + excluded.AwardedXp
+"""
+
+SELECT_GUILD_MEMBERS_XP = "SELECT UserId, Xp FROM UserXpStats WHERE GuildId = ?"
+
+DELETE_MEMBER = "DELETE FROM UserXpStats WHERE UserId = ? AND GuildId = ?"
+
+DELETE_GUILD = "DELETE FROM UserXpStats WHERE GuildId = ?"
+
+# --- data rights -----------------------------------------------------------------------------
+DELETE_USER_STATS = "DELETE FROM UserXpStats WHERE UserId = ?"
+DELETE_USER_TOTAL = "DELETE FROM DiscordUser WHERE UserId = ?"
+DELETE_USER_ITEMS = "DELETE FROM XpShopOwnedItem WHERE UserId = ?"
+
+SELECT_USER_STATS = """
+SELECT GuildId, Xp, AwardedXp, MessageCount, VoiceSeconds, LastLevelUp, DateAdded
+FROM UserXpStats WHERE UserId = ? ORDER BY GuildId
+"""
+SELECT_USER_ITEMS = """
+SELECT ItemType, ItemKey, IsUsing, DateAdded FROM XpShopOwnedItem WHERE UserId = ? ORDER BY ItemType, ItemKey
+"""

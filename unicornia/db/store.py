@@ -1,0 +1,276 @@
+"""The stats store: one SQLite file, one connection, one worker thread.
+
+Every public method is a coroutine that runs its SQL on the store's own thread, so no
+SQLite call ever runs on the event loop and the connection is never shared between
+threads.  Calls run in the order they were made (one thread, first in first out).
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import sqlite3
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional, TypeVar
+
+from . import statements as sql
+from .schema import MIGRATIONS, SCHEMA_VERSION
+
+log = logging.getLogger("red.unicornia.db")
+
+T = TypeVar("T")
+
+#: How long a write waits for a lock held by another connection before failing.
+DEFAULT_BUSY_TIMEOUT_MS = 5_000
+
+
+class SchemaTooNew(RuntimeError):
+    """The file was written by a newer Unicornia; refusing beats corrupting it."""
+
+
+@dataclass(frozen=True, slots=True)
+class GainRow:
+    """One member's buffered gains, as the flush writes them."""
+
+    user_id: int
+    guild_id: int
+    xp: int
+    messages: int = 0
+    voice_seconds: int = 0
+    leveled_at: Optional[int] = None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    xp: int
+    awarded_xp: int
+    messages: int
+    voice_seconds: int
+    last_level_up: Optional[int]
+
+
+EMPTY_MEMBER = MemberRow(0, 0, 0, 0, None)
+
+
+def in_worker(method: Callable[..., T]) -> Callable[..., "asyncio.Future[T]"]:
+    """Turn a synchronous method that uses ``self.conn`` into a coroutine run on the store's thread."""
+
+    @functools.wraps(method)
+    async def runner(self: "XpStore", *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(method, self, *args, **kwargs))
+
+    return runner
+
+
+class XpStore:
+    def __init__(self, path: Path, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
+        self.path = Path(path)
+        self.busy_timeout_ms = busy_timeout_ms
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="unicornia-db")
+        self.conn: Optional[sqlite3.Connection] = None
+        #: Number of flushes committed; read by the XP engine to merge cache misses correctly.
+        self.flush_epoch = 0
+        self._closed = False
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    @in_worker
+    def open(self) -> int:
+        """Open the file, set WAL, run pending migrations; return the schema version."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            for pragma in sql.PRAGMAS:
+                conn.execute(pragma)
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            version = self._migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
+        self.conn = conn
+        return version
+
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection) -> int:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise SchemaTooNew(
+                f"unicornia.db has schema version {version}, newer than this Unicornia's {SCHEMA_VERSION}; "
+                "update the cog instead of downgrading it"
+            )
+        for number in range(version + 1, SCHEMA_VERSION + 1):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _split_statements(MIGRATIONS[number - 1]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            log.info("Migrated unicornia.db to schema version %d", number)
+        return SCHEMA_VERSION
+
+    @in_worker
+    def _close_conn(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    async def close(self) -> None:
+        """Close the connection and stop the thread; closing twice is harmless."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await self._close_conn()
+        finally:
+            self._executor.shutdown(wait=True)
+
+    @in_worker
+    def set_busy_timeout(self, ms: int) -> None:
+        self.busy_timeout_ms = ms
+        self.conn.execute(f"PRAGMA busy_timeout = {int(ms)}")
+
+    # --- the flush ---------------------------------------------------------------------------
+    @in_worker
+    def write_gains(self, rows: list[GainRow]) -> int:
+        """Add every buffered gain in ONE transaction; all or nothing.  Returns the new epoch."""
+        totals: dict[int, int] = defaultdict(int)
+        for row in rows:
+            totals[row.user_id] += row.xp
+        with self._transaction() as conn:
+            conn.executemany(
+                sql.UPSERT_GAINS,
+                [(r.user_id, r.guild_id, r.xp, r.messages, r.voice_seconds, r.leveled_at) for r in rows],
+            )
+            conn.executemany(sql.ADD_TOTAL_XP, [(uid, xp, xp) for uid, xp in totals.items()])
+        self.flush_epoch += 1
+        return self.flush_epoch
+
+    # --- reads -------------------------------------------------------------------------------
+    @in_worker
+    def load_xp(self, keys: list[tuple[int, int]]) -> tuple[dict[tuple[int, int], int], int]:
+        """XP for each (guild, user) key (0 when absent) and the flush epoch it was read at."""
+        found = {}
+        for guild_id, user_id in keys:
+            row = self.conn.execute(sql.SELECT_XP, (user_id, guild_id)).fetchone()
+            found[(guild_id, user_id)] = row[0] if row else 0
+        return found, self.flush_epoch
+
+    @in_worker
+    def member(self, guild_id: int, user_id: int) -> MemberRow:
+        row = self.conn.execute(sql.SELECT_MEMBER, (user_id, guild_id)).fetchone()
+        return MemberRow(*row) if row else EMPTY_MEMBER
+
+    @in_worker
+    def rank(self, guild_id: int, xp: int) -> tuple[int, int]:
+        """(rank, members ranked): rank is 1 + how many have strictly more XP."""
+        above = self.conn.execute(sql.COUNT_ABOVE, (guild_id, xp)).fetchone()[0]
+        total = self.conn.execute(sql.COUNT_GUILD, (guild_id,)).fetchone()[0]
+        return above + 1, total
+
+    @in_worker
+    def leaderboard_chunk(
+        self, guild_id: int, limit: int, after: Optional[tuple[int, int]] = None
+    ) -> list[tuple[int, int]]:
+        """Up to ``limit`` (user id, xp) rows in rank order, after the (xp, user id) cursor."""
+        if after is None:
+            return self.conn.execute(sql.TOP_FIRST, (guild_id, limit)).fetchall()
+        xp, user_id = after
+        return self.conn.execute(sql.TOP_AFTER, (guild_id, xp, xp, user_id, limit)).fetchall()
+
+    @in_worker
+    def total_xp(self, user_id: int) -> int:
+        row = self.conn.execute(sql.SELECT_TOTAL_XP, (user_id,)).fetchone()
+        return row[0] if row else 0
+
+    # --- admin changes -----------------------------------------------------------------------
+    @in_worker
+    def award(self, guild_id: int, user_id: int, delta: int) -> None:
+        """Add ``delta`` (may be negative) to Xp and AwardedXp, and to the global total."""
+        with self._transaction() as conn:
+            conn.execute(sql.AWARD_XP, (user_id, guild_id, delta, delta))
+            conn.execute(sql.ADD_TOTAL_XP, (user_id, delta, delta))
+
+    @in_worker
+    def reset_member(self, guild_id: int, user_id: int) -> int:
+        """Delete one member's stats in a guild; returns the XP they had."""
+        with self._transaction() as conn:
+            row = conn.execute(sql.SELECT_XP, (user_id, guild_id)).fetchone()
+            xp = row[0] if row else 0
+            conn.execute(sql.DELETE_MEMBER, (user_id, guild_id))
+            conn.execute(sql.ADD_TOTAL_XP, (user_id, -xp, -xp))
+        return xp
+
+    @in_worker
+    def reset_guild(self, guild_id: int) -> int:
+        """Delete every member's stats in a guild; returns how many members were reset."""
+        with self._transaction() as conn:
+            rows = conn.execute(sql.SELECT_GUILD_MEMBERS_XP, (guild_id,)).fetchall()
+            conn.executemany(sql.ADD_TOTAL_XP, [(uid, -xp, -xp) for uid, xp in rows])
+            conn.execute(sql.DELETE_GUILD, (guild_id,))
+        return len(rows)
+
+    # --- data rights -------------------------------------------------------------------------
+    @in_worker
+    def delete_user(self, user_id: int) -> None:
+        with self._transaction() as conn:
+            for statement in (sql.DELETE_USER_STATS, sql.DELETE_USER_TOTAL, sql.DELETE_USER_ITEMS):
+                conn.execute(statement, (user_id,))
+
+    @in_worker
+    def user_data(self, user_id: int) -> dict[str, Any]:
+        conn = self.conn
+        stats = [
+            dict(zip(("guild_id", "xp", "awarded_xp", "messages", "voice_seconds", "last_level_up", "date_added"), r))
+            for r in conn.execute(sql.SELECT_USER_STATS, (user_id,))
+        ]
+        items = [
+            dict(zip(("item_type", "item_key", "is_using", "date_added"), r))
+            for r in conn.execute(sql.SELECT_USER_ITEMS, (user_id,))
+        ]
+        total = conn.execute(sql.SELECT_TOTAL_XP, (user_id,)).fetchone()
+        return {"guild_stats": stats, "total_xp": total[0] if total else 0, "shop_items": items}
+
+    # --- helpers -----------------------------------------------------------------------------
+    class _Tx:
+        def __init__(self, conn: sqlite3.Connection) -> None:
+            self.conn = conn
+
+        def __enter__(self) -> sqlite3.Connection:
+            self.conn.execute("BEGIN IMMEDIATE")
+            return self.conn
+
+        def __exit__(self, exc_type, exc, tb) -> None:
+            if exc_type is None:
+                self.conn.execute("COMMIT")
+            else:
+                self.conn.execute("ROLLBACK")
+
+    def _transaction(self) -> "_Tx":
+        if self.conn is None:
+            raise RuntimeError("the store is closed")
+        return self._Tx(self.conn)
+
+
+def now_ts() -> int:
+    return int(time.time())
+
+
+def _split_statements(script: str) -> Iterable[str]:
+    """Split a migration into statements, honouring SQLite's own notion of a complete one."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statement = buffer.strip()
+            if statement:
+                yield statement
+            buffer = ""
+    if buffer.strip():
+        yield buffer.strip()

@@ -1,0 +1,72 @@
+"""Where a member stands in their guild: XP, level, rank, and leaderboard pages."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from ..core.levels import LevelProgress, progress
+from ..db.store import MemberRow, XpStore
+from .xp_system import XpSystem
+
+#: Rows read from the database per step while filtering out members who left.
+LEADERBOARD_CHUNK = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    user_id: int
+    progress: LevelProgress
+    rank: int
+    ranked: int
+    row: MemberRow
+
+    @property
+    def awarded_xp(self) -> int:
+        return self.row.awarded_xp
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardEntry:
+    position: int
+    user_id: int
+    xp: int
+
+    @property
+    def level(self) -> int:
+        return progress(self.xp).level
+
+
+async def standing(xp: XpSystem, store: XpStore, guild_id: int, user_id: int) -> Standing:
+    """Exact standing: pending gains are written first so rank and counters include them."""
+    await xp.flush()
+    row = await store.member(guild_id, user_id)
+    total = await xp.current_xp((guild_id, user_id))
+    rank, ranked = await store.rank(guild_id, total)
+    return Standing(user_id, progress(total), rank, max(ranked, rank), row)
+
+
+async def leaderboard(
+    xp: XpSystem,
+    store: XpStore,
+    guild_id: int,
+    wanted: int,
+    keep: Optional[Callable[[int], bool]] = None,
+) -> list[LeaderboardEntry]:
+    """The first ``wanted`` entries in rank order; ``keep`` filters user ids (e.g. current members).
+
+    Reads with a keyset cursor, so a later page costs no more per row than the first.
+    """
+    await xp.flush()
+    entries: list[LeaderboardEntry] = []
+    cursor = None
+    while len(entries) < wanted:
+        rows = await store.leaderboard_chunk(guild_id, LEADERBOARD_CHUNK, cursor)
+        for user_id, user_xp in rows:
+            if keep is None or keep(user_id):
+                entries.append(LeaderboardEntry(len(entries) + 1, user_id, user_xp))
+                if len(entries) == wanted:
+                    break
+        if len(rows) < LEADERBOARD_CHUNK:
+            break
+        cursor = (rows[-1][1], rows[-1][0])
+    return entries

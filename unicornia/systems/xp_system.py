@@ -1,0 +1,421 @@
+"""The XP engine: per-message rules, the LRU of member XP, the write-back buffer and its loops.
+
+A message's path (all in memory, no database round trip on a cache hit):
+guild toggle -> bots, DMs, webhooks ignored -> cooldown -> channel/role exclusions ->
+amount -> current XP from the LRU -> gain into the buffer -> level-up check.
+
+The buffer is written in one transaction every ``FLUSH_INTERVAL`` seconds, on unload and
+on shutdown.  A failed write puts the gains back and they go out with the next flush;
+if even the last flush at unload fails, they are spilled to a file that the next load
+reads back, so a reload never loses XP.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Awaitable, Callable, Optional
+
+import discord
+
+from ..core import rules
+from ..core.levels import level_from_xp
+from ..core.lru import LRUCache
+from ..core.settings import GuildSettings
+from ..db.store import GainRow, XpStore
+from .settings import SettingsCache
+
+log = logging.getLogger("red.unicornia.xp")
+
+Key = tuple[int, int]  # (guild id, user id)
+
+FLUSH_INTERVAL = 30.0
+VOICE_INTERVAL = 60.0
+DEFAULT_CACHE_SIZE = 5_000
+#: How many times the last flush at unload is tried before the gains are spilled to disk.
+FINAL_FLUSH_ATTEMPTS = 3
+SPILL_FILE = "pending_gains.json"
+
+LevelUpHook = Callable[[discord.Member, int, int, Optional[discord.abc.Messageable]], Awaitable[None]]
+
+
+class Gain:
+    """Gains not yet written, for one member in one guild."""
+
+    __slots__ = ("xp", "messages", "voice_seconds", "leveled_at")
+
+    def __init__(self) -> None:
+        self.xp = 0
+        self.messages = 0
+        self.voice_seconds = 0
+        self.leveled_at: Optional[int] = None
+
+    def merge(self, other: "Gain") -> None:
+        self.xp += other.xp
+        self.messages += other.messages
+        self.voice_seconds += other.voice_seconds
+        if other.leveled_at is not None:
+            self.leveled_at = max(self.leveled_at or 0, other.leveled_at)
+
+    def as_dict(self) -> dict:
+        return {s: getattr(self, s) for s in self.__slots__}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Gain":
+        gain = cls()
+        for slot in cls.__slots__:
+            if slot in data:
+                setattr(gain, slot, data[slot])
+        return gain
+
+
+@dataclass(frozen=True, slots=True)
+class Award:
+    """What one event earned a member."""
+
+    key: Key
+    amount: int
+    old_xp: int
+    new_xp: int
+
+    @property
+    def old_level(self) -> int:
+        return level_from_xp(self.old_xp)
+
+    @property
+    def new_level(self) -> int:
+        return level_from_xp(self.new_xp)
+
+
+def channel_lineage(channel: discord.abc.GuildChannel | discord.Thread) -> tuple[int, ...]:
+    """The channel, its parent (for a thread) and its category: what exclusions inherit from."""
+    if isinstance(channel, discord.Thread):
+        parent = channel.parent
+        category = parent.category_id if parent is not None else None
+        ids = (channel.id, channel.parent_id, category)
+    else:
+        ids = (channel.id, getattr(channel, "category_id", None))
+    return tuple(i for i in ids if i)
+
+
+class XpSystem:
+    def __init__(
+        self,
+        bot,
+        store: XpStore,
+        settings: SettingsCache,
+        *,
+        on_level_up: LevelUpHook,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.bot = bot
+        self.store = store
+        self.settings = settings
+        self.on_level_up = on_level_up
+        self.clock = clock
+        self.cache: LRUCache[Key, int] = LRUCache(cache_size)
+        self.buffer: dict[Key, Gain] = {}
+        self.cooldowns: dict[Key, float] = {}
+        # gains handed to a flush that has not committed yet, with the epoch it will commit as
+        self._inflight: Optional[tuple[int, dict[Key, Gain]]] = None
+        self._flush_lock = asyncio.Lock()
+        self._failures = 0
+        self._loaders: dict[Key, asyncio.Future] = {}
+        self._tasks: list[asyncio.Task] = []
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._every(FLUSH_INTERVAL, self._flush_tick), name="unicornia-flush"),
+            asyncio.create_task(self._every(VOICE_INTERVAL, self.voice_tick), name="unicornia-voice"),
+        ]
+
+    async def stop(self, spill_dir: Path) -> None:
+        """Stop the loops and write everything; spill to ``spill_dir`` if the database refuses."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        for attempt in range(1, FINAL_FLUSH_ATTEMPTS + 1):
+            if await self.flush():
+                return
+            await asyncio.sleep(0.2 * attempt)
+        self.spill(spill_dir / SPILL_FILE)
+
+    async def _every(self, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await job()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("Unicornia background job %s failed; it runs again in %ss", job.__name__, seconds)
+
+    async def _flush_tick(self) -> None:
+        await self.flush()
+        self.prune_cooldowns()
+
+    # --- messages ----------------------------------------------------------------------------
+    async def handle_message(self, message: discord.Message) -> Optional[Award]:
+        """Apply the XP rules to one message; returns what it earned, if anything."""
+        guild = message.guild
+        author = message.author
+        if guild is None or author.bot or message.webhook_id is not None:
+            return None
+        settings = self.settings.cached(guild.id) or await self.settings.get(guild.id)
+        if not settings.enabled:
+            return None
+        key = (guild.id, author.id)
+        now = self.clock()
+        if rules.on_cooldown(self.cooldowns.get(key), now, settings.cooldown):
+            return None
+        if self._excluded(settings, message.channel, author):
+            return None
+        amount = rules.scaled_amount(settings.xp_per_message, settings.xp_rate)
+        if amount <= 0:
+            return None
+        self.cooldowns[key] = now
+        award = await self.add_gain(key, amount, messages=1)
+        await self._announce_if_leveled(author, award, message.channel)
+        return award
+
+    @staticmethod
+    def _excluded(settings: GuildSettings, channel, member) -> bool:
+        if not (settings.excluded_channels or settings.excluded_roles):
+            return False
+        role_ids = getattr(member, "_roles", ())  # discord.py keeps role ids here, no objects built
+        return rules.is_excluded(channel_lineage(channel), role_ids, settings.excluded_channels, settings.excluded_roles)
+
+    async def _announce_if_leveled(self, member, award: Award, channel) -> None:
+        old_level, new_level = award.old_level, award.new_level
+        if new_level <= old_level:
+            return
+        try:
+            await self.on_level_up(member, old_level, new_level, channel)
+        except Exception:
+            log.exception(
+                "Level-up handling failed for member %s in guild %s (level %d -> %d)",
+                member.id, member.guild.id, old_level, new_level,
+            )
+
+    # --- the cache and the buffer ------------------------------------------------------------
+    async def current_xp(self, key: Key) -> int:
+        """A member's XP including every gain not yet written."""
+        xp = self.cache.get(key)
+        if xp is None:
+            xp = await self._load(key)
+        return xp
+
+    async def _load(self, key: Key) -> int:
+        pending = self._loaders.get(key)
+        if pending is not None:  # another event for this member is already reading it
+            return await asyncio.shield(pending)
+        future = asyncio.get_running_loop().create_future()
+        self._loaders[key] = future
+        try:
+            found, epoch = await self.store.load_xp([key])
+            xp = found[key] + self._unwritten(key, epoch)
+            cached = self.cache.get(key)  # a concurrent writer may have filled it meanwhile
+            if cached is None:
+                self.cache.put(key, xp)
+            else:
+                xp = cached
+            future.set_result(xp)
+            return xp
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters re-raise it themselves
+            raise
+        finally:
+            self._loaders.pop(key, None)
+
+    def _unwritten(self, key: Key, read_epoch: int) -> int:
+        """XP for ``key`` that a read at ``read_epoch`` could not have seen in the database."""
+        xp = 0
+        gain = self.buffer.get(key)
+        if gain is not None:
+            xp += gain.xp
+        if self._inflight is not None:
+            commit_epoch, snapshot = self._inflight
+            if read_epoch < commit_epoch and key in snapshot:
+                xp += snapshot[key].xp
+        return xp
+
+    async def add_gain(self, key: Key, xp: int, *, messages: int = 0, voice_seconds: int = 0) -> Award:
+        """Record a gain in the buffer and the cache; the only way activity XP enters the system."""
+        old_xp = await self.current_xp(key)
+        new_xp = old_xp + xp
+        self.cache.put(key, new_xp)
+        gain = self.buffer.get(key)
+        if gain is None:
+            gain = self.buffer[key] = Gain()
+        gain.xp += xp
+        gain.messages += messages
+        gain.voice_seconds += voice_seconds
+        if level_from_xp(new_xp) > level_from_xp(old_xp):
+            gain.leveled_at = int(time.time())
+        return Award(key, xp, old_xp, new_xp)
+
+    # --- the flush ---------------------------------------------------------------------------
+    async def flush(self) -> bool:
+        """Write the whole buffer in one transaction.  False (gains kept) when the write failed."""
+        async with self._flush_lock:
+            if not self.buffer:
+                return True
+            snapshot, self.buffer = self.buffer, {}
+            rows = [
+                GainRow(uid, gid, g.xp, g.messages, g.voice_seconds, g.leveled_at)
+                for (gid, uid), g in snapshot.items()
+            ]
+            self._inflight = (self.store.flush_epoch + 1, snapshot)
+            try:
+                await self.store.write_gains(rows)
+            except Exception as exc:
+                self._restore(snapshot)
+                self._failures += 1
+                if self._failures == 1:
+                    log.error(
+                        "Could not write %d members' XP to unicornia.db (%s: %s); "
+                        "keeping them in memory and retrying every flush",
+                        len(rows), type(exc).__name__, exc,
+                    )
+                return False
+            finally:
+                self._inflight = None
+            if self._failures:
+                log.warning("unicornia.db accepts writes again after %d failed flushes", self._failures)
+                self._failures = 0
+            return True
+
+    def _restore(self, snapshot: dict[Key, Gain]) -> None:
+        """Put unwritten gains back in front of anything gained since."""
+        for key, gain in snapshot.items():
+            newer = self.buffer.get(key)
+            if newer is not None:
+                gain.merge(newer)
+            self.buffer[key] = gain
+
+    def spill(self, path: Path) -> None:
+        """Last resort at unload: keep unwritten gains in a file the next load reads back."""
+        if not self.buffer:
+            return
+        existing = _read_spill(path)
+        for key, gain in self.buffer.items():
+            existing.setdefault(key, Gain()).merge(gain)
+        payload = [[gid, uid, gain.as_dict()] for (gid, uid), gain in existing.items()]
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(payload), encoding="utf-8")
+        tmp.replace(path)
+        log.error("unicornia.db refused the final write; %d members' gains saved to %s", len(existing), path)
+        self.buffer = {}
+
+    def restore_spill(self, path: Path) -> int:
+        """Read gains a previous unload could not write back into the buffer; returns how many."""
+        spilled = _read_spill(path)
+        if not spilled:
+            return 0
+        self._restore(spilled)
+        path.unlink(missing_ok=True)
+        log.warning("Restored %d members' unwritten gains from %s", len(spilled), path)
+        return len(spilled)
+
+    # --- voice -------------------------------------------------------------------------------
+    async def voice_tick(self) -> int:
+        """Pay one interval of voice XP in every guild; returns how many members earned."""
+        paid = 0
+        seconds = int(VOICE_INTERVAL)
+        for guild in list(self.bot.guilds):
+            settings = self.settings.cached(guild.id) or await self.settings.get(guild.id)
+            if not settings.enabled or settings.voice_xp <= 0:
+                continue
+            amount = rules.scaled_amount(settings.voice_xp, settings.xp_rate)
+            if amount <= 0:
+                continue
+            afk_id = guild.afk_channel.id if guild.afk_channel else None
+            for channel in (*guild.voice_channels, *guild.stage_channels):
+                if channel.id == afk_id or not channel.voice_states:
+                    continue
+                for member in self._voice_earners(settings, channel):
+                    award = await self.add_gain((guild.id, member.id), amount, voice_seconds=seconds)
+                    paid += 1
+                    await self._announce_if_leveled(member, award, channel)
+        return paid
+
+    def _voice_earners(self, settings: GuildSettings, channel) -> list[discord.Member]:
+        if settings.excluded_channels and rules.is_excluded(
+            channel_lineage(channel), (), settings.excluded_channels, frozenset()
+        ):
+            return []
+        members = [m for m in channel.members if m.voice is not None]
+        facts = {
+            m.id: rules.VoiceMember(m.id, m.bot, bool(m.voice.deaf or m.voice.self_deaf), tuple(m._roles))
+            for m in members
+        }
+        earners = {vm.member_id for vm in rules.eligible_voice_members(facts.values())}
+        return [
+            m for m in members
+            if m.id in earners
+            and not (settings.excluded_roles and rules.is_excluded((), facts[m.id].role_ids, frozenset(), settings.excluded_roles))
+        ]
+
+    # --- admin changes -----------------------------------------------------------------------
+    async def award(self, member: discord.Member, delta: int) -> Award:
+        """Admin XP: written at once to Xp and AwardedXp (never below zero XP)."""
+        key = (member.guild.id, member.id)
+        await self.flush()  # so the floor at zero is checked against everything earned
+        old_xp = await self.current_xp(key)
+        delta = max(delta, -old_xp)
+        await self.store.award(member.guild.id, member.id, delta)
+        new_xp = old_xp + delta
+        self.cache.put(key, new_xp)
+        return Award(key, delta, old_xp, new_xp)
+
+    async def reset_member(self, guild_id: int, user_id: int) -> None:
+        key = (guild_id, user_id)
+        async with self._flush_lock:
+            self.buffer.pop(key, None)
+            self.cache.pop(key)
+            self.cooldowns.pop(key, None)
+            await self.store.reset_member(guild_id, user_id)
+
+    async def reset_guild(self, guild_id: int) -> int:
+        async with self._flush_lock:
+            self._forget(lambda key: key[0] == guild_id)
+            return await self.store.reset_guild(guild_id)
+
+    async def delete_user(self, user_id: int) -> None:
+        async with self._flush_lock:
+            self._forget(lambda key: key[1] == user_id)
+            await self.store.delete_user(user_id)
+
+    def _forget(self, predicate: Callable[[Key], bool]) -> None:
+        for mapping in (self.buffer, self.cooldowns):
+            for key in [k for k in mapping if predicate(k)]:
+                del mapping[key]
+        self.cache.discard_where(predicate)
+
+    def prune_cooldowns(self) -> int:
+        """Drop cooldown entries that can no longer block anything; keeps the map bounded."""
+        horizon = self.clock() - self.settings.max_cooldown()
+        stale = [key for key, at in self.cooldowns.items() if at <= horizon]
+        for key in stale:
+            del self.cooldowns[key]
+        return len(stale)
+
+
+def _read_spill(path: Path) -> dict[Key, Gain]:
+    if not path.exists():
+        return {}
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        return {(int(gid), int(uid)): Gain.from_dict(data) for gid, uid, data in payload}
+    except (ValueError, TypeError) as exc:
+        broken = path.with_suffix(".broken")
+        path.replace(broken)
+        log.error("Unreadable spill file %s (%s); moved to %s for inspection", path, exc, broken)
+        return {}
