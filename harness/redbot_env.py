@@ -10,6 +10,7 @@ from typing import Optional
 import discord
 import discord.ext.test as dpytest
 from discord.ext.test import backend as fake
+from discord.ext.test import factories as facts
 
 from redbot.core import _drivers, bank, data_manager
 from redbot.core._cli import parse_cli_flags
@@ -79,7 +80,57 @@ class SimBot:
 
     def make_role(self, name: str, guild: Optional[discord.Guild] = None, *, position: int = 1) -> discord.Role:
         guild = guild or self.guild
-        return fake.make_role(name, guild, position=position)
+        role = fake.make_role(name, guild)
+        role.position = position  # dpytest puts every new role at position 1
+        return role
+
+    def make_category(self, name: str, guild: Optional[discord.Guild] = None) -> discord.CategoryChannel:
+        return fake.make_category_channel(name, guild or self.guild)
+
+    def make_text_channel(self, name: str, guild: Optional[discord.Guild] = None, *, category=None) -> discord.TextChannel:
+        return fake.make_text_channel(name, guild or self.guild, parent_id=category.id if category else None)
+
+    def make_voice_channel(self, name: str, guild: Optional[discord.Guild] = None, *, category=None) -> discord.VoiceChannel:
+        return fake.make_voice_channel(name, guild or self.guild, parent_id=category.id if category else None)
+
+    def make_thread(self, parent: discord.TextChannel, name: str) -> discord.Thread:
+        """A public thread under ``parent`` (dpytest has no thread helper)."""
+        guild = parent.guild
+        data = {
+            "id": facts.make_id(), "guild_id": guild.id, "parent_id": parent.id, "owner_id": guild.me.id,
+            "name": name, "type": 11, "message_count": 0, "member_count": 0, "rate_limit_per_user": 0,
+            "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
+                                "archive_timestamp": "2026-01-01T00:00:00+00:00", "locked": False},
+        }
+        thread = discord.Thread(guild=guild, state=fake.get_state(), data=data)
+        guild._add_thread(thread)
+        return thread
+
+    def set_voice(self, member: discord.Member, channel, *, self_deaf: bool = False, deaf: bool = False,
+                  self_mute: bool = False) -> None:
+        """Put ``member`` in voice ``channel`` (None: disconnect) as a VOICE_STATE_UPDATE would."""
+        channel_id = channel.id if channel is not None else None
+        data = {
+            "user_id": member.id, "guild_id": member.guild.id, "channel_id": channel_id, "session_id": "sim",
+            "deaf": deaf, "mute": False, "self_deaf": self_deaf, "self_mute": self_mute,
+            "self_video": False, "self_stream": False, "suppress": False, "request_to_speak_timestamp": None,
+        }
+        member.guild._update_voice_state(data, channel_id)
+
+    def set_roles(self, member: discord.Member, roles: list[discord.Role]) -> None:
+        fake.update_member(member, roles=roles)
+
+    def remove_member(self, member: discord.Member) -> None:
+        """The member leaves the guild."""
+        fake.delete_member(member)
+
+    def give_bot_role(self, guild: Optional[discord.Guild] = None, *, position: int = 50) -> discord.Role:
+        """A high role with Manage Roles for the bot, as a server admin sets up for a leveling bot."""
+        guild = guild or self.guild
+        role = fake.make_role("Unicornia", guild, permissions=discord.Permissions(manage_roles=True, send_messages=True).value)
+        role.position = position
+        fake.update_member(guild.me, roles=[role])
+        return role
 
     async def load_cog(self, cog_parent: Path) -> None:
         """Load unicornia the way a bot owner does: ``[p]addpath`` then ``[p]load``."""
@@ -105,7 +156,7 @@ class SimBot:
 
 def _make_bot_user(name: str) -> discord.User:
     state = fake.get_state()
-    data = {"id": fake.make_id(), "username": name, "discriminator": "0000", "avatar": None, "bot": True}
+    data = {"id": facts.make_id(), "username": name, "discriminator": "0000", "avatar": None, "bot": True}
     return state.store_user(data)
 
 
@@ -125,14 +176,15 @@ async def start_bot(
     intents = discord.Intents.all()
     bot = Red(cli_flags=flags, bot_dir=data_dir, intents=intents)
     await bot._async_setup_hook()
-    # dpytest refuses sharded clients by an isinstance check only; the fake backend itself
-    # works with Red, so configure it while that one check is looked away from.
+    # dpytest needs a logged-in user for _pre_login's owner lookup, but must wrap
+    # on_command_error *after* Red installs its own handler, so errors reach the tests.
     with _unsharded_check():
         dpytest.configure(bot, guilds=guilds, text_channels=text_channels,
                           voice_channels=voice_channels, members=members)
     state = fake.get_state()
     state.loop = asyncio.get_running_loop()
     await bot._pre_login()
+    _route_command_errors_to_dpytest(bot)
     bot.owner_ids.add(OWNER_ID)
     await bot.add_cog(Core(bot))
     await bot.add_cog(CogManagerUI())
@@ -143,6 +195,19 @@ async def start_bot(
         owner_user = state.store_user({"id": OWNER_ID, "username": "Owner", "discriminator": "0001", "avatar": None})
         fake.make_member(owner_user, guild)
     return sim
+
+
+def _route_command_errors_to_dpytest(bot: Red) -> None:
+    """Red's handler replies to the user; then dpytest re-raises the error in the test."""
+    red_handler = bot.on_command_error
+
+    async def on_command_error(ctx, error, unhandled_by_cog=False):
+        try:
+            await red_handler(ctx, error, unhandled_by_cog)
+        finally:
+            await dpytest.error_queue.put((ctx, error))
+
+    bot.on_command_error = on_command_error
 
 
 @contextlib.contextmanager

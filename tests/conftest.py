@@ -37,6 +37,7 @@ async def sim(tmp_path: Path, clock: FakeClock, monkeypatch) -> SimBot:
     bot = await start_bot(tmp_path / "red-data")
     await bot.load_cog(REPO_ROOT)
     bot.cog.xp.clock = clock
+    bot.db_path = bot.cog.data_path / "unicornia.db"
     try:
         yield bot
     finally:
@@ -51,8 +52,7 @@ def members(sim: SimBot, guild=None) -> list:
 
 def db_rows(sim: SimBot, query: str, params=()) -> list[tuple]:
     """Read the cog's real SQLite file with a separate connection, as an outsider would."""
-    path = sim.cog.data_path / "unicornia.db"
-    conn = sqlite3.connect(path)
+    conn = sqlite3.connect(sim.db_path)
     try:
         return conn.execute(query, params).fetchall()
     finally:

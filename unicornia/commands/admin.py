@@ -18,6 +18,7 @@ ExcludableChannel = Union[discord.TextChannel, discord.VoiceChannel, discord.Sta
                           discord.CategoryChannel, discord.ForumChannel, discord.Thread]
 
 CONFIRM_TIMEOUT = 30
+REMOVE_WORDS = ("remove", "rm", "take")
 
 
 async def rewards_text(guild: discord.Guild, settings: GuildSettings) -> str:
@@ -157,12 +158,18 @@ class AdminCommands(MixinMeta):
 
     # --- rewards -----------------------------------------------------------------------------
     @guild_group.command(name="rolereward")
-    async def add_role_reward(self, ctx: commands.Context, level: int, role: discord.Role, remove: bool = False) -> None:
+    async def add_role_reward(
+        self, ctx: commands.Context, level: int, role: discord.Role, mode: Optional[str] = None
+    ) -> None:
         """Give a role at a level, or take it away with `remove`.
 
         Examples: `[p]unicornia guild rolereward 10 Regular` and
         `[p]unicornia guild rolereward 10 Newcomer remove`
         """
+        if mode is not None and mode.lower() not in REMOVE_WORDS:
+            await ctx.send(f"`{mode}` isn't understood: add `remove` to take the role away, or nothing to give it.")
+            return
+        remove = mode is not None
         if not 1 <= level <= MAX_LEVEL:
             await ctx.send(f"The level must be between 1 and {MAX_LEVEL}.")
             return
