@@ -1,7 +1,7 @@
 """Fixtures: a real Red bot with unicornia loaded through Red's own loader, on dpytest's fake Discord."""
 from __future__ import annotations
 
-import os
+import sys
 import sqlite3
 from pathlib import Path
 
@@ -34,6 +34,11 @@ def clock() -> FakeClock:
 async def sim(tmp_path: Path, clock: FakeClock, monkeypatch) -> SimBot:
     # dpytest writes sent files into the working directory
     monkeypatch.chdir(tmp_path)
+    # Red's loader re-executes an already imported package in place, which would swap the
+    # classes under the unit tests' feet: let Red import its own copy, and put the unit
+    # tests' module objects back afterwards.
+    for name in [n for n in sys.modules if n == "unicornia" or n.startswith("unicornia.")]:
+        monkeypatch.delitem(sys.modules, name)
     bot = await start_bot(tmp_path / "red-data")
     await bot.load_cog(REPO_ROOT)
     bot.cog.xp.clock = clock

@@ -245,3 +245,19 @@ async def test_data_deletion_removes_everything_everywhere(sim):
     for table in ("UserXpStats", "DiscordUser", "XpShopOwnedItem"):
         assert db_rows(sim, f"SELECT COUNT(*) FROM {table} WHERE UserId = ?", (alice.id,)) == [(0,)]
     assert other_guild_member.id != alice.id
+
+
+async def test_leaderboard_pages_through_a_menu(sim):
+    await sim.command("unicornia guild cooldown 0", sim.owner())
+    crowd = [sim.make_member(f"Member{i:02}") for i in range(25)]
+    for rank, person in enumerate(crowd):
+        for _ in range(rank + 1):
+            await sim.say("hello there", person)
+    sim.replies()
+    await sim.command("level leaderboard 2", crowd[0])
+    page = sim.replies()[-1].embeds[0]
+    assert page.footer.text == "Page 2/3"
+    lines = page.description.splitlines()
+    assert len(lines) == 10 and "#" in lines[0] and " 11`" in lines[0] and "Member14" in lines[0]
+    await sim.command("level leaderboard 0", crowd[0])
+    assert "Pick a page from 1 to" in sim.replies()[-1].content

@@ -66,7 +66,7 @@ class LevelCommands(MixinMeta):
         if len(rendered) == 1:
             await ctx.send(embed=rendered[0])
         else:
-            await SimpleMenu(rendered, timeout=120).start(ctx, page=page - 1)
+            await SimpleMenu(rendered, page_start=page - 1, timeout=120).start(ctx)
 
     @level.command(name="rewards")
     async def level_rewards(self, ctx: commands.Context) -> None:
