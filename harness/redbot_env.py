@@ -163,10 +163,10 @@ def _make_bot_user(name: str) -> discord.User:
 async def start_bot(
     data_dir: Path,
     *,
-    guilds: int = 1,
-    text_channels: int = 2,
-    voice_channels: int = 2,
-    members: int = 3,
+    guilds: int | list[str] = 1,
+    text_channels: int | list[str] = 2,
+    voice_channels: int | list[str] = 2,
+    members: int | list[str] = 3,
 ) -> SimBot:
     """Start a Red bot with Core and CogManagerUI, wired to dpytest, ready for commands."""
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -261,3 +261,15 @@ async def test_leaderboard_pages_through_a_menu(sim):
     assert len(lines) == 10 and "#" in lines[0] and " 11`" in lines[0] and "Member14" in lines[0]
     await sim.command("level leaderboard 0", crowd[0])
     assert "Pick a page from 1 to" in sim.replies()[-1].content
+
+
+async def test_currency_reward_is_clamped_at_the_bank_maximum(sim):
+    alice = members(sim)[0]
+    await bank.set_max_balance(1_000, sim.guild)
+    await bank.set_balance(alice, 950)
+    await sim.command("unicornia guild currencyreward 1 500", sim.owner())
+    await sim.command("unicornia guild xppermessage 40", sim.owner())
+    sim.replies()
+    await sim.say("level one please", alice)
+    assert await bank.get_balance(alice) == 1_000
+    assert "Reward: 50 credits" in sim.replies()[-1].content

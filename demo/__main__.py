@@ -1,0 +1,260 @@
+"""Replay a day of a busy guild through Unicornia and print what its members would see.
+
+No Discord token and no network: a real Red bot (Red's loader, Config, bank) runs against
+dpytest's fake gateway, and Unicornia is loaded with ``[p]addpath`` + ``[p]load``.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = Path.cwd() / "demo-output"
+
+MEMBERS = 300
+MESSAGES = 20_000
+DAY = 24 * 3600
+SEED = 2026
+
+
+class SimClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Transcript:
+    """Prints what a member would see, and keeps a copy for demo-output/."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.guild = None
+
+    def say(self, text: str = "") -> None:
+        text = self._as_shown(text)
+        print(text)
+        self.lines.append(text)
+
+    def _as_shown(self, text: str) -> str:
+        """Discord shows <@id> and <#id> as names; so does the transcript."""
+        if self.guild is None:
+            return text
+        guild = self.guild
+
+        def user(match):
+            member = guild.get_member(int(match.group(1)))
+            return f"@{member.display_name}" if member else match.group(0)
+
+        def channel(match):
+            found = guild.get_channel(int(match.group(1)))
+            return f"#{found.name}" if found else match.group(0)
+
+        return re.sub(r"<#(\d+)>", channel, re.sub(r"<@!?(\d+)>", user, text))
+
+    def section(self, title: str) -> None:
+        self.say()
+        self.say(f"== {title} " + "=" * max(0, 70 - len(title)))
+
+    def replies(self, messages) -> None:
+        for message in messages:
+            if message.content:
+                self.say(f"  bot> {message.content}")
+            for embed in message.embeds:
+                self.say(f"  bot> [{embed.title}]")
+                if embed.description:
+                    for line in embed.description.splitlines():
+                        self.say(f"       {line}")
+                for field in embed.fields:
+                    self.say(f"       {field.name}: {field.value}")
+                if embed.footer and embed.footer.text:
+                    self.say(f"       ({embed.footer.text})")
+
+
+async def run() -> int:
+    from harness.redbot_env import start_bot
+    from demo.names import CHATTER, member_names
+    from discord.ext.test import backend as fake
+    import discord.ext.test as dpytest
+
+    rng = random.Random(SEED)
+    out = Transcript()
+    OUTPUT.mkdir(exist_ok=True)
+    started = time.perf_counter()
+
+    with tempfile.TemporaryDirectory(prefix="unicornia-demo-") as tmp:
+        sim = await start_bot(Path(tmp) / "red-data", guilds=["Unicorn Lounge"], members=0, text_channels=["general"],
+                              voice_channels=0)
+        guild = out.guild = sim.guild
+        sim.give_bot_role()
+        general = guild.text_channels[0]
+        offtopic = sim.make_category("Off-topic")
+        memes = sim.make_text_channel("memes", category=offtopic)
+        spam = sim.make_text_channel("bot-spam")
+        lounge, gaming = sim.make_voice_channel("Lounge"), sim.make_voice_channel("Gaming")
+        roles = {name: sim.make_role(name, position=5) for name in ("Newcomer", "Regular", "Veteran", "Legend", "Muted")}
+        people = [sim.make_member(name) for name in member_names(MEMBERS, rng)]
+        robot = sim.make_member("MusicBot", bot=True)
+        muted = people[-5:]
+        for person in muted:
+            sim.set_roles(person, [roles["Muted"]])
+        from redbot.core import bank
+
+        opening_balance = {p.id: await bank.get_balance(p) for p in people}
+
+        out.section("Bot owner loads the cog")
+        out.say(f"  owner> !addpath {REPO_ROOT}")
+        out.say("  owner> !load unicornia")
+        await sim.load_cog(REPO_ROOT)
+        clock = SimClock()
+        xp = sim.cog.xp
+        xp.clock = clock
+
+        out.section("Admin sets the server up")
+        setup = [
+            "unicornia guild xppermessage 5", "unicornia guild cooldown 60", "unicornia guild voicexp 2",
+            f"unicornia guild excludechannel {spam.mention}", "unicornia guild excluderole Muted",
+            "unicornia guild rolereward 1 Newcomer", "unicornia guild rolereward 5 Regular",
+            "unicornia guild rolereward 5 Newcomer remove", "unicornia guild rolereward 10 Veteran",
+            "unicornia guild rolereward 15 Legend", "unicornia guild currencyreward 3 100",
+            "unicornia guild currencyreward 5 250", "unicornia guild currencyreward 10 1000",
+            "unicornia guild xprate 0", "unicornia guild xprate 1.5", "unicornia guild settings",
+        ]
+        for command in setup:
+            out.say(f"  admin> !{command}")
+            await sim.command(command, sim.owner())
+            out.replies(sim.replies())
+
+        # activity: a few very chatty members, a long tail of lurkers
+        weights = [1.0 / (i + 1) ** 0.9 for i in range(len(people))]
+        times = sorted(rng.uniform(0, DAY) for _ in range(MESSAGES))
+        channels = [general] * 6 + [memes] * 2 + [spam]
+        voice_sessions = [
+            (rng.uniform(0, DAY - 7200), rng.uniform(1800, 7200), rng.choice(people[:60]), rng.choice((lounge, gaming)),
+             rng.random() < 0.1)
+            for _ in range(60)
+        ]
+        levelups, handled, handle_seconds, flushes, flush_seconds, voice_paid = 0, 0, 0.0, 0, 0.0, 0
+        real_handle = xp.handle_message
+
+        async def timed_handle(message):
+            nonlocal handled, handle_seconds, levelups
+            t = time.perf_counter()
+            award = await real_handle(message)
+            handle_seconds += time.perf_counter() - t
+            handled += 1
+            if award and award.new_level > award.old_level:
+                levelups += 1
+            return award
+
+        xp.handle_message = timed_handle
+        next_flush, next_voice = 30.0, 60.0
+        out.section(f"A day in the server: {MESSAGES:,} messages from {MEMBERS} members, 60 voice sessions")
+        announcements = []
+        for at in times:
+            while next_flush <= at or next_voice <= at:
+                if next_voice <= next_flush:
+                    clock.now = next_voice
+                    _update_voice(sim, voice_sessions, next_voice, robot, lounge)
+                    voice_paid += await xp.voice_tick()
+                    next_voice += 60.0
+                else:
+                    clock.now = next_flush
+                    t = time.perf_counter()
+                    await xp.flush()
+                    flush_seconds += time.perf_counter() - t
+                    flushes += 1
+                    next_flush += 30.0
+            clock.now = at
+            author = rng.choices(people, weights)[0]
+            await dpytest.message(rng.choice(CHATTER), channel=rng.choice(channels), member=author)
+            announcements.extend(m.content for m in sim.replies() if "reached" in m.content)
+        await xp.flush()
+        out.say(f"  {handled:,} messages seen, {levelups} level-ups announced, {voice_paid:,} voice minutes paid")
+        for line in announcements[:3] + ["  ..."] + announcements[-3:]:
+            out.say(f"  bot> {line}" if line.strip() != "..." else line)
+
+        out.section("Members check their levels")
+        for person in (people[0], people[12], people[150], muted[0]):
+            out.say(f"  {person.display_name}> !level check")
+            await sim.command("level check", person)
+            out.replies(sim.replies())
+
+        out.section("The leaderboard")
+        out.say(f"  {people[3].display_name}> !level leaderboard")
+        await sim.command("level leaderboard", people[3])
+        out.replies(sim.replies())
+        out.say(f"  {people[3].display_name}> !level rewards")
+        await sim.command("level rewards", people[3])
+        out.replies(sim.replies())
+
+        out.section("Rewards that were paid")
+        holders = {name: sum(1 for p in people if role in p.roles) for name, role in roles.items() if name != "Muted"}
+        out.say("  members holding each reward role: " + ", ".join(f"{k} {v}" for k, v in holders.items()))
+        paid = [await bank.get_balance(p) - opening_balance[p.id] for p in people]
+        out.say(f"  currency paid in level rewards: {sum(paid):,} credits to {sum(1 for b in paid if b)} members")
+
+        out.section("Reload: nothing is lost")
+        clock.now += 61
+        await dpytest.message("one more before the reload", channel=general, member=people[1])
+        before = _db_total(sim)
+        out.say(f"  XP in the database {before:,}, one message ({sum(g.xp for g in xp.buffer.values())} XP) still buffered")
+        out.say("  owner> !reload unicornia")
+        await sim.reload_cog()
+        out.say(f"  XP in the database after reload: {_db_total(sim):,}")
+
+        elapsed = time.perf_counter() - started
+        db_size = (sim.cog.data_path / "unicornia.db").stat().st_size
+        out.section("Timing")
+        out.say(f"  XP engine per message (rules, cache, buffer, level check): "
+                f"{handle_seconds / max(handled, 1) * 1e6:.0f} µs on average over {handled:,} messages")
+        out.say(f"  flushes: {flushes}, {flush_seconds / max(flushes, 1) * 1e3:.2f} ms on average (one transaction each)")
+        out.say(f"  database: {db_size / 1024:.0f} KiB; whole demo: {elapsed:.1f} s")
+        await sim.close()
+
+    (OUTPUT / "transcript.txt").write_text("\n".join(out.lines) + "\n", encoding="utf-8")
+    print(f"\nTranscript written to {OUTPUT / 'transcript.txt'}")
+    return 0
+
+
+def _update_voice(sim, sessions, now: float, robot, lounge) -> None:
+    for start, length, member, channel, deafened in sessions:
+        inside = start <= now < start + length
+        current = member.voice.channel if member.voice else None
+        if inside and current is None:
+            sim.set_voice(member, channel, self_deaf=deafened)
+        elif not inside and current is not None and not any(
+            s[0] <= now < s[0] + s[1] and s[2] is member for s in sessions
+        ):
+            sim.set_voice(member, None)
+    if robot.voice is None:
+        sim.set_voice(robot, lounge)
+
+
+def _db_total(sim) -> int:
+    conn = sqlite3.connect(sim.cog.data_path / "unicornia.db")
+    try:
+        return conn.execute("SELECT COALESCE(SUM(Xp), 0) FROM UserXpStats").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # the simulated day runs on a simulated clock; Red notices and warns, which is expected here
+    logging.getLogger("red").setLevel(logging.ERROR)
+    logging.getLogger("red.unicornia").setLevel(logging.WARNING)
+    sys.path.insert(0, str(REPO_ROOT))
+    return asyncio.run(run())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
