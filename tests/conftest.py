@@ -67,3 +67,29 @@ def db_rows(sim: SimBot, query: str, params=()) -> list[tuple]:
 def stored_xp(sim: SimBot, member) -> int | None:
     rows = db_rows(sim, "SELECT Xp FROM UserXpStats WHERE GuildId = ? AND UserId = ?", (member.guild.id, member.id))
     return rows[0][0] if rows else None
+
+
+@pytest.fixture
+def sent(monkeypatch) -> list[dict]:
+    """Everything the bot passes to ``send``: dpytest loses the text and embeds of messages with files."""
+    import discord
+
+    calls: list[dict] = []
+    real_send = discord.abc.Messageable.send
+
+    async def recording_send(self, content=None, **kwargs):
+        files = list(kwargs.get("files") or ([kwargs["file"]] if kwargs.get("file") else []))
+        calls.append({"content": content, "embed": kwargs.get("embed"), "files": files,
+                      "file_bytes": [_file_bytes(f) for f in files]})
+        return await real_send(self, content, **kwargs)
+
+    monkeypatch.setattr(discord.abc.Messageable, "send", recording_send)
+    return calls
+
+
+def _file_bytes(file) -> bytes:
+    fp = file.fp
+    position = fp.tell()
+    data = fp.read()
+    fp.seek(position)
+    return data

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .systems.settings import SettingsCache
     from .systems.xp_system import XpSystem
     from .db.store import XpStore
+    from .systems.shop import ShopService
 
 
 class MixinMeta(ABC):
@@ -24,6 +25,7 @@ class MixinMeta(ABC):
     store: "XpStore"
     xp: "XpSystem"
     rewards: "RewardService"
+    shop: "ShopService"
 
 
 class CompositeMetaClass(type(commands.Cog), ABCMeta):

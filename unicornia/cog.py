@@ -10,14 +10,15 @@ from typing import Literal
 import discord
 from redbot.core import Config, commands
 from redbot.core.bot import Red
-from redbot.core.data_manager import cog_data_path
+from redbot.core.data_manager import bundled_data_path, cog_data_path
 
 from .abc import CompositeMetaClass
-from .commands import AdminCommands, LevelCommands
+from .commands import AdminCommands, LevelCommands, ShopCommands
 from .core.settings import GUILD_DEFAULTS
 from .db.store import XpStore
 from .systems.rewards import RewardService
 from .systems.settings import SettingsCache
+from .systems.shop import ShopService
 from .systems.xp_system import SPILL_FILE, XpSystem
 
 log = logging.getLogger("red.unicornia")
@@ -28,7 +29,7 @@ DB_FILE = "unicornia.db"
 RequestType = Literal["discord_deleted_user", "owner", "user", "user_strict"]
 
 
-class Unicornia(LevelCommands, AdminCommands, commands.Cog, metaclass=CompositeMetaClass):
+class Unicornia(LevelCommands, ShopCommands, AdminCommands, commands.Cog, metaclass=CompositeMetaClass):
     """Levels and XP for your server: messages and voice earn XP, levels earn roles and currency."""
 
     def __init__(self, bot: Red) -> None:
@@ -41,10 +42,12 @@ class Unicornia(LevelCommands, AdminCommands, commands.Cog, metaclass=CompositeM
         self.store = XpStore(self.data_path / DB_FILE)
         self.rewards = RewardService(self.settings)
         self.xp = XpSystem(bot, self.store, self.settings, on_level_up=self.rewards.level_up)
+        self.shop = ShopService(self.store, data_path=self.data_path, bundled_root=bundled_data_path(self))
 
     async def cog_load(self) -> None:
         await self.store.open()
         self.xp.restore_spill(self.data_path / SPILL_FILE)
+        await self.shop.load()
         self.xp.start()
 
     async def cog_unload(self) -> None:

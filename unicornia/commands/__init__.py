@@ -1,5 +1,6 @@
 """Command mixins: each parses, calls a service and formats the reply; no business rules here."""
 from .admin import AdminCommands
 from .level import LevelCommands
+from .shop import ShopCommands
 
-__all__ = ["AdminCommands", "LevelCommands"]
+__all__ = ["AdminCommands", "LevelCommands", "ShopCommands"]

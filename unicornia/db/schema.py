@@ -35,6 +35,22 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (UserId, ItemType, ItemKey)
     );
     """,
+    # 2: an audit trail of shop purchases, equips and refunds; one equipped item per type.
+    """
+    CREATE TABLE XpShopLog (
+        Id        INTEGER PRIMARY KEY,
+        At        INTEGER NOT NULL,                -- unix time
+        GuildId   INTEGER,                         -- where it happened (NULL outside a guild)
+        UserId    INTEGER NOT NULL,
+        Action    TEXT    NOT NULL,                -- 'buy', 'use', 'refund'
+        ItemType  INTEGER NOT NULL,
+        ItemKey   TEXT    NOT NULL,
+        Price     INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX IX_XpShopLog_Guild_At ON XpShopLog (GuildId, At DESC);
+    CREATE INDEX IX_XpShopLog_User ON XpShopLog (UserId);
+    CREATE UNIQUE INDEX UX_XpShopOwnedItem_Using ON XpShopOwnedItem (UserId, ItemType) WHERE IsUsing = 1;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -71,6 +71,7 @@ DELETE_GUILD = "DELETE FROM UserXpStats WHERE GuildId = ?"
 DELETE_USER_STATS = "DELETE FROM UserXpStats WHERE UserId = ?"
 DELETE_USER_TOTAL = "DELETE FROM DiscordUser WHERE UserId = ?"
 DELETE_USER_ITEMS = "DELETE FROM XpShopOwnedItem WHERE UserId = ?"
+DELETE_USER_SHOP_LOG = "DELETE FROM XpShopLog WHERE UserId = ?"
 
 SELECT_USER_STATS = """
 SELECT GuildId, Xp, AwardedXp, MessageCount, VoiceSeconds, LastLevelUp, DateAdded
@@ -79,3 +80,23 @@ FROM UserXpStats WHERE UserId = ? ORDER BY GuildId
 SELECT_USER_ITEMS = """
 SELECT ItemType, ItemKey, IsUsing, DateAdded FROM XpShopOwnedItem WHERE UserId = ? ORDER BY ItemType, ItemKey
 """
+
+# --- the XP shop -----------------------------------------------------------------------------
+SELECT_OWNED = "SELECT ItemKey, IsUsing FROM XpShopOwnedItem WHERE UserId = ? AND ItemType = ? ORDER BY DateAdded, ItemKey"
+SELECT_USING = "SELECT ItemKey FROM XpShopOwnedItem WHERE UserId = ? AND ItemType = ? AND IsUsing = 1"
+SELECT_OWNS = "SELECT 1 FROM XpShopOwnedItem WHERE UserId = ? AND ItemType = ? AND ItemKey = ?"
+INSERT_OWNED = "INSERT INTO XpShopOwnedItem (UserId, ItemType, ItemKey, IsUsing) VALUES (?, ?, ?, 0)"
+CLEAR_USING = "UPDATE XpShopOwnedItem SET IsUsing = 0 WHERE UserId = ? AND ItemType = ? AND IsUsing = 1"
+SET_USING = "UPDATE XpShopOwnedItem SET IsUsing = 1 WHERE UserId = ? AND ItemType = ? AND ItemKey = ?"
+INSERT_SHOP_LOG = """
+INSERT INTO XpShopLog (At, GuildId, UserId, Action, ItemType, ItemKey, Price) VALUES (?, ?, ?, ?, ?, ?, ?)
+"""
+SELECT_SHOP_LOG_GUILD = """
+SELECT At, UserId, Action, ItemKey, Price FROM XpShopLog WHERE GuildId = ?
+ORDER BY At DESC, Id DESC LIMIT ?
+"""
+SELECT_SHOP_LOG_MEMBER = """
+SELECT At, UserId, Action, ItemKey, Price FROM XpShopLog WHERE GuildId = ? AND UserId = ?
+ORDER BY At DESC, Id DESC LIMIT ?
+"""
+SELECT_USER_SHOP_LOG = "SELECT At, GuildId, Action, ItemKey, Price FROM XpShopLog WHERE UserId = ? ORDER BY Id"

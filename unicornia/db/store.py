@@ -220,7 +220,8 @@ class XpStore:
     @in_worker
     def delete_user(self, user_id: int) -> None:
         with self._transaction() as conn:
-            for statement in (sql.DELETE_USER_STATS, sql.DELETE_USER_TOTAL, sql.DELETE_USER_ITEMS):
+            for statement in (sql.DELETE_USER_STATS, sql.DELETE_USER_TOTAL, sql.DELETE_USER_ITEMS,
+                              sql.DELETE_USER_SHOP_LOG):
                 conn.execute(statement, (user_id,))
 
     @in_worker
@@ -234,8 +235,53 @@ class XpStore:
             dict(zip(("item_type", "item_key", "is_using", "date_added"), r))
             for r in conn.execute(sql.SELECT_USER_ITEMS, (user_id,))
         ]
+        shop_log = [
+            dict(zip(("at", "guild_id", "action", "item_key", "price"), r))
+            for r in conn.execute(sql.SELECT_USER_SHOP_LOG, (user_id,))
+        ]
         total = conn.execute(sql.SELECT_TOTAL_XP, (user_id,)).fetchone()
-        return {"guild_stats": stats, "total_xp": total[0] if total else 0, "shop_items": items}
+        return {"guild_stats": stats, "total_xp": total[0] if total else 0, "shop_items": items, "shop_log": shop_log}
+
+    # --- the XP shop -------------------------------------------------------------------------
+    @in_worker
+    def owned_items(self, user_id: int, item_type: int) -> list[tuple[str, bool]]:
+        return [(key, bool(using)) for key, using in self.conn.execute(sql.SELECT_OWNED, (user_id, item_type))]
+
+    @in_worker
+    def using(self, user_id: int, item_type: int) -> Optional[str]:
+        row = self.conn.execute(sql.SELECT_USING, (user_id, item_type)).fetchone()
+        return row[0] if row else None
+
+    @in_worker
+    def owns(self, user_id: int, item_type: int, key: str) -> bool:
+        return self.conn.execute(sql.SELECT_OWNS, (user_id, item_type, key)).fetchone() is not None
+
+    @in_worker
+    def record_purchase(self, guild_id: Optional[int], user_id: int, item_type: int, key: str, price: int) -> None:
+        """Ownership and its audit row, together or not at all (raises if already owned)."""
+        with self._transaction() as conn:
+            conn.execute(sql.INSERT_OWNED, (user_id, item_type, key))
+            conn.execute(sql.INSERT_SHOP_LOG, (now_ts(), guild_id, user_id, "buy", item_type, key, price))
+
+    @in_worker
+    def equip(self, guild_id: Optional[int], user_id: int, item_type: int, key: Optional[str]) -> None:
+        """Make ``key`` the one item of its type in use (None: none, i.e. the default)."""
+        with self._transaction() as conn:
+            conn.execute(sql.CLEAR_USING, (user_id, item_type))
+            if key is not None:
+                conn.execute(sql.SET_USING, (user_id, item_type, key))
+            conn.execute(sql.INSERT_SHOP_LOG, (now_ts(), guild_id, user_id, "use", item_type, key or "default", 0))
+
+    @in_worker
+    def log_refund(self, guild_id: Optional[int], user_id: int, item_type: int, key: str, amount: int) -> None:
+        with self._transaction() as conn:
+            conn.execute(sql.INSERT_SHOP_LOG, (now_ts(), guild_id, user_id, "refund", item_type, key, amount))
+
+    @in_worker
+    def shop_log(self, guild_id: int, user_id: Optional[int] = None, limit: int = 200) -> list[tuple]:
+        if user_id is None:
+            return self.conn.execute(sql.SELECT_SHOP_LOG_GUILD, (guild_id, limit)).fetchall()
+        return self.conn.execute(sql.SELECT_SHOP_LOG_MEMBER, (guild_id, user_id, limit)).fetchall()
 
     # --- helpers -----------------------------------------------------------------------------
     class _Tx:

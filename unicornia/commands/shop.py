@@ -1,0 +1,216 @@
+"""``[p]xpshop``: browse, buy and equip card backgrounds; reload the config; audit the shop."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Optional
+
+import discord
+from redbot.core import bank, commands
+from redbot.core.utils.chat_formatting import box, humanize_number, pagify
+
+from ..abc import MixinMeta
+from ..core.shop_config import ShopConfigError, ShopItem
+from ..systems.shop import BuyResult, BuyStatus, ShopService, UseStatus
+
+BROWSER_TIMEOUT = 180
+PREVIEW_NAME = "preview{suffix}"
+
+
+def buy_message(result: BuyResult, currency: str) -> str:
+    item = result.item
+    if result.status is BuyStatus.UNKNOWN:
+        return "There's no background with that key for sale. See `xpshop backgrounds`."
+    if result.status is BuyStatus.ALREADY_OWNED:
+        return f"You already own **{item.name}**; nothing was charged. Equip it with `xpshop use {item.key}`."
+    if result.status is BuyStatus.CANT_AFFORD:
+        return (f"**{item.name}** costs {humanize_number(item.price)} {currency} and you have "
+                f"{humanize_number(result.balance)}; nothing was charged.")
+    if result.status is BuyStatus.REFUNDED:
+        return "Something went wrong recording your purchase, so your money was refunded. Please try again later."
+    price = f"{humanize_number(item.price)} {currency}" if item.price else "free"
+    return (f"You bought **{item.name}** ({price}). Balance: {humanize_number(result.balance)} {currency}. "
+            f"Equip it with `xpshop use {item.key}`.")
+
+
+def use_message(status: UseStatus, item: Optional[ShopItem]) -> str:
+    if status is UseStatus.UNKNOWN:
+        return "There's no background with that key. See `xpshop owned`."
+    if status is UseStatus.NOT_OWNED:
+        return f"You don't own **{item.name}** yet. Buy it with `xpshop buy {item.key}`."
+    if status is UseStatus.ALREADY_USING:
+        return f"**{item.name}** is already on your card."
+    return f"**{item.name}** is now your card background."
+
+
+async def item_page(shop: ShopService, item: ShopItem, *, number: int, total: int, owned: set[str], using: str,
+                    currency: str) -> dict:
+    """One listing page: an embed and, for a bundled image, the file it shows."""
+    markers = []
+    if item.key == using:
+        markers.append("\N{WHITE MEDIUM STAR} in use")
+    elif item.key in owned:
+        markers.append("\N{WHITE HEAVY CHECK MARK} owned")
+    embed = discord.Embed(title=item.name, description=item.desc or None, colour=discord.Colour.purple())
+    embed.add_field(name="Price", value=f"{humanize_number(item.price)} {currency}" if item.price else "Free")
+    embed.add_field(name="Key", value=f"`{item.key}`")
+    if markers:
+        embed.add_field(name="Status", value=" ".join(markers))
+    embed.set_footer(text=f"Background {number}/{total} \N{EM DASH} xpshop buy {item.key}")
+    page: dict = {"embed": embed}
+    path = shop.bundled_file(item)
+    if path is not None:
+        name = PREVIEW_NAME.format(suffix=path.suffix.lower())
+        embed.set_image(url=f"attachment://{name}")
+        page["file_path"], page["file_name"] = path, name
+    else:
+        embed.set_image(url=item.url)
+    return page
+
+
+def _files(page: dict) -> list[discord.File]:
+    if "file_path" in page:
+        return [discord.File(page["file_path"], filename=page["file_name"])]
+    return []
+
+
+class ShopBrowser(discord.ui.View):
+    """One background a page, with buttons to page, buy and equip; only its member may press them."""
+
+    def __init__(self, cog: "ShopCommands", member: discord.Member, items: list[ShopItem], start: int) -> None:
+        super().__init__(timeout=BROWSER_TIMEOUT)
+        self.cog = cog
+        self.member = member
+        self.items = items
+        self.index = start
+        self.message: Optional[discord.Message] = None
+
+    async def render(self) -> dict:
+        shop = self.cog.shop
+        owned = await shop.owned_keys(self.member.id)
+        using = (await shop.equipped(self.member.id)).key
+        item = self.items[self.index]
+        page = await item_page(shop, item, number=self.index + 1, total=len(self.items), owned=owned, using=using,
+                               currency=await bank.get_currency_name(self.member.guild))
+        self.buy_button.disabled = item.key in owned
+        self.use_button.disabled = item.key not in owned or item.key == using
+        self.previous_button.disabled = self.next_button.disabled = len(self.items) < 2
+        return page
+
+    async def start(self, ctx: commands.Context) -> None:
+        page = await self.render()
+        self.message = await ctx.send(embed=page["embed"], files=_files(page), view=self)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.member.id:
+            await interaction.response.send_message("This shop window belongs to someone else; open your own "
+                                                    "with `xpshop`.", ephemeral=True)
+            return False
+        return True
+
+    async def _show(self, interaction: discord.Interaction, note: Optional[str] = None) -> None:
+        page = await self.render()
+        await interaction.response.edit_message(content=note, embed=page["embed"], attachments=_files(page), view=self)
+
+    @discord.ui.button(emoji="\N{BLACK LEFT-POINTING TRIANGLE}", style=discord.ButtonStyle.grey)
+    async def previous_button(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        self.index = (self.index - 1) % len(self.items)
+        await self._show(interaction)
+
+    @discord.ui.button(label="Buy", style=discord.ButtonStyle.green)
+    async def buy_button(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        result = await self.cog.shop.buy(self.member, self.items[self.index].key)
+        await self._show(interaction, buy_message(result, await bank.get_currency_name(self.member.guild)))
+
+    @discord.ui.button(label="Use", style=discord.ButtonStyle.blurple)
+    async def use_button(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        status, item = await self.cog.shop.use(self.member, self.items[self.index].key)
+        await self._show(interaction, use_message(status, item))
+
+    @discord.ui.button(emoji="\N{BLACK RIGHT-POINTING TRIANGLE}", style=discord.ButtonStyle.grey)
+    async def next_button(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        self.index = (self.index + 1) % len(self.items)
+        await self._show(interaction)
+
+    async def on_timeout(self) -> None:
+        if self.message is not None:
+            try:
+                await self.message.edit(view=None)
+            except discord.HTTPException:
+                pass
+
+
+class ShopCommands(MixinMeta):
+    shop: ShopService
+
+    @commands.group(name="xpshop", invoke_without_command=True)
+    @commands.guild_only()
+    async def xpshop(self, ctx: commands.Context, page: int = 1) -> None:
+        """Card backgrounds to buy with the bot's currency.  Alone, it opens the listing."""
+        await ctx.invoke(self.xpshop_backgrounds, page=page)
+
+    @xpshop.command(name="backgrounds", aliases=["bgs", "list"])
+    async def xpshop_backgrounds(self, ctx: commands.Context, page: int = 1) -> None:
+        """Browse the backgrounds for sale, one a page, with Buy and Use buttons.
+
+        Example: `[p]xpshop backgrounds 2`
+        """
+        items = self.shop.config.for_sale()
+        if not 1 <= page <= len(items):
+            await ctx.send(f"Pick a page from 1 to {len(items)}.")
+            return
+        await ShopBrowser(self, ctx.author, items, page - 1).start(ctx)
+
+    @xpshop.command(name="buy")
+    async def xpshop_buy(self, ctx: commands.Context, key: str) -> None:
+        """Buy a background by its key.  Example: `[p]xpshop buy sunset`"""
+        result = await self.shop.buy(ctx.author, key)
+        await ctx.send(buy_message(result, await bank.get_currency_name(ctx.guild)))
+
+    @xpshop.command(name="use", aliases=["equip"])
+    async def xpshop_use(self, ctx: commands.Context, key: str) -> None:
+        """Put a background you own on your card (`default` goes back to the default).
+
+        Example: `[p]xpshop use sunset`
+        """
+        status, item = await self.shop.use(ctx.author, key)
+        await ctx.send(use_message(status, item))
+
+    @xpshop.command(name="owned", aliases=["inventory"])
+    async def xpshop_owned(self, ctx: commands.Context) -> None:
+        """List the backgrounds you own.  Example: `[p]xpshop owned`"""
+        owned = await self.shop.owned(ctx.author.id)
+        lines = [f"{'*' if o.in_use else ' '} {o.item.key:<20} {o.item.name}" + (" (in use)" if o.in_use else "")
+                 for o in owned]
+        await ctx.send(f"Your backgrounds ({len(owned)}):" + box("\n".join(lines)))
+
+    @xpshop.command(name="reload")
+    @commands.is_owner()
+    async def xpshop_reload(self, ctx: commands.Context) -> None:
+        """Re-read the shop config from the data folder (bot owner).  Example: `[p]xpshop reload`"""
+        try:
+            config = await self.shop.reload()
+        except ShopConfigError as exc:
+            await ctx.send(f"The shop config was **not** applied: {exc}\nThe shop keeps its previous config.\n"
+                           f"File: `{self.shop.config_path}`")
+            return
+        except OSError as exc:
+            await ctx.send(f"Couldn't read `{self.shop.config_path}` ({exc.strerror}); the shop keeps its previous config.")
+            return
+        shown = len(config.for_sale())
+        await ctx.send(f"Shop config reloaded: {len(config.backgrounds)} background(s), {shown} for sale.")
+
+    @xpshop.command(name="log")
+    @commands.admin_or_permissions(manage_guild=True)
+    async def xpshop_log(self, ctx: commands.Context, member: Optional[discord.Member] = None) -> None:
+        """Audit purchases, equips and refunds in this server (admins).  Example: `[p]xpshop log @Alice`"""
+        rows = await self.shop.store.shop_log(ctx.guild.id, member.id if member else None)
+        if not rows:
+            await ctx.send("No shop activity recorded here yet.")
+            return
+        lines = []
+        for at, user_id, action, key, price in rows:
+            who = ctx.guild.get_member(user_id)
+            when = datetime.fromtimestamp(at, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+            lines.append(f"{when}  {(who.display_name if who else str(user_id))[:20]:<20} {action:<6} {key:<16} {price}")
+        for page in pagify("\n".join(lines), page_length=1800):
+            await ctx.send(box(page))

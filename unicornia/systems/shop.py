@@ -1,0 +1,166 @@
+"""The XP shop: its configuration file, purchases through Red's bank, and what members have equipped."""
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import shutil
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import discord
+from redbot.core import bank
+from redbot.core.bank import errors as bank_errors
+
+from ..core.shop_config import DEFAULT_KEY, ITEM_TYPE_BACKGROUND, ShopConfig, ShopItem, parse_shop_config
+from ..db.store import XpStore
+
+log = logging.getLogger("red.unicornia.shop")
+
+CONFIG_NAME = "xp_config.yml"
+SHIPPED_CONFIG = Path(__file__).resolve().parent.parent / CONFIG_NAME
+
+
+class BuyStatus(enum.Enum):
+    BOUGHT = "bought"
+    UNKNOWN = "unknown"
+    ALREADY_OWNED = "already owned"
+    CANT_AFFORD = "can't afford"
+    REFUNDED = "failed and refunded"
+
+
+class UseStatus(enum.Enum):
+    EQUIPPED = "equipped"
+    UNKNOWN = "unknown"
+    NOT_OWNED = "not owned"
+    ALREADY_USING = "already using"
+
+
+@dataclass(frozen=True, slots=True)
+class BuyResult:
+    status: BuyStatus
+    item: Optional[ShopItem] = None
+    balance: Optional[int] = None
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedItem:
+    item: ShopItem
+    in_use: bool
+
+
+async def refund(member: discord.Member, amount: int) -> int:
+    """Give ``amount`` back; above the bank's maximum the account is filled to the maximum,
+    as Red's own Economy does.  Returns what was actually credited."""
+    try:
+        await bank.deposit_credits(member, amount)
+        return amount
+    except bank_errors.BalanceTooHigh as exc:
+        before = await bank.get_balance(member)
+        await bank.set_balance(member, exc.max_balance)
+        return exc.max_balance - before
+
+
+class ShopService:
+    def __init__(self, store: XpStore, *, data_path: Path, bundled_root: Path) -> None:
+        self.store = store
+        self.config_path = data_path / CONFIG_NAME
+        self.bundled_root = bundled_root
+        self.config: ShopConfig = self._parse(SHIPPED_CONFIG.read_text(encoding="utf-8"))
+        # one lock per member: two buys at once must not both pass the balance check
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def _parse(self, text: str) -> ShopConfig:
+        return parse_shop_config(text, bundled_root=self.bundled_root)
+
+    # --- configuration -----------------------------------------------------------------------
+    async def load(self) -> None:
+        """Use the owner's copy in the data folder, creating it from the shipped file the first time."""
+        if not self.config_path.exists():
+            await asyncio.to_thread(shutil.copyfile, SHIPPED_CONFIG, self.config_path)
+            log.info("Copied the default shop config to %s", self.config_path)
+        try:
+            await self.reload()
+        except ValueError as exc:
+            log.error("The shop config %s is invalid (%s); using the shipped default until it is fixed "
+                      "and [p]xpshop reload is run", self.config_path, exc)
+
+    async def reload(self) -> ShopConfig:
+        """Read and validate the file; on any problem raise and keep the current config."""
+        text = await asyncio.to_thread(self.config_path.read_text, encoding="utf-8")
+        self.config = self._parse(text)
+        return self.config
+
+    def bundled_file(self, item: ShopItem) -> Optional[Path]:
+        return self.bundled_root / item.file if item.file else None
+
+    # --- buying and using --------------------------------------------------------------------
+    def _lock(self, user_id: int) -> asyncio.Lock:
+        lock = self._locks.get(user_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[user_id] = lock
+        return lock
+
+    async def buy(self, member: discord.Member, key: str) -> BuyResult:
+        item = self.config.get(key)
+        if item is None or item.hidden:
+            return BuyResult(BuyStatus.UNKNOWN)
+        async with self._lock(member.id):
+            if item.key == DEFAULT_KEY or await self.store.owns(member.id, item.item_type, item.key):
+                return BuyResult(BuyStatus.ALREADY_OWNED, item)
+            if item.price:
+                try:
+                    await bank.withdraw_credits(member, item.price)
+                except ValueError:
+                    return BuyResult(BuyStatus.CANT_AFFORD, item, await bank.get_balance(member))
+            try:
+                await self.store.record_purchase(member.guild.id, member.id, item.item_type, item.key, item.price)
+            except Exception:
+                log.exception("Recording the purchase of %r by %s in guild %s failed; refunding %s",
+                              item.key, member.id, member.guild.id, item.price)
+                if item.price:
+                    credited = await refund(member, item.price)
+                    await self._log_refund(member, item, credited)
+                return BuyResult(BuyStatus.REFUNDED, item, await bank.get_balance(member))
+            return BuyResult(BuyStatus.BOUGHT, item, await bank.get_balance(member))
+
+    async def _log_refund(self, member: discord.Member, item: ShopItem, amount: int) -> None:
+        try:
+            await self.store.log_refund(member.guild.id, member.id, item.item_type, item.key, amount)
+        except Exception:
+            log.exception("Could not record the refund of %s to %s", amount, member.id)
+
+    async def use(self, member: discord.Member, key: str) -> tuple[UseStatus, Optional[ShopItem]]:
+        item = self.config.get(key)
+        if item is None:
+            return UseStatus.UNKNOWN, None
+        async with self._lock(member.id):
+            current = await self.equipped(member.id)
+            if current.key == item.key:
+                return UseStatus.ALREADY_USING, item
+            if item.key == DEFAULT_KEY:
+                await self.store.equip(member.guild.id, member.id, item.item_type, None)
+                return UseStatus.EQUIPPED, item
+            if not await self.store.owns(member.id, item.item_type, item.key):
+                return UseStatus.NOT_OWNED, item
+            await self.store.equip(member.guild.id, member.id, item.item_type, item.key)
+            return UseStatus.EQUIPPED, item
+
+    async def owned(self, user_id: int) -> list[OwnedItem]:
+        """Owned items still in the config (the default always), marking the one in use."""
+        rows = await self.store.owned_items(user_id, ITEM_TYPE_BACKGROUND)
+        items = self.config.backgrounds
+        owned = [OwnedItem(items[key], using) for key, using in rows if key in items and key != DEFAULT_KEY]
+        using_default = not any(o.in_use for o in owned)
+        return [OwnedItem(self.config.default, using_default), *owned]
+
+    async def owned_keys(self, user_id: int) -> set[str]:
+        return {o.item.key for o in await self.owned(user_id)}
+
+    async def equipped(self, user_id: int) -> ShopItem:
+        """The background in use; an item removed from the config falls back to the default."""
+        key = await self.store.using(user_id, ITEM_TYPE_BACKGROUND)
+        return self.config.backgrounds.get(key) or self.config.default if key else self.config.default
