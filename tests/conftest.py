@@ -93,3 +93,14 @@ def _file_bytes(file) -> bytes:
     data = fp.read()
     fp.seek(position)
     return data
+
+
+def live(module: str):
+    """A module of the package as Red loaded it for the running bot (e.g. ``live("systems.downloader")``).
+
+    Test modules import unicornia at collection, before Red loads its own copy; objects handed
+    to the running cog must come from Red's copy so its ``except`` clauses recognise them.
+    """
+    import importlib
+
+    return importlib.import_module(f"unicornia.{module}")

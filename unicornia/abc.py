@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .systems.settings import SettingsCache
     from .systems.xp_system import XpSystem
     from .db.store import XpStore
+    from .systems.card_service import CardService
     from .systems.shop import ShopService
 
 
@@ -26,6 +27,7 @@ class MixinMeta(ABC):
     xp: "XpSystem"
     rewards: "RewardService"
     shop: "ShopService"
+    cards: "CardService"
 
 
 class CompositeMetaClass(type(commands.Cog), ABCMeta):

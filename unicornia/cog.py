@@ -19,6 +19,9 @@ from .db.store import XpStore
 from .systems.rewards import RewardService
 from .systems.settings import SettingsCache
 from .systems.shop import ShopService
+from .systems.card_generator import CardGenerator
+from .systems.card_service import CardService
+from .systems.downloader import SafeDownloader
 from .systems.xp_system import SPILL_FILE, XpSystem
 
 log = logging.getLogger("red.unicornia")
@@ -42,7 +45,9 @@ class Unicornia(LevelCommands, ShopCommands, AdminCommands, commands.Cog, metacl
         self.store = XpStore(self.data_path / DB_FILE)
         self.rewards = RewardService(self.settings)
         self.xp = XpSystem(bot, self.store, self.settings, on_level_up=self.rewards.level_up)
-        self.shop = ShopService(self.store, data_path=self.data_path, bundled_root=bundled_data_path(self))
+        bundled = bundled_data_path(self)
+        self.shop = ShopService(self.store, data_path=self.data_path, bundled_root=bundled)
+        self.cards = CardService(CardGenerator(bundled / "fonts"), SafeDownloader(), self.shop, bundled)
 
     async def cog_load(self) -> None:
         await self.store.open()
@@ -55,6 +60,7 @@ class Unicornia(LevelCommands, ShopCommands, AdminCommands, commands.Cog, metacl
             await self.xp.stop(self.data_path)
         finally:
             await self.store.close()
+            await self.cards.close()
 
     @commands.Cog.listener()
     async def on_message_without_command(self, message: discord.Message) -> None:

@@ -191,7 +191,7 @@ async def test_reset_asks_and_obeys(sim):
     assert db_rows(sim, "SELECT TotalXp FROM DiscordUser WHERE UserId = ?", (bob.id,)) == [(0,)]
 
 
-async def test_level_check_and_leaderboard_show_current_members(sim, clock):
+async def test_level_check_and_leaderboard_show_current_members(sim, clock, sent):
     owner = sim.owner()
     alice, bob, carol = members(sim)[:3]
     await sim.command("unicornia guild cooldown 0", owner)
@@ -200,10 +200,8 @@ async def test_level_check_and_leaderboard_show_current_members(sim, clock):
             await sim.say("hello there", person)
     sim.replies()
     await sim.command("level check", alice)
-    reply = sim.replies()[-1]
-    assert f"{alice.display_name}: level 0, rank #2 of 3" in reply.content
-    fields = {f.name: f.value for f in reply.embeds[0].fields}
-    assert fields["Total XP"] == "3" and fields["Rank"] == "#2 of 3"
+    assert sim.replies()[-1].attachments[0].filename == "card.png"
+    assert f"{alice.display_name}: level 0, rank #2 of 3, 3/36 XP into the level, 3 XP in total." == sent[-1]["content"]
     sim.remove_member(bob)
     await sim.command("level leaderboard", alice)
     board = sim.replies()[-1].embeds[0].description

@@ -6,9 +6,7 @@ import sqlite3
 import pytest
 from redbot.core import bank, commands
 
-from unicornia.commands.shop import ShopBrowser
-from unicornia.systems.shop import refund
-from tests.conftest import db_rows, members
+from tests.conftest import db_rows, live, members
 
 SHOP_WITH_HIDDEN = """
 shop:
@@ -114,7 +112,7 @@ async def test_refund_above_the_bank_maximum_is_clamped(sim):
     alice = members(sim)[0]
     await bank.set_max_balance(1000, sim.guild)
     await bank.set_balance(alice, 900)
-    assert await refund(alice, 500) == 100
+    assert await live("systems.shop").refund(alice, 500) == 100
     assert await bank.get_balance(alice) == 1000
 
 
@@ -247,7 +245,7 @@ async def test_browser_buttons_page_buy_and_equip(sim):
     alice, bob = members(sim)[:2]
     await bank.set_balance(alice, 1000)
     items = sim.cog.shop.config.for_sale()
-    view = ShopBrowser(sim.cog, alice, items, 0)
+    view = live("commands.shop").ShopBrowser(sim.cog, alice, items, 0)
     await view.render()
     assert view.buy_button.disabled and view.use_button.disabled  # default: owned and in use
     press = FakeInteraction(alice)

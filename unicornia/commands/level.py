@@ -1,6 +1,8 @@
 """Member commands: ``[p]level check`` and ``[p]level leaderboard``."""
 from __future__ import annotations
 
+import io
+import logging
 from typing import Optional
 
 import discord
@@ -12,6 +14,8 @@ from ..abc import MixinMeta
 from ..core.levels import progress
 from ..systems import standing as standing_service
 
+log = logging.getLogger("red.unicornia.commands")
+NO_PINGS = discord.AllowedMentions.none()
 PAGE_SIZE = 10
 MAX_LEADERBOARD_PAGES = 100
 BAR_WIDTH = 20
@@ -31,13 +35,23 @@ class LevelCommands(MixinMeta):
 
     @level.command(name="check")
     async def level_check(self, ctx: commands.Context, member: Optional[discord.Member] = None) -> None:
-        """Show the level, rank and XP of a member (yourself by default).
+        """Show the XP card of a member (yourself by default): level, rank, progress and total XP.
 
         Example: `[p]level check @Alice`
         """
         member = member or ctx.author
-        stand = await standing_service.standing(self.xp, self.store, ctx.guild.id, member.id)
-        await ctx.send(summary_line(member, stand), embed=standing_embed(member, stand))
+        async with ctx.typing():
+            stand = await standing_service.standing(self.xp, self.store, ctx.guild.id, member.id)
+            summary = summary_line(member, stand)
+            try:
+                card, note = await self.cards.card_for(member, stand)
+            except Exception:
+                log.exception("Drawing the card of member %s in guild %s failed; sending text", member.id, ctx.guild.id)
+                await ctx.send(summary, embed=standing_embed(member, stand), allowed_mentions=NO_PINGS)
+                return
+        content = summary if note is None else f"{summary}\n{note}"
+        await ctx.send(content, file=discord.File(io.BytesIO(card.data), filename=card.filename),
+                       allowed_mentions=NO_PINGS)
 
     @level.command(name="leaderboard", aliases=["lb", "top"])
     async def level_leaderboard(self, ctx: commands.Context, page: int = 1, everyone: bool = False) -> None:

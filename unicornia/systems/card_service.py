@@ -1,0 +1,106 @@
+"""Gathers what a member's card needs (avatar, equipped background, standing) and renders it."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Optional
+
+import discord
+
+from ..core.bytecache import ByteCache
+from ..core.shop_config import ShopItem
+from .card_generator import CardData, CardGenerator, RenderedCard
+from .downloader import DownloadRefused, SafeDownloader
+from .images import ImageRejected, check_image
+from .shop import ShopService
+from .standing import Standing
+
+log = logging.getLogger("red.unicornia.cards")
+
+AVATAR_SIZE = 256
+AVATAR_TIMEOUT = 5
+FALLBACK_BACKGROUND = "backgrounds/default.png"
+
+
+class CardService:
+    def __init__(self, generator: CardGenerator, downloader: SafeDownloader, shop: ShopService,
+                 bundled_root: Path) -> None:
+        self.generator = generator
+        self.downloader = downloader
+        self.shop = shop
+        self.bundled_root = bundled_root
+        self.images = ByteCache(max_items=512, max_bytes=96 * 1024 * 1024, ttl=30 * 60)
+
+    async def close(self) -> None:
+        await self.downloader.close()
+        self.generator.close()
+
+    async def card_for(self, member: discord.Member, stand: Standing, *, club_name: Optional[str] = None,
+                       club_icon: Optional[bytes] = None) -> tuple[RenderedCard, Optional[str]]:
+        """The rendered card, and a note for the member when their background could not be used."""
+        item = await self.shop.equipped(member.id)
+        avatar, (background, note) = await asyncio.gather(self.avatar(member), self.background(item))
+        p = stand.progress
+        data = CardData(
+            name=member.display_name, level=p.level, rank=stand.rank, ranked=stand.ranked,
+            into_level=p.into_level, needed=p.needed, total_xp=p.total_xp, awarded_xp=stand.awarded_xp,
+            background=background, avatar=avatar, club_name=club_name, club_icon=club_icon,
+        )
+        return await self.generator.render(data), note
+
+    async def avatar(self, member: discord.Member) -> Optional[bytes]:
+        """The member's avatar as a static PNG, or None (the card then draws their initial)."""
+        asset = member.display_avatar.replace(size=AVATAR_SIZE, static_format="png")
+        if asset.is_animated():
+            asset = asset.replace(format="png")
+        key = ("avatar", asset.key, AVATAR_SIZE)
+        cached = self.images.get(key)
+        if cached is not None:
+            return cached
+        try:
+            data = await asyncio.wait_for(asset.read(), AVATAR_TIMEOUT)
+            await asyncio.to_thread(check_image, data)
+        except (Exception, asyncio.TimeoutError) as exc:
+            log.debug("No avatar for member %s (%s); drawing a placeholder", member.id, exc)
+            return None
+        self.images.put(key, data)
+        return data
+
+    async def background(self, item: ShopItem) -> tuple[bytes, Optional[str]]:
+        try:
+            if item.file:
+                return await self._bundled(item.file), None
+            return await self.downloader.fetch_image(item.url), None
+        except DownloadRefused as exc:
+            log.warning("Background %r (%s) refused: %s", item.key, item.url, exc)
+            reason = exc.public
+        except (OSError, ImageRejected) as exc:
+            log.error("Bundled background %r (%s) is unusable: %s", item.key, item.file, exc)
+            reason = "the file is missing or broken"
+        note = f"Your background couldn't be loaded ({reason}), so the default one is shown."
+        return await self._default_background(), note
+
+    async def _default_background(self) -> bytes:
+        default = self.shop.config.default
+        if default.file:
+            try:
+                return await self._bundled(default.file)
+            except (OSError, ImageRejected):
+                pass
+        else:
+            try:
+                return await self.downloader.fetch_image(default.url)
+            except DownloadRefused:
+                pass
+        return await self._bundled(FALLBACK_BACKGROUND)
+
+    async def _bundled(self, relative: str) -> bytes:
+        key = ("bundled", relative)
+        cached = self.images.get(key)
+        if cached is not None:
+            return cached
+        data = await asyncio.to_thread((self.bundled_root / relative).read_bytes)
+        await asyncio.to_thread(check_image, data)
+        self.images.put(key, data)
+        return data

@@ -1,0 +1,198 @@
+"""Per-character font fallback: mixed-script names drawn with every glyph some bundled font has.
+
+Text is split into grapheme clusters (so an emoji sequence or a letter with its accents is
+never split), each cluster gets the first font in the chain that has its base character,
+and consecutive clusters with the same font are drawn as one run (so Arabic shapes and
+joins through raqm).  Colour emoji come from a bitmap font drawn at its native size and scaled.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from PIL import Image, ImageDraw, ImageFont
+
+log = logging.getLogger("red.unicornia.fonts")
+
+#: Fallback order: Latin/Greek/Cyrillic, Arabic, CJK, colour emoji, then a broad symbol font.
+FONT_CHAIN = (
+    "NotoSans-Bold.ttf",
+    "NotoSansArabic-Bold.ttf",
+    "DroidSansFallback.ttf",
+    "NotoColorEmoji.ttf",
+    "DejaVuSans-Bold.ttf",
+)
+LABEL_FONT = "NotoSans-Regular.ttf"
+EMOJI_FONT = "NotoColorEmoji.ttf"
+EMOJI_NATIVE_SIZE = 109  # CBDT colour bitmaps exist at this size only
+ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
+
+_JOINERS = {0x200D, 0xFE0E, 0xFE0F, 0x20E3}
+
+
+def _extends_cluster(cp: int, ch: str) -> bool:
+    return (
+        cp in _JOINERS
+        or unicodedata.combining(ch) != 0
+        or 0x1F3FB <= cp <= 0x1F3FF  # skin tones
+        or 0xE0020 <= cp <= 0xE007F  # tag sequences (subdivision flags)
+    )
+
+
+def _is_regional(cp: int) -> bool:
+    return 0x1F1E6 <= cp <= 0x1F1FF
+
+
+def graphemes(text: str) -> list[str]:
+    """Split ``text`` into user-perceived characters (a practical subset of UAX #29)."""
+    clusters: list[str] = []
+    for ch in text:
+        cp = ord(ch)
+        if clusters:
+            last = clusters[-1]
+            if _extends_cluster(cp, ch) or last.endswith("\u200d"):
+                clusters[-1] += ch
+                continue
+            if _is_regional(cp) and len(last) == 1 and _is_regional(ord(last)):
+                clusters[-1] += ch  # a flag is a pair of regional indicators
+                continue
+        clusters.append(ch)
+    return clusters
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    font: str
+    text: str
+
+
+class FontSet:
+    """The bundled fonts, their character maps, and drawing with fallback."""
+
+    def __init__(self, fonts_dir: Path) -> None:
+        self.fonts_dir = Path(fonts_dir)
+        self.chain: list[str] = []
+        self._cmaps: dict[str, frozenset[int]] = {}
+        for name in FONT_CHAIN:
+            cmap = self._read_cmap(name)
+            if cmap:
+                self.chain.append(name)
+                self._cmaps[name] = cmap
+        if (self.fonts_dir / LABEL_FONT).is_file():
+            self.label_name = LABEL_FONT
+        else:
+            self.label_name = self.chain[0] if self.chain else ""
+        if not self.chain:
+            log.error("No bundled fonts found in %s; cards fall back to Pillow's built-in font", self.fonts_dir)
+        self._local = threading.local()  # FreeType faces are not shared between threads
+
+    def _read_cmap(self, name: str) -> frozenset[int]:
+        path = self.fonts_dir / name
+        try:
+            from fontTools.ttLib import TTFont
+
+            with TTFont(path, lazy=True) as font:
+                return frozenset(font["cmap"].getBestCmap())
+        except Exception as exc:
+            log.warning("Font %s is unusable (%s); it is left out of the fallback chain", path, exc)
+            return frozenset()
+
+    def covers(self, ch: str) -> bool:
+        return any(ord(ch) in cmap for cmap in self._cmaps.values())
+
+    # --- choosing fonts ----------------------------------------------------------------------
+    def _font_for(self, cluster: str) -> str:
+        base = next((c for c in cluster if ord(c) not in _JOINERS), cluster[0])
+        cp = ord(base)
+        emoji_style = "\ufe0f" in cluster or cp >= 0x1F000 or len(cluster) > 1 and "\u200d" in cluster
+        if emoji_style and cp in self._cmaps.get(EMOJI_FONT, ()):
+            return EMOJI_FONT
+        for name in self.chain:
+            if name == EMOJI_FONT and not emoji_style and cp < 0x2000:
+                continue  # digits and '#' are in the emoji font for keycaps; draw them as text
+            if cp in self._cmaps[name]:
+                return name
+        return self.chain[0] if self.chain else ""
+
+    def runs(self, text: str) -> list[Run]:
+        out: list[Run] = []
+        for cluster in graphemes(text):
+            font = self._font_for(cluster)
+            if out and out[-1].font == font:
+                out[-1] = Run(font, out[-1].text + cluster)
+            else:
+                out.append(Run(font, cluster))
+        return out
+
+    # --- measuring and drawing ---------------------------------------------------------------
+    def font(self, name: str, size: int) -> ImageFont.FreeTypeFont:
+        cache = getattr(self._local, "fonts", None)
+        if cache is None:
+            cache = self._local.fonts = {}
+        key = (name, size)
+        font = cache.get(key)
+        if font is None:
+            if name:
+                font = ImageFont.truetype(str(self.fonts_dir / name), size)
+            else:
+                font = ImageFont.load_default(size)
+            if len(cache) > 64:
+                cache.clear()
+            cache[key] = font
+        return font
+
+    def _run_width(self, run: Run, size: int) -> float:
+        if run.font == EMOJI_FONT:
+            return self.font(EMOJI_FONT, EMOJI_NATIVE_SIZE).getlength(run.text) * size / EMOJI_NATIVE_SIZE
+        return self.font(run.font, size).getlength(run.text)
+
+    def width(self, text: str, size: int) -> float:
+        return sum(self._run_width(run, size) for run in self.runs(text))
+
+    def fit(self, text: str, max_width: float, size: int, min_size: int) -> tuple[str, int]:
+        """Shrink until ``text`` fits; at ``min_size`` cut whole clusters and add an ellipsis."""
+        for candidate in range(size, min_size - 1, -2):
+            if self.width(text, candidate) <= max_width:
+                return text, candidate
+        clusters = graphemes(text)
+        while clusters:
+            clusters.pop()
+            shortened = "".join(clusters).rstrip() + ELLIPSIS
+            if self.width(shortened, min_size) <= max_width:
+                return shortened, min_size
+        return ELLIPSIS, min_size
+
+    def draw(self, image: Image.Image, xy: tuple[float, float], text: str, size: int,
+             fill: tuple[int, ...], *, anchor_right: bool = False) -> float:
+        """Draw ``text`` with its baseline at ``xy[1]``; returns the width drawn."""
+        x, baseline = xy
+        if anchor_right:
+            x -= self.width(text, size)
+        start = x
+        draw = ImageDraw.Draw(image)
+        for run in self.runs(text):
+            if run.font == EMOJI_FONT:
+                x += self._draw_emoji(image, (x, baseline), run.text, size)
+            else:
+                font = self.font(run.font, size)
+                draw.text((x, baseline), run.text, font=font, fill=fill, anchor="ls")
+                x += font.getlength(run.text)
+        return x - start
+
+    def _draw_emoji(self, image: Image.Image, xy: tuple[float, float], text: str, size: int) -> float:
+        font = self.font(EMOJI_FONT, EMOJI_NATIVE_SIZE)
+        width = max(1, int(font.getlength(text)))
+        canvas = Image.new("RGBA", (width, int(EMOJI_NATIVE_SIZE * 1.3)), (0, 0, 0, 0))
+        native_baseline = EMOJI_NATIVE_SIZE
+        ImageDraw.Draw(canvas).text((0, native_baseline), text, font=font, embedded_color=True, anchor="ls")
+        scale = size / EMOJI_NATIVE_SIZE
+        scaled = canvas.resize((max(1, round(canvas.width * scale)), max(1, round(canvas.height * scale))),
+                               Image.Resampling.LANCZOS)
+        x, baseline = xy
+        image.alpha_composite(scaled, (round(x), round(baseline - native_baseline * scale))) if image.mode == "RGBA" \
+            else image.paste(scaled, (round(x), round(baseline - native_baseline * scale)), scaled)
+        return canvas.width * scale
