@@ -38,6 +38,7 @@ class Transcript:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.guild = None
+        self.saved = 0
 
     def say(self, text: str = "") -> None:
         text = self._as_shown(text)
@@ -60,12 +61,31 @@ class Transcript:
 
         return re.sub(r"<#(\d+)>", channel, re.sub(r"<@!?(\d+)>", user, text))
 
+    def _save_files(self, recorder, label: str) -> None:
+        """dpytest loses text sent with files: show what the cog sent, and keep the images."""
+        call = next((c for c in reversed(recorder.calls) if c["files"]), None)
+        if call is None:
+            return
+        if call["content"]:
+            self.say(f"  bot> {call['content']}")
+        if call["embed"] is not None:
+            self.say(f"  bot> [{call['embed'].title}]")
+        for file, data in zip(call["files"], call["file_bytes"]):
+            self.saved += 1
+            stem = re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-").lower() or "member"
+            path = OUTPUT / f"{self.saved:02d}-{stem}-{file.filename}"
+            path.write_bytes(data)
+            self.say(f"       (image: {path.relative_to(OUTPUT.parent)}, {len(data) / 1024:.0f} KiB)")
+
     def section(self, title: str) -> None:
         self.say()
         self.say(f"== {title} " + "=" * max(0, 70 - len(title)))
 
-    def replies(self, messages) -> None:
+    def replies(self, messages, recorder=None, label: str = "") -> None:
         for message in messages:
+            if message.attachments and recorder is not None:
+                self._save_files(recorder, label)
+                continue
             if message.content:
                 self.say(f"  bot> {message.content}")
             for embed in message.embeds:
@@ -80,7 +100,7 @@ class Transcript:
 
 
 async def run() -> int:
-    from harness.redbot_env import start_bot
+    from harness.redbot_env import SendRecorder, start_bot
     from demo.names import CHATTER, member_names
     from discord.ext.test import backend as fake
     import discord.ext.test as dpytest
@@ -88,7 +108,10 @@ async def run() -> int:
     rng = random.Random(SEED)
     out = Transcript()
     OUTPUT.mkdir(exist_ok=True)
+    for old in OUTPUT.glob("*"):
+        old.unlink()
     started = time.perf_counter()
+    recorder = SendRecorder().install()
 
     with tempfile.TemporaryDirectory(prefix="unicornia-demo-") as tmp:
         sim = await start_bot(Path(tmp) / "red-data", guilds=["Unicorn Lounge"], members=0, text_channels=["general"],
@@ -182,11 +205,30 @@ async def run() -> int:
         for line in announcements[:3] + ["  ..."] + announcements[-3:]:
             out.say(f"  bot> {line}" if line.strip() != "..." else line)
 
-        out.section("Members check their levels")
-        for person in (people[0], people[12], people[150], muted[0]):
+        out.section("The XP shop")
+        shopper, collector = people[1], people[0]
+        for person, command in ((shopper, "xpshop"), (shopper, "xpshop buy sunset"), (shopper, "xpshop use sunset")):
+            out.say(f"  {person.display_name}> !{command}")
+            await sim.command(command, person)
+            out.replies(sim.replies(), recorder, label="shop")
+        out.say(f"  (the owner runs a giveaway: {collector.display_name} wins 5,000 credits)")
+        await bank.deposit_credits(collector, 5000)
+        for command in ("xpshop buy aurora", "xpshop use aurora", "xpshop owned"):
+            out.say(f"  {collector.display_name}> !{command}")
+            await sim.command(command, collector)
+            out.replies(sim.replies(), recorder)
+
+        out.section("Members check their levels (cards are saved in demo-output/)")
+        top = [entry.user_id for entry in await _top(sim, 5)]
+        checked = [guild.get_member(uid) for uid in top] + [people[4], people[150], muted[0]]
+        seen = set()
+        for person in checked:
+            if person is None or person.id in seen:
+                continue
+            seen.add(person.id)
             out.say(f"  {person.display_name}> !level check")
             await sim.command("level check", person)
-            out.replies(sim.replies())
+            out.replies(sim.replies(), recorder, label=person.display_name)
 
         out.section("The leaderboard")
         out.say(f"  {people[3].display_name}> !level leaderboard")
@@ -223,6 +265,12 @@ async def run() -> int:
     (OUTPUT / "transcript.txt").write_text("\n".join(out.lines) + "\n", encoding="utf-8")
     print(f"\nTranscript written to {OUTPUT / 'transcript.txt'}")
     return 0
+
+
+async def _top(sim, count: int):
+    from unicornia.systems import standing
+
+    return await standing.leaderboard(sim.cog.xp, sim.cog.store, sim.guild.id, count)
 
 
 def _update_voice(sim, sessions, now: float, robot, lounge) -> None:

@@ -15,7 +15,11 @@ def member_names(count: int, rng: random.Random) -> list[str]:
         stem = STEMS[i % len(STEMS)]
         deco = rng.choice(DECOR)
         names.append(f"{deco}{stem}{i // len(STEMS) or ''}{deco[::-1]}")
+    names[4] = MIXED_NAME  # one chatty member whose name mixes every script the card must draw
     return names
+
+
+MIXED_NAME = "Zoë✨Дмитрий Ωμέγα さくら 李明 محمد 🦄"
 
 
 CHATTER = [

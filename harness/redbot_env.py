@@ -154,6 +154,43 @@ class SimBot:
         await dpytest.empty_queue()
 
 
+class SendRecorder:
+    """Records what the bot passes to ``send``.
+
+    dpytest drops the text and embeds of a message that carries files (they travel in the
+    multipart payload it never reads), so tests and the demo read them here instead.
+    """
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+        self._real = None
+
+    def install(self) -> "SendRecorder":
+        real = self._real = discord.abc.Messageable.send
+        calls = self.calls
+
+        async def recording_send(channel, content=None, **kwargs):
+            files = list(kwargs.get("files") or ([kwargs["file"]] if kwargs.get("file") else []))
+            calls.append({"content": content, "embed": kwargs.get("embed"), "files": files,
+                          "file_bytes": [_peek(f) for f in files]})
+            return await real(channel, content, **kwargs)
+
+        discord.abc.Messageable.send = recording_send
+        return self
+
+    def uninstall(self) -> None:
+        if self._real is not None:
+            discord.abc.Messageable.send = self._real
+            self._real = None
+
+
+def _peek(file: discord.File) -> bytes:
+    position = file.fp.tell()
+    data = file.fp.read()
+    file.fp.seek(position)
+    return data
+
+
 def _make_bot_user(name: str) -> discord.User:
     state = fake.get_state()
     data = {"id": facts.make_id(), "username": name, "discriminator": "0000", "avatar": None, "bot": True}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.redbot_env import OWNER_ID, SimBot, start_bot
+from harness.redbot_env import OWNER_ID, SendRecorder, SimBot, start_bot
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,29 +70,13 @@ def stored_xp(sim: SimBot, member) -> int | None:
 
 
 @pytest.fixture
-def sent(monkeypatch) -> list[dict]:
-    """Everything the bot passes to ``send``: dpytest loses the text and embeds of messages with files."""
-    import discord
-
-    calls: list[dict] = []
-    real_send = discord.abc.Messageable.send
-
-    async def recording_send(self, content=None, **kwargs):
-        files = list(kwargs.get("files") or ([kwargs["file"]] if kwargs.get("file") else []))
-        calls.append({"content": content, "embed": kwargs.get("embed"), "files": files,
-                      "file_bytes": [_file_bytes(f) for f in files]})
-        return await real_send(self, content, **kwargs)
-
-    monkeypatch.setattr(discord.abc.Messageable, "send", recording_send)
-    return calls
-
-
-def _file_bytes(file) -> bytes:
-    fp = file.fp
-    position = fp.tell()
-    data = fp.read()
-    fp.seek(position)
-    return data
+def sent():
+    """Everything the bot passes to ``send`` (see :class:`harness.redbot_env.SendRecorder`)."""
+    recorder = SendRecorder().install()
+    try:
+        yield recorder.calls
+    finally:
+        recorder.uninstall()
 
 
 def live(module: str):
