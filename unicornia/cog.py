@@ -75,6 +75,11 @@ class Unicornia(LevelCommands, ShopCommands, AdminCommands, commands.Cog, metacl
                 "XP for message %s by %s in guild %s failed", message.id, message.author.id, message.guild.id
             )
 
+    @commands.Cog.listener()
+    async def on_guild_channel_update(self, before, after) -> None:
+        if before.category_id != after.category_id:
+            self.settings.invalidate(after.guild.id)  # exclusions inherited from categories may change
+
     # --- data rights -------------------------------------------------------------------------
     async def red_delete_data_for_user(self, *, requester: RequestType, user_id: int) -> None:
         """Delete the user's XP, totals and shop items in every guild, buffered gains included."""

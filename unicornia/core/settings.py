@@ -5,10 +5,11 @@ Red's Config stores the raw values (see :data:`GUILD_DEFAULTS`); the XP engine r
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .rewards import RoleReward
+from .rules import scaled_amount
 
 GUILD_DEFAULTS: dict[str, Any] = {
     "enabled": True,
@@ -62,6 +63,10 @@ class GuildSettings:
     excluded_roles: frozenset[int]
     role_rewards: tuple[RoleReward, ...]
     currency_rewards: Mapping[int, int]
+    #: XP one message earns (per-message amount after the rate), computed once.
+    message_xp: int = 0
+    #: channel id -> excluded?, filled by the XP engine; a new settings object starts empty.
+    channel_memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_config(cls, raw: Mapping[str, Any]) -> "GuildSettings":
@@ -82,6 +87,7 @@ class GuildSettings:
             excluded_roles=frozenset(int(r) for r in values["excluded_roles"]),
             role_rewards=tuple(sorted(role_rewards, key=lambda r: (r.level, r.role_id))),
             currency_rewards={int(level): int(amount) for level, amount in values["currency_rewards"].items()},
+            message_xp=scaled_amount(int(values["xp_per_message"]), float(values["xp_rate"])),
         )
 
 

@@ -15,14 +15,13 @@ import asyncio
 import json
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Awaitable, Callable, Optional
+from typing import Awaitable, Callable, NamedTuple, Optional
 
 import discord
 
 from ..core import rules
-from ..core.levels import level_from_xp
+from ..core.levels import level_from_xp, total_xp_for_level
 from ..core.lru import LRUCache
 from ..core.settings import GuildSettings
 from ..db.store import GainRow, XpStore
@@ -72,9 +71,8 @@ class Gain:
         return gain
 
 
-@dataclass(frozen=True, slots=True)
-class Award:
-    """What one event earned a member."""
+class Award(NamedTuple):
+    """What one event earned a member (a tuple: built on every message, so it must be cheap)."""
 
     key: Key
     amount: int
@@ -162,7 +160,11 @@ class XpSystem:
 
     # --- messages ----------------------------------------------------------------------------
     async def handle_message(self, message: discord.Message) -> Optional[Award]:
-        """Apply the XP rules to one message; returns what it earned, if anything."""
+        """Apply the XP rules to one message; returns what it earned, if anything.
+
+        This runs for every guild message, so it stays flat: dictionary look-ups and
+        integer comparisons, no database, no level arithmetic unless a level is crossed.
+        """
         guild = message.guild
         author = message.author
         if guild is None or author.bot or message.webhook_id is not None:
@@ -172,29 +174,38 @@ class XpSystem:
             return None
         key = (guild.id, author.id)
         now = self.clock()
-        if rules.on_cooldown(self.cooldowns.get(key), now, settings.cooldown):
+        last = self.cooldowns.get(key)
+        if last is not None and now - last < settings.cooldown:
             return None
-        if self._excluded(settings, message.channel, author):
+        if settings.excluded_roles and not settings.excluded_roles.isdisjoint(author._roles):
             return None
-        amount = rules.scaled_amount(settings.xp_per_message, settings.xp_rate)
+        if settings.excluded_channels and self._channel_excluded(settings, message.channel):
+            return None
+        amount = settings.message_xp
         if amount <= 0:
             return None
         self.cooldowns[key] = now
-        award = await self.add_gain(key, amount, messages=1)
-        await self._announce_if_leveled(author, award, message.channel)
+        entry = self.cache.get(key)
+        if entry is None:
+            entry = await self._entry(key)
+        award = self._gain(key, entry, amount, 1, 0)
+        if award is not None:
+            await self._level_up(author, award, message.channel)
         return award
 
     @staticmethod
-    def _excluded(settings: GuildSettings, channel, member) -> bool:
-        if not (settings.excluded_channels or settings.excluded_roles):
-            return False
-        role_ids = getattr(member, "_roles", ())  # discord.py keeps role ids here, no objects built
-        return rules.is_excluded(channel_lineage(channel), role_ids, settings.excluded_channels, settings.excluded_roles)
+    def _channel_excluded(settings: GuildSettings, channel) -> bool:
+        """Whether a channel (or its parent, or its category) is excluded; memoised per settings."""
+        memo = settings.channel_memo
+        excluded = memo.get(channel.id)
+        if excluded is None:
+            excluded = rules.is_excluded(channel_lineage(channel), (), settings.excluded_channels, frozenset())
+            if len(memo) < 10_000:
+                memo[channel.id] = excluded
+        return excluded
 
-    async def _announce_if_leveled(self, member, award: Award, channel) -> None:
+    async def _level_up(self, member, award: Award, channel) -> None:
         old_level, new_level = award.old_level, award.new_level
-        if new_level <= old_level:
-            return
         try:
             await self.on_level_up(member, old_level, new_level, channel)
         except Exception:
@@ -204,35 +215,42 @@ class XpSystem:
             )
 
     # --- the cache and the buffer ------------------------------------------------------------
+    # A cache entry is [xp, xp of the next level]: crossing a level is one comparison.
+
     async def current_xp(self, key: Key) -> int:
         """A member's XP including every gain not yet written."""
-        xp = self.cache.get(key)
-        if xp is None:
-            xp = await self._load(key)
-        return xp
+        entry = self.cache.get(key)
+        if entry is None:
+            entry = await self._entry(key)
+        return entry[0]
 
-    async def _load(self, key: Key) -> int:
+    async def _entry(self, key: Key) -> list[int]:
         pending = self._loaders.get(key)
         if pending is not None:  # another event for this member is already reading it
-            return await asyncio.shield(pending)
-        future = asyncio.get_running_loop().create_future()
-        self._loaders[key] = future
-        try:
-            found, epoch = await self.store.load_xp([key])
-            xp = found[key] + self._unwritten(key, epoch)
-            cached = self.cache.get(key)  # a concurrent writer may have filled it meanwhile
-            if cached is None:
-                self.cache.put(key, xp)
-            else:
-                xp = cached
-            future.set_result(xp)
-            return xp
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark retrieved: waiters re-raise it themselves
-            raise
-        finally:
-            self._loaders.pop(key, None)
+            await asyncio.shield(pending)
+        else:
+            future = asyncio.get_running_loop().create_future()
+            self._loaders[key] = future
+            try:
+                found, epoch = await self.store.load_xp([key])
+                if self.cache.get(key) is None:  # a concurrent writer may have filled it meanwhile
+                    self._put(key, found[key] + self._unwritten(key, epoch))
+                future.set_result(None)
+            except BaseException as exc:
+                future.set_exception(exc)
+                future.exception()  # mark retrieved: waiters re-raise it themselves
+                raise
+            finally:
+                self._loaders.pop(key, None)
+        entry = self.cache.get(key)
+        if entry is None:  # evicted between the read and now: read again
+            return await self._entry(key)
+        return entry
+
+    def _put(self, key: Key, xp: int) -> list[int]:
+        entry = [xp, total_xp_for_level(level_from_xp(xp) + 1)]
+        self.cache.put(key, entry)
+        return entry
 
     def _unwritten(self, key: Key, read_epoch: int) -> int:
         """XP for ``key`` that a read at ``read_epoch`` could not have seen in the database."""
@@ -246,20 +264,28 @@ class XpSystem:
                 xp += snapshot[key].xp
         return xp
 
-    async def add_gain(self, key: Key, xp: int, *, messages: int = 0, voice_seconds: int = 0) -> Award:
-        """Record a gain in the buffer and the cache; the only way activity XP enters the system."""
-        old_xp = await self.current_xp(key)
-        new_xp = old_xp + xp
-        self.cache.put(key, new_xp)
+    def _gain(self, key: Key, entry: list[int], xp: int, messages: int, voice_seconds: int) -> Optional[Award]:
+        """Add a gain to the cache entry and the buffer; an Award only when a level is crossed."""
+        old_xp = entry[0]
+        new_xp = entry[0] = old_xp + xp
         gain = self.buffer.get(key)
         if gain is None:
             gain = self.buffer[key] = Gain()
         gain.xp += xp
         gain.messages += messages
         gain.voice_seconds += voice_seconds
-        if level_from_xp(new_xp) > level_from_xp(old_xp):
-            gain.leveled_at = int(time.time())
+        if new_xp < entry[1]:
+            return None
+        entry[1] = total_xp_for_level(level_from_xp(new_xp) + 1)
+        gain.leveled_at = int(time.time())
         return Award(key, xp, old_xp, new_xp)
+
+    async def add_gain(self, key: Key, xp: int, *, messages: int = 0, voice_seconds: int = 0) -> Optional[Award]:
+        """Record activity XP for a member; returns an Award when it crosses a level."""
+        entry = self.cache.get(key)
+        if entry is None:
+            entry = await self._entry(key)
+        return self._gain(key, entry, xp, messages, voice_seconds)
 
     # --- the flush ---------------------------------------------------------------------------
     async def flush(self) -> bool:
@@ -343,7 +369,8 @@ class XpSystem:
                 for member in self._voice_earners(settings, channel):
                     award = await self.add_gain((guild.id, member.id), amount, voice_seconds=seconds)
                     paid += 1
-                    await self._announce_if_leveled(member, award, channel)
+                    if award is not None:
+                        await self._level_up(member, award, channel)
         return paid
 
     def _voice_earners(self, settings: GuildSettings, channel) -> list[discord.Member]:
@@ -372,7 +399,7 @@ class XpSystem:
         delta = max(delta, -old_xp)
         await self.store.award(member.guild.id, member.id, delta)
         new_xp = old_xp + delta
-        self.cache.put(key, new_xp)
+        self._put(key, new_xp)
         return Award(key, delta, old_xp, new_xp)
 
     async def reset_member(self, guild_id: int, user_id: int) -> None:
