@@ -56,11 +56,22 @@ class SimBot:
     async def command(self, text: str, member: discord.Member, channel=None) -> discord.Message:
         """Send ``!text`` as ``member`` and wait until every event it caused has run."""
         channel = channel or self.default_channel(member.guild)
-        return await dpytest.message(PREFIX + text, channel=channel, member=member)
+        message = await dpytest.message(PREFIX + text, channel=channel, member=member)
+        await self.settle()
+        return message
 
     async def say(self, text: str, member: discord.Member, channel=None) -> discord.Message:
+        """``member`` chats; returns once the XP engine has finished with the message."""
         channel = channel or self.default_channel(member.guild)
-        return await dpytest.message(text, channel=channel, member=member)
+        message = await dpytest.message(text, channel=channel, member=member)
+        await self.settle()
+        return message
+
+    async def settle(self) -> None:
+        """Wait for work the cog finishes after the event (batched cache reads, their level-ups)."""
+        cog = self.cog
+        if cog is not None:
+            await cog.xp.settle()
 
     @staticmethod
     def default_channel(guild: discord.Guild) -> discord.TextChannel:

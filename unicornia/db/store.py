@@ -15,7 +15,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, TypeVar
+from typing import Any, Callable, Iterable, Mapping, Optional, TypeVar
 
 from . import statements as sql
 from .schema import MIGRATIONS, SCHEMA_VERSION
@@ -139,15 +139,26 @@ class XpStore:
     # --- the flush ---------------------------------------------------------------------------
     @in_worker
     def write_gains(self, rows: list[GainRow]) -> int:
-        """Add every buffered gain in ONE transaction; all or nothing.  Returns the new epoch."""
+        """Add gains given as rows in ONE transaction; all or nothing.  Returns the new epoch."""
+        return self._write([(r.user_id, r.guild_id, r.xp, r.messages, r.voice_seconds, r.leveled_at) for r in rows])
+
+    @in_worker
+    def write_buffer(self, snapshot: Mapping[tuple[int, int], Any]) -> int:
+        """Add a buffer snapshot {(guild, user): gain} in ONE transaction.
+
+        The rows are built here, on the store's thread, so a large flush costs the event
+        loop nothing but the hand-over.
+        """
+        return self._write([
+            (uid, gid, g.xp, g.messages, g.voice_seconds, g.leveled_at) for (gid, uid), g in snapshot.items()
+        ])
+
+    def _write(self, rows: list[tuple]) -> int:
         totals: dict[int, int] = defaultdict(int)
         for row in rows:
-            totals[row.user_id] += row.xp
+            totals[row[0]] += row[2]
         with self._transaction() as conn:
-            conn.executemany(
-                sql.UPSERT_GAINS,
-                [(r.user_id, r.guild_id, r.xp, r.messages, r.voice_seconds, r.leveled_at) for r in rows],
-            )
+            conn.executemany(sql.UPSERT_GAINS, rows)
             conn.executemany(sql.ADD_TOTAL_XP, [(uid, xp, xp) for uid, xp in totals.items()])
         self.flush_epoch += 1
         return self.flush_epoch

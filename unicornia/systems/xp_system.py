@@ -24,7 +24,7 @@ from ..core import rules
 from ..core.levels import level_from_xp, total_xp_for_level
 from ..core.lru import LRUCache
 from ..core.settings import GuildSettings
-from ..db.store import GainRow, XpStore
+from ..db.store import XpStore
 from .settings import SettingsCache
 
 log = logging.getLogger("red.unicornia.xp")
@@ -124,6 +124,12 @@ class XpSystem:
         self._failures = 0
         self._loaders: dict[Key, asyncio.Future] = {}
         self._tasks: list[asyncio.Task] = []
+        # cache misses on the hot path: their gains are already in the buffer; the level-up
+        # check waits for one batched read. key -> [member, channel, XP gained meanwhile]
+        self._awaiting: dict[Key, list] = {}
+        self._queued: set[Key] = set()
+        self._batch_loader: Optional[asyncio.Task] = None
+        self._followups: set[asyncio.Task] = set()
 
     # --- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -134,6 +140,7 @@ class XpSystem:
 
     async def stop(self, spill_dir: Path) -> None:
         """Stop the loops and write everything; spill to ``spill_dir`` if the database refuses."""
+        await self.settle()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -187,7 +194,8 @@ class XpSystem:
         self.cooldowns[key] = now
         entry = self.cache.get(key)
         if entry is None:
-            entry = await self._entry(key)
+            self._defer(key, amount, 1, 0, author, message.channel)
+            return None
         award = self._gain(key, entry, amount, 1, 0)
         if award is not None:
             await self._level_up(author, award, message.channel)
@@ -225,8 +233,9 @@ class XpSystem:
         return entry[0]
 
     async def _entry(self, key: Key) -> list[int]:
+        """The cache entry for ``key``, reading the database (off the loop) when it is missing."""
         pending = self._loaders.get(key)
-        if pending is not None:  # another event for this member is already reading it
+        if pending is not None:  # another caller is already reading this member
             await asyncio.shield(pending)
         else:
             future = asyncio.get_running_loop().create_future()
@@ -234,7 +243,7 @@ class XpSystem:
             try:
                 found, epoch = await self.store.load_xp([key])
                 if self.cache.get(key) is None:  # a concurrent writer may have filled it meanwhile
-                    self._put(key, found[key] + self._unwritten(key, epoch))
+                    self._install(key, found[key], epoch)
                 future.set_result(None)
             except BaseException as exc:
                 future.set_exception(exc)
@@ -246,6 +255,67 @@ class XpSystem:
         if entry is None:  # evicted between the read and now: read again
             return await self._entry(key)
         return entry
+
+    def _install(self, key: Key, stored_xp: int, read_epoch: int) -> list[int]:
+        """Cache a member read from the database, and run the level check their deferred gains owe."""
+        xp = stored_xp + self._unwritten(key, read_epoch)
+        entry = self._put(key, xp)
+        owed = self._awaiting.pop(key, None)
+        if owed is not None:
+            member, channel, gained = owed
+            if level_from_xp(xp) > level_from_xp(xp - gained):
+                self._follow_up(self._level_up(member, Award(key, gained, xp - gained, xp), channel))
+        return entry
+
+    def _defer(self, key: Key, xp: int, messages: int, voice_seconds: int, member, channel) -> None:
+        """A gain for a member not in the cache: buffer it now, check levels when the batch read lands."""
+        gain = self.buffer.get(key)
+        if gain is None:
+            gain = self.buffer[key] = Gain()
+        gain.xp += xp
+        gain.messages += messages
+        gain.voice_seconds += voice_seconds
+        owed = self._awaiting.get(key)
+        if owed is None:
+            self._awaiting[key] = [member, channel, xp]
+            self._queued.add(key)
+            if self._batch_loader is None or self._batch_loader.done():
+                self._batch_loader = asyncio.create_task(self._load_batches(), name="unicornia-cache-fill")
+        else:
+            owed[1] = channel
+            owed[2] += xp
+
+    async def _load_batches(self) -> None:
+        """Read every queued member in one worker call per batch, until none are left."""
+        while self._queued:
+            keys = list(self._queued)
+            self._queued.clear()
+            try:
+                found, epoch = await self.store.load_xp(keys)
+            except Exception:
+                # the gains are safe in the buffer; only their level-up checks are lost
+                log.exception("Reading %d members' XP failed; their level-up checks are skipped", len(keys))
+                for key in keys:
+                    self._awaiting.pop(key, None)
+                continue
+            for key in keys:
+                if self.cache.get(key) is None:
+                    self._install(key, found[key], epoch)
+                else:
+                    self._awaiting.pop(key, None)  # filled meanwhile, deferred gains included
+
+    def _follow_up(self, coro) -> None:
+        task = asyncio.create_task(coro)
+        self._followups.add(task)
+        task.add_done_callback(self._followups.discard)
+
+    async def settle(self) -> None:
+        """Wait until deferred reads and the level-ups they found are done (tests, unload)."""
+        while (self._batch_loader is not None and not self._batch_loader.done()) or self._followups:
+            if self._batch_loader is not None and not self._batch_loader.done():
+                await self._batch_loader
+            if self._followups:
+                await asyncio.gather(*list(self._followups), return_exceptions=True)
 
     def _put(self, key: Key, xp: int) -> list[int]:
         entry = [xp, total_xp_for_level(level_from_xp(xp) + 1)]
@@ -280,11 +350,15 @@ class XpSystem:
         gain.leveled_at = int(time.time())
         return Award(key, xp, old_xp, new_xp)
 
-    async def add_gain(self, key: Key, xp: int, *, messages: int = 0, voice_seconds: int = 0) -> Optional[Award]:
-        """Record activity XP for a member; returns an Award when it crosses a level."""
+    def add_gain(self, member: discord.Member, xp: int, channel=None, *, messages: int = 0,
+                 voice_seconds: int = 0) -> Optional[Award]:
+        """Record activity XP; an Award when it crosses a level now (a member not in the cache
+        is checked when their batched read lands, and announced in ``channel`` then)."""
+        key = (member.guild.id, member.id)
         entry = self.cache.get(key)
         if entry is None:
-            entry = await self._entry(key)
+            self._defer(key, xp, messages, voice_seconds, member, channel)
+            return None
         return self._gain(key, entry, xp, messages, voice_seconds)
 
     # --- the flush ---------------------------------------------------------------------------
@@ -294,13 +368,9 @@ class XpSystem:
             if not self.buffer:
                 return True
             snapshot, self.buffer = self.buffer, {}
-            rows = [
-                GainRow(uid, gid, g.xp, g.messages, g.voice_seconds, g.leveled_at)
-                for (gid, uid), g in snapshot.items()
-            ]
             self._inflight = (self.store.flush_epoch + 1, snapshot)
             try:
-                await self.store.write_gains(rows)
+                await self.store.write_buffer(snapshot)
             except Exception as exc:
                 self._restore(snapshot)
                 self._failures += 1
@@ -308,7 +378,7 @@ class XpSystem:
                     log.error(
                         "Could not write %d members' XP to unicornia.db (%s: %s); "
                         "keeping them in memory and retrying every flush",
-                        len(rows), type(exc).__name__, exc,
+                        len(snapshot), type(exc).__name__, exc,
                     )
                 return False
             finally:
@@ -367,7 +437,7 @@ class XpSystem:
                 if channel.id == afk_id or not channel.voice_states:
                     continue
                 for member in self._voice_earners(settings, channel):
-                    award = await self.add_gain((guild.id, member.id), amount, voice_seconds=seconds)
+                    award = self.add_gain(member, amount, channel, voice_seconds=seconds)
                     paid += 1
                     if award is not None:
                         await self._level_up(member, award, channel)
@@ -405,9 +475,7 @@ class XpSystem:
     async def reset_member(self, guild_id: int, user_id: int) -> None:
         key = (guild_id, user_id)
         async with self._flush_lock:
-            self.buffer.pop(key, None)
-            self.cache.pop(key)
-            self.cooldowns.pop(key, None)
+            self._forget(lambda k: k == key)
             await self.store.reset_member(guild_id, user_id)
 
     async def reset_guild(self, guild_id: int) -> int:
@@ -421,7 +489,8 @@ class XpSystem:
             await self.store.delete_user(user_id)
 
     def _forget(self, predicate: Callable[[Key], bool]) -> None:
-        for mapping in (self.buffer, self.cooldowns):
+        self._queued = {k for k in self._queued if not predicate(k)}
+        for mapping in (self.buffer, self.cooldowns, self._awaiting):
             for key in [k for k in mapping if predicate(k)]:
                 del mapping[key]
         self.cache.discard_where(predicate)

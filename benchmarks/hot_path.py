@@ -1,0 +1,81 @@
+"""1. The XP engine's cost per eligible message, against discord.py parsing the same payload."""
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from pathlib import Path
+
+import discord
+from discord.ext.test import backend as fake
+
+from unicornia.core.settings import GuildSettings
+from unicornia.db.store import XpStore
+from unicornia.systems.settings import SettingsCache
+from unicornia.systems.xp_system import XpSystem
+
+from .common import Figure
+from .world import build_world, message_payload, zipf_authors
+
+MESSAGES = 100_000
+GUILDS = 100
+MEMBERS = 100
+
+
+class SteppingClock:
+    """Every message comes 61 s after the previous one, so every message is eligible."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 61.0
+        return self.now
+
+
+async def run() -> list[Figure]:
+    rng = random.Random(7)
+    client, guilds = await build_world(GUILDS, MEMBERS)
+    everyone = [m for g in guilds for m in g.members if not m.bot]
+    authors = zipf_authors(everyone, MESSAGES, rng)
+    payloads = [message_payload(a.guild.text_channels[rng.randrange(2)], a) for a in authors]
+
+    state = fake.get_state()
+    start = time.perf_counter()
+    for data in payloads:
+        state.parse_message_create(data)
+    parse = (time.perf_counter() - start) / MESSAGES
+
+    messages = [discord.Message(state=state, channel=a.guild.get_channel(int(d["channel_id"])), data=d)
+                for a, d in zip(authors, payloads)]
+    with tempfile.TemporaryDirectory() as tmp:
+        store = XpStore(Path(tmp) / "unicornia.db")
+        await store.open()
+        settings = SettingsCache(None)
+        for guild in guilds:  # realistic settings: some exclusions to check
+            settings._by_guild[guild.id] = GuildSettings.from_config(
+                {"excluded_channels": [guild.voice_channels[0].id], "excluded_roles": [guild.id + 1]})
+
+        async def no_announcements(*args):
+            return None
+
+        xp = XpSystem(client, store, settings, on_level_up=no_announcements, clock=SteppingClock())
+        for message in messages:  # a day before: the database knows everyone, the cache is warm
+            await xp.handle_message(message)
+        await xp.settle()
+        await xp.flush()
+        start = time.perf_counter()
+        for message in messages:
+            await xp.handle_message(message)
+        await xp.settle()  # the batched reads of cache misses count too
+        ours = (time.perf_counter() - start) / MESSAGES
+        await xp.flush()
+        await store.close()
+    ratio = ours / parse
+    return [
+        Figure("hot path: XP engine per eligible message", round(ours * 1e6, 3), "µs",
+               "<= 0.25 x discord.py's parse of the same MESSAGE_CREATE", ratio <= 0.25,
+               baseline=round(parse * 1e6, 3), baseline_name="discord.py parse_message_create (µs)",
+               note=f"ratio {ratio:.3f}; {GUILDS} guilds, {GUILDS * MEMBERS:,} members, cache 5,000"),
+        Figure("hot path: messages per second (one core)", round(1 / ours), "msg/s", "report", True),
+    ]
