@@ -88,3 +88,16 @@ async def test_failed_write_changes_nothing(tmp_path, store):
     assert (await store.member(10, 1)).xp == 0
     await store.write_gains([GainRow(1, 10, 5)])
     assert (await store.member(10, 1)).xp == 5
+
+
+async def test_checkpointed_pages_match_plain_offsets(store, monkeypatch):
+    import random
+
+    from unicornia.db import store as store_module
+
+    monkeypatch.setattr(store_module, "CHECKPOINT_EVERY", 7)
+    rng = random.Random(3)
+    await store.write_gains([GainRow(uid, 10, rng.randrange(0, 40)) for uid in range(1, 200)])  # many ties
+    every = await store.leaderboard_chunk(10, 1000)
+    for offset in (0, 6, 7, 8, 50, 139, 190, 198, 199, 250):
+        assert await store.leaderboard_page_rows(10, offset, 5) == every[offset:offset + 5], offset

@@ -60,27 +60,39 @@ class LevelCommands(MixinMeta):
         Only current members are listed; pass `true` after the page to include members who left.
         Example: `[p]level leaderboard 2`
         """
-        if page < 1 or page > MAX_LEADERBOARD_PAGES:
+        if page < 1 or (not everyone and page > MAX_LEADERBOARD_PAGES):
             await ctx.send(f"Pick a page from 1 to {MAX_LEADERBOARD_PAGES}.")
             return
         guild = ctx.guild
-        keep = None if everyone else (lambda uid: guild.get_member(uid) is not None)
-        wanted = max(page, min(page + 4, MAX_LEADERBOARD_PAGES)) * PAGE_SIZE
-        entries = await standing_service.leaderboard(self.xp, self.store, guild.id, wanted, keep)
+        if everyone:  # straight from the ranking index: any page costs the same
+            first = max(1, page - 2)
+            entries = await standing_service.leaderboard_page(self.xp, self.store, guild.id, first, 5 * PAGE_SIZE)
+            ranked = (await self.store.rank(guild.id, -1))[1]
+            total_pages = max(1, -(-ranked // PAGE_SIZE))
+        else:  # current members only: departed members are skipped as the ranking is read
+            first = 1
+            wanted = min(page + 4, MAX_LEADERBOARD_PAGES) * PAGE_SIZE
+            entries = await standing_service.leaderboard(
+                self.xp, self.store, guild.id, wanted, lambda uid: guild.get_member(uid) is not None)
+            total_pages = -(-len(entries) // PAGE_SIZE)
         if not entries:
-            await ctx.send("Nobody has earned XP here yet.")
+            if everyone or page == 1:
+                await ctx.send("Nobody has earned XP here yet.")
+            else:
+                await ctx.send(f"There are only {total_pages} page(s) of members with XP.")
             return
         pages = [entries[i:i + PAGE_SIZE] for i in range(0, len(entries), PAGE_SIZE)]
-        if page > len(pages):
-            await ctx.send(f"There are only {len(pages)} page(s) of members with XP.")
+        if page >= first + len(pages):
+            await ctx.send(f"There are only {total_pages} page(s) of members with XP.")
             return
         rendered = [
-            leaderboard_embed(guild, chunk, number, len(pages)) for number, chunk in enumerate(pages, start=1)
+            leaderboard_embed(guild, chunk, first + i, total_pages) for i, chunk in enumerate(pages)
         ]
+        start_at = page - first
         if len(rendered) == 1:
             await ctx.send(embed=rendered[0])
         else:
-            await SimpleMenu(rendered, page_start=page - 1, timeout=120).start(ctx)
+            await SimpleMenu(rendered, page_start=start_at, timeout=120).start(ctx)
 
     @level.command(name="rewards")
     async def level_rewards(self, ctx: commands.Context) -> None:

@@ -39,15 +39,30 @@ SELECT UserId, Xp FROM UserXpStats WHERE GuildId = ?
 ORDER BY Xp DESC, UserId ASC LIMIT ?
 """
 
-# keyset pagination: rows strictly after (xp, user) in leaderboard order
+# keyset pagination: rows strictly after (xp, user) in leaderboard order; "Xp <= ?" gives
+# SQLite an index range to seek to (an OR alone would make it scan from the top)
 TOP_AFTER = """
 SELECT UserId, Xp FROM UserXpStats
-WHERE GuildId = ? AND (Xp < ? OR (Xp = ? AND UserId > ?))
+WHERE GuildId = ? AND Xp <= ? AND (Xp < ? OR UserId > ?)
 ORDER BY Xp DESC, UserId ASC LIMIT ?
 """
 
 TOP_OFFSET = """
 SELECT UserId, Xp FROM UserXpStats WHERE GuildId = ?
+ORDER BY Xp DESC, UserId ASC LIMIT ? OFFSET ?
+"""
+
+# every Nth position of a guild's ranking: the cursors that let any page start near itself
+RANK_CHECKPOINTS = """
+SELECT Xp, UserId FROM (
+    SELECT Xp, UserId, ROW_NUMBER() OVER (ORDER BY Xp DESC, UserId ASC) AS Position
+    FROM UserXpStats WHERE GuildId = ?
+) WHERE Position % ? = 0
+"""
+
+TOP_AFTER_OFFSET = """
+SELECT UserId, Xp FROM UserXpStats
+WHERE GuildId = ? AND Xp <= ? AND (Xp < ? OR UserId > ?)
 ORDER BY Xp DESC, UserId ASC LIMIT ? OFFSET ?
 """
 

@@ -24,6 +24,12 @@ log = logging.getLogger("red.unicornia.db")
 
 T = TypeVar("T")
 
+#: A guild's ranking keeps a cursor every this many positions, so a page reads at most this many rows.
+CHECKPOINT_EVERY = 1_000
+#: How old those cursors may get before a deep page rebuilds them (pages drift by at most
+#: the rank changes of that window; the first pages are always exact).
+CHECKPOINT_TTL = 120.0
+
 #: How long a write waits for a lock held by another connection before failing.
 DEFAULT_BUSY_TIMEOUT_MS = 5_000
 
@@ -76,6 +82,7 @@ class XpStore:
         #: Number of flushes committed; read by the XP engine to merge cache misses correctly.
         self.flush_epoch = 0
         self._closed = False
+        self._checkpoints: dict[int, tuple[float, list[tuple[int, int]]]] = {}
 
     # --- lifecycle ---------------------------------------------------------------------------
     @in_worker
@@ -146,22 +153,32 @@ class XpStore:
     def write_buffer(self, snapshot: Mapping[tuple[int, int], Any]) -> int:
         """Add a buffer snapshot {(guild, user): gain} in ONE transaction.
 
-        The rows are built here, on the store's thread, so a large flush costs the event
-        loop nothing but the hand-over.
+        Rows are built here, on the store's thread, a chunk at a time with the GIL released
+        between chunks, so a large flush never holds the event loop up for long.
         """
-        return self._write([
-            (uid, gid, g.xp, g.messages, g.voice_seconds, g.leveled_at) for (gid, uid), g in snapshot.items()
-        ])
+        def rows():
+            for (gid, uid), g in snapshot.items():
+                yield (uid, gid, g.xp, g.messages, g.voice_seconds, g.leveled_at)
 
-    def _write(self, rows: list[tuple]) -> int:
+        return self._write(rows())
+
+    def _write(self, rows: Iterable[tuple]) -> int:
         totals: dict[int, int] = defaultdict(int)
-        for row in rows:
-            totals[row[0]] += row[2]
         with self._transaction() as conn:
-            conn.executemany(sql.UPSERT_GAINS, rows)
-            conn.executemany(sql.ADD_TOTAL_XP, [(uid, xp, xp) for uid, xp in totals.items()])
+            for chunk in _chunks(rows, WRITE_CHUNK):
+                for row in chunk:
+                    totals[row[0]] += row[2]
+                conn.executemany(sql.UPSERT_GAINS, chunk)
+                time.sleep(0)  # hand the GIL to the event loop between chunks
+            for chunk in _chunks(((uid, xp, xp) for uid, xp in totals.items()), WRITE_CHUNK):
+                conn.executemany(sql.ADD_TOTAL_XP, chunk)
+                time.sleep(0)
         self.flush_epoch += 1
         return self.flush_epoch
+
+    def dispose(self, snapshot: dict) -> None:
+        """Free a large written snapshot on the store's thread, a chunk at a time (not on the loop)."""
+        self._executor.submit(_drain, snapshot)
 
     # --- reads -------------------------------------------------------------------------------
     @in_worker
@@ -194,6 +211,35 @@ class XpStore:
             return self.conn.execute(sql.TOP_FIRST, (guild_id, limit)).fetchall()
         xp, user_id = after
         return self.conn.execute(sql.TOP_AFTER, (guild_id, xp, xp, user_id, limit)).fetchall()
+
+    @in_worker
+    def leaderboard_page_rows(self, guild_id: int, offset: int, limit: int) -> list[tuple[int, int]]:
+        """``limit`` (user id, xp) rows from rank position ``offset`` (0-based), in about constant time.
+
+        Positions below one checkpoint interval are read directly; deeper ones start from
+        the nearest cached checkpoint, so no page reads more than ``CHECKPOINT_EVERY`` rows.
+        """
+        conn = self.conn
+        if offset < CHECKPOINT_EVERY:
+            return conn.execute(sql.TOP_OFFSET, (guild_id, limit, offset)).fetchall()
+        checkpoints = self._rank_checkpoints(guild_id)
+        index = min(offset // CHECKPOINT_EVERY, len(checkpoints))
+        if index == 0:
+            return conn.execute(sql.TOP_OFFSET, (guild_id, limit, offset)).fetchall()
+        xp, user_id = checkpoints[index - 1]
+        skip = offset - index * CHECKPOINT_EVERY
+        return conn.execute(sql.TOP_AFTER_OFFSET, (guild_id, xp, xp, user_id, limit, skip)).fetchall()
+
+    def _rank_checkpoints(self, guild_id: int) -> list[tuple[int, int]]:
+        cached = self._checkpoints.get(guild_id)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < CHECKPOINT_TTL:
+            return cached[1]
+        rows = self.conn.execute(sql.RANK_CHECKPOINTS, (guild_id, CHECKPOINT_EVERY)).fetchall()
+        self._checkpoints[guild_id] = (now, rows)
+        if len(self._checkpoints) > 64:
+            self._checkpoints.pop(next(iter(self._checkpoints)))
+        return rows
 
     @in_worker
     def total_xp(self, user_id: int) -> int:
@@ -313,6 +359,28 @@ class XpStore:
         if self.conn is None:
             raise RuntimeError("the store is closed")
         return self._Tx(self.conn)
+
+
+#: Rows per executemany inside one flush transaction.
+WRITE_CHUNK = 2_000
+
+
+def _chunks(items: Iterable, size: int) -> Iterable[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _drain(mapping: dict) -> None:
+    while mapping:
+        for _ in range(min(WRITE_CHUNK, len(mapping))):
+            mapping.popitem()
+        time.sleep(0)
 
 
 def now_ts() -> int:

@@ -70,3 +70,11 @@ async def leaderboard(
             break
         cursor = (rows[-1][1], rows[-1][0])
     return entries
+
+
+async def leaderboard_page(xp: XpSystem, store: XpStore, guild_id: int, page: int, per_page: int) -> list[LeaderboardEntry]:
+    """One page of everyone with XP (departed members included), in about constant time for any page."""
+    await xp.flush()
+    offset = (page - 1) * per_page
+    rows = await store.leaderboard_page_rows(guild_id, offset, per_page)
+    return [LeaderboardEntry(offset + i + 1, user_id, user_xp) for i, (user_id, user_xp) in enumerate(rows)]

@@ -383,6 +383,7 @@ class XpSystem:
                 return False
             finally:
                 self._inflight = None
+            self.store.dispose(snapshot)  # nothing on the loop refers to it any more
             if self._failures:
                 log.warning("unicornia.db accepts writes again after %d failed flushes", self._failures)
                 self._failures = 0
