@@ -12,6 +12,9 @@ SCRIPTS = ["Alice", "Дмитрий", "Ωμέγα", "さくら", "李明", "김�
 
 
 async def build_world(guilds: int, members_per_guild: int, voice_channels: int = 2) -> tuple[discord.Client, list]:
+    from harness.redbot_env import use_wellformed_ids
+
+    use_wellformed_ids()
     client = discord.Client(intents=discord.Intents.all())
     await client._async_setup_hook()
     names = [f"{SCRIPTS[i % len(SCRIPTS)]}{i}" for i in range(members_per_guild)]

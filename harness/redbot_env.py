@@ -23,6 +23,22 @@ OWNER_ID = 1_000_000_000_000_001
 INSTANCE = "unicornia-sim"
 
 
+def use_wellformed_ids() -> None:
+    """dpytest's id generator lets its 12-bit counter spill into the timestamp after 4,096 ids,
+    producing ids above 2**63 that no real Discord object has (and SQLite refuses).  Swap it for
+    one that makes real-looking snowflakes: a fixed moment plus a running counter."""
+    if getattr(facts.make_id, "_unicornia", False):
+        return
+    base = discord.utils.time_snowflake(__import__("datetime").datetime(2025, 1, 1))
+    counter = __import__("itertools").count(1)
+
+    def make_id() -> int:
+        return base + next(counter)
+
+    make_id._unicornia = True
+    facts.make_id = make_id
+
+
 def _point_red_at(data_dir: Path) -> None:
     """Make Red's data manager use ``data_dir`` with the JSON storage backend."""
     data_manager.basic_config = {
@@ -218,6 +234,7 @@ async def start_bot(
 ) -> SimBot:
     """Start a Red bot with Core and CogManagerUI, wired to dpytest, ready for commands."""
     data_dir.mkdir(parents=True, exist_ok=True)
+    use_wellformed_ids()
     _point_red_at(data_dir)
     await _drivers.get_driver_class().initialize()
     flags = parse_cli_flags([INSTANCE, "--no-prompt", "--prefix", PREFIX, "--owner", str(OWNER_ID)])

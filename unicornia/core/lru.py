@@ -9,7 +9,10 @@ V = TypeVar("V")
 
 
 class LRUCache(Generic[K, V]):
-    """At most ``maxsize`` entries; reading or writing an entry makes it the most recent."""
+    """At most ``maxsize`` entries; reading or writing an entry makes it the most recent.
+
+    Values are never None (None means "absent" to :meth:`get`).
+    """
 
     __slots__ = ("maxsize", "_data")
 
@@ -21,10 +24,10 @@ class LRUCache(Generic[K, V]):
 
     def get(self, key: K) -> Optional[V]:
         data = self._data
-        if key in data:
+        value = data.get(key)
+        if value is not None:
             data.move_to_end(key)
-            return data[key]
-        return None
+        return value
 
     def put(self, key: K, value: V) -> None:
         data = self._data

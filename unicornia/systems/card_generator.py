@@ -19,7 +19,7 @@ from typing import Optional
 from PIL import Image, ImageDraw, ImageOps, ImageSequence
 
 from ..core.card_layout import DEFAULT_LAYOUT, CardLayout
-from .fonts import FontSet
+from .fonts import FontSet, yield_gil
 
 #: Discord's upload limit for a bot in a server without boosts (10 MB), with headroom.
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
@@ -131,6 +131,7 @@ class CardGenerator:
             composed.alpha_composite(foreground)
             frames.append(composed.convert("RGB"))
             durations.append(duration)
+            yield_gil()
         scale = 1.0
         while True:
             data = _encode_gif(frames, durations, loop, scale, self.layout.size)
@@ -158,6 +159,7 @@ class CardGenerator:
         for x, (title, value) in zip(L.stats_columns, columns):
             draw.text((x, L.stats_label_baseline), title, font=label, fill=L.muted, anchor="ls")
             fonts.draw(layer, (x, L.stats_baseline), value, L.stats_size, L.accent if title == "LEVEL" else L.text)
+        yield_gil()
         self._bar(layer, draw, card, label)
         footer = f"Total XP {_number(card.total_xp)}"
         width = fonts.draw(layer, (L.bar[0], L.footer_baseline), footer, L.footer_size, L.text)

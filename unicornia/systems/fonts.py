@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,11 @@ def _extends_cluster(cp: int, ch: str) -> bool:
 
 def _is_regional(cp: int) -> bool:
     return 0x1F1E6 <= cp <= 0x1F1FF
+
+
+def yield_gil() -> None:
+    """Let other threads (the event loop above all) run: text layout is Python-heavy work."""
+    time.sleep(0)
 
 
 def graphemes(text: str) -> list[str]:
@@ -155,9 +161,15 @@ class FontSet:
 
     def fit(self, text: str, max_width: float, size: int, min_size: int) -> tuple[str, int]:
         """Shrink until ``text`` fits; at ``min_size`` cut whole clusters and add an ellipsis."""
-        for candidate in range(size, min_size - 1, -2):
+        width = self.width(text, size)
+        if width <= max_width:
+            return text, size
+        # text width grows about linearly with the size: start from the estimate, then verify
+        candidate = max(min_size, min(size - 1, int(size * max_width / width)))
+        while candidate >= min_size:
             if self.width(text, candidate) <= max_width:
                 return text, candidate
+            candidate -= 1 if candidate - min_size < 4 else 2
         clusters = graphemes(text)
         while clusters:
             clusters.pop()
@@ -181,6 +193,7 @@ class FontSet:
                 font = self.font(run.font, size)
                 draw.text((x, baseline), run.text, font=font, fill=fill, anchor="ls")
                 x += font.getlength(run.text)
+            yield_gil()
         return x - start
 
     def _draw_emoji(self, image: Image.Image, xy: tuple[float, float], text: str, size: int) -> float:

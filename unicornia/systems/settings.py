@@ -18,6 +18,11 @@ class SettingsCache:
     def cached(self, guild_id: int) -> GuildSettings | None:
         return self._by_guild.get(guild_id)
 
+    @property
+    def loaded(self) -> dict[int, GuildSettings]:
+        """The settings already built, by guild id (read-only use: the hot path's fast look-up)."""
+        return self._by_guild
+
     async def get(self, guild_id: int) -> GuildSettings:
         settings = self._by_guild.get(guild_id)
         if settings is None:

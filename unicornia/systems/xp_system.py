@@ -113,6 +113,7 @@ class XpSystem:
         self.bot = bot
         self.store = store
         self.settings = settings
+        self._loaded_settings = settings.loaded
         self.on_level_up = on_level_up
         self.clock = clock
         self.cache: LRUCache[Key, int] = LRUCache(cache_size)
@@ -176,7 +177,7 @@ class XpSystem:
         author = message.author
         if guild is None or author.bot or message.webhook_id is not None:
             return None
-        settings = self.settings.cached(guild.id) or await self.settings.get(guild.id)
+        settings = self._loaded_settings.get(guild.id) or await self.settings.get(guild.id)
         if not settings.enabled:
             return None
         key = (guild.id, author.id)
@@ -259,11 +260,13 @@ class XpSystem:
     def _install(self, key: Key, stored_xp: int, read_epoch: int) -> list[int]:
         """Cache a member read from the database, and run the level check their deferred gains owe."""
         xp = stored_xp + self._unwritten(key, read_epoch)
-        entry = self._put(key, xp)
+        level = level_from_xp(xp)
+        entry = [xp, total_xp_for_level(level + 1)]
+        self.cache.put(key, entry)
         owed = self._awaiting.pop(key, None)
         if owed is not None:
             member, channel, gained = owed
-            if level_from_xp(xp) > level_from_xp(xp - gained):
+            if xp - gained < total_xp_for_level(level):  # the deferred gains crossed a level
                 self._follow_up(self._level_up(member, Award(key, gained, xp - gained, xp), channel))
         return entry
 
