@@ -101,3 +101,14 @@ async def test_checkpointed_pages_match_plain_offsets(store, monkeypatch):
     every = await store.leaderboard_chunk(10, 1000)
     for offset in (0, 6, 7, 8, 50, 139, 190, 198, 199, 250):
         assert await store.leaderboard_page_rows(10, offset, 5) == every[offset:offset + 5], offset
+
+
+async def test_batched_loads_match_single_reads(store):
+    await store.write_gains([GainRow(uid, 10 + uid % 3, uid * 2) for uid in range(1, 150)])
+    keys = [(10 + uid % 3, uid) for uid in range(1, 300)] + [(99, 5)]  # half of them unknown
+    batched, epoch = await store.load_xp(keys)
+    singles = {}
+    for key in keys:
+        singles.update((await store.load_xp([key]))[0])
+    assert batched == singles and epoch == 1
+    assert batched[(11, 1)] == 2 and batched[(10, 250)] == 0 and batched[(99, 5)] == 0

@@ -184,10 +184,19 @@ class XpStore:
     @in_worker
     def load_xp(self, keys: list[tuple[int, int]]) -> tuple[dict[tuple[int, int], int], int]:
         """XP for each (guild, user) key (0 when absent) and the flush epoch it was read at."""
-        found = {}
-        for guild_id, user_id in keys:
-            row = self.conn.execute(sql.SELECT_XP, (user_id, guild_id)).fetchone()
-            found[(guild_id, user_id)] = row[0] if row else 0
+        conn = self.conn
+        if len(keys) < JOIN_LOAD_THRESHOLD:
+            found = {}
+            for guild_id, user_id in keys:
+                row = conn.execute(sql.SELECT_XP, (user_id, guild_id)).fetchone()
+                found[(guild_id, user_id)] = row[0] if row else 0
+            return found, self.flush_epoch
+        # many keys: one join against a temporary table, the per-key work stays inside SQLite
+        conn.execute(sql.CREATE_LOAD_KEYS)
+        with self._transaction("DEFERRED"):  # only the private temp table is written
+            conn.executemany(sql.INSERT_LOAD_KEY, [(user_id, guild_id) for guild_id, user_id in keys])
+            found = {(gid, uid): xp for gid, uid, xp in conn.execute(sql.SELECT_LOADED_XP)}
+            conn.execute(sql.CLEAR_LOAD_KEYS)
         return found, self.flush_epoch
 
     @in_worker
@@ -342,11 +351,12 @@ class XpStore:
 
     # --- helpers -----------------------------------------------------------------------------
     class _Tx:
-        def __init__(self, conn: sqlite3.Connection) -> None:
+        def __init__(self, conn: sqlite3.Connection, kind: str) -> None:
             self.conn = conn
+            self.kind = kind
 
         def __enter__(self) -> sqlite3.Connection:
-            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute(f"BEGIN {self.kind}")
             return self.conn
 
         def __exit__(self, exc_type, exc, tb) -> None:
@@ -355,11 +365,16 @@ class XpStore:
             else:
                 self.conn.execute("ROLLBACK")
 
-    def _transaction(self) -> "_Tx":
+    def _transaction(self, kind: str = "IMMEDIATE") -> "_Tx":
+        """A transaction; IMMEDIATE (the default) takes the write lock up front, so a write
+        waits for the lock at BEGIN rather than failing half-way."""
         if self.conn is None:
             raise RuntimeError("the store is closed")
-        return self._Tx(self.conn)
+        return self._Tx(self.conn, kind)
 
+
+#: From this many keys on, a cache fill reads through a temporary table and one join.
+JOIN_LOAD_THRESHOLD = 64
 
 #: Rows per executemany inside one flush transaction.
 WRITE_CHUNK = 2_000
