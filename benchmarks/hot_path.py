@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -20,9 +19,10 @@ from .common import Figure
 from .world import build_world, message_payload, zipf_authors
 
 MESSAGES = 100_000
-ROUNDS = 3
+ROUNDS = 5  # both sides take their best round, as timeit advises on a shared machine
 #: Messages handled between two returns to the event loop, as a gateway burst would arrive.
 BURST = 100
+CACHE = 5000
 GUILDS = 100
 MEMBERS = 100
 
@@ -52,7 +52,7 @@ async def run() -> list[Figure]:
         for data in payloads:
             state.parse_message_create(data)
         parses.append((time.perf_counter() - start) / MESSAGES)
-    parse = statistics.median(parses)
+    parse = min(parses)
 
     messages = [discord.Message(state=state, channel=a.guild.get_channel(int(d["channel_id"])), data=d)
                 for a, d in zip(authors, payloads)]
@@ -67,7 +67,7 @@ async def run() -> list[Figure]:
         async def no_announcements(*args):
             return None
 
-        xp = XpSystem(client, store, settings, on_level_up=no_announcements, clock=SteppingClock())
+        xp = XpSystem(client, store, settings, on_level_up=no_announcements, clock=SteppingClock(), cache_size=CACHE)
         for message in messages:  # a day before: the database knows everyone, the cache is warm
             await xp.handle_message(message)
         await xp.settle()
@@ -82,7 +82,7 @@ async def run() -> list[Figure]:
             await xp.settle()  # every batched read of a cache miss is counted too
             rounds.append((time.perf_counter() - start) / MESSAGES)
             await xp.flush()
-        ours = statistics.median(rounds)
+        ours = min(rounds)
         await xp.flush()
         await store.close()
     ratio = ours / parse

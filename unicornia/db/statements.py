@@ -25,14 +25,8 @@ ON CONFLICT (UserId) DO UPDATE SET TotalXp = MAX(TotalXp + ?, 0)
 # --- reads -----------------------------------------------------------------------------------
 SELECT_XP = "SELECT Xp FROM UserXpStats WHERE UserId = ? AND GuildId = ?"
 
-# batched cache fills: keys go into a connection-private temporary table, one join reads them all
-CREATE_LOAD_KEYS = "CREATE TEMP TABLE IF NOT EXISTS LoadKeys (UserId INTEGER NOT NULL, GuildId INTEGER NOT NULL)"
-INSERT_LOAD_KEY = "INSERT INTO temp.LoadKeys (UserId, GuildId) VALUES (?, ?)"
-SELECT_LOADED_XP = """
-SELECT k.GuildId, k.UserId, COALESCE(s.Xp, 0)
-FROM temp.LoadKeys AS k LEFT JOIN UserXpStats AS s ON s.UserId = k.UserId AND s.GuildId = k.GuildId
-"""
-CLEAR_LOAD_KEYS = "DELETE FROM temp.LoadKeys"
+# batched cache fills: one guild's members at a time, answered by primary-key look-ups
+SELECT_XP_IN_GUILD = "SELECT UserId, Xp FROM UserXpStats WHERE GuildId = ? AND UserId IN ({marks})"
 
 SELECT_MEMBER = """
 SELECT Xp, AwardedXp, MessageCount, VoiceSeconds, LastLevelUp

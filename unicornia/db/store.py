@@ -183,20 +183,22 @@ class XpStore:
     # --- reads -------------------------------------------------------------------------------
     @in_worker
     def load_xp(self, keys: list[tuple[int, int]]) -> tuple[dict[tuple[int, int], int], int]:
-        """XP for each (guild, user) key (0 when absent) and the flush epoch it was read at."""
+        """XP for each (guild, user) key (0 when absent) and the flush epoch it was read at.
+
+        Keys are grouped by guild and read with one ``UserId IN (...)`` statement per group of
+        up to ``IN_LIST_SIZE``: the per-key work stays inside SQLite.
+        """
+        by_guild: dict[int, list[int]] = defaultdict(list)
+        for guild_id, user_id in keys:
+            by_guild[guild_id].append(user_id)
+        found = dict.fromkeys(keys, 0)
         conn = self.conn
-        if len(keys) < JOIN_LOAD_THRESHOLD:
-            found = {}
-            for guild_id, user_id in keys:
-                row = conn.execute(sql.SELECT_XP, (user_id, guild_id)).fetchone()
-                found[(guild_id, user_id)] = row[0] if row else 0
-            return found, self.flush_epoch
-        # many keys: one join against a temporary table, the per-key work stays inside SQLite
-        conn.execute(sql.CREATE_LOAD_KEYS)
-        with self._transaction("DEFERRED"):  # only the private temp table is written
-            conn.executemany(sql.INSERT_LOAD_KEY, [(user_id, guild_id) for guild_id, user_id in keys])
-            found = {(gid, uid): xp for gid, uid, xp in conn.execute(sql.SELECT_LOADED_XP)}
-            conn.execute(sql.CLEAR_LOAD_KEYS)
+        for guild_id, users in by_guild.items():
+            for start in range(0, len(users), IN_LIST_SIZE):
+                chunk = users[start:start + IN_LIST_SIZE]
+                statement = sql.SELECT_XP_IN_GUILD.format(marks=",".join("?" * len(chunk)))
+                for user_id, xp in conn.execute(statement, (guild_id, *chunk)):
+                    found[(guild_id, user_id)] = xp
         return found, self.flush_epoch
 
     @in_worker
@@ -373,11 +375,11 @@ class XpStore:
         return self._Tx(self.conn, kind)
 
 
-#: From this many keys on, a cache fill reads through a temporary table and one join.
-JOIN_LOAD_THRESHOLD = 64
+#: Members read per statement by a batched cache fill (SQLite allows 999 parameters by default).
+IN_LIST_SIZE = 900
 
 #: Rows per executemany inside one flush transaction.
-WRITE_CHUNK = 2_000
+WRITE_CHUNK = 1_000
 
 
 def _chunks(items: Iterable, size: int) -> Iterable[list]:
