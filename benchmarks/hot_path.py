@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import tempfile
 import time
@@ -27,15 +28,12 @@ GUILDS = 100
 MEMBERS = 100
 
 
-class SteppingClock:
-    """Every message comes 61 s after the previous one, so every message is eligible."""
+def stepping_clock():
+    """Every message comes 61 s after the previous one, so every message is eligible.
 
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        self.now += 61.0
-        return self.now
+    A C-level counter, as cheap as the ``time.monotonic`` the engine uses in production.
+    """
+    return itertools.count(61.0, 61.0).__next__
 
 
 async def run() -> list[Figure]:
@@ -67,7 +65,7 @@ async def run() -> list[Figure]:
         async def no_announcements(*args):
             return None
 
-        xp = XpSystem(client, store, settings, on_level_up=no_announcements, clock=SteppingClock(), cache_size=CACHE)
+        xp = XpSystem(client, store, settings, on_level_up=no_announcements, clock=stepping_clock(), cache_size=CACHE)
         for message in messages:  # a day before: the database knows everyone, the cache is warm
             await xp.handle_message(message)
         await xp.settle()
