@@ -69,38 +69,33 @@ class AdminCommands(MixinMeta):
     @guild_group.command(name="xprate")
     async def set_rate(self, ctx: commands.Context, multiplier: float) -> None:
         """Multiply all XP gains by this rate.  Example: `[p]unicornia guild xprate 1.5`"""
-        if problem := _check("xp_rate", multiplier, "The XP rate"):
-            await ctx.send(problem)
-            return
-        await self.settings.update(ctx.guild.id, lambda g: g.xp_rate.set(multiplier))
-        await ctx.send(f"XP rate set to x{multiplier:g}.")
+        await self._set_number(ctx, "xp_rate", multiplier, "The XP rate", f"XP rate set to x{multiplier:g}.")
 
     @guild_group.command(name="xppermessage")
     async def set_per_message(self, ctx: commands.Context, amount: int) -> None:
         """XP a message earns before the rate.  Example: `[p]unicornia guild xppermessage 5`"""
-        if problem := _check("xp_per_message", amount, "XP per message"):
-            await ctx.send(problem)
-            return
-        await self.settings.update(ctx.guild.id, lambda g: g.xp_per_message.set(amount))
-        await ctx.send(f"Each message now earns {amount} XP (before the rate).")
+        await self._set_number(ctx, "xp_per_message", amount, "XP per message",
+                               f"Each message now earns {amount} XP (before the rate).")
 
     @guild_group.command(name="cooldown")
     async def set_cooldown(self, ctx: commands.Context, seconds: int) -> None:
         """Seconds between two messages that earn XP (0 = every message).  Example: `[p]unicornia guild cooldown 30`"""
-        if problem := _check("cooldown", seconds, "The cooldown"):
-            await ctx.send(problem)
-            return
-        await self.settings.update(ctx.guild.id, lambda g: g.cooldown.set(seconds))
-        await ctx.send(f"Members now earn message XP at most once every {seconds} second(s).")
+        await self._set_number(ctx, "cooldown", seconds, "The cooldown",
+                               f"Members now earn message XP at most once every {seconds} second(s).")
 
     @guild_group.command(name="voicexp")
     async def set_voice_xp(self, ctx: commands.Context, per_minute: int) -> None:
         """XP per minute in voice (0 turns voice XP off).  Example: `[p]unicornia guild voicexp 2`"""
-        if problem := _check("voice_xp", per_minute, "Voice XP per minute"):
+        await self._set_number(ctx, "voice_xp", per_minute, "Voice XP per minute",
+                               f"Voice XP set to {per_minute} per minute." if per_minute else "Voice XP is off.")
+
+    async def _set_number(self, ctx: commands.Context, field: str, value: float, what: str, done: str) -> None:
+        """Store a numeric setting if it is within its limit; otherwise say what is allowed."""
+        if problem := _check(field, value, what):
             await ctx.send(problem)
             return
-        await self.settings.update(ctx.guild.id, lambda g: g.voice_xp.set(per_minute))
-        await ctx.send(f"Voice XP set to {per_minute} per minute." if per_minute else "Voice XP is off.")
+        await self.settings.update(ctx.guild.id, lambda g: getattr(g, field).set(value))
+        await ctx.send(done)
 
     @guild_group.command(name="levelupmessages")
     async def set_levelup_messages(self, ctx: commands.Context, enabled: bool) -> None:
