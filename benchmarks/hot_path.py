@@ -62,7 +62,7 @@ async def run() -> list[Figure]:
             settings._by_guild[guild.id] = GuildSettings.from_config(
                 {"excluded_channels": [guild.voice_channels[0].id], "excluded_roles": [guild.id + 1]})
 
-        async def no_announcements(*args):
+        async def no_announcements(*args, **kwargs):
             return None
 
         xp = XpSystem(client, store, settings, on_level_up=no_announcements, clock=stepping_clock(), cache_size=CACHE)

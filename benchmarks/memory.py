@@ -30,7 +30,7 @@ async def measure() -> dict:
         store = XpStore(Path(tmp) / "unicornia.db")
         await store.open()
 
-        async def nothing(*args):
+        async def nothing(*args, **kwargs):
             return None
 
         xp = XpSystem(None, store, SettingsCache(None), on_level_up=nothing)
@@ -43,10 +43,10 @@ async def measure() -> dict:
                 gain = xp.buffer.get(key) or xp.buffer.setdefault(key, Gain())
                 gain.xp += 5
                 gain.messages += 1
-                xp.cooldowns[key] = 0.0
+                xp.activity[key] = [0.0, 0.0, 0, 0]
             largest_cache = max(largest_cache, len(xp.cache))
             assert await xp.flush()
-            xp.prune_cooldowns()
+            xp.prune_activity()
         await asyncio.sleep(0.2)  # let the store's thread finish freeing the last snapshot
         after = rss_bytes()
         rows = (await store.rank(0, -1))[1] * GUILDS

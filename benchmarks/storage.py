@@ -69,7 +69,7 @@ async def run() -> list[Figure]:
         path = Path(tmp) / "unicornia.db"
         store = await _filled_store(path, rng)
 
-        async def nothing(*args):
+        async def nothing(*args, **kwargs):
             return None
 
         xp = XpSystem(None, store, SettingsCache(None), on_level_up=nothing)

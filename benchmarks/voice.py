@@ -38,7 +38,7 @@ async def run() -> list[Figure]:
         for guild in guilds:
             settings._by_guild[guild.id] = GuildSettings.from_config({"voice_xp": 2, "excluded_roles": [1]})
 
-        async def nothing(*args):
+        async def nothing(*args, **kwargs):
             return None
 
         xp = XpSystem(client, store, settings, on_level_up=nothing)

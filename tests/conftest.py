@@ -88,3 +88,9 @@ def live(module: str):
     import importlib
 
     return importlib.import_module(f"unicornia.{module}")
+
+
+async def chatter(sim: SimBot, member, times: int, channel=None) -> None:
+    """``member`` sends ``times`` different messages (identical ones in a row earn nothing)."""
+    for i in range(times):
+        await sim.say(f"message number {i} from {member.name}", member, channel=channel)

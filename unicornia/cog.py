@@ -1,7 +1,9 @@
 """The Unicornia cog: wires the services together and owns their lifecycle."""
 from __future__ import annotations
 
+import asyncio
 import io
+import time
 import json
 import logging
 from pathlib import Path
@@ -13,7 +15,7 @@ from redbot.core.bot import Red
 from redbot.core.data_manager import bundled_data_path, cog_data_path
 
 from .abc import CompositeMetaClass
-from .commands import AdminCommands, LevelCommands, ShopCommands
+from .commands import ActivityAdminCommands, AdminCommands, LevelCommands, ShopCommands
 from .core.settings import GUILD_DEFAULTS
 from .db.store import XpStore
 from .systems.rewards import RewardService
@@ -28,11 +30,13 @@ log = logging.getLogger("red.unicornia")
 
 CONFIG_IDENTIFIER = 0x756E69636F726E  # "unicorn"
 DB_FILE = "unicornia.db"
+DEFAULT_HISTORY_DAYS = 90
+HISTORY_PRUNE_INTERVAL = 3600
 
 RequestType = Literal["discord_deleted_user", "owner", "user", "user_strict"]
 
 
-class Unicornia(LevelCommands, ShopCommands, AdminCommands, commands.Cog, metaclass=CompositeMetaClass):
+class Unicornia(LevelCommands, ShopCommands, ActivityAdminCommands, AdminCommands, commands.Cog, metaclass=CompositeMetaClass):
     """Levels and XP for your server: messages and voice earn XP, levels earn roles and currency."""
 
     def __init__(self, bot: Red) -> None:
@@ -40,6 +44,8 @@ class Unicornia(LevelCommands, ShopCommands, AdminCommands, commands.Cog, metacl
         self.bot = bot
         self.config = Config.get_conf(self, identifier=CONFIG_IDENTIFIER, force_registration=True)
         self.config.register_guild(**GUILD_DEFAULTS)
+        self.config.register_global(history_days=DEFAULT_HISTORY_DAYS)
+        self._pruner: asyncio.Task | None = None
         self.data_path: Path = cog_data_path(self)
         self.settings = SettingsCache(self.config)
         self.store = XpStore(self.data_path / DB_FILE)
@@ -54,8 +60,11 @@ class Unicornia(LevelCommands, ShopCommands, AdminCommands, commands.Cog, metacl
         self.xp.restore_spill(self.data_path / SPILL_FILE)
         await self.shop.load()
         self.xp.start()
+        self._pruner = asyncio.create_task(self._prune_history(), name="unicornia-history-pruner")
 
     async def cog_unload(self) -> None:
+        if self._pruner is not None:
+            self._pruner.cancel()
         try:
             await self.xp.stop(self.data_path)
         finally:
@@ -74,6 +83,60 @@ class Unicornia(LevelCommands, ShopCommands, AdminCommands, commands.Cog, metacl
             log.exception(
                 "XP for message %s by %s in guild %s failed", message.id, message.author.id, message.guild.id
             )
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        member = payload.member
+        if payload.guild_id is None or member is None or member.bot:
+            return
+        try:
+            if await self.bot.cog_disabled_in_guild(self, member.guild):
+                return
+            channel = member.guild.get_channel_or_thread(payload.channel_id)
+            await self.xp.handle_reaction(member, channel)
+        except Exception:
+            log.exception("Reaction XP for member %s in guild %s failed", member.id, payload.guild_id)
+
+    @commands.Cog.listener()
+    async def on_command_completion(self, ctx: commands.Context) -> None:
+        if ctx.guild is None or ctx.author.bot or not isinstance(ctx.author, discord.Member):
+            return
+        try:
+            if await self.bot.cog_disabled_in_guild(self, ctx.guild):
+                return
+            await self.xp.handle_command(ctx.author, ctx.channel)
+        except Exception:
+            log.exception("Command XP for member %s in guild %s failed", ctx.author.id, ctx.guild.id)
+
+    @commands.Cog.listener()
+    async def on_member_join(self, member: discord.Member) -> None:
+        if member.bot:
+            return
+        try:
+            settings = await self.settings.get(member.guild.id)
+            if settings.rejoin_roles and settings.role_rewards:
+                await self.rewards.sync_member(member, await self.xp.current_xp((member.guild.id, member.id)))
+        except Exception:
+            log.exception("Giving reward roles back to member %s in guild %s failed", member.id, member.guild.id)
+
+    @commands.Cog.listener()
+    async def on_member_remove(self, member: discord.Member) -> None:
+        try:
+            if (await self.settings.get(member.guild.id)).reset_on_leave:
+                await self.xp.reset_member(member.guild.id, member.id)
+        except Exception:
+            log.exception("Resetting member %s who left guild %s failed", member.id, member.guild.id)
+
+    async def _prune_history(self) -> None:
+        while True:
+            try:
+                days = await self.config.history_days()
+                removed = await self.store.prune_history(int(time.time()) - days * 86_400)
+                if removed:
+                    log.info("Pruned %d XP history rows older than %d days", removed, days)
+            except Exception:
+                log.exception("Pruning XP history failed; it runs again in an hour")
+            await asyncio.sleep(HISTORY_PRUNE_INTERVAL)
 
     @commands.Cog.listener()
     async def on_guild_channel_update(self, before, after) -> None:

@@ -8,14 +8,14 @@ from redbot.core import bank
 from redbot.core import commands
 
 from unicornia.core.levels import total_xp_for_level
-from tests.conftest import db_rows, members, stored_xp
+from tests.conftest import chatter, db_rows, members, stored_xp
 
 
 async def _setup_rewards(sim):
     sim.give_bot_role()
     novice, regular, veteran = (sim.make_role(n, position=5) for n in ("Novice", "Regular", "Veteran"))
     owner = sim.owner()
-    for text in ("rolereward 1 Novice", "rolereward 3 Regular", "rolereward 3 Novice remove",
+    for text in ("xpcap 0", "rolereward 1 Novice", "rolereward 3 Regular", "rolereward 3 Novice remove",
                  "rolereward 50 Veteran", "currencyreward 2 100", "currencyreward 4 50", "currencyreward 60 999"):
         await sim.command(f"unicornia guild {text}", owner)
     sim.replies()
@@ -55,6 +55,7 @@ async def test_levels_one_at_a_time_add_then_remove(sim, clock):
 async def test_levelup_messages_can_be_turned_off(sim):
     alice = members(sim)[0]
     await sim.command("unicornia guild levelupmessages false", sim.owner())
+    await sim.command("unicornia guild xpcap 0", sim.owner())
     await sim.command("unicornia guild xppermessage 40", sim.owner())
     sim.replies()
     await sim.say("level up quietly", alice)
@@ -72,6 +73,7 @@ async def test_unassignable_roles_refused_at_config_and_skipped_at_award(sim, ca
     assert (await sim.cog.settings.get(sim.guild.id)).role_rewards == ()
     doomed = sim.make_role("Doomed", position=5)
     await sim.command("unicornia guild rolereward 1 Doomed", owner)
+    await sim.command("unicornia guild xpcap 0", owner)
     await sim.command("unicornia guild xppermessage 40", owner)
     sim.replies()
     from discord.ext.test import backend
@@ -100,7 +102,7 @@ async def test_voice_loop_pays_listening_members_only(sim):
     sim.replies()
     assert await sim.cog.xp.voice_tick() == 2
     await sim.cog.xp.flush()
-    rows = dict(db_rows(sim, "SELECT UserId, Xp FROM UserXpStats"))
+    rows = dict(db_rows(sim, "SELECT UserId, Xp FROM UserXpStats WHERE Xp > 0"))
     assert rows == {alice.id: 3, bob.id: 3}
     assert db_rows(sim, "SELECT VoiceSeconds FROM UserXpStats WHERE UserId = ?", (alice.id,)) == [(60,)]
     # AFK channel and excluded channels earn nothing
@@ -196,8 +198,7 @@ async def test_level_check_and_leaderboard_show_current_members(sim, clock, sent
     alice, bob, carol = members(sim)[:3]
     await sim.command("unicornia guild cooldown 0", owner)
     for person, count in ((alice, 3), (bob, 5), (carol, 1)):
-        for _ in range(count):
-            await sim.say("hello there", person)
+        await chatter(sim, person, count)
     sim.replies()
     await sim.command("level check", alice)
     assert sim.replies()[-1].attachments[0].filename == "card.png"
@@ -247,10 +248,10 @@ async def test_data_deletion_removes_everything_everywhere(sim):
 
 async def test_leaderboard_pages_through_a_menu(sim):
     await sim.command("unicornia guild cooldown 0", sim.owner())
+    await sim.command("unicornia guild xpcap 0", sim.owner())
     crowd = [sim.make_member(f"Member{i:02}") for i in range(25)]
     for rank, person in enumerate(crowd):
-        for _ in range(rank + 1):
-            await sim.say("hello there", person)
+        await chatter(sim, person, rank + 1)
     sim.replies()
     await sim.command("level leaderboard 2", crowd[0])
     page = sim.replies()[-1].embeds[0]
@@ -266,6 +267,7 @@ async def test_currency_reward_is_clamped_at_the_bank_maximum(sim):
     await bank.set_max_balance(1_000, sim.guild)
     await bank.set_balance(alice, 950)
     await sim.command("unicornia guild currencyreward 1 500", sim.owner())
+    await sim.command("unicornia guild xpcap 0", sim.owner())
     await sim.command("unicornia guild xppermessage 40", sim.owner())
     sim.replies()
     await sim.say("level one please", alice)

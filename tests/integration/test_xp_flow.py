@@ -2,7 +2,7 @@
 import logging
 import sqlite3
 
-from tests.conftest import db_rows, members, stored_xp
+from tests.conftest import chatter, db_rows, members, stored_xp
 
 
 async def test_messages_earn_xp_once_per_cooldown_and_flush_to_sqlite(sim, clock):
@@ -15,7 +15,8 @@ async def test_messages_earn_xp_once_per_cooldown_and_flush_to_sqlite(sim, clock
     clock.advance(1)
     await sim.say("and again", alice)
     assert await sim.cog.xp.flush()
-    assert db_rows(sim, "SELECT Xp, AwardedXp, MessageCount FROM UserXpStats WHERE UserId = ?", (alice.id,)) == [(2, 0, 2)]
+    # every message counts; two earned XP (the others were inside the cooldown)
+    assert db_rows(sim, "SELECT Xp, AwardedXp, MessageCount FROM UserXpStats WHERE UserId = ?", (alice.id,)) == [(2, 0, 5)]
     assert db_rows(sim, "SELECT TotalXp FROM DiscordUser WHERE UserId = ?", (alice.id,)) == [(2,)]
     assert sim.cog.xp.buffer == {}
 
@@ -27,14 +28,17 @@ async def test_bots_webhooks_and_commands_earn_nothing(sim):
     await sim.command("level check", alice)  # a command is not chat activity
     sim.replies()
     assert await sim.cog.xp.flush()
-    assert db_rows(sim, "SELECT COUNT(*) FROM UserXpStats") == [(0,)]
+    assert db_rows(sim, "SELECT COUNT(*) FROM UserXpStats WHERE Xp > 0 OR MessageCount > 0") == [(0,)]
+    # the command is counted (command XP is 0 by default), the bot is not
+    assert db_rows(sim, "SELECT CommandCount FROM UserXpStats WHERE UserId = ?", (alice.id,)) == [(1,)]
+    assert db_rows(sim, "SELECT COUNT(*) FROM UserXpStats WHERE UserId = ?", (robot.id,)) == [(0,)]
 
 
 async def test_toggle_rate_and_xp_per_message(sim, clock):
     owner, alice = sim.owner(), members(sim)[0]
     await sim.command("unicornia guild xpenabled false", owner)
     await sim.say("nobody hears me", alice)
-    assert sim.cog.xp.buffer == {}
+    assert (sim.guild.id, alice.id) not in sim.cog.xp.buffer
     await sim.command("unicornia guild xpenabled true", owner)
     await sim.command("unicornia guild xppermessage 3", owner)
     await sim.command("unicornia guild xprate 2", owner)
@@ -47,8 +51,7 @@ async def test_toggle_rate_and_xp_per_message(sim, clock):
 async def test_cooldown_zero_counts_every_message(sim):
     alice = members(sim)[0]
     await sim.command("unicornia guild cooldown 0", sim.owner())
-    for _ in range(5):
-        await sim.say("spam spam", alice)
+    await chatter(sim, alice, 5)
     await sim.cog.xp.flush()
     assert stored_xp(sim, alice) == 5
 
@@ -65,7 +68,7 @@ async def test_channel_category_thread_and_role_exclusions(sim, clock):
     await sim.say("in the category", alice, channel=inside)
     await sim.say("in a thread of an excluded channel", alice, channel=thread)
     await sim.say("in the channel itself", alice, channel=plain)
-    assert sim.cog.xp.buffer == {}
+    assert (sim.guild.id, alice.id) not in sim.cog.xp.buffer
     # the cached exclusions follow the admin's change at once
     await sim.command(f"unicornia guild includechannel {plain.id}", owner)
     await sim.say("in a thread again", alice, channel=thread)
@@ -144,7 +147,7 @@ async def test_cache_bound_keeps_xp_exact_after_eviction(sim):
     crowd = [sim.make_member(f"crowd{i}") for i in range(6)]
     for round_ in range(3):
         for person in crowd:
-            await sim.say("hello there", person)
+            await sim.say(f"hello there, round {round_}", person)
         if round_ == 1:
             assert await xp.flush()
     assert len(xp.cache) <= 2
@@ -153,11 +156,11 @@ async def test_cache_bound_keeps_xp_exact_after_eviction(sim):
     assert await xp.current_xp((sim.guild.id, crowd[0].id)) == 3
 
 
-async def test_cooldown_map_is_pruned(sim, clock):
+async def test_activity_map_is_pruned(sim, clock):
     xp = sim.cog.xp
     for person in members(sim):
         await sim.say("hello there", person)
-    assert len(xp.cooldowns) == len(members(sim))
+    assert len(xp.activity) == len(members(sim))
     clock.advance(61)
-    assert xp.prune_cooldowns() == len(members(sim))
-    assert xp.cooldowns == {}
+    assert xp.prune_activity() == len(members(sim))
+    assert xp.activity == {}

@@ -1,6 +1,7 @@
 """Command mixins: each parses, calls a service and formats the reply; no business rules here."""
+from .activity_admin import ActivityAdminCommands
 from .admin import AdminCommands
 from .level import LevelCommands
 from .shop import ShopCommands
 
-__all__ = ["AdminCommands", "LevelCommands", "ShopCommands"]
+__all__ = ["ActivityAdminCommands", "AdminCommands", "LevelCommands", "ShopCommands"]

@@ -53,6 +53,19 @@ class AdminCommands(MixinMeta):
     async def unicornia(self, ctx: commands.Context) -> None:
         """Unicornia leveling: settings and maintenance."""
 
+    @unicornia.command(name="historydays")
+    @commands.is_owner()
+    async def set_history_days(self, ctx: commands.Context, days: int) -> None:
+        """How many days of XP history to keep for `level xpstats` (bot owner; 1-3650).
+
+        Example: `[p]unicornia historydays 90`
+        """
+        if not 1 <= days <= 3650:
+            await ctx.send("Keep between 1 and 3650 days of history.")
+            return
+        await self.config.history_days.set(days)
+        await ctx.send(f"XP history older than {days} day(s) is pruned every hour.")
+
     @unicornia.group(name="guild", aliases=["server"])
     @commands.guild_only()
     @commands.admin_or_permissions(manage_guild=True)
@@ -88,6 +101,10 @@ class AdminCommands(MixinMeta):
         """XP per minute in voice (0 turns voice XP off).  Example: `[p]unicornia guild voicexp 2`"""
         await self._set_number(ctx, "voice_xp", per_minute, "Voice XP per minute",
                                f"Voice XP set to {per_minute} per minute." if per_minute else "Voice XP is off.")
+
+    @staticmethod
+    def _limit(field: str, value: float, what: str) -> Optional[str]:
+        return _check(field, value, what)
 
     async def _set_number(self, ctx: commands.Context, field: str, value: float, what: str, done: str) -> None:
         """Store a numeric setting if it is within its limit; otherwise say what is allowed."""

@@ -59,3 +59,26 @@ def plan_rewards(
             plan.currency_by_level.append((level, amount))
             plan.currency += amount
     return plan
+
+
+def expected_roles(level: int, role_rewards: list[RoleReward], mode: str) -> tuple[set[int], set[int]]:
+    """(roles a member at ``level`` should have, reward roles they should not have).
+
+    Rewards up to ``level`` apply in level order; in "replace" mode only the highest
+    role still given is kept, the lower ones join the roles to take away.
+    """
+    state: dict[int, bool] = {}
+    given_at: dict[int, int] = {}
+    for reward in sorted(role_rewards, key=lambda r: r.level):
+        if reward.level <= level:
+            state[reward.role_id] = not reward.remove
+            if not reward.remove:
+                given_at[reward.role_id] = reward.level
+    have = {rid for rid, keep in state.items() if keep}
+    if mode == "replace" and have:
+        top = max(have, key=lambda rid: (given_at.get(rid, 0), rid))
+        have = {top}
+    reward_roles = {r.role_id for r in role_rewards}
+    # roles only ever given at higher levels are not taken away: a member may have them for other reasons
+    taken = {rid for rid, keep in state.items() if not keep} | ((reward_roles & set(state)) - have)
+    return have, taken

@@ -1,7 +1,10 @@
 """The rules that decide whether activity earns XP, as pure functions of ids and numbers."""
 from __future__ import annotations
 
-from typing import Iterable, Optional
+import re
+from typing import Iterable, Mapping, Optional
+
+LINK_PATTERN = re.compile(r"https?://\S+", re.IGNORECASE)
 
 
 def is_excluded(
@@ -52,3 +55,71 @@ class VoiceMember:
         self.bot = bot
         self.deafened = deafened
         self.role_ids = role_ids
+
+
+def long_enough(content: str, min_length: int) -> bool:
+    """NadekoBot's rule by default: a message counts if it has a space or ``min_length`` characters."""
+    return min_length <= 0 or " " in content.strip() or len(content) >= min_length
+
+
+def count_links(content: str) -> int:
+    """How many http(s) links a message carries (cheap refusal first: most messages have none)."""
+    if "http" not in content:
+        return 0
+    return len(LINK_PATTERN.findall(content))
+
+
+def thanks_pattern(words: Iterable[str]) -> Optional[re.Pattern]:
+    """One case-insensitive pattern matching any thanks word or phrase as whole words."""
+    words = [w.strip() for w in words if w and w.strip()]
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+def thanked_members(author_id: int, mentioned: Iterable[tuple[int, bool]], replied_to: Optional[tuple[int, bool]]
+                    ) -> list[int]:
+    """Who a thanking message thanks: mentioned or replied-to members, never the author or a bot.
+
+    ``mentioned`` and ``replied_to`` are (user id, is bot) pairs.
+    """
+    out: list[int] = []
+    for user_id, bot in list(mentioned) + ([replied_to] if replied_to else []):
+        if user_id != author_id and not bot and user_id not in out:
+            out.append(user_id)
+    return out
+
+
+def multiplier(role_ids: Iterable[int], channel_lineage: Iterable[int], role_multipliers: Mapping[int, float],
+               channel_multipliers: Mapping[int, float], booster: bool, booster_multiplier: float) -> float:
+    """The product of the member's highest role multiplier, the nearest channel multiplier
+    (the channel, else its parent, else its category) and the booster multiplier.  0 = no XP."""
+    result = 1.0
+    if role_multipliers:
+        found = [role_multipliers[r] for r in role_ids if r in role_multipliers]
+        if found:
+            result = max(found)
+    if channel_multipliers:
+        for channel_id in channel_lineage:
+            if channel_id in channel_multipliers:
+                result *= channel_multipliers[channel_id]
+                break
+    if booster:
+        result *= booster_multiplier
+    return result
+
+
+class MinuteCap:
+    """XP per member per minute: how much of ``amount`` still fits in the current minute."""
+
+    @staticmethod
+    def allow(window: list, now: float, amount: int, cap: int, at: int = 0) -> int:
+        """``window[at]`` is the minute's start and ``window[at + 1]`` the XP granted in it."""
+        if cap <= 0:
+            return amount
+        if now - window[at] >= 60:
+            window[at], window[at + 1] = now, 0
+        granted = max(0, min(amount, cap - window[at + 1]))
+        window[at + 1] += granted
+        return granted

@@ -6,10 +6,12 @@ Red's Config stores the raw values (see :data:`GUILD_DEFAULTS`); the XP engine r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+import re
+from typing import Any, Mapping, Optional
 
 from .rewards import RoleReward
-from .rules import scaled_amount
+from .rules import scaled_amount, thanks_pattern
+from .templates import DEFAULT_TEMPLATE
 
 GUILD_DEFAULTS: dict[str, Any] = {
     "enabled": True,
@@ -24,7 +26,31 @@ GUILD_DEFAULTS: dict[str, Any] = {
     "role_rewards": {},
     # {"<level>": <amount>}
     "currency_rewards": {},
+    # --- activity beyond messages ---
+    "link_xp": 3,
+    "thanks_xp": 5,
+    "thanks_words": ["thanks", "thank you", "thx", "ty"],
+    "thanks_cooldown": 600,
+    "reaction_xp": 0,
+    "command_xp": 0,
+    "booster_multiplier": 1.5,
+    # {"<role id>": multiplier}, {"<channel id>": multiplier}; 0 means no XP there
+    "role_multipliers": {},
+    "channel_multipliers": {},
+    "xp_per_minute_cap": 10,
+    "min_message_length": 5,
+    # --- announcements ---
+    "announce_mode": None,  # "channel" | "set" | "dm" | "off"; None: follow levelup_messages
+    "announce_channel": None,
+    "levelup_template": None,  # None: DEFAULT_TEMPLATE
+    # --- reward roles ---
+    "role_mode": "stack",  # "stack" keeps every reward role, "replace" only the highest
+    "rejoin_roles": True,
+    "reset_on_leave": False,
 }
+
+ANNOUNCE_MODES = ("channel", "set", "dm", "off")
+ROLE_MODES = ("stack", "replace")
 
 
 @dataclass(frozen=True)
@@ -48,6 +74,15 @@ LIMITS = {
     "voice_xp": Limit(0, 1000),
     "currency_reward": Limit(1, 1_000_000_000),
     "add_xp": Limit(-10_000_000, 10_000_000),
+    "link_xp": Limit(0, 1000),
+    "thanks_xp": Limit(0, 1000),
+    "thanks_cooldown": Limit(0, 86_400),
+    "reaction_xp": Limit(0, 1000),
+    "command_xp": Limit(0, 1000),
+    "booster_multiplier": Limit(0, 10),
+    "multiplier": Limit(0, 10),
+    "xp_per_minute_cap": Limit(0, 100_000),
+    "min_message_length": Limit(0, 200),
 }
 
 
@@ -63,6 +98,24 @@ class GuildSettings:
     excluded_roles: frozenset[int]
     role_rewards: tuple[RoleReward, ...]
     currency_rewards: Mapping[int, int]
+    link_xp: int = 3
+    thanks_xp: int = 5
+    thanks_pattern: Optional[re.Pattern] = None
+    thanks_words: tuple[str, ...] = ()
+    thanks_cooldown: int = 600
+    reaction_xp: int = 0
+    command_xp: int = 0
+    booster_multiplier: float = 1.5
+    role_multipliers: Mapping[int, float] = field(default_factory=dict)
+    channel_multipliers: Mapping[int, float] = field(default_factory=dict)
+    xp_per_minute_cap: int = 10
+    min_message_length: int = 5
+    announce_mode: str = "channel"
+    announce_channel: Optional[int] = None
+    levelup_template: str = DEFAULT_TEMPLATE
+    role_mode: str = "stack"
+    rejoin_roles: bool = True
+    reset_on_leave: bool = False
     #: XP one message earns (per-message amount after the rate), computed once.
     message_xp: int = 0
     #: channel id -> excluded?, filled by the XP engine; a new settings object starts empty.
@@ -88,6 +141,24 @@ class GuildSettings:
             role_rewards=tuple(sorted(role_rewards, key=lambda r: (r.level, r.role_id))),
             currency_rewards={int(level): int(amount) for level, amount in values["currency_rewards"].items()},
             message_xp=scaled_amount(int(values["xp_per_message"]), float(values["xp_rate"])),
+            link_xp=int(values["link_xp"]),
+            thanks_xp=int(values["thanks_xp"]),
+            thanks_words=tuple(values["thanks_words"]),
+            thanks_pattern=thanks_pattern(values["thanks_words"]),
+            thanks_cooldown=int(values["thanks_cooldown"]),
+            reaction_xp=int(values["reaction_xp"]),
+            command_xp=int(values["command_xp"]),
+            booster_multiplier=float(values["booster_multiplier"]),
+            role_multipliers={int(k): float(v) for k, v in values["role_multipliers"].items()},
+            channel_multipliers={int(k): float(v) for k, v in values["channel_multipliers"].items()},
+            xp_per_minute_cap=int(values["xp_per_minute_cap"]),
+            min_message_length=int(values["min_message_length"]),
+            announce_mode=values["announce_mode"] or ("channel" if values["levelup_messages"] else "off"),
+            announce_channel=values["announce_channel"],
+            levelup_template=values["levelup_template"] or DEFAULT_TEMPLATE,
+            role_mode=values["role_mode"],
+            rejoin_roles=bool(values["rejoin_roles"]),
+            reset_on_leave=bool(values["reset_on_leave"]),
         )
 
 

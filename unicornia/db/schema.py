@@ -51,6 +51,23 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX IX_XpShopLog_User ON XpShopLog (UserId);
     CREATE UNIQUE INDEX UX_XpShopOwnedItem_Using ON XpShopOwnedItem (UserId, ItemType) WHERE IsUsing = 1;
     """,
+    # 3: counters for every kind of activity, and XP history by hour and source.
+    """
+    ALTER TABLE UserXpStats ADD COLUMN LinkCount INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE UserXpStats ADD COLUMN ThanksReceived INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE UserXpStats ADD COLUMN ReactionCount INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE UserXpStats ADD COLUMN CommandCount INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE XpHistory (
+        GuildId  INTEGER NOT NULL,
+        UserId   INTEGER NOT NULL,
+        Source   TEXT    NOT NULL,                 -- message, link, voice, thanks, reaction, command
+        Hour     INTEGER NOT NULL,                 -- unix time of the hour's start (UTC)
+        Xp       INTEGER NOT NULL,
+        PRIMARY KEY (GuildId, UserId, Hour, Source)
+    ) WITHOUT ROWID;
+    CREATE INDEX IX_XpHistory_Guild_Hour ON XpHistory (GuildId, Hour);
+    CREATE INDEX IX_XpHistory_Hour ON XpHistory (Hour);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -8,13 +8,35 @@ PRAGMAS = (
 
 # --- the flush -------------------------------------------------------------------------------
 UPSERT_GAINS = """
-INSERT INTO UserXpStats (UserId, GuildId, Xp, MessageCount, VoiceSeconds, LastLevelUp)
-VALUES (?, ?, ?, ?, ?, ?)
+INSERT INTO UserXpStats (UserId, GuildId, Xp, MessageCount, VoiceSeconds, LastLevelUp,
+                         LinkCount, ThanksReceived, ReactionCount, CommandCount)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (UserId, GuildId) DO UPDATE SET
-    Xp           = Xp + excluded.Xp,
-    MessageCount = MessageCount + excluded.MessageCount,
-    VoiceSeconds = VoiceSeconds + excluded.VoiceSeconds,
-    LastLevelUp  = COALESCE(excluded.LastLevelUp, LastLevelUp)
+    Xp             = Xp + excluded.Xp,
+    MessageCount   = MessageCount + excluded.MessageCount,
+    VoiceSeconds   = VoiceSeconds + excluded.VoiceSeconds,
+    LastLevelUp    = COALESCE(excluded.LastLevelUp, LastLevelUp),
+    LinkCount      = LinkCount + excluded.LinkCount,
+    ThanksReceived = ThanksReceived + excluded.ThanksReceived,
+    ReactionCount  = ReactionCount + excluded.ReactionCount,
+    CommandCount   = CommandCount + excluded.CommandCount
+"""
+
+ADD_HISTORY = """
+INSERT INTO XpHistory (GuildId, UserId, Source, Hour, Xp) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (GuildId, UserId, Hour, Source) DO UPDATE SET Xp = Xp + excluded.Xp
+"""
+
+PRUNE_HISTORY = "DELETE FROM XpHistory WHERE Hour < ?"
+
+HISTORY_BY_DAY_MEMBER = """
+SELECT Hour - Hour % 86400 AS Day, Source, SUM(Xp) FROM XpHistory
+WHERE GuildId = ? AND UserId = ? AND Hour >= ? GROUP BY Day, Source ORDER BY Day
+"""
+
+HISTORY_BY_DAY_GUILD = """
+SELECT Hour - Hour % 86400 AS Day, Source, SUM(Xp) FROM XpHistory
+WHERE GuildId = ? AND Hour >= ? GROUP BY Day, Source ORDER BY Day
 """
 
 ADD_TOTAL_XP = """
@@ -29,16 +51,25 @@ SELECT_XP = "SELECT Xp FROM UserXpStats WHERE UserId = ? AND GuildId = ?"
 SELECT_XP_IN_GUILD = "SELECT UserId, Xp FROM UserXpStats WHERE GuildId = ? AND UserId IN ({marks})"
 
 SELECT_MEMBER = """
-SELECT Xp, AwardedXp, MessageCount, VoiceSeconds, LastLevelUp
+SELECT Xp, AwardedXp, MessageCount, VoiceSeconds, LastLevelUp, LinkCount, ThanksReceived, ReactionCount, CommandCount
 FROM UserXpStats WHERE UserId = ? AND GuildId = ?
 """
 
+# leaderboards by a counter (column names come from this table, never from input)
+TOP_BY = {
+    column: f"""
+SELECT UserId, {column} FROM UserXpStats WHERE GuildId = ? AND {column} > 0
+ORDER BY {column} DESC, UserId ASC LIMIT ? OFFSET ?
+"""
+    for column in ("MessageCount", "VoiceSeconds", "ThanksReceived")
+}
+
 COUNT_ABOVE = "SELECT COUNT(*) FROM UserXpStats WHERE GuildId = ? AND Xp > ?"
 
-COUNT_GUILD = "SELECT COUNT(*) FROM UserXpStats WHERE GuildId = ?"
+COUNT_GUILD = "SELECT COUNT(*) FROM UserXpStats WHERE GuildId = ? AND Xp > 0"
 
 TOP_FIRST = """
-SELECT UserId, Xp FROM UserXpStats WHERE GuildId = ?
+SELECT UserId, Xp FROM UserXpStats WHERE GuildId = ? AND Xp > 0
 ORDER BY Xp DESC, UserId ASC LIMIT ?
 """
 
@@ -46,12 +77,12 @@ ORDER BY Xp DESC, UserId ASC LIMIT ?
 # SQLite an index range to seek to (an OR alone would make it scan from the top)
 TOP_AFTER = """
 SELECT UserId, Xp FROM UserXpStats
-WHERE GuildId = ? AND Xp <= ? AND (Xp < ? OR UserId > ?)
+WHERE GuildId = ? AND Xp <= ? AND Xp > 0 AND (Xp < ? OR UserId > ?)
 ORDER BY Xp DESC, UserId ASC LIMIT ?
 """
 
 TOP_OFFSET = """
-SELECT UserId, Xp FROM UserXpStats WHERE GuildId = ?
+SELECT UserId, Xp FROM UserXpStats WHERE GuildId = ? AND Xp > 0
 ORDER BY Xp DESC, UserId ASC LIMIT ? OFFSET ?
 """
 
@@ -59,13 +90,13 @@ ORDER BY Xp DESC, UserId ASC LIMIT ? OFFSET ?
 RANK_CHECKPOINTS = """
 SELECT Xp, UserId FROM (
     SELECT Xp, UserId, ROW_NUMBER() OVER (ORDER BY Xp DESC, UserId ASC) AS Position
-    FROM UserXpStats WHERE GuildId = ?
+    FROM UserXpStats WHERE GuildId = ? AND Xp > 0
 ) WHERE Position % ? = 0
 """
 
 TOP_AFTER_OFFSET = """
 SELECT UserId, Xp FROM UserXpStats
-WHERE GuildId = ? AND Xp <= ? AND (Xp < ? OR UserId > ?)
+WHERE GuildId = ? AND Xp <= ? AND Xp > 0 AND (Xp < ? OR UserId > ?)
 ORDER BY Xp DESC, UserId ASC LIMIT ? OFFSET ?
 """
 
@@ -82,19 +113,24 @@ ON CONFLICT (UserId, GuildId) DO UPDATE SET
 SELECT_GUILD_MEMBERS_XP = "SELECT UserId, Xp FROM UserXpStats WHERE GuildId = ?"
 
 DELETE_MEMBER = "DELETE FROM UserXpStats WHERE UserId = ? AND GuildId = ?"
+DELETE_MEMBER_HISTORY = "DELETE FROM XpHistory WHERE UserId = ? AND GuildId = ?"
 
 DELETE_GUILD = "DELETE FROM UserXpStats WHERE GuildId = ?"
+DELETE_GUILD_HISTORY = "DELETE FROM XpHistory WHERE GuildId = ?"
 
 # --- data rights -----------------------------------------------------------------------------
 DELETE_USER_STATS = "DELETE FROM UserXpStats WHERE UserId = ?"
 DELETE_USER_TOTAL = "DELETE FROM DiscordUser WHERE UserId = ?"
 DELETE_USER_ITEMS = "DELETE FROM XpShopOwnedItem WHERE UserId = ?"
 DELETE_USER_SHOP_LOG = "DELETE FROM XpShopLog WHERE UserId = ?"
+DELETE_USER_HISTORY = "DELETE FROM XpHistory WHERE UserId = ?"
 
 SELECT_USER_STATS = """
-SELECT GuildId, Xp, AwardedXp, MessageCount, VoiceSeconds, LastLevelUp, DateAdded
+SELECT GuildId, Xp, AwardedXp, MessageCount, VoiceSeconds, LastLevelUp, DateAdded,
+       LinkCount, ThanksReceived, ReactionCount, CommandCount
 FROM UserXpStats WHERE UserId = ? ORDER BY GuildId
 """
+SELECT_USER_HISTORY = "SELECT GuildId, Source, Hour, Xp FROM XpHistory WHERE UserId = ? ORDER BY GuildId, Hour"
 SELECT_USER_ITEMS = """
 SELECT ItemType, ItemKey, IsUsing, DateAdded FROM XpShopOwnedItem WHERE UserId = ? ORDER BY ItemType, ItemKey
 """

@@ -57,9 +57,16 @@ class MemberRow:
     messages: int
     voice_seconds: int
     last_level_up: Optional[int]
+    links: int = 0
+    thanks: int = 0
+    reactions: int = 0
+    commands: int = 0
 
 
 EMPTY_MEMBER = MemberRow(0, 0, 0, 0, None)
+
+#: History sources, in the order of the buffer's per-source list.
+HISTORY_SOURCES = ("message", "link", "voice", "thanks", "reaction", "command")
 
 
 def in_worker(method: Callable[..., T]) -> Callable[..., "asyncio.Future[T]"]:
@@ -147,7 +154,8 @@ class XpStore:
     @in_worker
     def write_gains(self, rows: list[GainRow]) -> int:
         """Add gains given as rows in ONE transaction; all or nothing.  Returns the new epoch."""
-        return self._write([(r.user_id, r.guild_id, r.xp, r.messages, r.voice_seconds, r.leveled_at) for r in rows])
+        return self._write([(r.user_id, r.guild_id, r.xp, r.messages, r.voice_seconds, r.leveled_at, 0, 0, 0, 0)
+                            for r in rows])
 
     @in_worker
     def write_buffer(self, snapshot: Mapping[tuple[int, int], Any]) -> int:
@@ -158,11 +166,21 @@ class XpStore:
         """
         def rows():
             for (gid, uid), g in snapshot.items():
-                yield (uid, gid, g.xp, g.messages, g.voice_seconds, g.leveled_at)
+                yield (uid, gid, g.xp, g.messages, g.voice_seconds, g.leveled_at,
+                       g.links, g.thanks, g.reactions, g.commands)
 
-        return self._write(rows())
+        hour = now_ts() // 3600 * 3600
 
-    def _write(self, rows: Iterable[tuple]) -> int:
+        def history():
+            for (gid, uid), g in snapshot.items():
+                for source, xp in zip(HISTORY_SOURCES, g.by_source):
+                    if xp:
+                        yield (gid, uid, source, hour, xp)
+
+        return self._write(rows(), history())
+
+    def _write(self, rows: Iterable[tuple], history: Iterable[tuple] = ()) -> int:
+        """Stats, totals and history in ONE transaction, written a chunk at a time."""
         totals: dict[int, int] = defaultdict(int)
         with self._transaction() as conn:
             for chunk in _chunks(rows, WRITE_CHUNK):
@@ -172,6 +190,9 @@ class XpStore:
                 time.sleep(0)  # hand the GIL to the event loop between chunks
             for chunk in _chunks(((uid, xp, xp) for uid, xp in totals.items()), WRITE_CHUNK):
                 conn.executemany(sql.ADD_TOTAL_XP, chunk)
+                time.sleep(0)
+            for chunk in _chunks(history, WRITE_CHUNK):
+                conn.executemany(sql.ADD_HISTORY, chunk)
                 time.sleep(0)
         self.flush_epoch += 1
         return self.flush_epoch
@@ -253,6 +274,23 @@ class XpStore:
         return rows
 
     @in_worker
+    def top_by(self, guild_id: int, column: str, limit: int, offset: int) -> list[tuple[int, int]]:
+        """(user id, value) rows ordered by one of the counters in ``statements.TOP_BY``."""
+        return self.conn.execute(sql.TOP_BY[column], (guild_id, limit, offset)).fetchall()
+
+    @in_worker
+    def history_by_day(self, guild_id: int, user_id: Optional[int], since: int) -> list[tuple[int, str, int]]:
+        """(day start, source, XP) for a member, or the whole guild when ``user_id`` is None."""
+        if user_id is None:
+            return self.conn.execute(sql.HISTORY_BY_DAY_GUILD, (guild_id, since)).fetchall()
+        return self.conn.execute(sql.HISTORY_BY_DAY_MEMBER, (guild_id, user_id, since)).fetchall()
+
+    @in_worker
+    def prune_history(self, older_than: int) -> int:
+        with self._transaction() as conn:
+            return conn.execute(sql.PRUNE_HISTORY, (older_than,)).rowcount
+
+    @in_worker
     def total_xp(self, user_id: int) -> int:
         row = self.conn.execute(sql.SELECT_TOTAL_XP, (user_id,)).fetchone()
         return row[0] if row else 0
@@ -272,6 +310,7 @@ class XpStore:
             row = conn.execute(sql.SELECT_XP, (user_id, guild_id)).fetchone()
             xp = row[0] if row else 0
             conn.execute(sql.DELETE_MEMBER, (user_id, guild_id))
+            conn.execute(sql.DELETE_MEMBER_HISTORY, (user_id, guild_id))
             conn.execute(sql.ADD_TOTAL_XP, (user_id, -xp, -xp))
         return xp
 
@@ -282,6 +321,7 @@ class XpStore:
             rows = conn.execute(sql.SELECT_GUILD_MEMBERS_XP, (guild_id,)).fetchall()
             conn.executemany(sql.ADD_TOTAL_XP, [(uid, -xp, -xp) for uid, xp in rows])
             conn.execute(sql.DELETE_GUILD, (guild_id,))
+            conn.execute(sql.DELETE_GUILD_HISTORY, (guild_id,))
         return len(rows)
 
     # --- data rights -------------------------------------------------------------------------
@@ -289,14 +329,15 @@ class XpStore:
     def delete_user(self, user_id: int) -> None:
         with self._transaction() as conn:
             for statement in (sql.DELETE_USER_STATS, sql.DELETE_USER_TOTAL, sql.DELETE_USER_ITEMS,
-                              sql.DELETE_USER_SHOP_LOG):
+                              sql.DELETE_USER_SHOP_LOG, sql.DELETE_USER_HISTORY):
                 conn.execute(statement, (user_id,))
 
     @in_worker
     def user_data(self, user_id: int) -> dict[str, Any]:
         conn = self.conn
         stats = [
-            dict(zip(("guild_id", "xp", "awarded_xp", "messages", "voice_seconds", "last_level_up", "date_added"), r))
+            dict(zip(("guild_id", "xp", "awarded_xp", "messages", "voice_seconds", "last_level_up", "date_added",
+                      "links", "thanks_received", "reactions", "commands"), r))
             for r in conn.execute(sql.SELECT_USER_STATS, (user_id,))
         ]
         items = [
@@ -307,8 +348,11 @@ class XpStore:
             dict(zip(("at", "guild_id", "action", "item_key", "price"), r))
             for r in conn.execute(sql.SELECT_USER_SHOP_LOG, (user_id,))
         ]
+        history = [dict(zip(("guild_id", "source", "hour", "xp"), r))
+                   for r in conn.execute(sql.SELECT_USER_HISTORY, (user_id,))]
         total = conn.execute(sql.SELECT_TOTAL_XP, (user_id,)).fetchone()
-        return {"guild_stats": stats, "total_xp": total[0] if total else 0, "shop_items": items, "shop_log": shop_log}
+        return {"guild_stats": stats, "total_xp": total[0] if total else 0, "shop_items": items,
+                "shop_log": shop_log, "xp_history": history}
 
     # --- the XP shop -------------------------------------------------------------------------
     @in_worker

@@ -9,7 +9,9 @@ from redbot.core import bank
 from redbot.core.bank import errors as bank_errors
 from redbot.core.utils.chat_formatting import humanize_number
 
-from ..core.rewards import RewardPlan, plan_rewards
+from ..core.levels import level_from_xp, total_xp_for_level
+from ..core.rewards import RewardPlan, expected_roles, plan_rewards
+from ..core.templates import render
 from .settings import SettingsCache
 
 log = logging.getLogger("red.unicornia.rewards")
@@ -40,37 +42,45 @@ class RewardService:
         channel: Optional[discord.abc.Messageable],
         *,
         announce: bool = True,
+        xp: Optional[int] = None,
     ) -> RewardPlan:
-        """Give every reward for the levels crossed, then announce if the guild wants it."""
+        """Give every reward for the levels crossed, then announce where the guild wants it."""
         settings = await self.settings.get(member.guild.id)
         plan = plan_rewards(old_level, new_level, list(settings.role_rewards), dict(settings.currency_rewards))
-        given_roles = await self._apply_roles(member, plan)
+        given_roles = await self._sync_roles(member, new_level, settings)
         paid = await self._pay(member, plan)
-        if announce and settings.levelup_messages and channel is not None:
-            await self._announce(member, new_level, given_roles, paid, channel)
+        if announce and settings.announce_mode != "off":
+            text = await self.render_announcement(member, old_level, new_level, xp, given_roles, paid, settings)
+            await self._announce(member, text, channel, settings)
         return plan
 
-    async def _apply_roles(self, member: discord.Member, plan: RewardPlan) -> list[discord.Role]:
+    async def sync_member(self, member: discord.Member, xp: int) -> bool:
+        """Make a member's reward roles match their level (rejoin, syncroles); True if anything changed."""
+        if member.bot:
+            return False
+        settings = await self.settings.get(member.guild.id)
+        before = set(member._roles)
+        await self._sync_roles(member, level_from_xp(xp), settings)
+        return set(member._roles) != before
+
+    async def _sync_roles(self, member: discord.Member, level: int, settings) -> list[discord.Role]:
+        """Give the reward roles the level calls for and take away the ones it doesn't (per the
+        guild's stack/replace mode); returns the roles given."""
+        if not settings.role_rewards:
+            return []
+        should_have, should_not = expected_roles(level, list(settings.role_rewards), settings.role_mode)
         guild = member.guild
-        to_add, to_remove = [], []
-        for role_id in plan.add_roles:
-            role = self._usable(guild, role_id, member)
-            if role is not None and role not in member.roles:
-                to_add.append(role)
-        for role_id in plan.remove_roles:
-            role = self._usable(guild, role_id, member)
-            if role is not None and role in member.roles:
-                to_remove.append(role)
-        reason = f"Unicornia level reward (level {plan.old_level} -> {plan.new_level})"
+        current = set(member._roles)
+        to_add = [r for r in (self._usable(guild, rid, member) for rid in should_have - current) if r]
+        to_remove = [r for r in (self._usable(guild, rid, member) for rid in should_not & current) if r]
+        reason = f"Unicornia level rewards (level {level}, {settings.role_mode} mode)"
         try:
             if to_add:
                 await member.add_roles(*to_add, reason=reason)
             if to_remove:
                 await member.remove_roles(*to_remove, reason=reason)
         except discord.HTTPException as exc:
-            log.warning(
-                "Could not update reward roles of member %s in guild %s: %s", member.id, guild.id, exc
-            )
+            log.warning("Could not update reward roles of member %s in guild %s: %s", member.id, guild.id, exc)
             return []
         return to_add
 
@@ -101,14 +111,43 @@ class RewardService:
             log.exception("Could not pay level reward of %s to member %s in guild %s", plan.currency, member.id, member.guild.id)
             return 0
 
-    async def _announce(self, member, level: int, roles: list[discord.Role], paid: int, channel) -> None:
-        parts = [f"\N{PARTY POPPER} {member.mention} reached **level {level}**!"]
-        if roles:
-            parts.append("New role: " + ", ".join(r.name for r in roles) + ".")
+    async def render_announcement(self, member: discord.Member, old_level: int, new_level: int,
+                                  xp: Optional[int], roles: list[discord.Role], paid: int, settings=None) -> str:
+        settings = settings or await self.settings.get(member.guild.id)
+        text = render(settings.levelup_template, {
+            "mention": member.mention, "user": member.display_name, "level": new_level, "old_level": old_level,
+            "xp": humanize_number(xp if xp is not None else total_xp_for_level(new_level)),
+            "guild": member.guild.name, "role": ", ".join(r.name for r in roles),
+        })
+        extras = []
+        if roles and "{role}" not in settings.levelup_template:
+            extras.append("New role: " + ", ".join(r.name for r in roles) + ".")
         if paid:
             currency = await bank.get_currency_name(member.guild)
-            parts.append(f"Reward: {humanize_number(paid)} {currency}.")
+            extras.append(f"Reward: {humanize_number(paid)} {currency}.")
+        return " ".join([text, *extras])
+
+    async def _announce(self, member: discord.Member, text: str, channel, settings) -> None:
+        """Send to the guild's chosen place; a missing or unwritable target falls back to ``channel``."""
+        mentions = discord.AllowedMentions(users=[member], roles=False, everyone=False)
+        target = channel
+        if settings.announce_mode == "dm":
+            try:
+                await member.send(text, allowed_mentions=mentions)
+                return
+            except discord.HTTPException as exc:
+                log.info("Level-up DM to member %s failed (%s); announcing in the channel instead", member.id, exc)
+        elif settings.announce_mode == "set":
+            chosen = member.guild.get_channel(settings.announce_channel) if settings.announce_channel else None
+            if chosen is not None and chosen.permissions_for(member.guild.me).send_messages:
+                target = chosen
+            else:
+                log.warning("Level-up channel %s of guild %s is missing or not writable; using the message's channel",
+                            settings.announce_channel, member.guild.id)
+        if target is None:
+            return
         try:
-            await channel.send(" ".join(parts), allowed_mentions=discord.AllowedMentions(users=[member], roles=False, everyone=False))
+            await target.send(text, allowed_mentions=mentions)
         except discord.HTTPException as exc:
-            log.warning("Could not announce level-up in channel %s of guild %s: %s", getattr(channel, "id", "?"), member.guild.id, exc)
+            log.warning("Could not announce level-up in channel %s of guild %s: %s",
+                        getattr(target, "id", "?"), member.guild.id, exc)

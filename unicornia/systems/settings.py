@@ -42,3 +42,6 @@ class SettingsCache:
 
     def max_cooldown(self) -> int:
         return max((s.cooldown for s in self._by_guild.values()), default=60)
+
+    def max_thanks_cooldown(self) -> int:
+        return max((s.thanks_cooldown for s in self._by_guild.values()), default=600)

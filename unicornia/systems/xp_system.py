@@ -38,24 +38,31 @@ DEFAULT_CACHE_SIZE = 5_000
 FINAL_FLUSH_ATTEMPTS = 3
 SPILL_FILE = "pending_gains.json"
 
-LevelUpHook = Callable[[discord.Member, int, int, Optional[discord.abc.Messageable]], Awaitable[None]]
+LevelUpHook = Callable[..., Awaitable[object]]  # (member, old level, new level, channel, *, xp)
+
+
+#: Where XP came from, for the hourly history (index into Gain.by_source).
+SOURCES = ("message", "link", "voice", "thanks", "reaction", "command")
+MESSAGE, LINK, VOICE, THANKS, REACTION, COMMAND = range(len(SOURCES))
+COUNTERS = ("messages", "links", "thanks", "reactions", "commands", "voice_seconds")
 
 
 class Gain:
-    """Gains not yet written, for one member in one guild."""
+    """Gains not yet written, for one member in one guild: XP, XP by source, activity counters."""
 
-    __slots__ = ("xp", "messages", "voice_seconds", "leveled_at")
+    __slots__ = ("xp", "by_source", *COUNTERS, "leveled_at")
 
     def __init__(self) -> None:
         self.xp = 0
-        self.messages = 0
-        self.voice_seconds = 0
+        self.by_source = [0] * len(SOURCES)
+        self.messages = self.links = self.thanks = self.reactions = self.commands = self.voice_seconds = 0
         self.leveled_at: Optional[int] = None
 
     def merge(self, other: "Gain") -> None:
         self.xp += other.xp
-        self.messages += other.messages
-        self.voice_seconds += other.voice_seconds
+        self.by_source = [a + b for a, b in zip(self.by_source, other.by_source)]
+        for counter in COUNTERS:
+            setattr(self, counter, getattr(self, counter) + getattr(other, counter))
         if other.leveled_at is not None:
             self.leveled_at = max(self.leveled_at or 0, other.leveled_at)
 
@@ -68,6 +75,8 @@ class Gain:
         for slot in cls.__slots__:
             if slot in data:
                 setattr(gain, slot, data[slot])
+        if len(gain.by_source) != len(SOURCES):  # a spill file from an older version
+            gain.by_source = [gain.xp] + [0] * (len(SOURCES) - 1)
         return gain
 
 
@@ -118,7 +127,10 @@ class XpSystem:
         self.clock = clock
         self.cache: LRUCache[Key, int] = LRUCache(cache_size)
         self.buffer: dict[Key, Gain] = {}
-        self.cooldowns: dict[Key, float] = {}
+        # per member: [last XP-earning message, minute window start, XP in that window, last message hash]
+        self.activity: dict[Key, list] = {}
+        # (guild, thanker, thanked) -> when the thanks last paid
+        self.thanks_paid: dict[tuple[int, int, int], float] = {}
         # gains handed to a flush that has not committed yet, with the epoch it will commit as
         self._inflight: Optional[tuple[int, dict[Key, Gain]]] = None
         self._flush_lock = asyncio.Lock()
@@ -164,14 +176,16 @@ class XpSystem:
 
     async def _flush_tick(self) -> None:
         await self.flush()
-        self.prune_cooldowns()
+        self.prune_activity()
 
     # --- messages ----------------------------------------------------------------------------
     async def handle_message(self, message: discord.Message) -> Optional[Award]:
-        """Apply the XP rules to one message; returns what it earned, if anything.
+        """Apply the XP rules to one message; returns an Award when it crosses a level.
 
         This runs for every guild message, so it stays flat: dictionary look-ups and
         integer comparisons, no database, no level arithmetic unless a level is crossed.
+        Counters count every message seen; XP needs the cooldown passed, enough text and
+        not the same text as the member's previous message.
         """
         guild = message.guild
         author = message.author
@@ -180,26 +194,139 @@ class XpSystem:
         settings = self._loaded_settings.get(guild.id) or await self.settings.get(guild.id)
         if not settings.enabled:
             return None
-        key = (guild.id, author.id)
-        now = self.clock()
-        last = self.cooldowns.get(key)
-        if last is not None and now - last < settings.cooldown:
-            return None
         if settings.excluded_roles and not settings.excluded_roles.isdisjoint(author._roles):
             return None
-        if settings.excluded_channels and self._channel_excluded(settings, message.channel):
+        channel = message.channel
+        if settings.excluded_channels and self._channel_excluded(settings, channel):
             return None
-        amount = settings.message_xp
-        if amount <= 0:
+        key = (guild.id, author.id)
+        now = self.clock()
+        state = self.activity.get(key)
+        if state is None:
+            state = self.activity[key] = [-1e18, now, 0, 0]
+        content = message.content
+        links = rules.count_links(content)
+        fingerprint = hash(content)
+        repeated = fingerprint == state[3]
+        state[3] = fingerprint
+        earned = link_bonus = 0
+        if now - state[0] >= settings.cooldown and not repeated and rules.long_enough(content, settings.min_message_length):
+            state[0] = now
+            earned = settings.message_xp
+            if links:
+                link_bonus = rules.scaled_amount(settings.link_xp, settings.xp_rate)
+        if earned and (settings.role_multipliers or settings.channel_multipliers or author.premium_since):
+            factor = self._multiplier(settings, author, channel)
+            earned, link_bonus = round(earned * factor), round(link_bonus * factor)
+        if settings.xp_per_minute_cap and (earned or link_bonus):
+            earned = rules.MinuteCap.allow(state, now, earned, settings.xp_per_minute_cap, 1)
+            link_bonus = rules.MinuteCap.allow(state, now, link_bonus, settings.xp_per_minute_cap, 1)
+        award = self._record(key, author, channel, earned, MESSAGE, "messages", 1, link_bonus, links)
+        if settings.thanks_xp and (message.mentions or message.reference) and settings.thanks_pattern is not None \
+                and settings.thanks_pattern.search(content):
+            await self._thanks(settings, message, now)
+        if award is not None:
+            await self._level_up(author, award, channel)
+        return award
+
+    def _multiplier(self, settings: GuildSettings, member, channel) -> float:
+        return rules.multiplier(
+            member._roles, channel_lineage(channel) if channel is not None else (),
+            settings.role_multipliers, settings.channel_multipliers,
+            getattr(member, "premium_since", None) is not None, settings.booster_multiplier,
+        )
+
+    def _earn(self, settings: GuildSettings, member, channel, base: int, now: float) -> int:
+        """XP for one non-message event (voice, thanks, reaction, command): rate, multipliers, cap."""
+        amount = rules.scaled_amount(base, settings.xp_rate)
+        if amount and (settings.role_multipliers or settings.channel_multipliers or member.premium_since):
+            amount = round(amount * self._multiplier(settings, member, channel))
+        if amount and settings.xp_per_minute_cap:
+            key = (member.guild.id, member.id)
+            state = self.activity.get(key)
+            if state is None:
+                state = self.activity[key] = [-1e18, now, 0, 0]
+            amount = rules.MinuteCap.allow(state, now, amount, settings.xp_per_minute_cap, 1)
+        return amount
+
+    def _record(self, key: Key, member, channel, xp: int, source: int, counter: Optional[str] = None,
+                count: int = 0, link_xp: int = 0, links: int = 0) -> Optional[Award]:
+        """Put one event's XP and counters in the buffer (and the cache); the one way activity XP enters.
+
+        An Award comes back only when the event crosses a level now; a member missing from the
+        cache is checked when their batched read lands.
+        """
+        gain = self.buffer.get(key)
+        if gain is None:
+            gain = self.buffer[key] = Gain()
+        total = xp + link_xp
+        if counter is not None:
+            setattr(gain, counter, getattr(gain, counter) + count)
+        if links:
+            gain.links += links
+        if not total:
             return None
-        self.cooldowns[key] = now
+        gain.xp += total
+        by_source = gain.by_source
+        by_source[source] += xp
+        if link_xp:
+            by_source[LINK] += link_xp
         entry = self.cache.get(key)
         if entry is None:
-            self._defer(key, amount, 1, 0, author, message.channel)
+            self._defer(key, total, member, channel)
             return None
-        award = self._gain(key, entry, amount, 1, 0)
+        old_xp = entry[0]
+        new_xp = entry[0] = old_xp + total
+        if new_xp < entry[1]:
+            return None
+        entry[1] = total_xp_for_level(level_from_xp(new_xp) + 1)
+        gain.leveled_at = int(time.time())
+        return Award(key, total, old_xp, new_xp)
+
+    async def _thanks(self, settings: GuildSettings, message: discord.Message, now: float) -> None:
+        """Pay the thanks XP to each member a thanking message mentions or replies to."""
+        guild, author = message.guild, message.author
+        replied = None
+        reference = message.reference
+        if reference is not None and isinstance(reference.resolved, discord.Message):
+            replied = (reference.resolved.author.id, reference.resolved.author.bot)
+        targets = rules.thanked_members(author.id, [(m.id, m.bot) for m in message.mentions], replied)
+        for user_id in targets:
+            member = guild.get_member(user_id)
+            if member is None or (settings.excluded_roles and not settings.excluded_roles.isdisjoint(member._roles)):
+                continue
+            pair = (guild.id, author.id, user_id)
+            last = self.thanks_paid.get(pair)
+            if last is not None and now - last < settings.thanks_cooldown:
+                continue
+            self.thanks_paid[pair] = now
+            amount = self._earn(settings, member, message.channel, settings.thanks_xp, now)
+            award = self._record((guild.id, user_id), member, message.channel, amount, THANKS, "thanks", 1)
+            if award is not None:
+                await self._level_up(member, award, message.channel)
+
+    async def handle_reaction(self, member: discord.Member, channel) -> Optional[Award]:
+        """A member added a reaction: counted, and paid the guild's reaction XP (default none)."""
+        return await self._handle_event(member, channel, "reaction_xp", REACTION, "reactions")
+
+    async def handle_command(self, member: discord.Member, channel) -> Optional[Award]:
+        """A member's command completed: counted, and paid the guild's command XP (default none)."""
+        return await self._handle_event(member, channel, "command_xp", COMMAND, "commands")
+
+    async def _handle_event(self, member, channel, setting: str, source: int, counter: str) -> Optional[Award]:
+        if member.bot:
+            return None
+        settings = self._loaded_settings.get(member.guild.id) or await self.settings.get(member.guild.id)
+        if not settings.enabled:
+            return None
+        if settings.excluded_roles and not settings.excluded_roles.isdisjoint(member._roles):
+            return None
+        if channel is not None and settings.excluded_channels and self._channel_excluded(settings, channel):
+            return None
+        amount = self._earn(settings, member, channel, getattr(settings, setting), self.clock())
+        award = self._record((member.guild.id, member.id), member, channel, amount, source, counter, 1)
         if award is not None:
-            await self._level_up(author, award, message.channel)
+            await self._level_up(member, award, channel)
         return award
 
     @staticmethod
@@ -216,7 +343,7 @@ class XpSystem:
     async def _level_up(self, member, award: Award, channel) -> None:
         old_level, new_level = award.old_level, award.new_level
         try:
-            await self.on_level_up(member, old_level, new_level, channel)
+            await self.on_level_up(member, old_level, new_level, channel, xp=award.new_xp)
         except Exception:
             log.exception(
                 "Level-up handling failed for member %s in guild %s (level %d -> %d)",
@@ -270,14 +397,8 @@ class XpSystem:
                 self._follow_up(self._level_up(member, Award(key, gained, xp - gained, xp), channel))
         return entry
 
-    def _defer(self, key: Key, xp: int, messages: int, voice_seconds: int, member, channel) -> None:
-        """A gain for a member not in the cache: buffer it now, check levels when the batch read lands."""
-        gain = self.buffer.get(key)
-        if gain is None:
-            gain = self.buffer[key] = Gain()
-        gain.xp += xp
-        gain.messages += messages
-        gain.voice_seconds += voice_seconds
+    def _defer(self, key: Key, xp: int, member, channel) -> None:
+        """XP for a member not in the cache (already buffered): check levels when the batch read lands."""
         owed = self._awaiting.get(key)
         if owed is None:
             self._awaiting[key] = [member, channel, xp]
@@ -336,33 +457,6 @@ class XpSystem:
             if read_epoch < commit_epoch and key in snapshot:
                 xp += snapshot[key].xp
         return xp
-
-    def _gain(self, key: Key, entry: list[int], xp: int, messages: int, voice_seconds: int) -> Optional[Award]:
-        """Add a gain to the cache entry and the buffer; an Award only when a level is crossed."""
-        old_xp = entry[0]
-        new_xp = entry[0] = old_xp + xp
-        gain = self.buffer.get(key)
-        if gain is None:
-            gain = self.buffer[key] = Gain()
-        gain.xp += xp
-        gain.messages += messages
-        gain.voice_seconds += voice_seconds
-        if new_xp < entry[1]:
-            return None
-        entry[1] = total_xp_for_level(level_from_xp(new_xp) + 1)
-        gain.leveled_at = int(time.time())
-        return Award(key, xp, old_xp, new_xp)
-
-    def add_gain(self, member: discord.Member, xp: int, channel=None, *, messages: int = 0,
-                 voice_seconds: int = 0) -> Optional[Award]:
-        """Record activity XP; an Award when it crosses a level now (a member not in the cache
-        is checked when their batched read lands, and announced in ``channel`` then)."""
-        key = (member.guild.id, member.id)
-        entry = self.cache.get(key)
-        if entry is None:
-            self._defer(key, xp, messages, voice_seconds, member, channel)
-            return None
-        return self._gain(key, entry, xp, messages, voice_seconds)
 
     # --- the flush ---------------------------------------------------------------------------
     async def flush(self) -> bool:
@@ -433,15 +527,17 @@ class XpSystem:
             settings = self.settings.cached(guild.id) or await self.settings.get(guild.id)
             if not settings.enabled or settings.voice_xp <= 0:
                 continue
-            amount = rules.scaled_amount(settings.voice_xp, settings.xp_rate)
-            if amount <= 0:
+            if rules.scaled_amount(settings.voice_xp, settings.xp_rate) <= 0:
                 continue
+            now = self.clock()
             afk_id = guild.afk_channel.id if guild.afk_channel else None
             for channel in (*guild.voice_channels, *guild.stage_channels):
                 if channel.id == afk_id or not channel.voice_states:
                     continue
                 for member in self._voice_earners(settings, channel):
-                    award = self.add_gain(member, amount, channel, voice_seconds=seconds)
+                    amount = self._earn(settings, member, channel, settings.voice_xp, now)
+                    award = self._record((guild.id, member.id), member, channel, amount, VOICE,
+                                         "voice_seconds", seconds)
                     paid += 1
                     if award is not None:
                         await self._level_up(member, award, channel)
@@ -494,17 +590,27 @@ class XpSystem:
 
     def _forget(self, predicate: Callable[[Key], bool]) -> None:
         self._queued = {k for k in self._queued if not predicate(k)}
-        for mapping in (self.buffer, self.cooldowns, self._awaiting):
+        for mapping in (self.buffer, self.activity, self._awaiting):
             for key in [k for k in mapping if predicate(k)]:
                 del mapping[key]
+        for pair in [p for p in self.thanks_paid if predicate((p[0], p[1])) or predicate((p[0], p[2]))]:
+            del self.thanks_paid[pair]
         self.cache.discard_where(predicate)
 
-    def prune_cooldowns(self) -> int:
-        """Drop cooldown entries that can no longer block anything; keeps the map bounded."""
-        horizon = self.clock() - self.settings.max_cooldown()
-        stale = [key for key, at in self.cooldowns.items() if at <= horizon]
+    def prune_activity(self) -> int:
+        """Forget per-member activity state that can no longer change anything; keeps the maps bounded.
+
+        Dropping a member's state also forgets their last message, so the repeat rule spans at
+        most one cooldown (and one minute) of silence.
+        """
+        now = self.clock()
+        horizon = now - max(self.settings.max_cooldown(), 60)
+        stale = [key for key, state in self.activity.items() if state[0] <= horizon and state[1] <= horizon]
         for key in stale:
-            del self.cooldowns[key]
+            del self.activity[key]
+        thanks_horizon = now - self.settings.max_thanks_cooldown()
+        for pair in [p for p, at in self.thanks_paid.items() if at <= thanks_horizon]:
+            del self.thanks_paid[pair]
         return len(stale)
 
 

@@ -1,0 +1,250 @@
+"""Admin commands for activity XP, multipliers, anti-farming, announcements and reward-role modes."""
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Optional, Union
+
+import discord
+from redbot.core import commands
+from redbot.core.utils.chat_formatting import box, humanize_list
+
+from ..abc import MixinMeta
+from ..core.levels import level_from_xp
+from ..core.settings import ANNOUNCE_MODES, GUILD_DEFAULTS, ROLE_MODES
+from ..core.templates import TemplateError, check_template
+from .admin import AdminCommands, ExcludableChannel
+
+guild_group = AdminCommands.guild_group
+#: How often the syncroles progress message is edited.
+PROGRESS_EVERY = 2.0
+MAX_THANKS_WORDS = 30
+
+
+class ActivityAdminCommands(MixinMeta):
+    # --- XP for other activity ---------------------------------------------------------------
+    @guild_group.command(name="linkxp")
+    async def set_link_xp(self, ctx: commands.Context, amount: int) -> None:
+        """Bonus XP for a message with a link (once per message).  Example: `[p]unicornia guild linkxp 3`"""
+        await self._set_number(ctx, "link_xp", amount, "Link XP", f"Messages with a link now earn {amount} extra XP.")
+
+    @guild_group.command(name="thanksxp")
+    async def set_thanks_xp(self, ctx: commands.Context, amount: int) -> None:
+        """XP a member gets when someone thanks them.  Example: `[p]unicornia guild thanksxp 5`"""
+        await self._set_number(ctx, "thanks_xp", amount, "Thanks XP", f"Being thanked now earns {amount} XP.")
+
+    @guild_group.command(name="thankscooldown")
+    async def set_thanks_cooldown(self, ctx: commands.Context, seconds: int) -> None:
+        """Seconds before the same member's thanks to the same person pays again.
+
+        Example: `[p]unicornia guild thankscooldown 600`
+        """
+        await self._set_number(ctx, "thanks_cooldown", seconds, "The thanks cooldown",
+                               f"A member's thanks to the same person now pays once every {seconds} second(s).")
+
+    @guild_group.command(name="thankswords")
+    async def set_thanks_words(self, ctx: commands.Context, *, words: str) -> None:
+        """Words and phrases that count as thanks, separated by commas (`reset` for the defaults).
+
+        Example: `[p]unicornia guild thankswords thanks, thank you, merci, danke`
+        """
+        if words.strip().lower() == "reset":
+            chosen = list(GUILD_DEFAULTS["thanks_words"])
+        else:
+            chosen = [w.strip() for w in words.split(",") if w.strip()]
+        if not chosen or len(chosen) > MAX_THANKS_WORDS or any(len(w) > 40 for w in chosen):
+            await ctx.send(f"Give 1 to {MAX_THANKS_WORDS} words or phrases of at most 40 characters, "
+                           "separated by commas.")
+            return
+        await self.settings.update(ctx.guild.id, lambda g: g.thanks_words.set(chosen))
+        await ctx.send("Thanks words: " + humanize_list([f"`{w}`" for w in chosen]))
+
+    @guild_group.command(name="reactionxp")
+    async def set_reaction_xp(self, ctx: commands.Context, amount: int) -> None:
+        """XP for adding a reaction (default 0; always counted).  Example: `[p]unicornia guild reactionxp 1`"""
+        await self._set_number(ctx, "reaction_xp", amount, "Reaction XP", f"Reactions now earn {amount} XP.")
+
+    @guild_group.command(name="commandxp")
+    async def set_command_xp(self, ctx: commands.Context, amount: int) -> None:
+        """XP for using a bot command (default 0; always counted).  Example: `[p]unicornia guild commandxp 1`"""
+        await self._set_number(ctx, "command_xp", amount, "Command XP", f"Commands now earn {amount} XP.")
+
+    # --- multipliers -------------------------------------------------------------------------
+    @guild_group.command(name="boostermultiplier")
+    async def set_booster_multiplier(self, ctx: commands.Context, multiplier: float) -> None:
+        """XP multiplier for server boosters.  Example: `[p]unicornia guild boostermultiplier 1.5`"""
+        await self._set_number(ctx, "booster_multiplier", multiplier, "The booster multiplier",
+                               f"Server boosters now earn x{multiplier:g} XP.")
+
+    @guild_group.command(name="rolemultiplier")
+    async def set_role_multiplier(self, ctx: commands.Context, role: discord.Role, multiplier: float) -> None:
+        """XP multiplier for a role (the member's highest applies; 0 = no XP; 1 removes it).
+
+        Example: `[p]unicornia guild rolemultiplier Supporter 2`
+        """
+        await self._set_multiplier(ctx, "role_multipliers", role.id, multiplier, f"@{role.name}")
+
+    @guild_group.command(name="channelmultiplier")
+    async def set_channel_multiplier(self, ctx: commands.Context, channel: ExcludableChannel,
+                                     multiplier: float) -> None:
+        """XP multiplier for a channel, category or thread (threads and channels inherit; 0 = no XP; 1 removes).
+
+        Example: `[p]unicornia guild channelmultiplier #events 1.5`
+        """
+        await self._set_multiplier(ctx, "channel_multipliers", channel.id, multiplier, channel.mention)
+
+    async def _set_multiplier(self, ctx, field: str, item_id: int, value: float, label: str) -> None:
+        if problem := self._limit("multiplier", value, "The multiplier"):
+            await ctx.send(problem)
+            return
+
+        async def change(group) -> None:
+            async with getattr(group, field)() as table:
+                if value == 1:
+                    table.pop(str(item_id), None)
+                else:
+                    table[str(item_id)] = value
+
+        await self.settings.update(ctx.guild.id, change)
+        await ctx.send(f"{label}: no multiplier." if value == 1 else f"{label} now multiplies XP by {value:g}.",
+                       allowed_mentions=discord.AllowedMentions.none())
+
+    @guild_group.command(name="multipliers")
+    async def show_multipliers(self, ctx: commands.Context) -> None:
+        """List role, channel and booster multipliers.  Example: `[p]unicornia guild multipliers`"""
+        s = await self.settings.get(ctx.guild.id)
+        guild = ctx.guild
+        lines = [f"Boosters: x{s.booster_multiplier:g}"]
+        for role_id, value in s.role_multipliers.items():
+            role = guild.get_role(role_id)
+            lines.append(f"Role {('@' + role.name) if role else role_id}: x{value:g}")
+        for channel_id, value in s.channel_multipliers.items():
+            channel = guild.get_channel_or_thread(channel_id)
+            lines.append(f"Channel {('#' + channel.name) if channel else channel_id}: x{value:g}")
+        await ctx.send(box("\n".join(lines)))
+
+    # --- anti-farming ------------------------------------------------------------------------
+    @guild_group.command(name="xpcap")
+    async def set_xp_cap(self, ctx: commands.Context, per_minute: int) -> None:
+        """Most XP a member can earn per minute, all activity together (0 = no cap).
+
+        Example: `[p]unicornia guild xpcap 20`
+        """
+        await self._set_number(ctx, "xp_per_minute_cap", per_minute, "The per-minute cap",
+                               f"Members now earn at most {per_minute} XP a minute." if per_minute
+                               else "There is no per-minute XP cap now.")
+
+    @guild_group.command(name="minlength")
+    async def set_min_length(self, ctx: commands.Context, characters: int) -> None:
+        """Messages shorter than this (and without a space) earn no XP (0 = any message).
+
+        Example: `[p]unicornia guild minlength 5`
+        """
+        await self._set_number(ctx, "min_message_length", characters, "The minimum length",
+                               f"Messages need a space or {characters} characters to earn XP.")
+
+    # --- announcements -----------------------------------------------------------------------
+    @guild_group.command(name="announce")
+    async def set_announce(self, ctx: commands.Context, where: Union[discord.TextChannel, str]) -> None:
+        """Where level-ups are announced: `here` (where they happen), `dm`, `off`, or a channel.
+
+        Example: `[p]unicornia guild announce #level-ups`
+        """
+        if isinstance(where, discord.TextChannel):
+            if not where.permissions_for(ctx.guild.me).send_messages:
+                await ctx.send(f"I can't send messages in {where.mention}; nothing was changed.")
+                return
+            mode, channel_id, said = "set", where.id, f"in {where.mention}"
+        else:
+            word = where.lower()
+            mode = {"here": "channel", "channel": "channel", "dm": "dm", "off": "off"}.get(word)
+            if mode is None:
+                await ctx.send("Say `here`, `dm`, `off`, or mention a channel.")
+                return
+            channel_id = None
+            said = {"channel": "where they happen", "dm": "by direct message", "off": "nowhere (off)"}[mode]
+
+        async def change(group) -> None:
+            await group.announce_mode.set(mode)
+            await group.announce_channel.set(channel_id)
+
+        await self.settings.update(ctx.guild.id, change)
+        await ctx.send(f"Level-ups are now announced {said}.")
+
+    @guild_group.command(name="announcemessage")
+    async def set_announce_message(self, ctx: commands.Context, *, template: str) -> None:
+        """The level-up message (`reset` for the default). Variables: {mention} {user} {level}
+        {old_level} {xp} {guild} {role}.
+
+        Example: `[p]unicornia guild announcemessage GG {mention}, level {level}! {role}`
+        """
+        if template.strip().lower() == "reset":
+            await self.settings.update(ctx.guild.id, lambda g: g.levelup_template.clear())
+            await ctx.send("The level-up message is back to the default.")
+            return
+        try:
+            check_template(template)
+        except TemplateError as exc:
+            await ctx.send(f"{exc} Nothing was changed.")
+            return
+        await self.settings.update(ctx.guild.id, lambda g: g.levelup_template.set(template))
+        await ctx.send("Level-up message saved. See it with `unicornia guild announcepreview`.")
+
+    @guild_group.command(name="announcepreview")
+    async def preview_announce(self, ctx: commands.Context) -> None:
+        """Show the level-up message as you would see it at your next level.
+
+        Example: `[p]unicornia guild announcepreview`
+        """
+        xp = await self.xp.current_xp((ctx.guild.id, ctx.author.id))
+        level = level_from_xp(xp)
+        text = await self.rewards.render_announcement(ctx.author, level, level + 1, xp, [], 0)
+        settings = await self.settings.get(ctx.guild.id)
+        await ctx.send(f"Preview (announced: {settings.announce_mode}):\n{text}",
+                       allowed_mentions=discord.AllowedMentions.none())
+
+    # --- reward roles ------------------------------------------------------------------------
+    @guild_group.command(name="rolemode")
+    async def set_role_mode(self, ctx: commands.Context, mode: str) -> None:
+        """`stack` keeps every reward role earned; `replace` keeps only the highest.
+
+        Example: `[p]unicornia guild rolemode replace`
+        """
+        mode = mode.lower()
+        if mode not in ROLE_MODES:
+            await ctx.send("Say `stack` or `replace`.")
+            return
+        await self.settings.update(ctx.guild.id, lambda g: g.role_mode.set(mode))
+        await ctx.send(f"Reward roles now {'stack' if mode == 'stack' else 'replace each other'}. "
+                       "Run `unicornia guild syncroles` to apply it to everyone now.")
+
+    @guild_group.command(name="rejoinroles")
+    async def set_rejoin_roles(self, ctx: commands.Context, enabled: bool) -> None:
+        """Give reward roles back to members who leave and rejoin.  Example: `[p]unicornia guild rejoinroles true`"""
+        await self.settings.update(ctx.guild.id, lambda g: g.rejoin_roles.set(enabled))
+        await ctx.send(f"Reward roles are {'' if enabled else 'not '}given back on rejoin.")
+
+    @guild_group.command(name="resetonleave")
+    async def set_reset_on_leave(self, ctx: commands.Context, enabled: bool) -> None:
+        """Reset a member's XP when they leave the server.  Example: `[p]unicornia guild resetonleave true`"""
+        await self.settings.update(ctx.guild.id, lambda g: g.reset_on_leave.set(enabled))
+        await ctx.send(f"Members' XP is {'' if enabled else 'not '}reset when they leave.")
+
+    @guild_group.command(name="syncroles")
+    @commands.bot_has_permissions(manage_roles=True)
+    async def sync_roles(self, ctx: commands.Context) -> None:
+        """Give and take reward roles so every member matches their level now.
+
+        Example: `[p]unicornia guild syncroles`
+        """
+        members = [m for m in ctx.guild.members if not m.bot]
+        progress = await ctx.send(f"Syncing reward roles: 0/{len(members)}...")
+        changed, last_edit = 0, time.monotonic()
+        for done, member in enumerate(members, start=1):
+            if await self.rewards.sync_member(member, await self.xp.current_xp((ctx.guild.id, member.id))):
+                changed += 1
+            if time.monotonic() - last_edit >= PROGRESS_EVERY:
+                last_edit = time.monotonic()
+                await progress.edit(content=f"Syncing reward roles: {done}/{len(members)}, {changed} changed...")
+            await asyncio.sleep(0)
+        await progress.edit(content=f"Reward roles synced: {len(members)} member(s) checked, {changed} changed.")
