@@ -182,3 +182,47 @@ async def test_history_is_pruned_after_the_retention_window(sim):
     assert await sim.cog.store.prune_history(old + 3600) == 1
     await sim.command("unicornia historydays 0", sim.owner())
     assert "between 1 and 3650" in sim.replies()[-1].content
+
+
+async def test_profile_shows_counters(sim, sent):
+    alice, bob = members(sim)[:2]
+    await sim.say("see https://example.com/docs", alice)
+    await sim.say(f"thanks a lot {alice.mention}", bob)
+    await sim.command(f"level profile {alice.id}", bob)
+    fields = {f.name: f.value for f in sent[-1]["embed"].fields}
+    assert fields["Messages"] == "1" and fields["Links shared"] == "1" and fields["Thanks received"] == "1"
+    assert fields["XP"].startswith("9 (")  # 1 message + 3 link + 5 thanks
+
+
+async def test_xpstats_chart_and_totals(sim, sent):
+    from PIL import Image
+    import io
+
+    alice, bob = members(sim)[:2]
+    await sim.say("see https://example.com/docs", alice)
+    await sim.say(f"thanks a lot {alice.mention}", bob)
+    await sim.command("level xpstats", alice)
+    text, image = sent[-1]["content"], Image.open(io.BytesIO(sent[-1]["file_bytes"][0]))
+    assert image.format == "PNG" and image.size == (900, 420)
+    assert "9 XP over 14 day(s)" in text and "thanks 56% (5)" in text and "link 33% (3)" in text
+    await sim.command("level xpstats server 7", alice)
+    assert "10 XP over 7 day(s)" in sent[-1]["content"]
+    await sim.command("level xpstats server 400", alice)
+    assert "between 1 and 90" in sim.replies()[-1].content
+
+
+async def test_leaderboard_sorted_by_messages_and_thanks(sim, sent):
+    from tests.conftest import chatter
+
+    alice, bob, carol = members(sim)[:3]
+    await admin(sim, "cooldown 0")
+    await chatter(sim, alice, 2)
+    await chatter(sim, bob, 4)
+    await sim.say(f"thank you {carol.mention}", alice)
+    await sim.command("level leaderboard 1 messages", carol)
+    board = sim.replies()[-1].embeds[0]
+    assert "by messages" in board.title and board.description.index(bob.name) < board.description.index(alice.name)
+    await sim.command("level leaderboard 1 thanks", carol)
+    assert carol.name in sim.replies()[-1].embeds[0].description
+    await sim.command("level leaderboard 1 karma", carol)
+    assert "Sort by" in sim.replies()[-1].content

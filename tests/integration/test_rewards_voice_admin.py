@@ -208,7 +208,7 @@ async def test_level_check_and_leaderboard_show_current_members(sim, clock, sent
     board = sim.replies()[-1].embeds[0].description
     assert bob.display_name not in board
     assert board.index(alice.display_name.replace("_", "\\_")) < board.index(carol.display_name.replace("_", "\\_"))
-    await sim.command("level leaderboard 1 true", alice)
+    await sim.command("level leaderboard 1 xp true", alice)
     assert str(bob.id) in sim.replies()[-1].embeds[0].description
     await sim.command("level leaderboard 7", alice)
     assert "only 1 page" in sim.replies()[-1].content

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 from typing import Optional
 
 import discord
@@ -13,10 +14,14 @@ from redbot.core.utils.views import SimpleMenu
 from ..abc import MixinMeta
 from ..core.levels import progress
 from ..systems import standing as standing_service
+from ..systems.charts import XpStats, render_chart
 
 log = logging.getLogger("red.unicornia.commands")
 NO_PINGS = discord.AllowedMentions.none()
 PAGE_SIZE = 10
+SORTS = {"xp": "Xp", "messages": "MessageCount", "voice": "VoiceSeconds", "thanks": "ThanksReceived"}
+SOURCE_NAMES = ("message", "link", "voice", "thanks", "reaction", "command")
+MAX_STATS_DAYS = 90
 MAX_LEADERBOARD_PAGES = 100
 BAR_WIDTH = 20
 
@@ -54,17 +59,27 @@ class LevelCommands(MixinMeta):
                        allowed_mentions=NO_PINGS)
 
     @level.command(name="leaderboard", aliases=["lb", "top"])
-    async def level_leaderboard(self, ctx: commands.Context, page: int = 1, everyone: bool = False) -> None:
-        """Show the server's top members by XP, ten a page.
+    async def level_leaderboard(self, ctx: commands.Context, page: int = 1, sort: str = "xp",
+                                everyone: bool = False) -> None:
+        """Show the server's top members, ten a page, by `xp` (default), `messages`, `voice` or `thanks`.
 
-        Only current members are listed; pass `true` after the page to include members who left.
-        Example: `[p]level leaderboard 2`
+        Only current members are listed; pass `true` last to include members who left.
+        Examples: `[p]level leaderboard 2`, `[p]level leaderboard 1 messages`
         """
+        sort = sort.lower()
+        if sort not in SORTS:
+            await ctx.send("Sort by " + ", ".join(f"`{name}`" for name in SORTS) + ".")
+            return
         if page < 1 or (not everyone and page > MAX_LEADERBOARD_PAGES):
             await ctx.send(f"Pick a page from 1 to {MAX_LEADERBOARD_PAGES}.")
             return
         guild = ctx.guild
-        if everyone:  # straight from the ranking index: any page costs the same
+        if sort != "xp":
+            keep = None if everyone else (lambda uid: guild.get_member(uid) is not None)
+            wanted = min(page + 4, MAX_LEADERBOARD_PAGES) * PAGE_SIZE
+            entries = await standing_service.leaderboard_by(self.xp, self.store, guild.id, SORTS[sort], wanted, keep)
+            first, total_pages = 1, -(-len(entries) // PAGE_SIZE)
+        elif everyone:  # straight from the ranking index: any page costs the same
             first = max(1, page - 2)
             entries = await standing_service.leaderboard_page(self.xp, self.store, guild.id, first, 5 * PAGE_SIZE)
             ranked = (await self.store.rank(guild.id, -1))[1]
@@ -86,13 +101,57 @@ class LevelCommands(MixinMeta):
             await ctx.send(f"There are only {total_pages} page(s) of members with XP.")
             return
         rendered = [
-            leaderboard_embed(guild, chunk, first + i, total_pages) for i, chunk in enumerate(pages)
+            leaderboard_embed(guild, chunk, first + i, total_pages, sort) for i, chunk in enumerate(pages)
         ]
         start_at = page - first
         if len(rendered) == 1:
             await ctx.send(embed=rendered[0])
         else:
             await SimpleMenu(rendered, page_start=start_at, timeout=120).start(ctx)
+
+    @level.command(name="profile")
+    async def level_profile(self, ctx: commands.Context, member: Optional[discord.Member] = None) -> None:
+        """Level, rank, XP, progress and every activity counter of a member.
+
+        Example: `[p]level profile @Alice`
+        """
+        member = member or ctx.author
+        stand = await standing_service.standing(self.xp, self.store, ctx.guild.id, member.id)
+        await ctx.send(summary_line(member, stand), embed=profile_embed(member, stand))
+
+    @level.command(name="xpstats")
+    async def level_xpstats(self, ctx: commands.Context, who: Optional[str] = None, days: int = 14) -> None:
+        """A chart of XP per day by source, with totals, daily average, best day and share by source.
+
+        `who` is a member or `server`. Examples: `[p]level xpstats`, `[p]level xpstats @Alice 30`,
+        `[p]level xpstats server 7`
+        """
+        member: Optional[discord.Member] = ctx.author
+        if who is not None:
+            if who.lower() == "server":
+                member = None
+            else:
+                try:
+                    member = await commands.MemberConverter().convert(ctx, who)
+                except commands.BadArgument:
+                    if who.isdigit() and len(who) < 4:
+                        days = int(who)
+                    else:
+                        await ctx.send(f"I can't find the member `{who}`; use a mention, a name or `server`.")
+                        return
+        if not 1 <= days <= MAX_STATS_DAYS:
+            await ctx.send(f"Pick between 1 and {MAX_STATS_DAYS} days.")
+            return
+        await self.xp.flush()
+        today = int(time.time()) // 86_400 * 86_400
+        start = today - (days - 1) * 86_400
+        rows = await self.store.history_by_day(ctx.guild.id, member.id if member else None, start)
+        stats = XpStats.from_rows(rows, days, start)
+        name = member.display_name if member else ctx.guild.name
+        title = f"XP of {name}, last {days} day(s)"
+        chart = await self.cards.generator.run(render_chart, stats, title, self.cards.generator.fonts.label_path)
+        await ctx.send(stats_text(name, stats), file=discord.File(io.BytesIO(chart), filename="xpstats.png"),
+                       allowed_mentions=NO_PINGS)
 
     @level.command(name="rewards")
     async def level_rewards(self, ctx: commands.Context) -> None:
@@ -138,15 +197,51 @@ def standing_embed(member: discord.Member, stand: standing_service.Standing) -> 
     return embed
 
 
-def leaderboard_embed(guild: discord.Guild, entries, number: int, total_pages: int) -> discord.Embed:
+def leaderboard_embed(guild: discord.Guild, entries, number: int, total_pages: int, sort: str = "xp") -> discord.Embed:
     lines = []
     for entry in entries:
         member = guild.get_member(entry.user_id)
         name = discord.utils.escape_markdown(member.display_name) if member else f"(left) {entry.user_id}"
-        lines.append(
-            f"`#{entry.position:>3}` **{name}** \N{EM DASH} level {progress(entry.xp).level}, "
-            f"{humanize_number(entry.xp)} XP"
-        )
-    embed = discord.Embed(title=f"{guild.name} leaderboard", description="\n".join(lines), colour=discord.Colour.gold())
+        if sort == "xp":
+            value = f"level {progress(entry.xp).level}, {humanize_number(entry.xp)} XP"
+        elif sort == "voice":
+            value = f"{entry.xp / 3600:.1f} h in voice"
+        else:
+            value = f"{humanize_number(entry.xp)} {sort}"
+        lines.append(f"`#{entry.position:>3}` **{name}** \N{EM DASH} {value}")
+    title = f"{guild.name} leaderboard" + ("" if sort == "xp" else f" by {sort}")
+    embed = discord.Embed(title=title, description="\n".join(lines), colour=discord.Colour.gold())
     embed.set_footer(text=f"Page {number}/{total_pages}")
     return embed
+
+
+def profile_embed(member: discord.Member, stand: standing_service.Standing) -> discord.Embed:
+    p, row = stand.progress, stand.row
+    embed = discord.Embed(title=f"{member.display_name}'s profile", colour=member.colour or discord.Colour.blurple())
+    embed.set_thumbnail(url=member.display_avatar.url)
+    embed.add_field(name="Level", value=str(p.level))
+    embed.add_field(name="Rank", value=f"#{stand.rank} of {humanize_number(stand.ranked)}")
+    embed.add_field(name="XP", value=f"{humanize_number(p.total_xp)} ({p.fraction:.0%} to level {p.level + 1})")
+    embed.add_field(name="Messages", value=humanize_number(row.messages))
+    embed.add_field(name="Links shared", value=humanize_number(row.links))
+    embed.add_field(name="Thanks received", value=humanize_number(row.thanks))
+    embed.add_field(name="Reactions", value=humanize_number(row.reactions))
+    embed.add_field(name="Commands", value=humanize_number(row.commands))
+    embed.add_field(name="Voice time", value=f"{row.voice_seconds / 3600:.1f} h")
+    if row.awarded_xp:
+        embed.add_field(name="Awarded by admins", value=humanize_number(row.awarded_xp))
+    return embed
+
+
+def stats_text(name: str, stats: XpStats) -> str:
+    lines = [f"**{name}**: {humanize_number(stats.total)} XP over {stats.days} day(s), "
+             f"{stats.daily_average:,.1f} a day on average."]
+    best = stats.best_day
+    if best:
+        lines.append(f"Best day: {time.strftime('%d %b %Y', time.gmtime(best[0]))} with {humanize_number(best[1])} XP.")
+    if stats.total:
+        lines.append("By source: " + ", ".join(f"{source} {xp / stats.total:.0%} ({humanize_number(xp)})"
+                                                for source, xp in stats.by_source.items()))
+    else:
+        lines.append("No XP in this period.")
+    return "\n".join(lines)

@@ -225,7 +225,7 @@ class XpStore:
     @in_worker
     def member(self, guild_id: int, user_id: int) -> MemberRow:
         row = self.conn.execute(sql.SELECT_MEMBER, (user_id, guild_id)).fetchone()
-        return MemberRow(*row) if row else EMPTY_MEMBER
+        return MemberRow(*row) if row else EMPTY_MEMBER  # columns in MemberRow's order
 
     @in_worker
     def rank(self, guild_id: int, xp: int) -> tuple[int, int]:

@@ -80,6 +80,11 @@ class CardGenerator:
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._executor, self.render_sync, card)
 
+    async def run(self, fn, *args):
+        """Run other drawing work (charts) in the same bounded pool as the cards."""
+        async with self._slots:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
 

@@ -92,6 +92,7 @@ class FontSet:
             self.label_name = LABEL_FONT
         else:
             self.label_name = self.chain[0] if self.chain else ""
+        self.label_path = self.fonts_dir / (self.label_name or LABEL_FONT)
         if not self.chain:
             log.error("No bundled fonts found in %s; cards fall back to Pillow's built-in font", self.fonts_dir)
         self._local = threading.local()  # FreeType faces are not shared between threads

@@ -78,3 +78,22 @@ async def leaderboard_page(xp: XpSystem, store: XpStore, guild_id: int, page: in
     offset = (page - 1) * per_page
     rows = await store.leaderboard_page_rows(guild_id, offset, per_page)
     return [LeaderboardEntry(offset + i + 1, user_id, user_xp) for i, (user_id, user_xp) in enumerate(rows)]
+
+
+async def leaderboard_by(xp: XpSystem, store: XpStore, guild_id: int, column: str, wanted: int,
+                         keep: Optional[Callable[[int], bool]] = None) -> list[LeaderboardEntry]:
+    """Like :func:`leaderboard`, ordered by an activity counter (messages, voice time, thanks)."""
+    await xp.flush()
+    entries: list[LeaderboardEntry] = []
+    offset = 0
+    while len(entries) < wanted:
+        rows = await store.top_by(guild_id, column, LEADERBOARD_CHUNK, offset)
+        for user_id, value in rows:
+            if keep is None or keep(user_id):
+                entries.append(LeaderboardEntry(len(entries) + 1, user_id, value))
+                if len(entries) == wanted:
+                    break
+        if len(rows) < LEADERBOARD_CHUNK:
+            break
+        offset += LEADERBOARD_CHUNK
+    return entries
