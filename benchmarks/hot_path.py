@@ -41,7 +41,7 @@ async def run() -> list[Figure]:
     client, guilds = await build_world(GUILDS, MEMBERS)
     everyone = [m for g in guilds for m in g.members if not m.bot]
     authors = zipf_authors(everyone, MESSAGES, rng)
-    payloads = [message_payload(a.guild.text_channels[rng.randrange(2)], a) for a in authors]
+    payloads = [message_payload(a.guild.text_channels[rng.randrange(2)], a, i) for i, a in enumerate(authors)]
 
     state = fake.get_state()
     parses = []

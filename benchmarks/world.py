@@ -23,9 +23,9 @@ async def build_world(guilds: int, members_per_guild: int, voice_channels: int =
     return client, dpytest.get_config().guilds
 
 
-def message_payload(channel, member) -> dict:
+def message_payload(channel, member, number: int = 0) -> dict:
     """A MESSAGE_CREATE payload as the gateway sends it for a guild message (with its member)."""
-    data = facts.make_message_dict(channel, member, content="hello there, how is everyone doing today?",
+    data = facts.make_message_dict(channel, member, content=f"hello there, how is everyone doing today? ({number})",
                                    guild_id=channel.guild.id)
     data["member"] = {"roles": [str(r) for r in member._roles], "joined_at": "2024-01-01T00:00:00+00:00",
                       "deaf": False, "mute": False, "flags": 0, "nick": member.nick}

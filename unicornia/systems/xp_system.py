@@ -204,24 +204,37 @@ class XpSystem:
         state = self.activity.get(key)
         if state is None:
             state = self.activity[key] = [-1e18, now, 0, 0]
+        gain = self.buffer.get(key)
+        if gain is None:
+            gain = self.buffer[key] = Gain()
+        gain.messages += 1
         content = message.content
-        links = rules.count_links(content)
+        links = rules.count_links(content) if "http" in content else 0
+        if links:
+            gain.links += links
         fingerprint = hash(content)
         repeated = fingerprint == state[3]
         state[3] = fingerprint
         earned = link_bonus = 0
-        if now - state[0] >= settings.cooldown and not repeated and rules.long_enough(content, settings.min_message_length):
+        min_length = settings.min_message_length
+        if now - state[0] >= settings.cooldown and not repeated and (
+                len(content) >= min_length or " " in content.strip()):
             state[0] = now
             earned = settings.message_xp
             if links:
                 link_bonus = rules.scaled_amount(settings.link_xp, settings.xp_rate)
-        if earned and (settings.role_multipliers or settings.channel_multipliers or author.premium_since):
-            factor = self._multiplier(settings, author, channel)
-            earned, link_bonus = round(earned * factor), round(link_bonus * factor)
-        if settings.xp_per_minute_cap and (earned or link_bonus):
-            earned = rules.MinuteCap.allow(state, now, earned, settings.xp_per_minute_cap, 1)
-            link_bonus = rules.MinuteCap.allow(state, now, link_bonus, settings.xp_per_minute_cap, 1)
-        award = self._record(key, author, channel, earned, MESSAGE, "messages", 1, link_bonus, links)
+            if settings.role_multipliers or settings.channel_multipliers or author.premium_since:
+                factor = self._multiplier(settings, author, channel)
+                earned, link_bonus = round(earned * factor), round(link_bonus * factor)
+            cap = settings.xp_per_minute_cap
+            if cap:  # the per-minute cap, inline: this is the hot path (see rules.MinuteCap)
+                if now - state[1] >= 60:
+                    state[1], state[2] = now, 0
+                room = cap - state[2]
+                earned = min(earned, max(room, 0))
+                link_bonus = min(link_bonus, max(room - earned, 0))
+                state[2] += earned + link_bonus
+        award = self._credit(key, gain, author, channel, earned, MESSAGE, link_bonus) if earned or link_bonus else None
         if settings.thanks_xp and (message.mentions or message.reference) and settings.thanks_pattern is not None \
                 and settings.thanks_pattern.search(content):
             await self._thanks(settings, message, now)
@@ -249,23 +262,23 @@ class XpSystem:
             amount = rules.MinuteCap.allow(state, now, amount, settings.xp_per_minute_cap, 1)
         return amount
 
-    def _record(self, key: Key, member, channel, xp: int, source: int, counter: Optional[str] = None,
-                count: int = 0, link_xp: int = 0, links: int = 0) -> Optional[Award]:
-        """Put one event's XP and counters in the buffer (and the cache); the one way activity XP enters.
-
-        An Award comes back only when the event crosses a level now; a member missing from the
-        cache is checked when their batched read lands.
-        """
+    def _record(self, key: Key, member, channel, xp: int, source: int, counter: str, count: int
+                ) -> Optional[Award]:
+        """Count one non-message event and credit its XP (voice, thanks, reactions, commands)."""
         gain = self.buffer.get(key)
         if gain is None:
             gain = self.buffer[key] = Gain()
+        setattr(gain, counter, getattr(gain, counter) + count)
+        return self._credit(key, gain, member, channel, xp, source) if xp else None
+
+    def _credit(self, key: Key, gain: "Gain", member, channel, xp: int, source: int, link_xp: int = 0
+                ) -> Optional[Award]:
+        """Add XP to a member's buffered gain and cached total: the one way activity XP enters.
+
+        An Award comes back only when it crosses a level now; a member missing from the cache
+        is checked when their batched read lands.
+        """
         total = xp + link_xp
-        if counter is not None:
-            setattr(gain, counter, getattr(gain, counter) + count)
-        if links:
-            gain.links += links
-        if not total:
-            return None
         gain.xp += total
         by_source = gain.by_source
         by_source[source] += xp
