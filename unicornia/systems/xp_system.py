@@ -125,7 +125,7 @@ class XpSystem:
         self._loaded_settings = settings.loaded
         self.on_level_up = on_level_up
         self.clock = clock
-        self.cache: LRUCache[Key, int] = LRUCache(cache_size)
+        self.cache: LRUCache[Key, list[int]] = LRUCache(cache_size)
         self.buffer: dict[Key, Gain] = {}
         # per member: [last XP-earning message, minute window start, XP in that window, last message hash]
         self.activity: dict[Key, list] = {}
@@ -197,8 +197,12 @@ class XpSystem:
         if settings.excluded_roles and not settings.excluded_roles.isdisjoint(author._roles):
             return None
         channel = message.channel
-        if settings.excluded_channels and self._channel_excluded(settings, channel):
-            return None
+        if settings.excluded_channels:
+            excluded = settings.channel_memo.get(channel.id)
+            if excluded is None:
+                excluded = self._channel_excluded(settings, channel)
+            if excluded:
+                return None
         key = (guild.id, author.id)
         now = self.clock()
         state = self.activity.get(key)
@@ -231,8 +235,13 @@ class XpSystem:
                 if now - state[1] >= 60:
                     state[1], state[2] = now, 0
                 room = cap - state[2]
-                earned = min(earned, max(room, 0))
-                link_bonus = min(link_bonus, max(room - earned, 0))
+                if earned + link_bonus > room:  # rare: trim to what still fits this minute
+                    if room <= 0:
+                        earned = link_bonus = 0
+                    elif earned >= room:
+                        earned, link_bonus = room, 0
+                    else:
+                        link_bonus = room - earned
                 state[2] += earned + link_bonus
         award = self._credit(key, gain, author, channel, earned, MESSAGE, link_bonus) if earned or link_bonus else None
         if settings.thanks_xp and (message.mentions or message.reference) and settings.thanks_pattern is not None \
