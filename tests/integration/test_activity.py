@@ -226,3 +226,11 @@ async def test_leaderboard_sorted_by_messages_and_thanks(sim, sent):
     assert carol.name in sim.replies()[-1].embeds[0].description
     await sim.command("level leaderboard 1 karma", carol)
     assert "Sort by" in sim.replies()[-1].content
+
+
+async def test_dm_announcements(sim):
+    alice = members(sim)[0]
+    await admin(sim, "xpcap 0", "xppermessage 40", "announce dm")
+    await sim.say("level me up by direct message", alice)
+    announcement = sim.replies()[-1]
+    assert isinstance(announcement.channel, discord.DMChannel) and "level 1" in announcement.content
