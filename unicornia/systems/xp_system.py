@@ -274,11 +274,15 @@ class XpSystem:
     def _record(self, key: Key, member, channel, xp: int, source: int, counter: str, count: int
                 ) -> Optional[Award]:
         """Count one non-message event and credit its XP (voice, thanks, reactions, commands)."""
+        gain = self._gain_for(key)
+        setattr(gain, counter, getattr(gain, counter) + count)
+        return self._credit(key, gain, member, channel, xp, source) if xp else None
+
+    def _gain_for(self, key: Key) -> "Gain":
         gain = self.buffer.get(key)
         if gain is None:
             gain = self.buffer[key] = Gain()
-        setattr(gain, counter, getattr(gain, counter) + count)
-        return self._credit(key, gain, member, channel, xp, source) if xp else None
+        return gain
 
     def _credit(self, key: Key, gain: "Gain", member, channel, xp: int, source: int, link_xp: int = 0
                 ) -> Optional[Award]:
@@ -556,10 +560,15 @@ class XpSystem:
             for channel in (*guild.voice_channels, *guild.stage_channels):
                 if channel.id == afk_id or not channel.voice_states:
                     continue
+                plain = rules.scaled_amount(settings.voice_xp, settings.xp_rate)
+                simple = not (settings.role_multipliers or settings.channel_multipliers or settings.xp_per_minute_cap)
                 for member in self._voice_earners(settings, channel):
-                    amount = self._earn(settings, member, channel, settings.voice_xp, now)
-                    award = self._record((guild.id, member.id), member, channel, amount, VOICE,
-                                         "voice_seconds", seconds)
+                    key = (guild.id, member.id)
+                    gain = self._gain_for(key)
+                    gain.voice_seconds += seconds
+                    amount = plain if simple and member.premium_since is None else \
+                        self._earn(settings, member, channel, settings.voice_xp, now)
+                    award = self._credit(key, gain, member, channel, amount, VOICE) if amount else None
                     paid += 1
                     if award is not None:
                         await self._level_up(member, award, channel)
