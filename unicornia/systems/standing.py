@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import AsyncIterator, Callable, Optional
 
 from ..core.levels import LevelProgress, progress
 from ..db.store import MemberRow, XpStore
@@ -54,21 +54,31 @@ async def leaderboard(
 ) -> list[LeaderboardEntry]:
     """The first ``wanted`` entries in rank order; ``keep`` filters user ids (e.g. current members).
 
-    Reads with a keyset cursor, so a later page costs no more per row than the first.
+    Reads with a keyset cursor, so a later chunk costs no more per row than the first.
     """
+    async def chunks():
+        cursor = None
+        while True:
+            rows = await store.leaderboard_chunk(guild_id, LEADERBOARD_CHUNK, cursor)
+            yield rows
+            if len(rows) < LEADERBOARD_CHUNK:
+                return
+            cursor = (rows[-1][1], rows[-1][0])
+
     await xp.flush()
+    return await _first_kept(chunks(), wanted, keep)
+
+
+async def _first_kept(chunks: AsyncIterator[list[tuple[int, int]]], wanted: int,
+                      keep: Optional[Callable[[int], bool]]) -> list[LeaderboardEntry]:
+    """Number the (user id, value) rows ``keep`` accepts, until ``wanted`` or the rows run out."""
     entries: list[LeaderboardEntry] = []
-    cursor = None
-    while len(entries) < wanted:
-        rows = await store.leaderboard_chunk(guild_id, LEADERBOARD_CHUNK, cursor)
-        for user_id, user_xp in rows:
+    async for rows in chunks:
+        for user_id, value in rows:
             if keep is None or keep(user_id):
-                entries.append(LeaderboardEntry(len(entries) + 1, user_id, user_xp))
+                entries.append(LeaderboardEntry(len(entries) + 1, user_id, value))
                 if len(entries) == wanted:
-                    break
-        if len(rows) < LEADERBOARD_CHUNK:
-            break
-        cursor = (rows[-1][1], rows[-1][0])
+                    return entries
     return entries
 
 
@@ -83,17 +93,14 @@ async def leaderboard_page(xp: XpSystem, store: XpStore, guild_id: int, page: in
 async def leaderboard_by(xp: XpSystem, store: XpStore, guild_id: int, column: str, wanted: int,
                          keep: Optional[Callable[[int], bool]] = None) -> list[LeaderboardEntry]:
     """Like :func:`leaderboard`, ordered by an activity counter (messages, voice time, thanks)."""
+    async def chunks():
+        offset = 0
+        while True:
+            rows = await store.top_by(guild_id, column, LEADERBOARD_CHUNK, offset)
+            yield rows
+            if len(rows) < LEADERBOARD_CHUNK:
+                return
+            offset += LEADERBOARD_CHUNK
+
     await xp.flush()
-    entries: list[LeaderboardEntry] = []
-    offset = 0
-    while len(entries) < wanted:
-        rows = await store.top_by(guild_id, column, LEADERBOARD_CHUNK, offset)
-        for user_id, value in rows:
-            if keep is None or keep(user_id):
-                entries.append(LeaderboardEntry(len(entries) + 1, user_id, value))
-                if len(entries) == wanted:
-                    break
-        if len(rows) < LEADERBOARD_CHUNK:
-            break
-        offset += LEADERBOARD_CHUNK
-    return entries
+    return await _first_kept(chunks(), wanted, keep)
