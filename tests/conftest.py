@@ -94,3 +94,18 @@ async def chatter(sim: SimBot, member, times: int, channel=None) -> None:
     """``member`` sends ``times`` different messages (identical ones in a row earn nothing)."""
     for i in range(times):
         await sim.say(f"message number {i} from {member.name}", member, channel=channel)
+
+
+SHOP_HEADER = """
+shop:
+  bgs:
+    default:
+      name: "Midnight"
+      price: 0
+      file: "backgrounds/default.png"
+"""
+
+
+def shop_yaml(extra_items: str) -> str:
+    """A shop config: the bundled default background plus ``extra_items`` (indented YAML items)."""
+    return SHOP_HEADER + extra_items

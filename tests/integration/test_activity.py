@@ -234,3 +234,11 @@ async def test_dm_announcements(sim):
     await sim.say("level me up by direct message", alice)
     announcement = sim.replies()[-1]
     assert isinstance(announcement.channel, discord.DMChannel) and "level 1" in announcement.content
+
+
+async def test_levelupmessages_switch_overrides_an_announce_channel(sim):
+    alice = members(sim)[0]
+    levels = sim.make_text_channel("level-ups")
+    await admin(sim, "xpcap 0", "xppermessage 40", f"announce {levels.id}", "levelupmessages false")
+    await sim.say("no fanfare please", alice)
+    assert sim.replies() == []

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from redbot.core import bank
 
-from tests.conftest import live, members
+from tests.conftest import live, members, shop_yaml
 from tests.imagekit import ImageServer
 
 
@@ -25,18 +25,12 @@ async def server():
 
 
 def url_shop(url: str) -> str:
-    return f"""
-shop:
-  bgs:
-    default:
-      name: "Midnight"
-      price: 0
-      file: "backgrounds/default.png"
+    return shop_yaml(f"""\
     remote:
       name: "Remote"
       price: 0
       url: "{url}"
-"""
+""")
 
 
 async def test_card_reply_has_summary_and_png(sim, sent):

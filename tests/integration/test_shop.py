@@ -6,15 +6,9 @@ import sqlite3
 import pytest
 from redbot.core import bank, commands
 
-from tests.conftest import db_rows, live, members
+from tests.conftest import db_rows, live, members, shop_yaml
 
-SHOP_WITH_HIDDEN = """
-shop:
-  bgs:
-    default:
-      name: "Midnight"
-      price: 0
-      file: "backgrounds/default.png"
+SHOP_WITH_HIDDEN = shop_yaml("""\
     sunset:
       name: "Sunset Drive"
       price: 1000
@@ -24,7 +18,7 @@ shop:
       price: 10
       url: "https://example.com/secret.png"
       hidden: true
-"""
+""")
 
 
 def write_config(sim, text: str) -> None:

@@ -117,7 +117,11 @@ class AdminCommands(MixinMeta):
     @guild_group.command(name="levelupmessages")
     async def set_levelup_messages(self, ctx: commands.Context, enabled: bool) -> None:
         """Announce level-ups in the channel where they happen.  Example: `[p]unicornia guild levelupmessages true`"""
-        await self.settings.update(ctx.guild.id, lambda g: g.levelup_messages.set(enabled))
+        async def change(group) -> None:
+            await group.levelup_messages.set(enabled)
+            await group.announce_mode.set("channel" if enabled else "off")  # `announce` offers more places
+
+        await self.settings.update(ctx.guild.id, change)
         await ctx.send(f"Level-up messages are now {'on' if enabled else 'off'}.")
 
     # --- exclusions --------------------------------------------------------------------------
