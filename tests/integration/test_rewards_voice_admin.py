@@ -1,5 +1,6 @@
 """Level-ups, rewards, voice XP, admin commands, permissions and data rights through a real Red bot."""
 import asyncio
+import re
 import json
 import logging
 
@@ -223,7 +224,8 @@ async def test_rewards_and_settings_listings(sim):
     await sim.command("unicornia guild currencyreward 60 0", sim.owner())
     await sim.command("unicornia guild settings", sim.owner())
     settings = sim.replies()[-1].content
-    assert "Role rewards        : 3" in settings and "Currency rewards    : 2" in settings
+    assert re.search(r"Role rewards +: 3", settings) and re.search(r"Currency rewards +: 2", settings)
+    assert re.search(r"Level-ups announced +: where they happen", settings)
 
 
 async def test_data_deletion_removes_everything_everywhere(sim):

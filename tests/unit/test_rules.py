@@ -1,6 +1,6 @@
 from unicornia.core import rules
 from unicornia.core.lru import LRUCache
-from unicornia.core.rewards import RoleReward, plan_rewards
+from unicornia.core.rewards import RoleReward, expected_roles, plan_rewards
 from unicornia.core.settings import GuildSettings, LIMITS
 
 
@@ -10,13 +10,6 @@ def test_exclusion_is_inherited_from_parent_and_category():
     assert rules.is_excluded(lineage, (), frozenset({20}), frozenset())
     assert not rules.is_excluded(lineage, (), frozenset({99}), frozenset())
     assert rules.is_excluded((1,), (5, 6), frozenset(), frozenset({6}))
-
-
-def test_cooldown_window():
-    assert not rules.on_cooldown(None, 100.0, 60)
-    assert rules.on_cooldown(100.0, 159.9, 60)
-    assert not rules.on_cooldown(100.0, 160.0, 60)
-    assert not rules.on_cooldown(100.0, 100.0, 0)
 
 
 def test_scaled_amount_rounds_and_never_goes_negative():
@@ -35,14 +28,22 @@ def test_voice_needs_two_listening_humans():
     assert rules.eligible_voice_members(one_deaf) == []
 
 
-def test_reward_plan_walks_every_level_crossed():
+def test_rewards_walk_every_level_crossed():
     rewards = [RoleReward(5, 100), RoleReward(10, 100, remove=True), RoleReward(10, 200), RoleReward(20, 300)]
-    plan = plan_rewards(4, 12, rewards, {3: 50, 5: 10, 8: 20, 12: 30, 13: 99})
-    assert plan.add_roles == [200]
-    assert plan.remove_roles == [100]
+    have, take = expected_roles(12, rewards, "stack")  # a jump from 4 to 12
+    assert have == {200}
+    assert take == {100}
+    plan = plan_rewards(4, 12, {3: 50, 5: 10, 8: 20, 12: 30, 13: 99})
     assert plan.currency == 60
     assert plan.currency_by_level == [(5, 10), (8, 20), (12, 30)]
-    assert plan_rewards(5, 5, rewards, {5: 1}).empty
+    assert plan_rewards(5, 5, {5: 1}).currency == 0
+
+
+def test_replace_mode_keeps_only_the_highest_reward_role():
+    rewards = [RoleReward(1, 10), RoleReward(5, 50), RoleReward(9, 90)]
+    assert expected_roles(6, rewards, "stack") == ({10, 50}, set())
+    assert expected_roles(6, rewards, "replace") == ({50}, {10})
+    assert expected_roles(0, rewards, "replace") == (set(), set())
 
 
 def test_lru_is_bounded_and_evicts_least_recent():

@@ -13,46 +13,18 @@ class RoleReward:
 
 @dataclass(slots=True)
 class RewardPlan:
-    """Everything due for crossing from ``old_level`` to ``new_level``."""
+    """Currency due for crossing from ``old_level`` to ``new_level`` (roles: see :func:`expected_roles`)."""
 
     old_level: int
     new_level: int
-    add_roles: list[int] = field(default_factory=list)
-    remove_roles: list[int] = field(default_factory=list)
     currency: int = 0
     #: (level, amount) pairs that make up ``currency``, for the message and the log.
     currency_by_level: list[tuple[int, int]] = field(default_factory=list)
 
-    @property
-    def empty(self) -> bool:
-        return not (self.add_roles or self.remove_roles or self.currency)
 
-
-def plan_rewards(
-    old_level: int,
-    new_level: int,
-    role_rewards: list[RoleReward],
-    currency_rewards: dict[int, int],
-) -> RewardPlan:
-    """Walk every level crossed (``old_level + 1`` .. ``new_level``) so a jump skips nothing.
-
-    Rewards apply in level order: if level 5 gives a role and level 10 takes it away,
-    a jump from 4 to 12 ends without it.
-    """
+def plan_rewards(old_level: int, new_level: int, currency_rewards: dict[int, int]) -> RewardPlan:
+    """Walk every level crossed (``old_level + 1`` .. ``new_level``) so a jump skips no payment."""
     plan = RewardPlan(old_level, new_level)
-    if new_level <= old_level:
-        return plan
-    by_level: dict[int, list[RoleReward]] = {}
-    for reward in role_rewards:
-        if old_level < reward.level <= new_level:
-            by_level.setdefault(reward.level, []).append(reward)
-    final: dict[int, bool] = {}  # role id -> True (add) / False (remove); last level wins
-    for level in sorted(by_level):
-        for reward in by_level[level]:
-            final.pop(reward.role_id, None)
-            final[reward.role_id] = not reward.remove
-    plan.add_roles = [rid for rid, add in final.items() if add]
-    plan.remove_roles = [rid for rid, add in final.items() if not add]
     for level in sorted(currency_rewards):
         amount = currency_rewards[level]
         if old_level < level <= new_level and amount > 0:

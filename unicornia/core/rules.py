@@ -25,11 +25,6 @@ def is_excluded(
     return False
 
 
-def on_cooldown(last_award: Optional[float], now: float, cooldown: float) -> bool:
-    """True while ``cooldown`` seconds have not passed since the last award."""
-    return last_award is not None and now - last_award < cooldown
-
-
 def scaled_amount(base: int, rate: float) -> int:
     """XP per event after the guild's rate; a fraction rounds half up, never below zero."""
     return max(0, int(base * rate + 0.5))
@@ -55,11 +50,6 @@ class VoiceMember:
         self.bot = bot
         self.deafened = deafened
         self.role_ids = role_ids
-
-
-def long_enough(content: str, min_length: int) -> bool:
-    """NadekoBot's rule by default: a message counts if it has a space or ``min_length`` characters."""
-    return min_length <= 0 or " " in content.strip() or len(content) >= min_length
 
 
 def count_links(content: str) -> int:

@@ -108,9 +108,6 @@ class FontSet:
             log.warning("Font %s is unusable (%s); it is left out of the fallback chain", path, exc)
             return frozenset()
 
-    def covers(self, ch: str) -> bool:
-        return any(ord(ch) in cmap for cmap in self._cmaps.values())
-
     # --- choosing fonts ----------------------------------------------------------------------
     def _font_for(self, cluster: str) -> str:
         base = next((c for c in cluster if ord(c) not in _JOINERS), cluster[0])

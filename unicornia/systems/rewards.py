@@ -46,7 +46,7 @@ class RewardService:
     ) -> RewardPlan:
         """Give every reward for the levels crossed, then announce where the guild wants it."""
         settings = await self.settings.get(member.guild.id)
-        plan = plan_rewards(old_level, new_level, list(settings.role_rewards), dict(settings.currency_rewards))
+        plan = plan_rewards(old_level, new_level, dict(settings.currency_rewards))
         given_roles = await self._sync_roles(member, new_level, settings)
         paid = await self._pay(member, plan)
         if announce and settings.announce_mode != "off":

@@ -220,9 +220,10 @@ class XpSystem:
         repeated = fingerprint == state[3]
         state[3] = fingerprint
         earned = link_bonus = 0
-        min_length = settings.min_message_length
+        # eligible: cooldown passed, not the previous text again, and NadekoBot's length rule
+        # (a space, or at least min_message_length characters; 0 accepts anything)
         if now - state[0] >= settings.cooldown and not repeated and (
-                len(content) >= min_length or " " in content.strip()):
+                len(content) >= settings.min_message_length or " " in content.strip()):
             state[0] = now
             earned = settings.message_xp
             if links:
@@ -230,19 +231,12 @@ class XpSystem:
             if settings.role_multipliers or settings.channel_multipliers or author.premium_since:
                 factor = self._multiplier(settings, author, channel)
                 earned, link_bonus = round(earned * factor), round(link_bonus * factor)
-            cap = settings.xp_per_minute_cap
-            if cap:  # the per-minute cap, inline: this is the hot path (see rules.MinuteCap)
-                if now - state[1] >= 60:
-                    state[1], state[2] = now, 0
-                room = cap - state[2]
-                if earned + link_bonus > room:  # rare: trim to what still fits this minute
-                    if room <= 0:
-                        earned = link_bonus = 0
-                    elif earned >= room:
-                        earned, link_bonus = room, 0
-                    else:
-                        link_bonus = room - earned
-                state[2] += earned + link_bonus
+            if settings.xp_per_minute_cap:
+                wanted = earned + link_bonus
+                granted = rules.MinuteCap.allow(state, now, wanted, settings.xp_per_minute_cap, 1)
+                if granted < wanted:  # the message's own XP first, then the link bonus
+                    earned = min(earned, granted)
+                    link_bonus = granted - earned
         award = self._credit(key, gain, author, channel, earned, MESSAGE, link_bonus) if earned or link_bonus else None
         if settings.thanks_xp and (message.mentions or message.reference) and settings.thanks_pattern is not None \
                 and settings.thanks_pattern.search(content):
