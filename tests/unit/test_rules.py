@@ -64,3 +64,22 @@ def test_settings_from_config_defaults_and_limits():
     assert s.role_rewards[0] == RoleReward(5, 7, True)
     assert s.currency_rewards == {3: 10}
     assert LIMITS["cooldown"].check(-1, "x") and LIMITS["cooldown"].check(0, "x") is None
+
+
+def test_multiplier_highest_role_nearest_channel_and_booster():
+    roles = {1: 1.5, 2: 3.0}
+    channels = {20: 2.0, 10: 0.5}  # 30 = thread, 20 = its channel, 10 = the category
+    assert rules.multiplier((1, 2), (), roles, {}, False, 1.5) == 3.0
+    assert rules.multiplier((), (30, 20, 10), {}, channels, False, 1.5) == 2.0   # the channel, not the category
+    assert rules.multiplier((), (31, 21, 10), {}, channels, False, 1.5) == 0.5   # inherited from the category
+    assert rules.multiplier((1,), (30, 20, 10), roles, channels, True, 2.0) == 1.5 * 2.0 * 2.0
+    assert rules.multiplier((), (5,), {}, {5: 0.0}, True, 2.0) == 0.0            # 0 means no XP
+
+
+def test_minute_cap_window():
+    window = [0.0, 0.0, 0]
+    assert rules.MinuteCap.allow(window, 10.0, 6, 10, 1) == 6
+    assert rules.MinuteCap.allow(window, 20.0, 6, 10, 1) == 4
+    assert rules.MinuteCap.allow(window, 30.0, 6, 10, 1) == 0
+    assert rules.MinuteCap.allow(window, 71.0, 6, 10, 1) == 6   # a new minute
+    assert rules.MinuteCap.allow(window, 72.0, 99, 0, 1) == 99  # 0 = no cap
