@@ -7,6 +7,59 @@ PRAGMAS = (
 )
 
 # --- the flush -------------------------------------------------------------------------------
+# The flush stages its rows in a temporary table, then writes each real table with ONE
+# statement that reads them in key order: SQLite sorts (without the GIL) and each B-tree is
+# walked in order rather than at random, which is what makes the flush about as cheap as a
+# bare upsert although it also writes totals and history.
+CREATE_FLUSH_STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS FlushStage (
+    UserId INTEGER, GuildId INTEGER, Xp INTEGER, Messages INTEGER, VoiceSeconds INTEGER, LeveledAt INTEGER,
+    Links INTEGER, Thanks INTEGER, Reactions INTEGER, Commands INTEGER,
+    XpMessage INTEGER, XpLink INTEGER, XpVoice INTEGER, XpThanks INTEGER, XpReaction INTEGER, XpCommand INTEGER
+)
+"""
+CLEAR_FLUSH_STAGE = "DELETE FROM temp.FlushStage"
+STAGE_GAIN = "INSERT INTO temp.FlushStage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+#: The stage's per-source XP column for each history source.
+STAGE_SOURCE_COLUMNS = {
+    "message": "XpMessage", "link": "XpLink", "voice": "XpVoice",
+    "thanks": "XpThanks", "reaction": "XpReaction", "command": "XpCommand",
+}
+
+FLUSH_STATS = """
+INSERT INTO UserXpStats (UserId, GuildId, Xp, MessageCount, VoiceSeconds, LastLevelUp,
+                         LinkCount, ThanksReceived, ReactionCount, CommandCount)
+SELECT UserId, GuildId, Xp, Messages, VoiceSeconds, LeveledAt, Links, Thanks, Reactions, Commands
+FROM temp.FlushStage WHERE true ORDER BY UserId, GuildId
+ON CONFLICT (UserId, GuildId) DO UPDATE SET
+    Xp             = Xp + excluded.Xp,
+    MessageCount   = MessageCount + excluded.MessageCount,
+    VoiceSeconds   = VoiceSeconds + excluded.VoiceSeconds,
+    LastLevelUp    = COALESCE(excluded.LastLevelUp, LastLevelUp),
+    LinkCount      = LinkCount + excluded.LinkCount,
+    ThanksReceived = ThanksReceived + excluded.ThanksReceived,
+    ReactionCount  = ReactionCount + excluded.ReactionCount,
+    CommandCount   = CommandCount + excluded.CommandCount
+"""
+
+FLUSH_TOTALS = """
+INSERT INTO DiscordUser (UserId, TotalXp)
+SELECT UserId, MAX(SUM(Xp), 0) FROM temp.FlushStage GROUP BY UserId ORDER BY UserId
+ON CONFLICT (UserId) DO UPDATE SET TotalXp = MAX(TotalXp + excluded.TotalXp, 0)
+"""
+
+#: One statement per source; the column name comes from STAGE_SOURCE_COLUMNS, never from input.
+FLUSH_HISTORY = {
+    source: f"""
+INSERT INTO XpHistory (GuildId, UserId, Source, Hour, Xp)
+SELECT GuildId, UserId, '{source}', ?, {column} FROM temp.FlushStage WHERE {column} != 0 ORDER BY GuildId, UserId
+ON CONFLICT (GuildId, UserId, Hour, Source) DO UPDATE SET Xp = Xp + excluded.Xp
+"""
+    for source, column in STAGE_SOURCE_COLUMNS.items()
+}
+
+# The bare upsert the flush benchmark measures against (and the shape of a single gain).
 UPSERT_GAINS = """
 INSERT INTO UserXpStats (UserId, GuildId, Xp, MessageCount, VoiceSeconds, LastLevelUp,
                          LinkCount, ThanksReceived, ReactionCount, CommandCount)
@@ -22,11 +75,7 @@ ON CONFLICT (UserId, GuildId) DO UPDATE SET
     CommandCount   = CommandCount + excluded.CommandCount
 """
 
-ADD_HISTORY = """
-INSERT INTO XpHistory (GuildId, UserId, Source, Hour, Xp) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (GuildId, UserId, Hour, Source) DO UPDATE SET Xp = Xp + excluded.Xp
-"""
-
+# --- history ---
 PRUNE_HISTORY = "DELETE FROM XpHistory WHERE Hour < ?"
 
 HISTORY_BY_DAY_MEMBER = """

@@ -66,7 +66,8 @@ class MemberRow:
 EMPTY_MEMBER = MemberRow(0, 0, 0, 0, None)
 
 #: History sources, in the order of the buffer's per-source list.
-HISTORY_SOURCES = ("message", "link", "voice", "thanks", "reaction", "command")
+HISTORY_SOURCES = tuple(sql.STAGE_SOURCE_COLUMNS)
+_NO_SOURCES = (0,) * len(HISTORY_SOURCES)
 
 
 def in_worker(method: Callable[..., T]) -> Callable[..., "asyncio.Future[T]"]:
@@ -102,6 +103,7 @@ class XpStore:
                 conn.execute(pragma)
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
             version = self._migrate(conn)
+            conn.execute(sql.CREATE_FLUSH_STAGE)
         except BaseException:
             conn.close()
             raise
@@ -154,8 +156,8 @@ class XpStore:
     @in_worker
     def write_gains(self, rows: list[GainRow]) -> int:
         """Add gains given as rows in ONE transaction; all or nothing.  Returns the new epoch."""
-        return self._write([(r.user_id, r.guild_id, r.xp, r.messages, r.voice_seconds, r.leveled_at, 0, 0, 0, 0)
-                            for r in rows])
+        return self._write((r.user_id, r.guild_id, r.xp, r.messages, r.voice_seconds, r.leveled_at,
+                            0, 0, 0, 0, *_NO_SOURCES) for r in rows)
 
     @in_worker
     def write_buffer(self, snapshot: Mapping[tuple[int, int], Any]) -> int:
@@ -164,36 +166,28 @@ class XpStore:
         Rows are built here, on the store's thread, a chunk at a time with the GIL released
         between chunks, so a large flush never holds the event loop up for long.
         """
-        def rows():
-            for (gid, uid), g in snapshot.items():
-                yield (uid, gid, g.xp, g.messages, g.voice_seconds, g.leveled_at,
-                       g.links, g.thanks, g.reactions, g.commands)
+        return self._write((uid, gid, g.xp, g.messages, g.voice_seconds, g.leveled_at,
+                            g.links, g.thanks, g.reactions, g.commands, *g.by_source)
+                           for (gid, uid), g in snapshot.items())
 
+    def _write(self, rows: Iterable[tuple]) -> int:
+        """Stats, totals and history in ONE transaction.
+
+        The rows are staged in a temporary table a chunk at a time (the only Python-side work,
+        with the GIL handed back between chunks); each real table is then written by one
+        statement that runs entirely inside SQLite, in key order.
+        """
         hour = now_ts() // 3600 * 3600
-
-        def history():
-            for (gid, uid), g in snapshot.items():
-                for source, xp in zip(HISTORY_SOURCES, g.by_source):
-                    if xp:
-                        yield (gid, uid, source, hour, xp)
-
-        return self._write(rows(), history())
-
-    def _write(self, rows: Iterable[tuple], history: Iterable[tuple] = ()) -> int:
-        """Stats, totals and history in ONE transaction, written a chunk at a time."""
-        totals: dict[int, int] = defaultdict(int)
         with self._transaction() as conn:
+            conn.execute(sql.CLEAR_FLUSH_STAGE)
             for chunk in _chunks(rows, WRITE_CHUNK):
-                for row in chunk:
-                    totals[row[0]] += row[2]
-                conn.executemany(sql.UPSERT_GAINS, chunk)
+                conn.executemany(sql.STAGE_GAIN, chunk)
                 time.sleep(0)  # hand the GIL to the event loop between chunks
-            for chunk in _chunks(((uid, xp, xp) for uid, xp in totals.items()), WRITE_CHUNK):
-                conn.executemany(sql.ADD_TOTAL_XP, chunk)
-                time.sleep(0)
-            for chunk in _chunks(history, WRITE_CHUNK):
-                conn.executemany(sql.ADD_HISTORY, chunk)
-                time.sleep(0)
+            conn.execute(sql.FLUSH_STATS)
+            conn.execute(sql.FLUSH_TOTALS)
+            for source in HISTORY_SOURCES:
+                conn.execute(sql.FLUSH_HISTORY[source], (hour,))
+            conn.execute(sql.CLEAR_FLUSH_STAGE)
         self.flush_epoch += 1
         return self.flush_epoch
 
@@ -423,7 +417,7 @@ class XpStore:
 IN_LIST_SIZE = 900
 
 #: Rows per executemany inside one flush transaction.
-WRITE_CHUNK = 1_000
+WRITE_CHUNK = 500
 
 
 def _chunks(items: Iterable, size: int) -> Iterable[list]:
