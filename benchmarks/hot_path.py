@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import itertools
 import random
 import tempfile
@@ -28,6 +30,18 @@ GUILDS = 100
 MEMBERS = 100
 
 
+@contextlib.contextmanager
+def timing_without_gc():
+    """As timeit does: collect first, then keep the collector out of the timed loop, so one
+    side is not charged for a full collection of the other side's garbage."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def stepping_clock():
     """Every message comes 61 s after the previous one, so every message is eligible.
 
@@ -44,13 +58,15 @@ async def run() -> list[Figure]:
     payloads = [message_payload(a.guild.text_channels[rng.randrange(2)], a, i) for i, a in enumerate(authors)]
 
     state = fake.get_state()
-    parses = []
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        for data in payloads:
-            state.parse_message_create(data)
-        parses.append((time.perf_counter() - start) / MESSAGES)
-    parse = min(parses)
+
+    def parse_round() -> float:
+        with timing_without_gc():
+            start = time.perf_counter()
+            for data in payloads:
+                state.parse_message_create(data)
+            return (time.perf_counter() - start) / MESSAGES
+
+    parses = [parse_round()]  # and one more before each of our rounds, so both see the same machine
 
     messages = [discord.Message(state=state, channel=a.guild.get_channel(int(d["channel_id"])), data=d)
                 for a, d in zip(authors, payloads)]
@@ -72,15 +88,19 @@ async def run() -> list[Figure]:
         await xp.flush()
         rounds = []
         for _ in range(ROUNDS):
-            start = time.perf_counter()
-            for index, message in enumerate(messages):
-                await xp.handle_message(message)
-                if index % BURST == 0:
-                    await asyncio.sleep(0)  # a live loop returns to the gateway between bursts
-            await xp.settle()  # every batched read of a cache miss is counted too
-            rounds.append((time.perf_counter() - start) / MESSAGES)
+            parses.append(parse_round())
+            with timing_without_gc():
+                start = time.perf_counter()
+                for index, message in enumerate(messages):
+                    pending = xp.observe_message(message)  # exactly what the cog's listener does
+                    if pending is not None:
+                        await pending
+                    if index % BURST == 0:
+                        await asyncio.sleep(0)  # a live loop returns to the gateway between bursts
+                await xp.settle()  # every batched read of a cache miss is counted too
+                rounds.append((time.perf_counter() - start) / MESSAGES)
             await xp.flush()
-        ours = min(rounds)
+        ours, parse = min(rounds), min(parses)
         await xp.flush()
         await store.close()
     ratio = ours / parse

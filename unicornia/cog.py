@@ -78,7 +78,9 @@ class Unicornia(LevelCommands, ShopCommands, ActivityAdminCommands, AdminCommand
         try:
             if await self.bot.cog_disabled_in_guild(self, message.guild):
                 return
-            await self.xp.handle_message(message)
+            pending = self.xp.observe_message(message)  # synchronous; awaits only when there is more to do
+            if pending is not None:
+                await pending
         except Exception:
             log.exception(
                 "XP for message %s by %s in guild %s failed", message.id, message.author.id, message.guild.id

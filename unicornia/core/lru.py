@@ -16,6 +16,11 @@ class LRUCache(Generic[K, V]):
 
     __slots__ = ("maxsize", "_data")
 
+    @property
+    def data(self) -> "OrderedDict[K, V]":
+        """The underlying map, for a hot path that inlines :meth:`get` (read, then ``move_to_end``)."""
+        return self._data
+
     def __init__(self, maxsize: int) -> None:
         if maxsize < 1:
             raise ValueError("maxsize must be at least 1")

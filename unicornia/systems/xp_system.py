@@ -126,6 +126,7 @@ class XpSystem:
         self.on_level_up = on_level_up
         self.clock = clock
         self.cache: LRUCache[Key, list[int]] = LRUCache(cache_size)
+        self._cache_data = self.cache.data  # the message path reads it directly
         self.buffer: dict[Key, Gain] = {}
         # per member: [last XP-earning message, minute window start, XP in that window, last message hash]
         self.activity: dict[Key, list] = {}
@@ -180,20 +181,41 @@ class XpSystem:
 
     # --- messages ----------------------------------------------------------------------------
     async def handle_message(self, message: discord.Message) -> Optional[Award]:
-        """Apply the XP rules to one message; returns an Award when it crosses a level.
+        """Apply the XP rules to one message and finish any follow-up; the Award, if a level was crossed."""
+        pending = self.observe_message(message)
+        return await pending if pending is not None else None
 
-        This runs for every guild message, so it stays flat: dictionary look-ups and
-        integer comparisons, no database, no level arithmetic unless a level is crossed.
-        Counters count every message seen; XP needs the cooldown passed, enough text and
-        not the same text as the member's previous message.
+    def observe_message(self, message: discord.Message) -> Optional[Awaitable[Optional[Award]]]:
+        """Apply the XP rules to one message, synchronously.
+
+        This runs for every guild message, so it stays flat: dictionary look-ups and integer
+        comparisons, no database, no coroutine, no level arithmetic unless a level is crossed.
+        It returns None when nothing is left to do (nearly always), or an awaitable that
+        finishes the rest: reading a guild's settings the first time, paying thanks, or
+        announcing a level-up (it resolves to the Award).
+
+        Counters count every message seen; XP needs the cooldown passed, enough text and not
+        the same text as the member's previous message.
         """
         guild = message.guild
         author = message.author
         if guild is None or author.bot or message.webhook_id is not None:
             return None
-        settings = self._loaded_settings.get(guild.id) or await self.settings.get(guild.id)
+        settings = self._loaded_settings.get(guild.id)
+        if settings is None:
+            return self._observe_after_settings(message)
+        return self._observe(settings, message)
+
+    async def _observe_after_settings(self, message: discord.Message) -> Optional[Award]:
+        settings = await self.settings.get(message.guild.id)
+        pending = self._observe(settings, message)
+        return await pending if pending is not None else None
+
+    def _observe(self, settings: GuildSettings, message: discord.Message
+                 ) -> Optional[Awaitable[Optional[Award]]]:
         if not settings.enabled:
             return None
+        author = message.author
         if settings.excluded_roles and not settings.excluded_roles.isdisjoint(author._roles):
             return None
         channel = message.channel
@@ -203,7 +225,7 @@ class XpSystem:
                 excluded = self._channel_excluded(settings, channel)
             if excluded:
                 return None
-        key = (guild.id, author.id)
+        key = (message.guild.id, author.id)
         now = self.clock()
         state = self.activity.get(key)
         if state is None:
@@ -219,30 +241,50 @@ class XpSystem:
         fingerprint = hash(content)
         repeated = fingerprint == state[3]
         state[3] = fingerprint
-        earned = link_bonus = 0
+        award = None
         # eligible: cooldown passed, not the previous text again, and NadekoBot's length rule
         # (a space, or at least min_message_length characters; 0 accepts anything)
         if now - state[0] >= settings.cooldown and not repeated and (
                 len(content) >= settings.min_message_length or " " in content.strip()):
             state[0] = now
             earned = settings.message_xp
-            if links:
-                link_bonus = rules.scaled_amount(settings.link_xp, settings.xp_rate)
+            link_bonus = rules.scaled_amount(settings.link_xp, settings.xp_rate) if links else 0
             if settings.role_multipliers or settings.channel_multipliers or author.premium_since:
                 factor = self._multiplier(settings, author, channel)
                 earned, link_bonus = round(earned * factor), round(link_bonus * factor)
-            if settings.xp_per_minute_cap:
-                wanted = earned + link_bonus
-                granted = rules.MinuteCap.allow(state, now, wanted, settings.xp_per_minute_cap, 1)
-                if granted < wanted:  # the message's own XP first, then the link bonus
-                    earned = min(earned, granted)
-                    link_bonus = granted - earned
-        award = self._credit(key, gain, author, channel, earned, MESSAGE, link_bonus) if earned or link_bonus else None
-        if settings.thanks_xp and (message.mentions or message.reference) and settings.thanks_pattern is not None \
-                and settings.thanks_pattern.search(content):
+            total = earned + link_bonus
+            cap = settings.xp_per_minute_cap
+            if cap:  # rules.MinuteCap, written out: this runs for every eligible message
+                if now - state[1] >= 60:
+                    state[1] = now
+                    state[2] = 0
+                if state[2] + total > cap:  # the message's own XP first, then the link bonus
+                    total = max(0, cap - state[2])
+                    earned = min(earned, total)
+                    link_bonus = total - earned
+                state[2] += total
+            if total:
+                # _credit, written out for the common case: a cached member who stays on their level
+                entry = self._cache_data.get(key)
+                if entry is not None and entry[0] + total < entry[1] and not link_bonus:
+                    self._cache_data.move_to_end(key)
+                    entry[0] += total
+                    gain.xp += total
+                    gain.by_source[MESSAGE] += total
+                else:
+                    award = self._credit(key, gain, author, channel, earned, MESSAGE, link_bonus)
+        thanks = settings.thanks_xp and (message.mentions or message.reference) \
+            and settings.thanks_pattern is not None and settings.thanks_pattern.search(content)
+        if award is None and not thanks:
+            return None
+        return self._follow_message(settings, message, award, bool(thanks), now)
+
+    async def _follow_message(self, settings: GuildSettings, message: discord.Message, award: Optional[Award],
+                              thanks: bool, now: float) -> Optional[Award]:
+        if thanks:
             await self._thanks(settings, message, now)
         if award is not None:
-            await self._level_up(author, award, channel)
+            await self._level_up(message.author, award, message.channel)
         return award
 
     def _multiplier(self, settings: GuildSettings, member, channel) -> float:
