@@ -68,6 +68,106 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX IX_XpHistory_Guild_Hour ON XpHistory (GuildId, Hour);
     CREATE INDEX IX_XpHistory_Hour ON XpHistory (Hour);
     """,
+    # 4: goals that bring members back (achievements, daily, server goal, quests, clubs) and
+    # the audit log of every XP change that is not plain activity.
+    """
+    CREATE TABLE AuditLog (
+        Id       INTEGER PRIMARY KEY,
+        At       INTEGER NOT NULL,                 -- unix time
+        GuildId  INTEGER NOT NULL,
+        UserId   INTEGER NOT NULL,                 -- whose XP, currency or items changed
+        ActorId  INTEGER,                          -- who did it (an admin), NULL for the bot itself
+        Kind     TEXT    NOT NULL,                 -- add, set, reset, achievement, quest, daily, goal, import, currency, role, buy, refund
+        Amount   INTEGER NOT NULL DEFAULT 0,       -- XP (or currency for currency/buy/refund)
+        Reason   TEXT    NOT NULL DEFAULT ''
+    );
+    CREATE INDEX IX_AuditLog_Guild ON AuditLog (GuildId, Id DESC);
+    CREATE INDEX IX_AuditLog_Guild_User ON AuditLog (GuildId, UserId, Id DESC);
+    CREATE TABLE UserAchievement (
+        GuildId    INTEGER NOT NULL,
+        UserId     INTEGER NOT NULL,
+        Key        TEXT    NOT NULL,
+        UnlockedAt INTEGER NOT NULL,
+        PRIMARY KEY (GuildId, UserId, Key)
+    ) WITHOUT ROWID;
+    CREATE TABLE DailyClaim (
+        GuildId    INTEGER NOT NULL,
+        UserId     INTEGER NOT NULL,
+        LastDay    INTEGER NOT NULL,               -- the guild-day number of the last claim
+        Streak     INTEGER NOT NULL,
+        BestStreak INTEGER NOT NULL,
+        LastAt     INTEGER NOT NULL,
+        PRIMARY KEY (GuildId, UserId)
+    ) WITHOUT ROWID;
+    CREATE TABLE GuildDay (
+        GuildId   INTEGER NOT NULL,
+        Day       INTEGER NOT NULL,                -- unix time the guild's day started
+        Messages  INTEGER NOT NULL DEFAULT 0,
+        Target    INTEGER,                         -- the day's message goal, set on first look
+        ReachedAt INTEGER,
+        PRIMARY KEY (GuildId, Day)
+    ) WITHOUT ROWID;
+    CREATE TABLE CounterBaseline (                 -- a member's counters when a period started
+        GuildId      INTEGER NOT NULL,
+        PeriodStart  INTEGER NOT NULL,
+        UserId       INTEGER NOT NULL,
+        Messages     INTEGER NOT NULL,
+        Links        INTEGER NOT NULL,
+        Thanks       INTEGER NOT NULL,
+        Reactions    INTEGER NOT NULL,
+        Commands     INTEGER NOT NULL,
+        VoiceSeconds INTEGER NOT NULL,
+        PRIMARY KEY (GuildId, PeriodStart, UserId)
+    ) WITHOUT ROWID;
+    CREATE TABLE Quest (
+        Id           INTEGER PRIMARY KEY,
+        GuildId      INTEGER NOT NULL,
+        Name         TEXT    NOT NULL,
+        Cycle        TEXT    NOT NULL,             -- daily, weekly, monthly, once
+        Requirement  TEXT    NOT NULL,             -- messages, reactions, voice_minutes, commands, links, thanks
+        Amount       INTEGER NOT NULL,
+        RewardXp     INTEGER NOT NULL DEFAULT 0,
+        Multiplier   REAL    NOT NULL DEFAULT 1.0, -- an XP multiplier for BoostMinutes after completion
+        BoostMinutes INTEGER NOT NULL DEFAULT 0,
+        Difficulty   TEXT    NOT NULL DEFAULT 'medium',
+        CreatedAt    INTEGER NOT NULL,
+        EndsAt       INTEGER                       -- one-off quests may end
+    );
+    CREATE INDEX IX_Quest_Guild ON Quest (GuildId);
+    CREATE TABLE QuestCompletion (
+        QuestId     INTEGER NOT NULL,
+        UserId      INTEGER NOT NULL,
+        PeriodStart INTEGER NOT NULL,
+        GuildId     INTEGER NOT NULL,
+        CompletedAt INTEGER NOT NULL,
+        PRIMARY KEY (QuestId, PeriodStart, UserId)
+    ) WITHOUT ROWID;
+    CREATE TABLE XpBoost (
+        GuildId    INTEGER NOT NULL,
+        UserId     INTEGER NOT NULL,
+        Multiplier REAL    NOT NULL,
+        ExpiresAt  INTEGER NOT NULL,
+        PRIMARY KEY (GuildId, UserId)
+    ) WITHOUT ROWID;
+    CREATE TABLE Club (
+        Id        INTEGER PRIMARY KEY,
+        GuildId   INTEGER NOT NULL,
+        Name      TEXT    NOT NULL,
+        NameKey   TEXT    NOT NULL,                -- casefolded name, unique per guild
+        OwnerId   INTEGER NOT NULL,
+        IconUrl   TEXT,
+        CreatedAt INTEGER NOT NULL,
+        UNIQUE (GuildId, NameKey)
+    );
+    CREATE TABLE ClubMember (
+        GuildId  INTEGER NOT NULL,
+        UserId   INTEGER NOT NULL,
+        ClubId   INTEGER NOT NULL REFERENCES Club (Id) ON DELETE CASCADE,
+        JoinedAt INTEGER NOT NULL,
+        PRIMARY KEY (GuildId, UserId)
+    ) WITHOUT ROWID;
+    CREATE INDEX IX_ClubMember_Club ON ClubMember (ClubId);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, TypeVar
 
 from . import statements as sql
+from .clubs import ClubQueries
 from .schema import MIGRATIONS, SCHEMA_VERSION
+from .worker import in_worker
 
 log = logging.getLogger("red.unicornia.db")
 
@@ -70,18 +72,7 @@ HISTORY_SOURCES = tuple(sql.STAGE_SOURCE_COLUMNS)
 _NO_SOURCES = (0,) * len(HISTORY_SOURCES)
 
 
-def in_worker(method: Callable[..., T]) -> Callable[..., "asyncio.Future[T]"]:
-    """Turn a synchronous method that uses ``self.conn`` into a coroutine run on the store's thread."""
-
-    @functools.wraps(method)
-    async def runner(self: "XpStore", *args: Any, **kwargs: Any) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(method, self, *args, **kwargs))
-
-    return runner
-
-
-class XpStore:
+class XpStore(ClubQueries):
     def __init__(self, path: Path, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
         self.path = Path(path)
         self.busy_timeout_ms = busy_timeout_ms
