@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from unicornia.db.store import XpStore
+from unicornia.db.store import EMPTY_LOAD, XpStore
 from unicornia.systems.settings import SettingsCache
 from unicornia.systems.xp_system import DEFAULT_CACHE_SIZE, Gain, XpSystem
 
@@ -39,7 +39,7 @@ async def measure() -> dict:
         for start in range(0, MEMBERS, BATCH):
             for uid in range(start, start + BATCH):
                 key = (uid % GUILDS, uid)
-                xp._put(key, 0)  # every member passes through the cache, as activity would
+                xp._install(key, EMPTY_LOAD, store.flush_epoch)  # every member passes through the cache
                 gain = xp.buffer.get(key) or xp.buffer.setdefault(key, Gain())
                 gain.xp += 5
                 gain.messages += 1

@@ -111,4 +111,4 @@ async def test_batched_loads_match_single_reads(store):
     for key in keys:
         singles.update((await store.load_xp([key]))[0])
     assert batched == singles and epoch == 1
-    assert batched[(11, 1)] == 2 and batched[(11, 250)] == 0 and batched[(99, 5)] == 0
+    assert batched[(11, 1)][0] == 2 and batched[(11, 250)][0] == 0 and batched[(99, 5)][0] == 0

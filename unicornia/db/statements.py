@@ -97,7 +97,11 @@ ON CONFLICT (UserId) DO UPDATE SET TotalXp = MAX(TotalXp + ?, 0)
 SELECT_XP = "SELECT Xp FROM UserXpStats WHERE UserId = ? AND GuildId = ?"
 
 # batched cache fills: one guild's members at a time, answered by primary-key look-ups
-SELECT_XP_IN_GUILD = "SELECT UserId, Xp FROM UserXpStats WHERE GuildId = ? AND UserId IN ({marks})"
+SELECT_XP_IN_GUILD = """
+SELECT UserId, Xp, MessageCount, LinkCount, ThanksReceived, ReactionCount, CommandCount, VoiceSeconds
+FROM UserXpStats WHERE GuildId = ? AND UserId IN ({marks})
+"""
+SELECT_UNLOCKED_IN_GUILD = "SELECT UserId, Key FROM UserAchievement WHERE GuildId = ? AND UserId IN ({marks})"
 
 SELECT_MEMBER = """
 SELECT Xp, AwardedXp, MessageCount, VoiceSeconds, LastLevelUp, LinkCount, ThanksReceived, ReactionCount, CommandCount

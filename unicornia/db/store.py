@@ -66,6 +66,8 @@ class MemberRow:
 
 
 EMPTY_MEMBER = MemberRow(0, 0, 0, 0, None)
+#: What :meth:`XpStore.load_xp` returns for a member it does not know.
+EMPTY_LOAD = (0, 0, 0, 0, 0, 0, 0, frozenset())
 
 #: History sources, in the order of the buffer's per-source list.
 HISTORY_SOURCES = tuple(sql.STAGE_SOURCE_COLUMNS)
@@ -188,23 +190,30 @@ class XpStore(ClubQueries):
 
     # --- reads -------------------------------------------------------------------------------
     @in_worker
-    def load_xp(self, keys: list[tuple[int, int]]) -> tuple[dict[tuple[int, int], int], int]:
-        """XP for each (guild, user) key (0 when absent) and the flush epoch it was read at.
+    def load_xp(self, keys: list[tuple[int, int]]) -> tuple[dict[tuple[int, int], tuple], int]:
+        """XP and counters for each (guild, user) key, and the flush epoch they were read at.
 
-        Keys are grouped by guild and read with one ``UserId IN (...)`` statement per group of
-        up to ``IN_LIST_SIZE``: the per-key work stays inside SQLite.
+        Each value is ``(xp, messages, links, thanks, reactions, commands, voice_seconds,
+        unlocked achievement keys)``; a member the database does not know reads as zeros.
+        Keys are grouped by guild and read with ``UserId IN (...)`` statements of up to
+        ``IN_LIST_SIZE``: the per-key work stays inside SQLite.
         """
         by_guild: dict[int, list[int]] = defaultdict(list)
         for guild_id, user_id in keys:
             by_guild[guild_id].append(user_id)
-        found = dict.fromkeys(keys, 0)
+        found = dict.fromkeys(keys, EMPTY_LOAD)
+        unlocked: dict[tuple[int, int], set] = {}
         conn = self.conn
         for guild_id, users in by_guild.items():
             for start in range(0, len(users), IN_LIST_SIZE):
                 chunk = users[start:start + IN_LIST_SIZE]
-                statement = sql.SELECT_XP_IN_GUILD.format(marks=",".join("?" * len(chunk)))
-                for user_id, xp in conn.execute(statement, (guild_id, *chunk)):
-                    found[(guild_id, user_id)] = xp
+                marks = ",".join("?" * len(chunk))
+                for user_id, *values in conn.execute(sql.SELECT_XP_IN_GUILD.format(marks=marks), (guild_id, *chunk)):
+                    found[(guild_id, user_id)] = (*values, frozenset())
+                for user_id, key in conn.execute(sql.SELECT_UNLOCKED_IN_GUILD.format(marks=marks), (guild_id, *chunk)):
+                    unlocked.setdefault((guild_id, user_id), set()).add(key)
+        for key, names in unlocked.items():
+            found[key] = (*found[key][:-1], frozenset(names))
         return found, self.flush_epoch
 
     @in_worker

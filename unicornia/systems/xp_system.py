@@ -97,6 +97,42 @@ class Award(NamedTuple):
         return level_from_xp(self.new_xp)
 
 
+class Tally:
+    """The rest of a cached member: counters other than messages, their marks, unlocked achievements."""
+
+    __slots__ = ("counts", "marks", "xp_mark", "unlocked", "checking")
+
+    def __init__(self, counts: dict[str, int], unlocked: frozenset) -> None:
+        self.counts = counts            # links, thanks, reactions, commands, voice_seconds
+        self.marks: dict[str, float] = {}
+        self.xp_mark = INF              # XP at which a level or total_xp achievement unlocks
+        self.unlocked = set(unlocked)
+        self.checking = False           # a milestone check is running: marks are parked at infinity
+
+
+INF = float("inf")
+#: Counters a Tally keeps (messages live in the entry itself, for the message path).
+TALLIED = ("links", "thanks", "reactions", "commands", "voice_seconds")
+# A cache entry is [xp, xp of the next check, messages, messages at the next check, Tally]: the
+# next check is the next level or the next XP achievement, whichever comes first, so the message
+# path compares two integers and never scans anything.
+XP, XP_CHECK, MESSAGES, MESSAGE_MARK, TALLY = range(5)
+
+
+class MilestoneSource:
+    """Marks for a guild's members and the check that runs when one is reached (see achievements)."""
+
+    def marks(self, guild_id: int, unlocked) -> tuple[float, dict[str, float]]:
+        """(XP mark, {counter: mark}) with counters named as in :data:`COUNTERS`."""
+        return INF, {}
+
+    async def reached(self, key: Key, member, channel) -> None:
+        """Unlock what is due for ``key``; called at most once at a time per member."""
+
+
+NO_MILESTONES = MilestoneSource()
+
+
 def channel_lineage(channel: discord.abc.GuildChannel | discord.Thread) -> tuple[int, ...]:
     """The channel, its parent (for a thread) and its category: what exclusions inherit from."""
     if isinstance(channel, discord.Thread):
@@ -144,6 +180,9 @@ class XpSystem:
         self._queued: set[Key] = set()
         self._batch_loader: Optional[asyncio.Task] = None
         self._followups: set[asyncio.Task] = set()
+        #: Where counters' next marks come from and what runs when one is reached (achievements);
+        #: without one, no mark is ever reached.
+        self.milestones: MilestoneSource = NO_MILESTONES
 
     # --- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -234,10 +273,17 @@ class XpSystem:
         if gain is None:
             gain = self.buffer[key] = Gain()
         gain.messages += 1
+        entry = self._cache_data.get(key)
+        if entry is not None:
+            entry[MESSAGES] += 1
+            if entry[MESSAGES] >= entry[MESSAGE_MARK]:
+                self._reached(key, entry, author, channel)
         content = message.content
         links = rules.count_links(content) if "http" in content else 0
         if links:
             gain.links += links
+            if entry is not None:
+                self._count(key, entry, "links", links, author, channel)
         fingerprint = hash(content)
         repeated = fingerprint == state[3]
         state[3] = fingerprint
@@ -265,7 +311,6 @@ class XpSystem:
                 state[2] += total
             if total:
                 # _credit, written out for the common case: a cached member who stays on their level
-                entry = self._cache_data.get(key)
                 if entry is not None and entry[0] + total < entry[1] and not link_bonus:
                     self._cache_data.move_to_end(key)
                     entry[0] += total
@@ -312,7 +357,16 @@ class XpSystem:
         """Count one non-message event and credit its XP (voice, thanks, reactions, commands)."""
         gain = self._gain_for(key)
         setattr(gain, counter, getattr(gain, counter) + count)
+        entry = self.cache.get(key)
+        if entry is not None:
+            self._count(key, entry, counter, count, member, channel)
         return self._credit(key, gain, member, channel, xp, source) if xp else None
+
+    def _count(self, key: Key, entry: list, counter: str, count: int, member, channel) -> None:
+        tally = entry[TALLY]
+        value = tally.counts[counter] = tally.counts[counter] + count
+        if value >= tally.marks.get(counter, INF):
+            self._reached(key, entry, member, channel)
 
     def _gain_for(self, key: Key) -> "Gain":
         gain = self.buffer.get(key)
@@ -341,9 +395,20 @@ class XpSystem:
         new_xp = entry[0] = old_xp + total
         if new_xp < entry[1]:
             return None
-        entry[1] = total_xp_for_level(level_from_xp(new_xp) + 1)
-        gain.leveled_at = int(time.time())
-        return Award(key, total, old_xp, new_xp)
+        return self._crossed(key, entry, old_xp, new_xp, total, member, channel, gain)
+
+    def _crossed(self, key: Key, entry: list, old_xp: int, new_xp: int, amount: int, member, channel,
+                 gain: Optional["Gain"] = None) -> Optional[Award]:
+        """XP reached the entry's next check: a level, an XP achievement, or both."""
+        tally = entry[TALLY]
+        entry[XP_CHECK] = min(total_xp_for_level(level_from_xp(new_xp) + 1), tally.xp_mark)
+        if new_xp >= tally.xp_mark:
+            self._reached(key, entry, member, channel)
+        if level_from_xp(new_xp) <= level_from_xp(old_xp):
+            return None
+        if gain is not None:
+            gain.leveled_at = int(time.time())
+        return Award(key, amount, old_xp, new_xp)
 
     async def _thanks(self, settings: GuildSettings, message: discord.Message, now: float) -> None:
         """Pay the thanks XP to each member a thanking message mentions or replies to."""
@@ -433,7 +498,7 @@ class XpSystem:
             try:
                 found, epoch = await self.store.load_xp([key])
                 if self.cache.get(key) is None:  # a concurrent writer may have filled it meanwhile
-                    self._install(key, found[key], epoch)
+                    self._install(key, found[key], epoch, self._member(key))
                 future.set_result(None)
             except BaseException as exc:
                 future.set_exception(exc)
@@ -446,18 +511,101 @@ class XpSystem:
             return await self._entry(key)
         return entry
 
-    def _install(self, key: Key, stored_xp: int, read_epoch: int) -> list[int]:
-        """Cache a member read from the database, and run the level check their deferred gains owe."""
-        xp = stored_xp + self._unwritten(key, read_epoch)
-        level = level_from_xp(xp)
-        entry = [xp, total_xp_for_level(level + 1)]
+    def _install(self, key: Key, row: tuple, read_epoch: int, member=None) -> list:
+        """Cache a member read from the database, and run the checks their deferred gains owe."""
+        stored_xp, messages, *tallied, unlocked = row
+        unwritten = self._unwritten(key, read_epoch)
+        xp = stored_xp + unwritten.xp
+        counts = {name: value + getattr(unwritten, name) for name, value in zip(TALLIED, tallied)}
+        entry = [xp, 0, messages + unwritten.messages, INF, Tally(counts, unlocked)]
+        self._set_marks(key, entry)
         self.cache.put(key, entry)
         owed = self._awaiting.pop(key, None)
+        channel = None
         if owed is not None:
             member, channel, gained = owed
+            level = level_from_xp(xp)
             if xp - gained < total_xp_for_level(level):  # the deferred gains crossed a level
                 self._follow_up(self._level_up(member, Award(key, gained, xp - gained, xp), channel))
+        if self._due(entry):
+            self._reached(key, entry, member, channel)
         return entry
+
+    def _set_marks(self, key: Key, entry: list) -> None:
+        tally = entry[TALLY]
+        tally.xp_mark, tally.marks = self.milestones.marks(key[0], tally.unlocked)
+        entry[XP_CHECK] = min(total_xp_for_level(level_from_xp(entry[XP]) + 1), tally.xp_mark)
+        entry[MESSAGE_MARK] = tally.marks.get("messages", INF)
+
+    @staticmethod
+    def _due(entry: list) -> bool:
+        tally = entry[TALLY]
+        return entry[XP] >= tally.xp_mark or entry[MESSAGES] >= entry[MESSAGE_MARK] or any(
+            tally.counts[name] >= mark for name, mark in tally.marks.items() if name != "messages")
+
+    def _reached(self, key: Key, entry: list, member, channel) -> None:
+        """A counter reached its mark: park the marks and run the milestone check once."""
+        tally = entry[TALLY]
+        if tally.checking:
+            return
+        tally.checking = True
+        tally.marks, tally.xp_mark = {}, INF
+        entry[XP_CHECK] = total_xp_for_level(level_from_xp(entry[XP]) + 1)
+        entry[MESSAGE_MARK] = INF
+        self._follow_up(self._check_milestones(key, entry, member, channel))
+
+    async def _check_milestones(self, key: Key, entry: list, member, channel) -> None:
+        try:
+            await self.milestones.reached(key, member or self._member(key), channel)
+        except Exception:
+            log.exception("Checking achievements of member %s in guild %s failed", key[1], key[0])
+        finally:
+            entry[TALLY].checking = False
+            self._set_marks(key, entry)
+        if self._due(entry) and self.cache.get(key) is entry:  # reached again meanwhile
+            self._reached(key, entry, member, channel)
+
+    def counters(self, key: Key) -> Optional[dict[str, int]]:
+        """A cached member's counters (messages, links, thanks, reactions, commands, voice_seconds, xp)."""
+        entry = self._cache_data.get(key)
+        if entry is None:
+            return None
+        return {"xp": entry[XP], "messages": entry[MESSAGES], **entry[TALLY].counts}
+
+    def unlocked(self, key: Key) -> Optional[set]:
+        """A cached member's unlocked achievement keys (the set itself: the checker adds to it)."""
+        entry = self._cache_data.get(key)
+        return None if entry is None else entry[TALLY].unlocked
+
+    async def entry_counters(self, key: Key) -> dict[str, int]:
+        await self._entry(key)
+        return self.counters(key) or {}
+
+    def refresh_marks(self, guild_id: int) -> None:
+        """A guild's achievements changed: recompute its cached members' marks (and check them)."""
+        for key in [k for k in self.cache if k[0] == guild_id]:
+            entry = self._cache_data[key]
+            if not entry[TALLY].checking:
+                self._set_marks(key, entry)
+                if self._due(entry):
+                    self._reached(key, entry, None, None)
+
+    def apply_grant(self, key: Key, amount: int, member, channel) -> Optional[Award]:
+        """XP already written by a reward (achievement, daily, quest, goal): mirror it in the cache.
+
+        Returns an Award when it crossed a level (the caller announces it)."""
+        entry = self._cache_data.get(key)
+        if entry is None or not amount:
+            return None
+        old_xp = entry[XP]
+        entry[XP] = old_xp + amount
+        if entry[XP] < entry[XP_CHECK]:
+            return None
+        return self._crossed(key, entry, old_xp, entry[XP], amount, member, channel)
+
+    def _member(self, key: Key):
+        guild = self.bot.get_guild(key[0]) if self.bot is not None else None
+        return guild.get_member(key[1]) if guild is not None else None
 
     def _defer(self, key: Key, xp: int, member, channel) -> None:
         """XP for a member not in the cache (already buffered): check levels when the batch read lands."""
@@ -486,7 +634,8 @@ class XpSystem:
                 continue
             for key in keys:
                 if self.cache.get(key) is None:
-                    self._install(key, found[key], epoch)
+                    owed = self._awaiting.get(key)
+                    self._install(key, found[key], epoch, owed[0] if owed else None)
                 else:
                     self._awaiting.pop(key, None)  # filled meanwhile, deferred gains included
 
@@ -503,22 +652,17 @@ class XpSystem:
             if self._followups:
                 await asyncio.gather(*list(self._followups), return_exceptions=True)
 
-    def _put(self, key: Key, xp: int) -> list[int]:
-        entry = [xp, total_xp_for_level(level_from_xp(xp) + 1)]
-        self.cache.put(key, entry)
-        return entry
-
-    def _unwritten(self, key: Key, read_epoch: int) -> int:
-        """XP for ``key`` that a read at ``read_epoch`` could not have seen in the database."""
-        xp = 0
+    def _unwritten(self, key: Key, read_epoch: int) -> "Gain":
+        """Gains for ``key`` that a read at ``read_epoch`` could not have seen in the database."""
+        total = Gain()
         gain = self.buffer.get(key)
         if gain is not None:
-            xp += gain.xp
+            total.merge(gain)
         if self._inflight is not None:
             commit_epoch, snapshot = self._inflight
             if read_epoch < commit_epoch and key in snapshot:
-                xp += snapshot[key].xp
-        return xp
+                total.merge(snapshot[key])
+        return total
 
     # --- the flush ---------------------------------------------------------------------------
     async def flush(self) -> bool:
@@ -635,8 +779,8 @@ class XpSystem:
         old_xp = await self.current_xp(key)
         delta = max(delta, -old_xp)
         await self.store.award(member.guild.id, member.id, delta)
-        new_xp = old_xp + delta
-        self._put(key, new_xp)
+        self.cache.pop(key)  # read again: counters, marks and XP achievements follow the new XP
+        new_xp = await self.current_xp(key)
         return Award(key, delta, old_xp, new_xp)
 
     async def reset_member(self, guild_id: int, user_id: int) -> None:
