@@ -47,6 +47,23 @@ GUILD_DEFAULTS: dict[str, Any] = {
     "role_mode": "stack",  # "stack" keeps every reward role, "replace" only the highest
     "rejoin_roles": True,
     "reset_on_leave": False,
+    # --- goals that bring members back ---
+    "achievements_enabled": True,
+    # {"<key>": {"condition": ..., "value": ..., "title": ..., ...}}: the guild's own
+    "custom_achievements": {},
+    "hidden_achievements": [],  # keys of shipped achievements this guild does not offer
+    "achievement_channel": None,  # None: announced with the level-ups
+    "quest_channel": None,  # None: announced with the level-ups
+    "reset_hour": 0,  # UTC hour the guild's day starts (daily, goal, quests)
+    "reset_weekday": 0,  # 0 = Monday: when weekly quests refresh
+    "daily_xp": 20,
+    "streak_bonus": 5,  # extra XP per consecutive day after the first
+    "streak_cap": 10,  # days of streak that still add a bonus
+    "goal_enabled": True,
+    "goal_floor": 50,  # the smallest daily message goal
+    "goal_percent": 100,  # the goal is this % of the last goal_days' average
+    "goal_days": 7,
+    "goal_bonus": 25,  # XP for everyone who sent a message on a day the goal was reached
 }
 
 ANNOUNCE_MODES = ("channel", "set", "dm", "off")
@@ -83,6 +100,15 @@ LIMITS = {
     "multiplier": Limit(0, 10),
     "xp_per_minute_cap": Limit(0, 100_000),
     "min_message_length": Limit(0, 200),
+    "daily_xp": Limit(0, 100_000),
+    "streak_bonus": Limit(0, 10_000),
+    "streak_cap": Limit(0, 365),
+    "reset_hour": Limit(0, 23),
+    "reset_weekday": Limit(0, 6),
+    "goal_floor": Limit(1, 10_000_000),
+    "goal_percent": Limit(10, 1000),
+    "goal_days": Limit(1, 30),
+    "goal_bonus": Limit(0, 100_000),
 }
 
 
@@ -116,6 +142,21 @@ class GuildSettings:
     role_mode: str = "stack"
     rejoin_roles: bool = True
     reset_on_leave: bool = False
+    achievements_enabled: bool = True
+    custom_achievements: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    hidden_achievements: frozenset[str] = frozenset()
+    achievement_channel: Optional[int] = None
+    quest_channel: Optional[int] = None
+    reset_hour: int = 0
+    reset_weekday: int = 0
+    daily_xp: int = 20
+    streak_bonus: int = 5
+    streak_cap: int = 10
+    goal_enabled: bool = True
+    goal_floor: int = 50
+    goal_percent: int = 100
+    goal_days: int = 7
+    goal_bonus: int = 25
     #: XP one message earns (per-message amount after the rate), computed once.
     message_xp: int = 0
     #: channel id -> excluded?, filled by the XP engine; a new settings object starts empty.
@@ -159,6 +200,15 @@ class GuildSettings:
             role_mode=values["role_mode"],
             rejoin_roles=bool(values["rejoin_roles"]),
             reset_on_leave=bool(values["reset_on_leave"]),
+            achievements_enabled=bool(values["achievements_enabled"]),
+            custom_achievements=dict(values["custom_achievements"]),
+            hidden_achievements=frozenset(values["hidden_achievements"]),
+            achievement_channel=values["achievement_channel"],
+            quest_channel=values["quest_channel"],
+            **{name: int(values[name]) for name in (
+                "reset_hour", "reset_weekday", "daily_xp", "streak_bonus", "streak_cap",
+                "goal_floor", "goal_percent", "goal_days", "goal_bonus")},
+            goal_enabled=bool(values["goal_enabled"]),
         )
 
 

@@ -207,3 +207,152 @@ SELECT At, UserId, Action, ItemKey, Price FROM XpShopLog WHERE GuildId = ? AND U
 ORDER BY At DESC, Id DESC LIMIT ?
 """
 SELECT_USER_SHOP_LOG = "SELECT At, GuildId, Action, ItemKey, Price FROM XpShopLog WHERE UserId = ? ORDER BY Id"
+
+# --- goals: audit log, achievements, daily, guild days, quests, boosts --------------------------
+INSERT_AUDIT = """
+INSERT INTO AuditLog (At, GuildId, UserId, ActorId, Kind, Amount, Reason) VALUES (?, ?, ?, ?, ?, ?, ?)
+"""
+SELECT_AUDIT_GUILD = """
+SELECT Id, At, UserId, ActorId, Kind, Amount, Reason FROM AuditLog WHERE GuildId = ?
+ORDER BY Id DESC LIMIT ? OFFSET ?
+"""
+SELECT_AUDIT_MEMBER = """
+SELECT Id, At, UserId, ActorId, Kind, Amount, Reason FROM AuditLog WHERE GuildId = ? AND UserId = ?
+ORDER BY Id DESC LIMIT ? OFFSET ?
+"""
+COUNT_AUDIT_GUILD = "SELECT COUNT(*) FROM AuditLog WHERE GuildId = ?"
+COUNT_AUDIT_MEMBER = "SELECT COUNT(*) FROM AuditLog WHERE GuildId = ? AND UserId = ?"
+
+# XP a reward adds: the member's stats, their global total and the history's "bonus" source
+GRANT_XP = """
+INSERT INTO UserXpStats (UserId, GuildId, Xp) VALUES (?, ?, ?)
+ON CONFLICT (UserId, GuildId) DO UPDATE SET Xp = Xp + excluded.Xp
+"""
+GRANT_HISTORY = """
+INSERT INTO XpHistory (GuildId, UserId, Source, Hour, Xp) VALUES (?, ?, 'bonus', ?, ?)
+ON CONFLICT (GuildId, UserId, Hour, Source) DO UPDATE SET Xp = Xp + excluded.Xp
+"""
+
+UNLOCK_ACHIEVEMENT = "INSERT OR IGNORE INTO UserAchievement (GuildId, UserId, Key, UnlockedAt) VALUES (?, ?, ?, ?)"
+SELECT_UNLOCKED = "SELECT Key, UnlockedAt FROM UserAchievement WHERE GuildId = ? AND UserId = ? ORDER BY UnlockedAt, Key"
+
+SELECT_DAILY = "SELECT LastDay, Streak, BestStreak FROM DailyClaim WHERE GuildId = ? AND UserId = ?"
+UPSERT_DAILY = """
+INSERT INTO DailyClaim (GuildId, UserId, LastDay, Streak, BestStreak, LastAt) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (GuildId, UserId) DO UPDATE SET
+    LastDay = excluded.LastDay, Streak = excluded.Streak, BestStreak = excluded.BestStreak, LastAt = excluded.LastAt
+"""
+
+# The flush's plan: which guild-day and which periods each active guild is in (temporary tables
+# filled at each flush from the guilds' settings and quests).
+CREATE_FLUSH_PLAN = (
+    "CREATE TEMP TABLE IF NOT EXISTS GuildPlan (GuildId INTEGER PRIMARY KEY, DayStart INTEGER, "
+    "GoalEnabled INTEGER, GoalFloor INTEGER, GoalPercent INTEGER, GoalDays INTEGER, GoalBonus INTEGER)",
+    "CREATE TEMP TABLE IF NOT EXISTS PeriodPlan (GuildId INTEGER, Start INTEGER, PRIMARY KEY (GuildId, Start))",
+    "CREATE TEMP TABLE IF NOT EXISTS QuestPlan (QuestId INTEGER PRIMARY KEY, GuildId INTEGER, Start INTEGER)",
+)
+CLEAR_FLUSH_PLAN = ("DELETE FROM temp.GuildPlan", "DELETE FROM temp.PeriodPlan", "DELETE FROM temp.QuestPlan")
+PLAN_GUILD = "INSERT INTO temp.GuildPlan VALUES (?, ?, ?, ?, ?, ?, ?)"
+PLAN_PERIOD = "INSERT OR IGNORE INTO temp.PeriodPlan VALUES (?, ?)"
+PLAN_QUEST = "INSERT INTO temp.QuestPlan VALUES (?, ?, ?)"
+
+# a member's counters as they were when each current period started: taken at the member's
+# first flush in the period, before that flush adds to them
+FLUSH_BASELINES = """
+INSERT OR IGNORE INTO CounterBaseline
+    (GuildId, PeriodStart, UserId, Messages, Links, Thanks, Reactions, Commands, VoiceSeconds)
+SELECT s.GuildId, p.Start, s.UserId, COALESCE(u.MessageCount, 0), COALESCE(u.LinkCount, 0),
+       COALESCE(u.ThanksReceived, 0), COALESCE(u.ReactionCount, 0), COALESCE(u.CommandCount, 0),
+       COALESCE(u.VoiceSeconds, 0)
+FROM temp.FlushStage s
+JOIN temp.PeriodPlan p ON p.GuildId = s.GuildId
+LEFT JOIN UserXpStats u ON u.UserId = s.UserId AND u.GuildId = s.GuildId
+ORDER BY s.GuildId, p.Start, s.UserId
+"""
+FLUSH_GUILD_DAYS = """
+INSERT INTO GuildDay (GuildId, Day, Messages)
+SELECT s.GuildId, g.DayStart, SUM(s.Messages) FROM temp.FlushStage s JOIN temp.GuildPlan g ON g.GuildId = s.GuildId
+GROUP BY s.GuildId
+ON CONFLICT (GuildId, Day) DO UPDATE SET Messages = Messages + excluded.Messages
+"""
+
+# after a flush: quests the flushed members completed (progress = counter now - baseline)
+QUEST_PROGRESS_EXPR = """CASE q.Requirement
+    WHEN 'messages' THEN u.MessageCount - b.Messages
+    WHEN 'links' THEN u.LinkCount - b.Links
+    WHEN 'thanks' THEN u.ThanksReceived - b.Thanks
+    WHEN 'reactions' THEN u.ReactionCount - b.Reactions
+    WHEN 'commands' THEN u.CommandCount - b.Commands
+    WHEN 'voice_minutes' THEN (u.VoiceSeconds - b.VoiceSeconds) / 60
+    ELSE 0 END"""
+COMPLETE_QUESTS = f"""
+INSERT INTO QuestCompletion (QuestId, UserId, PeriodStart, GuildId, CompletedAt)
+SELECT q.Id, s.UserId, p.Start, s.GuildId, ?
+FROM temp.QuestPlan p
+JOIN Quest q ON q.Id = p.QuestId
+JOIN temp.FlushStage s ON s.GuildId = p.GuildId
+JOIN UserXpStats u ON u.UserId = s.UserId AND u.GuildId = s.GuildId
+JOIN CounterBaseline b ON b.GuildId = s.GuildId AND b.PeriodStart = p.Start AND b.UserId = s.UserId
+WHERE {QUEST_PROGRESS_EXPR} >= q.Amount
+ON CONFLICT DO NOTHING
+RETURNING QuestId, UserId, GuildId, PeriodStart
+"""
+QUEST_PROGRESS_MEMBER = f"""
+SELECT q.Id, COALESCE({QUEST_PROGRESS_EXPR}, 0)
+FROM Quest q
+JOIN UserXpStats u ON u.UserId = ? AND u.GuildId = q.GuildId
+JOIN CounterBaseline b ON b.GuildId = q.GuildId AND b.UserId = u.UserId AND b.PeriodStart = ?
+WHERE q.Id = ?
+"""
+SELECT_COMPLETION = "SELECT CompletedAt FROM QuestCompletion WHERE QuestId = ? AND PeriodStart = ? AND UserId = ?"
+SELECT_QUESTS = """
+SELECT Id, GuildId, Name, Cycle, Requirement, Amount, RewardXp, Multiplier, BoostMinutes, Difficulty, CreatedAt, EndsAt
+FROM Quest WHERE GuildId = ? ORDER BY Id
+"""
+SELECT_QUEST = """
+SELECT Id, GuildId, Name, Cycle, Requirement, Amount, RewardXp, Multiplier, BoostMinutes, Difficulty, CreatedAt, EndsAt
+FROM Quest WHERE Id = ?
+"""
+SELECT_ALL_QUESTS = """
+SELECT Id, GuildId, Name, Cycle, Requirement, Amount, RewardXp, Multiplier, BoostMinutes, Difficulty, CreatedAt, EndsAt
+FROM Quest ORDER BY GuildId, Id
+"""
+INSERT_QUEST = """
+INSERT INTO Quest (GuildId, Name, Cycle, Requirement, Amount, RewardXp, Multiplier, BoostMinutes, Difficulty, CreatedAt, EndsAt)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+DELETE_QUEST = "DELETE FROM Quest WHERE Id = ? AND GuildId = ?"
+DELETE_QUEST_COMPLETIONS = "DELETE FROM QuestCompletion WHERE QuestId = ?"
+UPSERT_BOOST = """
+INSERT INTO XpBoost (GuildId, UserId, Multiplier, ExpiresAt) VALUES (?, ?, ?, ?)
+ON CONFLICT (GuildId, UserId) DO UPDATE SET
+    Multiplier = MAX(Multiplier, excluded.Multiplier), ExpiresAt = MAX(ExpiresAt, excluded.ExpiresAt)
+"""
+SELECT_BOOSTS = "SELECT GuildId, UserId, Multiplier, ExpiresAt FROM XpBoost WHERE ExpiresAt > ?"
+PRUNE_BOOSTS = "DELETE FROM XpBoost WHERE ExpiresAt <= ?"
+PRUNE_BASELINES = "DELETE FROM CounterBaseline WHERE PeriodStart < ? AND PeriodStart NOT IN (SELECT CreatedAt FROM Quest)"
+
+# the server's daily goal
+OPEN_GOALS = """
+SELECT g.GuildId, g.DayStart, d.Messages, d.Target, g.GoalFloor, g.GoalPercent, g.GoalDays, g.GoalBonus
+FROM temp.GuildPlan g JOIN GuildDay d ON d.GuildId = g.GuildId AND d.Day = g.DayStart
+WHERE g.GoalEnabled AND d.ReachedAt IS NULL
+"""
+SELECT_GUILD_DAY = "SELECT Messages, Target, ReachedAt FROM GuildDay WHERE GuildId = ? AND Day = ?"
+ENSURE_GUILD_DAY = "INSERT OR IGNORE INTO GuildDay (GuildId, Day) VALUES (?, ?)"
+PREVIOUS_DAYS = "SELECT Day, Messages FROM GuildDay WHERE GuildId = ? AND Day < ? AND Day >= ?"
+SET_TARGET = "UPDATE GuildDay SET Target = ? WHERE GuildId = ? AND Day = ? AND Target IS NULL"
+REACH_GOAL = """
+UPDATE GuildDay SET ReachedAt = ? WHERE GuildId = ? AND Day = ? AND ReachedAt IS NULL AND Messages >= Target
+"""
+GOAL_CONTRIBUTORS = """
+SELECT b.UserId FROM CounterBaseline b
+JOIN UserXpStats u ON u.UserId = b.UserId AND u.GuildId = b.GuildId
+WHERE b.GuildId = ? AND b.PeriodStart = ? AND u.MessageCount > b.Messages
+ORDER BY b.UserId
+"""
+MEMBER_DAY_MESSAGES = """
+SELECT u.MessageCount - b.Messages FROM CounterBaseline b
+JOIN UserXpStats u ON u.UserId = b.UserId AND u.GuildId = b.GuildId
+WHERE b.GuildId = ? AND b.PeriodStart = ? AND b.UserId = ?
+"""

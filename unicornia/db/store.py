@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, TypeVar
 
 from . import statements as sql
 from .clubs import ClubQueries
+from .goals import FlushPlan, GoalQueries, SettleReport
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .worker import in_worker
 
@@ -74,7 +75,7 @@ HISTORY_SOURCES = tuple(sql.STAGE_SOURCE_COLUMNS)
 _NO_SOURCES = (0,) * len(HISTORY_SOURCES)
 
 
-class XpStore(ClubQueries):
+class XpStore(ClubQueries, GoalQueries):
     def __init__(self, path: Path, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
         self.path = Path(path)
         self.busy_timeout_ms = busy_timeout_ms
@@ -84,6 +85,8 @@ class XpStore(ClubQueries):
         self.flush_epoch = 0
         self._closed = False
         self._checkpoints: dict[int, tuple[float, list[tuple[int, int]]]] = {}
+        #: The wall clock every stored time comes from (tests move it to cross days).
+        self.now: Callable[[], float] = time.time
 
     # --- lifecycle ---------------------------------------------------------------------------
     @in_worker
@@ -97,6 +100,8 @@ class XpStore(ClubQueries):
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
             version = self._migrate(conn)
             conn.execute(sql.CREATE_FLUSH_STAGE)
+            for statement in sql.CREATE_FLUSH_PLAN:
+                conn.execute(statement)
         except BaseException:
             conn.close()
             raise
@@ -153,34 +158,50 @@ class XpStore(ClubQueries):
                             0, 0, 0, 0, *_NO_SOURCES) for r in rows)
 
     @in_worker
-    def write_buffer(self, snapshot: Mapping[tuple[int, int], Any]) -> int:
-        """Add a buffer snapshot {(guild, user): gain} in ONE transaction.
+    def write_buffer(self, snapshot: Mapping[tuple[int, int], Any], plan: Optional[FlushPlan] = None
+                     ) -> tuple[int, Optional[SettleReport]]:
+        """Add a buffer snapshot {(guild, user): gain} in ONE transaction; then, with a plan,
+        pay what it completed (quests, the server goal) in a second one.
 
         Rows are built here, on the store's thread, a chunk at a time with the GIL released
-        between chunks, so a large flush never holds the event loop up for long.
+        between chunks, so a large flush never holds the event loop up for long.  The epoch
+        comes back with the follow-up's report (None without a plan, or when the follow-up
+        failed: the gains are written either way, and the next flush settles again).
         """
-        return self._write((uid, gid, g.xp, g.messages, g.voice_seconds, g.leveled_at,
-                            g.links, g.thanks, g.reactions, g.commands, *g.by_source)
-                           for (gid, uid), g in snapshot.items())
+        epoch = self._write(((uid, gid, g.xp, g.messages, g.voice_seconds, g.leveled_at,
+                              g.links, g.thanks, g.reactions, g.commands, *g.by_source)
+                             for (gid, uid), g in snapshot.items()), plan)
+        if plan is None:
+            return epoch, None
+        try:
+            return epoch, self._settle()
+        except Exception:
+            log.exception("Paying the quests and goals of flush %d failed; the XP is written", epoch)
+            return epoch, None
 
-    def _write(self, rows: Iterable[tuple]) -> int:
+    def _write(self, rows: Iterable[tuple], plan: Optional[FlushPlan] = None) -> int:
         """Stats, totals and history in ONE transaction.
 
         The rows are staged in a temporary table a chunk at a time (the only Python-side work,
         with the GIL handed back between chunks); each real table is then written by one
         statement that runs entirely inside SQLite, in key order.
         """
-        hour = now_ts() // 3600 * 3600
+        hour = int(self.now()) // 3600 * 3600
         with self._transaction() as conn:
             conn.execute(sql.CLEAR_FLUSH_STAGE)
+            self._load_plan(conn, plan)
             for chunk in _chunks(rows, WRITE_CHUNK):
                 conn.executemany(sql.STAGE_GAIN, chunk)
                 time.sleep(0)  # hand the GIL to the event loop between chunks
+            if plan is not None:
+                conn.execute(sql.FLUSH_BASELINES)  # before the counters grow
             conn.execute(sql.FLUSH_STATS)
             conn.execute(sql.FLUSH_TOTALS)
             for source in HISTORY_SOURCES:
                 conn.execute(sql.FLUSH_HISTORY[source], (hour,))
-            conn.execute(sql.CLEAR_FLUSH_STAGE)
+            if plan is not None:
+                conn.execute(sql.FLUSH_GUILD_DAYS)
+        # the stage keeps the flushed members until the next flush: the follow-up reads them
         self.flush_epoch += 1
         return self.flush_epoch
 
@@ -367,7 +388,9 @@ class XpStore(ClubQueries):
         """Ownership and its audit row, together or not at all (raises if already owned)."""
         with self._transaction() as conn:
             conn.execute(sql.INSERT_OWNED, (user_id, item_type, key))
-            conn.execute(sql.INSERT_SHOP_LOG, (now_ts(), guild_id, user_id, "buy", item_type, key, price))
+            conn.execute(sql.INSERT_SHOP_LOG, (int(self.now()), guild_id, user_id, "buy", item_type, key, price))
+            if guild_id is not None:
+                self._audit(conn, guild_id, user_id, "buy", price, f"background {key}")
 
     @in_worker
     def equip(self, guild_id: Optional[int], user_id: int, item_type: int, key: Optional[str]) -> None:
@@ -376,12 +399,14 @@ class XpStore(ClubQueries):
             conn.execute(sql.CLEAR_USING, (user_id, item_type))
             if key is not None:
                 conn.execute(sql.SET_USING, (user_id, item_type, key))
-            conn.execute(sql.INSERT_SHOP_LOG, (now_ts(), guild_id, user_id, "use", item_type, key or "default", 0))
+            conn.execute(sql.INSERT_SHOP_LOG, (int(self.now()), guild_id, user_id, "use", item_type, key or "default", 0))
 
     @in_worker
     def log_refund(self, guild_id: Optional[int], user_id: int, item_type: int, key: str, amount: int) -> None:
         with self._transaction() as conn:
-            conn.execute(sql.INSERT_SHOP_LOG, (now_ts(), guild_id, user_id, "refund", item_type, key, amount))
+            conn.execute(sql.INSERT_SHOP_LOG, (int(self.now()), guild_id, user_id, "refund", item_type, key, amount))
+            if guild_id is not None:
+                self._audit(conn, guild_id, user_id, "refund", amount, f"background {key}")
 
     @in_worker
     def shop_log(self, guild_id: int, user_id: Optional[int] = None, limit: int = 200) -> list[tuple]:

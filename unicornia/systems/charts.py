@@ -16,6 +16,7 @@ TEXT = (230, 230, 240)
 COLOURS = {
     "message": (120, 200, 255), "link": (255, 190, 90), "voice": (140, 230, 140),
     "thanks": (255, 130, 170), "reaction": (200, 150, 255), "command": (170, 170, 190),
+    "bonus": (255, 225, 110),  # achievements, daily, quests, the server goal
 }
 
 

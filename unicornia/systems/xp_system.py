@@ -183,6 +183,9 @@ class XpSystem:
         #: Where counters' next marks come from and what runs when one is reached (achievements);
         #: without one, no mark is ever reached.
         self.milestones: MilestoneSource = NO_MILESTONES
+        #: What each flush also records (guild days, quest periods), and who hears what it paid.
+        self.plan_flush: Optional[Callable[[], object]] = None
+        self.on_settled: Optional[Callable[[object], Awaitable[None]]] = None
 
     # --- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -672,8 +675,14 @@ class XpSystem:
                 return True
             snapshot, self.buffer = self.buffer, {}
             self._inflight = (self.store.flush_epoch + 1, snapshot)
+            plan = None
+            if self.plan_flush is not None:
+                try:
+                    plan = self.plan_flush()
+                except Exception:  # the XP matters more than the quests: write it without a plan
+                    log.exception("Planning the flush's quests and goals failed; writing XP only")
             try:
-                await self.store.write_buffer(snapshot)
+                _, report = await self.store.write_buffer(snapshot, plan)
             except Exception as exc:
                 self._restore(snapshot)
                 self._failures += 1
@@ -690,7 +699,9 @@ class XpSystem:
             if self._failures:
                 log.warning("unicornia.db accepts writes again after %d failed flushes", self._failures)
                 self._failures = 0
-            return True
+        if report is not None and self.on_settled is not None and (report.quests or report.goals):
+            self._follow_up(self.on_settled(report))
+        return True
 
     def _restore(self, snapshot: dict[Key, Gain]) -> None:
         """Put unwritten gains back in front of anything gained since."""

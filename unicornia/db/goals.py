@@ -1,0 +1,308 @@
+"""Storage for the goals that bring members back: rewards, the audit log, achievements, daily
+claims, the server's daily goal and quests.  Mixed into XpStore; every method runs on its thread.
+
+Every reward is one transaction: the XP, the state that says it was paid (an unlocked
+achievement, a daily claim, a completed quest, a reached goal) and its audit row are written
+together or not at all.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from ..core import periods
+from . import statements as sql
+from .worker import in_worker
+
+
+@dataclass(frozen=True)
+class GuildPlan:
+    """One active guild's day and goal settings, for the flush."""
+
+    guild_id: int
+    day_start: int
+    goal_enabled: bool = True
+    goal_floor: int = 50
+    goal_percent: int = 100
+    goal_days: int = 7
+    goal_bonus: int = 25
+
+
+@dataclass(frozen=True)
+class FlushPlan:
+    """What the flush needs besides the gains: each guild's day, its periods and its quests'."""
+
+    guilds: list[GuildPlan] = field(default_factory=list)
+    periods: list[tuple[int, int]] = field(default_factory=list)  # (guild, period start)
+    quests: list[tuple[int, int, int]] = field(default_factory=list)  # (quest, guild, period start)
+
+
+@dataclass(frozen=True)
+class QuestRow:
+    id: int
+    guild_id: int
+    name: str
+    cycle: str
+    requirement: str
+    amount: int
+    reward_xp: int
+    multiplier: float
+    boost_minutes: int
+    difficulty: str
+    created_at: int
+    ends_at: Optional[int]
+
+
+@dataclass(frozen=True)
+class QuestDone:
+    quest: QuestRow
+    user_id: int
+    period_start: int
+
+
+@dataclass(frozen=True)
+class GoalReached:
+    guild_id: int
+    day: int
+    messages: int
+    target: int
+    bonus: int
+    contributors: list[int]
+
+
+@dataclass
+class SettleReport:
+    """What a flush's follow-up paid: completed quests and reached goals."""
+
+    quests: list[QuestDone] = field(default_factory=list)
+    goals: list[GoalReached] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DailyResult:
+    outcome: str  # first, kept, reset, claimed
+    streak: int
+    best: int
+    amount: int
+    next_at: int
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    at: int
+    user_id: int
+    actor_id: Optional[int]
+    kind: str
+    amount: int
+    reason: str
+
+
+class GoalQueries:
+    """Mixed into :class:`~unicornia.db.store.XpStore`; uses its ``conn``, ``now`` and thread."""
+
+    conn: sqlite3.Connection
+
+    # --- the shared primitives (inside a transaction) ------------------------------------------
+    def _grant(self, conn: sqlite3.Connection, at: int, guild_id: int, user_id: int, xp: int, kind: str,
+               reason: str, actor_id: Optional[int] = None) -> None:
+        """Add reward XP and its audit row (the caller holds the transaction)."""
+        if xp:
+            conn.execute(sql.GRANT_XP, (user_id, guild_id, xp))
+            conn.execute(sql.ADD_TOTAL_XP, (user_id, xp, xp))
+            conn.execute(sql.GRANT_HISTORY, (guild_id, user_id, at // 3600 * 3600, xp))
+        conn.execute(sql.INSERT_AUDIT, (at, guild_id, user_id, actor_id, kind, xp, reason))
+
+    def _audit(self, conn: sqlite3.Connection, guild_id: int, user_id: int, kind: str, amount: int,
+               reason: str, actor_id: Optional[int] = None) -> None:
+        conn.execute(sql.INSERT_AUDIT, (int(self.now()), guild_id, user_id, actor_id, kind, amount, reason))
+
+    # --- audit log ---------------------------------------------------------------------------
+    @in_worker
+    def audit(self, guild_id: int, user_id: int, kind: str, amount: int, reason: str,
+              actor_id: Optional[int] = None) -> None:
+        with self._transaction() as conn:
+            self._audit(conn, guild_id, user_id, kind, amount, reason, actor_id)
+
+    @in_worker
+    def audit_page(self, guild_id: int, user_id: Optional[int], limit: int, offset: int
+                   ) -> tuple[list[AuditRow], int]:
+        conn = self.conn
+        if user_id is None:
+            rows = conn.execute(sql.SELECT_AUDIT_GUILD, (guild_id, limit, offset)).fetchall()
+            total = conn.execute(sql.COUNT_AUDIT_GUILD, (guild_id,)).fetchone()[0]
+        else:
+            rows = conn.execute(sql.SELECT_AUDIT_MEMBER, (guild_id, user_id, limit, offset)).fetchall()
+            total = conn.execute(sql.COUNT_AUDIT_MEMBER, (guild_id, user_id)).fetchone()[0]
+        return [AuditRow(*r) for r in rows], total
+
+    # --- achievements ------------------------------------------------------------------------
+    @in_worker
+    def unlock(self, guild_id: int, user_id: int, items: Iterable[tuple[str, int, str]]) -> list[str]:
+        """Unlock ``(key, reward XP, title)`` items not yet unlocked, paying each once; the keys unlocked."""
+        at = int(self.now())
+        done = []
+        with self._transaction() as conn:
+            for key, reward, title in items:
+                if conn.execute(sql.UNLOCK_ACHIEVEMENT, (guild_id, user_id, key, at)).rowcount:
+                    self._grant(conn, at, guild_id, user_id, reward, "achievement", f"{title} ({key})")
+                    done.append(key)
+        return done
+
+    @in_worker
+    def unlocked_with_dates(self, guild_id: int, user_id: int) -> list[tuple[str, int]]:
+        return self.conn.execute(sql.SELECT_UNLOCKED, (guild_id, user_id)).fetchall()
+
+    # --- daily -------------------------------------------------------------------------------
+    @in_worker
+    def claim_daily(self, guild_id: int, user_id: int, reset_hour: int, base: int, bonus: int,
+                    cap: int) -> DailyResult:
+        """Claim today's reward: the check and the payment are one transaction, so two claims
+        at once pay once."""
+        now = int(self.now())
+        today = periods.day_start(now, reset_hour)
+        with self._transaction() as conn:
+            row = conn.execute(sql.SELECT_DAILY, (guild_id, user_id)).fetchone()
+            last, streak, best = row if row else (None, 0, 0)
+            result = periods.next_streak(last, streak, best, today)
+            if result.outcome == "claimed":
+                return DailyResult("claimed", streak, best, 0, today + periods.DAY)
+            amount = periods.daily_amount(base, bonus, cap, result.streak)
+            conn.execute(sql.UPSERT_DAILY, (guild_id, user_id, today, result.streak, result.best, now))
+            self._grant(conn, now, guild_id, user_id, amount, "daily", f"day {result.streak} of the streak")
+        return DailyResult(result.outcome, result.streak, result.best, amount, today + periods.DAY)
+
+    @in_worker
+    def daily_state(self, guild_id: int, user_id: int, reset_hour: int) -> tuple[int, int, bool]:
+        """(current streak, best streak, claimed today); a streak with a missed day reads as 0."""
+        row = self.conn.execute(sql.SELECT_DAILY, (guild_id, user_id)).fetchone()
+        if row is None:
+            return 0, 0, False
+        last, streak, best = row
+        today = periods.day_start(self.now(), reset_hour)
+        alive = last >= today - periods.DAY
+        return (streak if alive else 0), best, last == today
+
+    # --- quests ------------------------------------------------------------------------------
+    @in_worker
+    def add_quest(self, guild_id: int, name: str, cycle: str, requirement: str, amount: int, reward_xp: int,
+                  multiplier: float, boost_minutes: int, difficulty: str, ends_at: Optional[int] = None) -> int:
+        with self._transaction() as conn:
+            cursor = conn.execute(sql.INSERT_QUEST, (guild_id, name, cycle, requirement, amount, reward_xp,
+                                                     multiplier, boost_minutes, difficulty, int(self.now()), ends_at))
+            return cursor.lastrowid
+
+    @in_worker
+    def add_quests(self, guild_id: int, quests: list[tuple]) -> int:
+        """Several quests at once (a default set): (name, cycle, requirement, amount, xp, multiplier, minutes, difficulty)."""
+        now = int(self.now())
+        with self._transaction() as conn:
+            conn.executemany(sql.INSERT_QUEST, [(guild_id, *q, now, None) for q in quests])
+        return len(quests)
+
+    @in_worker
+    def remove_quest(self, guild_id: int, quest_id: int) -> bool:
+        with self._transaction() as conn:
+            if not conn.execute(sql.DELETE_QUEST, (quest_id, guild_id)).rowcount:
+                return False
+            conn.execute(sql.DELETE_QUEST_COMPLETIONS, (quest_id,))
+        return True
+
+    @in_worker
+    def quests(self, guild_id: Optional[int] = None) -> list[QuestRow]:
+        if guild_id is None:
+            return [QuestRow(*r) for r in self.conn.execute(sql.SELECT_ALL_QUESTS)]
+        return [QuestRow(*r) for r in self.conn.execute(sql.SELECT_QUESTS, (guild_id,))]
+
+    @in_worker
+    def quest_progress(self, guild_id: int, user_id: int, quest_starts: list[tuple[int, int]]
+                       ) -> dict[int, tuple[int, Optional[int]]]:
+        """{quest id: (flushed progress, completed at)} for a member, for each (quest, period start)."""
+        out = {}
+        conn = self.conn
+        for quest_id, start in quest_starts:
+            row = conn.execute(sql.QUEST_PROGRESS_MEMBER, (user_id, start, quest_id)).fetchone()
+            done = conn.execute(sql.SELECT_COMPLETION, (quest_id, start, user_id)).fetchone()
+            out[quest_id] = (row[1] if row else 0, done[0] if done else None)
+        return out
+
+    @in_worker
+    def active_boosts(self) -> list[tuple[int, int, float, int]]:
+        return self.conn.execute(sql.SELECT_BOOSTS, (int(self.now()),)).fetchall()
+
+    @in_worker
+    def prune_goals(self, older_than: int) -> int:
+        """Forget expired boosts and baselines of periods that ended long ago."""
+        with self._transaction() as conn:
+            conn.execute(sql.PRUNE_BOOSTS, (int(self.now()),))
+            return conn.execute(sql.PRUNE_BASELINES, (older_than,)).rowcount
+
+    # --- the server's daily goal -------------------------------------------------------------
+    @in_worker
+    def goal_state(self, plan: GuildPlan) -> tuple[int, int, Optional[int]]:
+        """(messages today, target, reached at) for one guild, setting today's target if unset."""
+        with self._transaction() as conn:
+            conn.execute(sql.ENSURE_GUILD_DAY, (plan.guild_id, plan.day_start))
+            target = self._ensure_target(conn, plan)
+            messages, _, reached = conn.execute(sql.SELECT_GUILD_DAY, (plan.guild_id, plan.day_start)).fetchone()
+        return messages, target, reached
+
+    @in_worker
+    def member_messages_today(self, guild_id: int, day_start: int, user_id: int) -> int:
+        row = self.conn.execute(sql.MEMBER_DAY_MESSAGES, (guild_id, day_start, user_id)).fetchone()
+        return row[0] if row else 0
+
+    def _ensure_target(self, conn: sqlite3.Connection, plan: GuildPlan) -> int:
+        messages, target, _ = conn.execute(sql.SELECT_GUILD_DAY, (plan.guild_id, plan.day_start)).fetchone()
+        if target is not None:
+            return target
+        since = plan.day_start - plan.goal_days * periods.DAY
+        seen = dict(conn.execute(sql.PREVIOUS_DAYS, (plan.guild_id, plan.day_start, since)).fetchall())
+        if seen:  # days since the first one the bot saw, quiet ones as zero
+            first = min(seen)
+            history = [seen.get(day, 0) for day in range(first, plan.day_start, periods.DAY)]
+        else:
+            history = []
+        target = periods.goal_target(history, plan.goal_floor, plan.goal_percent)
+        conn.execute(sql.SET_TARGET, (target, plan.guild_id, plan.day_start))
+        return target
+
+    # --- after a flush -----------------------------------------------------------------------
+    def _load_plan(self, conn: sqlite3.Connection, plan: Optional[FlushPlan]) -> None:
+        for statement in sql.CLEAR_FLUSH_PLAN:
+            conn.execute(statement)
+        if plan is None:
+            return
+        conn.executemany(sql.PLAN_GUILD, [(g.guild_id, g.day_start, g.goal_enabled, g.goal_floor, g.goal_percent,
+                                           g.goal_days, g.goal_bonus) for g in plan.guilds])
+        conn.executemany(sql.PLAN_PERIOD, plan.periods)
+        conn.executemany(sql.PLAN_QUEST, plan.quests)
+
+    def _settle(self) -> SettleReport:
+        """Pay what the last flush completed: quests, then reached goals.  One transaction."""
+        report = SettleReport()
+        now = int(self.now())
+        with self._transaction() as conn:
+            done = conn.execute(sql.COMPLETE_QUESTS, (now,)).fetchall()
+            if done:
+                by_id = {}
+                for quest_id, user_id, guild_id, start in done:
+                    quest = by_id.get(quest_id)
+                    if quest is None:
+                        quest = by_id[quest_id] = QuestRow(*conn.execute(sql.SELECT_QUEST, (quest_id,)).fetchone())
+                    self._grant(conn, now, guild_id, user_id, quest.reward_xp, "quest", quest.name)
+                    if quest.multiplier > 1 and quest.boost_minutes > 0:
+                        conn.execute(sql.UPSERT_BOOST, (guild_id, user_id, quest.multiplier,
+                                                        now + quest.boost_minutes * 60))
+                    report.quests.append(QuestDone(quest, user_id, start))
+            for gid, day, messages, target, floor, percent, days, bonus in conn.execute(sql.OPEN_GOALS).fetchall():
+                if target is None:
+                    target = self._ensure_target(conn, GuildPlan(gid, day, True, floor, percent, days, bonus))
+                if messages < target or not conn.execute(sql.REACH_GOAL, (now, gid, day)).rowcount:
+                    continue
+                contributors = [uid for (uid,) in conn.execute(sql.GOAL_CONTRIBUTORS, (gid, day))]
+                for uid in contributors:
+                    self._grant(conn, now, gid, uid, bonus, "goal", f"server goal of {target:,} messages")
+                report.goals.append(GoalReached(gid, day, messages, target, bonus, contributors))
+        return report
