@@ -30,8 +30,26 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+class WallClock:
+    """The store's wall clock (unix time), moved by hand to cross days and weeks."""
+
+    # Monday 2026-01-05 10:00 UTC
+    def __init__(self, start: float = 1_767_607_200.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture
-async def sim(tmp_path: Path, clock: FakeClock, monkeypatch) -> SimBot:
+def wall() -> WallClock:
+    return WallClock()
+
+
+async def _start(tmp_path: Path, clock: FakeClock, wall: WallClock, monkeypatch, *, goals: bool):
     # dpytest writes sent files into the working directory
     monkeypatch.chdir(tmp_path)
     # Red's loader re-executes an already imported package in place, which would swap the
@@ -42,7 +60,33 @@ async def sim(tmp_path: Path, clock: FakeClock, monkeypatch) -> SimBot:
     bot = await start_bot(tmp_path / "red-data")
     await bot.load_cog(REPO_ROOT)
     bot.cog.xp.clock = clock
+    bot.cog.store.now = wall
     bot.db_path = bot.cog.data_path / "unicornia.db"
+    if not goals:
+        # the XP mechanics' tests count XP exactly: no achievement, quest or goal rewards there
+        for guild in bot.guilds:
+            group = bot.cog.config.guild(guild)
+            await group.achievements_enabled.set(False)
+            await group.goal_enabled.set(False)
+            await group.quests_seeded.set(True)
+            bot.cog.settings.invalidate(guild.id)
+    return bot
+
+
+@pytest.fixture
+async def sim(tmp_path: Path, clock: FakeClock, wall: WallClock, monkeypatch) -> SimBot:
+    """A Red bot with unicornia loaded; achievements, quests and the server goal switched off."""
+    bot = await _start(tmp_path, clock, wall, monkeypatch, goals=False)
+    try:
+        yield bot
+    finally:
+        await bot.close()
+
+
+@pytest.fixture
+async def goals_sim(tmp_path: Path, clock: FakeClock, wall: WallClock, monkeypatch) -> SimBot:
+    """The same bot with everything that rewards beyond activity switched on (as installed)."""
+    bot = await _start(tmp_path, clock, wall, monkeypatch, goals=True)
     try:
         yield bot
     finally:

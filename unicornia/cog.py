@@ -15,14 +15,17 @@ from redbot.core.bot import Red
 from redbot.core.data_manager import bundled_data_path, cog_data_path
 
 from .abc import CompositeMetaClass
-from .commands import ActivityAdminCommands, AdminCommands, LevelCommands, ShopCommands
+from .commands import ActivityAdminCommands, AdminCommands, ClubCommands, LevelCommands, ShopCommands
 from .core.settings import GUILD_DEFAULTS
 from .db.store import XpStore
+from .systems.achievements import AchievementService
+from .systems.goals import BASELINE_KEEP, GoalService
 from .systems.rewards import RewardService
 from .systems.settings import SettingsCache
 from .systems.shop import ShopService
 from .systems.card_generator import CardGenerator
 from .systems.card_service import CardService
+from .systems.clubs import ClubService
 from .systems.downloader import SafeDownloader
 from .systems.xp_system import SPILL_FILE, XpSystem
 
@@ -30,20 +33,21 @@ log = logging.getLogger("red.unicornia")
 
 CONFIG_IDENTIFIER = 0x756E69636F726E  # "unicorn"
 DB_FILE = "unicornia.db"
+ACHIEVEMENTS_FILE = "achievements.yml"
 DEFAULT_HISTORY_DAYS = 90
 HISTORY_PRUNE_INTERVAL = 3600
 
 RequestType = Literal["discord_deleted_user", "owner", "user", "user_strict"]
 
 
-class Unicornia(LevelCommands, ShopCommands, ActivityAdminCommands, AdminCommands, commands.Cog, metaclass=CompositeMetaClass):
+class Unicornia(LevelCommands, ShopCommands, ActivityAdminCommands, ClubCommands, AdminCommands, commands.Cog, metaclass=CompositeMetaClass):
     """Levels and XP for your server: messages and voice earn XP, levels earn roles and currency."""
 
     def __init__(self, bot: Red) -> None:
         super().__init__()
         self.bot = bot
         self.config = Config.get_conf(self, identifier=CONFIG_IDENTIFIER, force_registration=True)
-        self.config.register_guild(**GUILD_DEFAULTS)
+        self.config.register_guild(**GUILD_DEFAULTS, quests_seeded=False)
         self.config.register_global(history_days=DEFAULT_HISTORY_DAYS)
         self._pruner: asyncio.Task | None = None
         self.data_path: Path = cog_data_path(self)
@@ -54,11 +58,35 @@ class Unicornia(LevelCommands, ShopCommands, ActivityAdminCommands, AdminCommand
         bundled = bundled_data_path(self)
         self.shop = ShopService(self.store, data_path=self.data_path, bundled_root=bundled)
         self.cards = CardService(CardGenerator(bundled / "fonts"), SafeDownloader(), self.shop, bundled)
+        self.clubs = ClubService(self.store, self.xp, self.cards)
+        self.achievements = AchievementService(self.store, self.settings, Path(__file__).parent / ACHIEVEMENTS_FILE)
+        self.goals = GoalService(self.store, self.settings, self.xp, self.achievements, bot)
+        self._wire_goals()
+
+    def _wire_goals(self) -> None:
+        """Achievements watch the XP engine's counters; each flush records and pays quests and goals."""
+        self.achievements.xp = self.xp
+        self.achievements.announce = self.rewards.announce_event
+        self.goals.announce = self.rewards.announce_event
+        self.goals.seed_defaults = self._first_quests
+        self.rewards.audit = self.store.audit
+        self.xp.milestones = self.achievements
+        self.xp.plan_flush = self.goals.plan
+        self.xp.on_settled = self.goals.settled
+
+    async def _first_quests(self, guild_id: int) -> bool:
+        """True once per guild: the first time it is seen, it gets the default quests."""
+        group = self.config.guild_from_id(guild_id)
+        if await group.quests_seeded():
+            return False
+        await group.quests_seeded.set(True)
+        return True
 
     async def cog_load(self) -> None:
         await self.store.open()
         self.xp.restore_spill(self.data_path / SPILL_FILE)
         await self.shop.load()
+        await self.goals.start()
         self.xp.start()
         self._pruner = asyncio.create_task(self._prune_history(), name="unicornia-history-pruner")
 
@@ -66,6 +94,7 @@ class Unicornia(LevelCommands, ShopCommands, ActivityAdminCommands, AdminCommand
         if self._pruner is not None:
             self._pruner.cancel()
         try:
+            await self.goals.close()
             await self.xp.stop(self.data_path)
         finally:
             await self.store.close()
@@ -125,7 +154,7 @@ class Unicornia(LevelCommands, ShopCommands, ActivityAdminCommands, AdminCommand
     async def on_member_remove(self, member: discord.Member) -> None:
         try:
             if (await self.settings.get(member.guild.id)).reset_on_leave:
-                await self.xp.reset_member(member.guild.id, member.id)
+                await self.xp.reset_member(member.guild.id, member.id, reason="left the server (reset on leave)")
         except Exception:
             log.exception("Resetting member %s who left guild %s failed", member.id, member.guild.id)
 
@@ -133,9 +162,10 @@ class Unicornia(LevelCommands, ShopCommands, ActivityAdminCommands, AdminCommand
         while True:
             try:
                 days = await self.config.history_days()
-                removed = await self.store.prune_history(int(time.time()) - days * 86_400)
+                removed = await self.store.prune_history(int(self.store.now()) - days * 86_400)
                 if removed:
                     log.info("Pruned %d XP history rows older than %d days", removed, days)
+                await self.store.prune_goals(int(self.store.now()) - BASELINE_KEEP)
             except Exception:
                 log.exception("Pruning XP history failed; it runs again in an hour")
             await asyncio.sleep(HISTORY_PRUNE_INTERVAL)

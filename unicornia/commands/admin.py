@@ -315,7 +315,7 @@ class AdminCommands(MixinMeta):
         if amount == 0 or (problem := _check("add_xp", amount, "The amount")):
             await ctx.send(problem if amount else "The amount can't be zero.")
             return
-        award = await self.xp.award(member, amount)
+        award = await self.xp.award(member, amount, kind="add", actor_id=ctx.author.id, reason="addxp")
         await self._after_admin_change(ctx, member, award.old_xp, award.new_xp)
 
     @guild_group.command(name="setlevel")
@@ -331,7 +331,8 @@ class AdminCommands(MixinMeta):
             await ctx.send(f"The level must be between 1 and {MAX_LEVEL}; use `reset` to clear a member.")
             return
         current = await self.xp.current_xp((ctx.guild.id, member.id))
-        award = await self.xp.award(member, total_xp_for_level(level) - current)
+        award = await self.xp.award(member, total_xp_for_level(level) - current, kind="set", actor_id=ctx.author.id,
+                                    reason=f"setlevel {level}")
         await self._after_admin_change(ctx, member, award.old_xp, award.new_xp)
 
     async def _after_admin_change(self, ctx, member: discord.Member, old_xp: int, new_xp: int) -> None:
@@ -362,8 +363,8 @@ class AdminCommands(MixinMeta):
             await ctx.send("Nothing was reset.")
             return
         if member:
-            await self.xp.reset_member(ctx.guild.id, member.id)
+            await self.xp.reset_member(ctx.guild.id, member.id, ctx.author.id)
             await ctx.send(f"Reset {member.display_name}'s XP.", allowed_mentions=discord.AllowedMentions.none())
         else:
-            count = await self.xp.reset_guild(ctx.guild.id)
+            count = await self.xp.reset_guild(ctx.guild.id, ctx.author.id)
             await ctx.send(f"Reset the XP of {humanize_number(count)} member(s).")

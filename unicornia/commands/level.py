@@ -49,7 +49,8 @@ class LevelCommands(MixinMeta):
             stand = await standing_service.standing(self.xp, self.store, ctx.guild.id, member.id)
             summary = summary_line(member, stand)
             try:
-                card, note = await self.cards.card_for(member, stand)
+                club_name, club_icon = await self.clubs.card_club(member)
+                card, note = await self.cards.card_for(member, stand, club_name=club_name, club_icon=club_icon)
             except Exception:
                 log.exception("Drawing the card of member %s in guild %s failed; sending text", member.id, ctx.guild.id)
                 await ctx.send(summary, embed=standing_embed(member, stand), allowed_mentions=NO_PINGS)
@@ -143,7 +144,7 @@ class LevelCommands(MixinMeta):
             await ctx.send(f"Pick between 1 and {MAX_STATS_DAYS} days.")
             return
         await self.xp.flush()
-        today = int(time.time()) // 86_400 * 86_400
+        today = int(self.store.now()) // 86_400 * 86_400
         start = today - (days - 1) * 86_400
         rows = await self.store.history_by_day(ctx.guild.id, member.id if member else None, start)
         stats = XpStats.from_rows(rows, days, start)

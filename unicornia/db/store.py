@@ -312,31 +312,39 @@ class XpStore(ClubQueries, GoalQueries):
 
     # --- admin changes -----------------------------------------------------------------------
     @in_worker
-    def award(self, guild_id: int, user_id: int, delta: int) -> None:
-        """Add ``delta`` (may be negative) to Xp and AwardedXp, and to the global total."""
+    def award(self, guild_id: int, user_id: int, delta: int, kind: str = "add", actor_id: Optional[int] = None,
+              reason: str = "") -> None:
+        """Add ``delta`` (may be negative) to Xp and AwardedXp and to the global total, with its audit row."""
         with self._transaction() as conn:
             conn.execute(sql.AWARD_XP, (user_id, guild_id, delta, delta))
             conn.execute(sql.ADD_TOTAL_XP, (user_id, delta, delta))
+            self._audit(conn, guild_id, user_id, kind, delta, reason, actor_id)
 
     @in_worker
-    def reset_member(self, guild_id: int, user_id: int) -> int:
-        """Delete one member's stats in a guild; returns the XP they had."""
+    def reset_member(self, guild_id: int, user_id: int, actor_id: Optional[int] = None,
+                     reason: str = "reset") -> int:
+        """Delete one member's stats in a guild, with an audit row; returns the XP they had."""
         with self._transaction() as conn:
             row = conn.execute(sql.SELECT_XP, (user_id, guild_id)).fetchone()
             xp = row[0] if row else 0
             conn.execute(sql.DELETE_MEMBER, (user_id, guild_id))
             conn.execute(sql.DELETE_MEMBER_HISTORY, (user_id, guild_id))
             conn.execute(sql.ADD_TOTAL_XP, (user_id, -xp, -xp))
+            self._audit(conn, guild_id, user_id, "reset", -xp, reason, actor_id)
         return xp
 
     @in_worker
-    def reset_guild(self, guild_id: int) -> int:
-        """Delete every member's stats in a guild; returns how many members were reset."""
+    def reset_guild(self, guild_id: int, actor_id: Optional[int] = None) -> int:
+        """Delete every member's stats in a guild; returns how many members were reset.
+
+        The audit log gets one row for the whole server (user 0), with the XP removed."""
         with self._transaction() as conn:
             rows = conn.execute(sql.SELECT_GUILD_MEMBERS_XP, (guild_id,)).fetchall()
             conn.executemany(sql.ADD_TOTAL_XP, [(uid, -xp, -xp) for uid, xp in rows])
             conn.execute(sql.DELETE_GUILD, (guild_id,))
             conn.execute(sql.DELETE_GUILD_HISTORY, (guild_id,))
+            self._audit(conn, guild_id, 0, "reset", -sum(xp for _, xp in rows),
+                        f"whole server ({len(rows):,} members)", actor_id)
         return len(rows)
 
     # --- data rights -------------------------------------------------------------------------
@@ -461,10 +469,6 @@ def _drain(mapping: dict) -> None:
         for _ in range(min(WRITE_CHUNK, len(mapping))):
             mapping.popitem()
         time.sleep(0)
-
-
-def now_ts() -> int:
-    return int(time.time())
 
 
 def _split_statements(script: str) -> Iterable[str]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Optional
+from typing import Awaitable, Callable, Optional
 
 import discord
 from redbot.core import bank
@@ -33,6 +33,17 @@ def role_problem(role: discord.Role, me: discord.Member) -> Optional[str]:
 class RewardService:
     def __init__(self, settings: SettingsCache) -> None:
         self.settings = settings
+        #: Records every reward paid (the store's audit log); set by the cog.
+        self.audit: Optional[Callable[..., Awaitable[None]]] = None
+
+    async def _record(self, member: discord.Member, kind: str, amount: int, reason: str) -> None:
+        if self.audit is None:
+            return
+        try:
+            await self.audit(member.guild.id, member.id, kind, amount, reason)
+        except Exception:
+            log.exception("Could not write the audit row for a %s reward of member %s in guild %s",
+                          kind, member.id, member.guild.id)
 
     async def level_up(
         self,
@@ -82,6 +93,9 @@ class RewardService:
         except discord.HTTPException as exc:
             log.warning("Could not update reward roles of member %s in guild %s: %s", member.id, guild.id, exc)
             return []
+        if to_add or to_remove:
+            change = ", ".join([f"+{r.name}" for r in to_add] + [f"-{r.name}" for r in to_remove])
+            await self._record(member, "role", 0, f"level {level}: {change}")
         return to_add
 
     @staticmethod
@@ -101,15 +115,17 @@ class RewardService:
             return 0
         try:
             await bank.deposit_credits(member, plan.currency)
-            return plan.currency
+            paid = plan.currency
         except bank_errors.BalanceTooHigh as exc:
             # what Red's own Economy does: fill the account up to the maximum
             before = await bank.get_balance(member)
             await bank.set_balance(member, exc.max_balance)
-            return exc.max_balance - before
+            paid = exc.max_balance - before
         except Exception:
             log.exception("Could not pay level reward of %s to member %s in guild %s", plan.currency, member.id, member.guild.id)
             return 0
+        await self._record(member, "currency", paid, "level reward")
+        return paid
 
     async def render_announcement(self, member: discord.Member, old_level: int, new_level: int,
                                   xp: Optional[int], roles: list[discord.Role], paid: int, settings=None) -> str:
@@ -126,6 +142,24 @@ class RewardService:
             currency = await bank.get_currency_name(member.guild)
             extras.append(f"Reward: {humanize_number(paid)} {currency}.")
         return " ".join([text, *extras])
+
+    async def announce_event(self, member: discord.Member, text: str, channel, kind: str) -> None:
+        """An achievement, quest or goal: to its own channel when the guild set one and it is
+        writable, otherwise wherever level-ups are announced (nowhere when they are off)."""
+        settings = await self.settings.get(member.guild.id)
+        own = {"achievement": settings.achievement_channel, "quest": settings.quest_channel,
+               "goal": settings.quest_channel}.get(kind)
+        target = member.guild.get_channel(own) if own else None
+        if target is not None and target.permissions_for(member.guild.me).send_messages:
+            try:
+                await target.send(text, allowed_mentions=discord.AllowedMentions(users=[member], roles=False,
+                                                                                  everyone=False))
+                return
+            except discord.HTTPException as exc:
+                log.warning("Could not announce a %s in channel %s of guild %s: %s", kind, own, member.guild.id, exc)
+        if settings.announce_mode == "off":
+            return
+        await self._announce(member, text, channel or member.guild.system_channel, settings)
 
     async def _announce(self, member: discord.Member, text: str, channel, settings) -> None:
         """Send to the guild's chosen place; a missing or unwritable target falls back to ``channel``."""

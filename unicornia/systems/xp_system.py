@@ -185,6 +185,8 @@ class XpSystem:
         self.milestones: MilestoneSource = NO_MILESTONES
         #: What each flush also records (guild days, quest periods), and who hears what it paid.
         self.plan_flush: Optional[Callable[[], object]] = None
+        #: Quest rewards: (guild, user) -> (XP multiplier, unix time it ends).
+        self.boosts: dict[Key, tuple[float, float]] = {}
         self.on_settled: Optional[Callable[[object], Awaitable[None]]] = None
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -298,7 +300,8 @@ class XpSystem:
             state[0] = now
             earned = settings.message_xp
             link_bonus = rules.scaled_amount(settings.link_xp, settings.xp_rate) if links else 0
-            if settings.role_multipliers or settings.channel_multipliers or author.premium_since:
+            if settings.role_multipliers or settings.channel_multipliers or author.premium_since or \
+                    (self.boosts and key in self.boosts):
                 factor = self._multiplier(settings, author, channel)
                 earned, link_bonus = round(earned * factor), round(link_bonus * factor)
             total = earned + link_bonus
@@ -336,16 +339,32 @@ class XpSystem:
         return award
 
     def _multiplier(self, settings: GuildSettings, member, channel) -> float:
-        return rules.multiplier(
+        factor = rules.multiplier(
             member._roles, channel_lineage(channel) if channel is not None else (),
             settings.role_multipliers, settings.channel_multipliers,
             getattr(member, "premium_since", None) is not None, settings.booster_multiplier,
         )
+        boost = self.boosts.get((member.guild.id, member.id))
+        if boost is not None:
+            multiplier, expires_at = boost
+            if expires_at > self.store.now():
+                factor *= multiplier
+            else:
+                del self.boosts[(member.guild.id, member.id)]
+        return factor
+
+    async def grant(self, key: Key, amount: int, member, channel) -> Optional[Award]:
+        """Reward XP the store has written: mirror it in the cache and announce a level crossed."""
+        award = self.apply_grant(key, amount, member, channel)
+        if award is not None and member is not None:
+            await self._level_up(member, award, channel)
+        return award
 
     def _earn(self, settings: GuildSettings, member, channel, base: int, now: float) -> int:
         """XP for one non-message event (voice, thanks, reaction, command): rate, multipliers, cap."""
         amount = rules.scaled_amount(base, settings.xp_rate)
-        if amount and (settings.role_multipliers or settings.channel_multipliers or member.premium_since):
+        if amount and (settings.role_multipliers or settings.channel_multipliers or member.premium_since
+                       or self.boosts):
             amount = round(amount * self._multiplier(settings, member, channel))
         if amount and settings.xp_per_minute_cap:
             key = (member.guild.id, member.id)
@@ -410,7 +429,7 @@ class XpSystem:
         if level_from_xp(new_xp) <= level_from_xp(old_xp):
             return None
         if gain is not None:
-            gain.leveled_at = int(time.time())
+            gain.leveled_at = int(self.store.now())
         return Award(key, amount, old_xp, new_xp)
 
     async def _thanks(self, settings: GuildSettings, message: discord.Message, now: float) -> None:
@@ -783,27 +802,29 @@ class XpSystem:
         ]
 
     # --- admin changes -----------------------------------------------------------------------
-    async def award(self, member: discord.Member, delta: int) -> Award:
-        """Admin XP: written at once to Xp and AwardedXp (never below zero XP)."""
+    async def award(self, member: discord.Member, delta: int, *, kind: str = "add", actor_id: Optional[int] = None,
+                    reason: str = "") -> Award:
+        """Admin XP: written at once to Xp and AwardedXp (never below zero XP), with its audit row."""
         key = (member.guild.id, member.id)
         await self.flush()  # so the floor at zero is checked against everything earned
         old_xp = await self.current_xp(key)
         delta = max(delta, -old_xp)
-        await self.store.award(member.guild.id, member.id, delta)
+        await self.store.award(member.guild.id, member.id, delta, kind, actor_id, reason)
         self.cache.pop(key)  # read again: counters, marks and XP achievements follow the new XP
         new_xp = await self.current_xp(key)
         return Award(key, delta, old_xp, new_xp)
 
-    async def reset_member(self, guild_id: int, user_id: int) -> None:
+    async def reset_member(self, guild_id: int, user_id: int, actor_id: Optional[int] = None,
+                           reason: str = "reset") -> None:
         key = (guild_id, user_id)
         async with self._flush_lock:
             self._forget(lambda k: k == key)
-            await self.store.reset_member(guild_id, user_id)
+            await self.store.reset_member(guild_id, user_id, actor_id, reason)
 
-    async def reset_guild(self, guild_id: int) -> int:
+    async def reset_guild(self, guild_id: int, actor_id: Optional[int] = None) -> int:
         async with self._flush_lock:
             self._forget(lambda key: key[0] == guild_id)
-            return await self.store.reset_guild(guild_id)
+            return await self.store.reset_guild(guild_id, actor_id)
 
     async def delete_user(self, user_id: int) -> None:
         async with self._flush_lock:

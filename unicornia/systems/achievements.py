@@ -1,0 +1,126 @@
+"""Achievements: the XP engine asks for each member's next marks and calls back when one is
+reached; this service unlocks what is due (once, atomically, with its reward) and announces it."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Awaitable, Callable, Optional
+
+import discord
+
+from ..core.achievements import NEVER as INF, Achievement, Book, Counters, build_book, parse_definitions
+from ..db.store import XpStore
+from .settings import SettingsCache
+
+log = logging.getLogger("red.unicornia.achievements")
+
+#: The XP engine's counter names for each counted condition (voice is kept in seconds).
+COUNTER_FOR = {
+    "messages": "messages", "links": "links", "thanks_received": "thanks",
+    "reactions": "reactions", "commands": "commands", "voice_minutes": "voice_seconds",
+}
+Announce = Callable[[discord.Member, str, Optional[discord.abc.Messageable], str], Awaitable[None]]
+
+
+def counters_from(values: dict[str, int], streak: int = 0) -> Counters:
+    """Counters from the XP engine's cached values (see XpSystem.counters)."""
+    return Counters(
+        messages=values.get("messages", 0), links=values.get("links", 0), thanks_received=values.get("thanks", 0),
+        reactions=values.get("reactions", 0), commands=values.get("commands", 0),
+        voice_minutes=values.get("voice_seconds", 0) // 60, total_xp=values.get("xp", 0), streak=streak,
+    )
+
+
+class AchievementService:
+    def __init__(self, store: XpStore, settings: SettingsCache, defaults_file: Path) -> None:
+        self.store = store
+        self.settings = settings
+        self.defaults: dict[str, Achievement] = parse_definitions(defaults_file.read_text(encoding="utf-8"))
+        self._books: dict[int, tuple[object, Book]] = {}
+        self.xp = None  # set by the cog: the XpSystem whose cache holds the counters
+        self.announce: Optional[Announce] = None
+
+    # --- the XP engine's MilestoneSource ---------------------------------------------------------
+    def book(self, guild_id: int) -> Book:
+        settings = self.settings.cached(guild_id)
+        if settings is None or not settings.achievements_enabled:
+            return Book(())
+        memo = self._books.get(guild_id)
+        if memo is None or memo[0] is not settings:  # rebuilt when the settings object changes
+            book = build_book(self.defaults, settings.custom_achievements, settings.hidden_achievements)
+            memo = self._books[guild_id] = (settings, book)
+        return memo[1]
+
+    def marks(self, guild_id: int, unlocked) -> tuple[float, dict[str, float]]:
+        book = self.book(guild_id)
+        if not book.achievements:
+            return INF, {}
+        marks = {}
+        for condition, counter in COUNTER_FOR.items():
+            mark = book.mark(condition, unlocked)
+            if mark != INF:
+                marks[counter] = mark * 60 if counter == "voice_seconds" else mark
+        return book.xp_mark(unlocked), marks
+
+    async def reached(self, key: tuple[int, int], member, channel) -> None:
+        """Unlock everything due from the cached counters (the streak is checked at each claim)."""
+        values = self.xp.counters(key)
+        unlocked = self.xp.unlocked(key)
+        if values is None or unlocked is None:
+            return
+        due = self.book(key[0]).due(counters_from(values), unlocked,
+                                    conditions=[c for c in COUNTER_FOR] + ["level", "total_xp"])
+        await self._unlock(key, due, member, channel, unlocked)
+
+    async def check_streak(self, member: discord.Member, streak: int, channel) -> list[Achievement]:
+        key = (member.guild.id, member.id)
+        await self.xp.current_xp(key)  # cached, with its unlocked set
+        unlocked = self.xp.unlocked(key) or set()
+        due = self.book(key[0]).due(Counters(streak=streak), unlocked, conditions=["streak"])
+        return await self._unlock(key, due, member, channel, unlocked)
+
+    async def _unlock(self, key, due: list[Achievement], member, channel, unlocked: set) -> list[Achievement]:
+        if not due:
+            return []
+        done = set(await self.store.unlock(key[0], key[1], [(a.key, a.reward_xp, a.title) for a in due]))
+        unlocked.update(a.key for a in due)  # already unlocked ones too: the database said so
+        won = [a for a in due if a.key in done]
+        reward = sum(a.reward_xp for a in won)
+        if reward:
+            await self.xp.grant(key, reward, member, channel)
+        if won and member is not None and self.announce is not None:
+            lines = [f"{a.emoji} **{a.title}**" + (f" (+{a.reward_xp:,} XP)" if a.reward_xp else "") for a in won]
+            text = f"🏅 {member.mention} unlocked " + ", ".join(lines) + "!"
+            await self.announce(member, text, channel, "achievement")
+        return won
+
+    # --- what the commands show ------------------------------------------------------------------
+    async def overview(self, member: discord.Member, streak: int) -> tuple[list[tuple[Achievement, int]],
+                                                                        list[tuple[Achievement, float, int]]]:
+        """(unlocked with their dates, locked with (fraction, current value)), in the book's order."""
+        key = (member.guild.id, member.id)
+        await self.settings.get(member.guild.id)
+        values = await self.xp.entry_counters(key)
+        counters = counters_from(values, streak)
+        dates = dict(await self.store.unlocked_with_dates(*key))
+        book = self.book(member.guild.id)
+        unlocked, locked = [], []
+        for a in sorted(book.achievements, key=lambda a: (list(COUNTER_FOR).index(a.condition)
+                                                          if a.condition in COUNTER_FOR else 99, a.condition, a.value)):
+            if a.key in dates:
+                unlocked.append((a, dates[a.key]))
+            else:
+                have = counters.value(a.condition)
+                locked.append((a, min(1.0, have / a.value), have))
+        return unlocked, locked
+
+    async def closest(self, member: discord.Member, streak: int) -> Optional[tuple[Achievement, float, int]]:
+        key = (member.guild.id, member.id)
+        await self.settings.get(member.guild.id)
+        counters = counters_from(await self.xp.entry_counters(key), streak)
+        dates = dict(await self.store.unlocked_with_dates(*key))
+        found = self.book(member.guild.id).closest(counters, set(dates))
+        if found is None:
+            return None
+        achievement, fraction = found
+        return achievement, fraction, counters.value(achievement.condition)

@@ -1,0 +1,274 @@
+"""Daily rewards with streaks, quests and the server's daily goal.
+
+The flush does the counting (see db/goals.py): each flush records the guild's messages for
+its day and, at a member's first flush in a period, their counters as the period's baseline;
+then it pays the quests and goals that flush completed.  This service plans each flush (which
+day, which periods, which quests), hands the results to the members and announces them.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Awaitable, Callable, Optional
+
+import discord
+
+from ..core import periods
+from ..core.settings import GuildSettings
+from ..db.goals import DailyResult, FlushPlan, GoalReached, GuildPlan, QuestDone, QuestRow, SettleReport
+from ..db.store import XpStore
+from .settings import SettingsCache
+
+log = logging.getLogger("red.unicornia.goals")
+
+REQUIREMENTS = {
+    "messages": "messages", "reactions": "reactions", "voice_minutes": "minutes in voice",
+    "commands": "commands", "links": "links", "thanks": "thanks received",
+}
+DIFFICULTIES = ("easy", "medium", "hard")
+MAX_QUESTS = 25
+MAX_QUEST_NAME = 40
+#: The set a guild gets when it has none: (name, cycle, requirement, amount, XP, multiplier, minutes, difficulty)
+DEFAULT_QUESTS = (
+    ("Say hello", "daily", "messages", 20, 25, 1.0, 0, "easy"),
+    ("Spread some reactions", "daily", "reactions", 10, 15, 1.0, 0, "easy"),
+    ("Hang out in voice", "daily", "voice_minutes", 30, 30, 1.0, 0, "medium"),
+    ("Weekly chatter", "weekly", "messages", 200, 150, 1.0, 0, "medium"),
+    ("Helping hand", "weekly", "thanks", 3, 100, 1.5, 60, "hard"),
+    ("Pillar of the month", "monthly", "messages", 1000, 500, 2.0, 120, "hard"),
+)
+#: Baselines of periods that ended this long ago are pruned.
+BASELINE_KEEP = 40 * periods.DAY
+
+Announce = Callable[[discord.Member, str, Optional[discord.abc.Messageable], str], Awaitable[None]]
+
+
+class QuestError(ValueError):
+    """A quest definition refused; ``str()`` is the member-facing reason."""
+
+
+@dataclass(frozen=True)
+class QuestStatus:
+    quest: QuestRow
+    progress: int
+    completed_at: Optional[int]
+    period_start: int
+    ends_at: Optional[int]
+
+
+def quest_start(quest: QuestRow, now: float, settings: GuildSettings) -> int:
+    """Where the quest's current period started: progress counts from here (never before creation)."""
+    start = periods.period_start(quest.cycle, now, settings.reset_hour, settings.reset_weekday, quest.created_at)
+    return max(start, quest.created_at)
+
+
+def quest_ends(quest: QuestRow, now: float, settings: GuildSettings) -> Optional[int]:
+    if quest.cycle == "once":
+        return quest.ends_at
+    start = periods.period_start(quest.cycle, now, settings.reset_hour, settings.reset_weekday, quest.created_at)
+    return periods.period_end(quest.cycle, start, settings.reset_hour)
+
+
+def validate_quest(name: str, cycle: str, requirement: str, amount: int, reward_xp: int, multiplier: float,
+                   minutes: int, difficulty: str) -> None:
+    if not name.strip() or len(name) > MAX_QUEST_NAME or "\n" in name:
+        raise QuestError(f"A quest's name is one line of 1-{MAX_QUEST_NAME} characters.")
+    if cycle not in periods.CYCLES:
+        raise QuestError(f"The cycle must be one of {', '.join(periods.CYCLES)}.")
+    if requirement not in REQUIREMENTS:
+        raise QuestError(f"The requirement must be one of {', '.join(REQUIREMENTS)}.")
+    if not 1 <= amount <= 1_000_000:
+        raise QuestError("The amount must be between 1 and 1,000,000.")
+    if not 0 <= reward_xp <= 100_000:
+        raise QuestError("The reward must be between 0 and 100,000 XP.")
+    if not 1.0 <= multiplier <= 5.0:
+        raise QuestError("The XP multiplier must be between 1 and 5 (1 for none).")
+    if not 0 <= minutes <= 7 * 24 * 60:
+        raise QuestError("The multiplier lasts between 0 and 10,080 minutes (a week).")
+    if multiplier > 1.0 and minutes == 0:
+        raise QuestError("Say how many minutes the multiplier lasts.")
+    if reward_xp == 0 and multiplier == 1.0:
+        raise QuestError("A quest needs a reward: XP, a multiplier, or both.")
+    if difficulty not in DIFFICULTIES:
+        raise QuestError(f"The difficulty must be one of {', '.join(DIFFICULTIES)}.")
+
+
+class GoalService:
+    def __init__(self, store: XpStore, settings: SettingsCache, xp, achievements, bot) -> None:
+        self.store = store
+        self.settings = settings
+        self.xp = xp
+        self.achievements = achievements
+        self.bot = bot
+        self.announce: Optional[Announce] = None
+        self._quests: dict[int, list[QuestRow]] = {}
+        self._seeding: dict[int, asyncio.Task] = {}
+        self.seed_defaults: Callable[[int], Awaitable[bool]] = self._never_seeded
+
+    async def start(self) -> None:
+        """Read every quest and the boosts still running."""
+        for quest in await self.store.quests():
+            self._quests.setdefault(quest.guild_id, []).append(quest)
+        now = self.store.now()
+        for gid, uid, multiplier, expires in await self.store.active_boosts():
+            if expires > now:
+                self.xp.boosts[(gid, uid)] = (multiplier, expires)
+
+    async def close(self) -> None:
+        for task in self._seeding.values():
+            task.cancel()
+        await asyncio.gather(*self._seeding.values(), return_exceptions=True)
+
+    # --- the flush's plan --------------------------------------------------------------------
+    def plan(self) -> FlushPlan:
+        """Each active guild's day, goal settings, periods and quests, for the next flush."""
+        now = self.store.now()
+        guilds, period_list, quest_list = [], [], []
+        for gid, settings in list(self.settings.loaded.items()):
+            day = periods.day_start(now, settings.reset_hour)
+            guilds.append(GuildPlan(gid, day, settings.goal_enabled, settings.goal_floor, settings.goal_percent,
+                                    settings.goal_days, settings.goal_bonus))
+            period_list.append((gid, day))
+            quests = self._quests.get(gid)
+            if quests is None:
+                self._ensure_seeded(gid)
+                continue
+            for quest in quests:
+                if quest.cycle == "once" and quest.ends_at is not None and quest.ends_at <= now:
+                    continue
+                start = quest_start(quest, now, settings)
+                period_list.append((gid, start))
+                quest_list.append((quest.id, gid, start))
+        return FlushPlan(guilds, period_list, quest_list)
+
+    def _ensure_seeded(self, guild_id: int) -> None:
+        if guild_id in self._seeding:
+            return
+        self._seeding[guild_id] = asyncio.create_task(self._seed(guild_id), name="unicornia-quest-seed")
+
+    async def _seed(self, guild_id: int) -> None:
+        try:
+            if await self.seed_defaults(guild_id) and not any(q.guild_id == guild_id for q in await self.store.quests(guild_id)):
+                await self.store.add_quests(guild_id, list(DEFAULT_QUESTS))
+            self._quests[guild_id] = await self.store.quests(guild_id)
+        except Exception:
+            log.exception("Setting up the default quests of guild %s failed", guild_id)
+            self._seeding.pop(guild_id, None)  # try again at the next flush
+
+    @staticmethod
+    async def _never_seeded(guild_id: int) -> bool:
+        return True
+
+    async def quests_of(self, guild_id: int) -> list[QuestRow]:
+        if guild_id not in self._quests:
+            self._ensure_seeded(guild_id)
+            await asyncio.shield(self._seeding[guild_id])
+        return list(self._quests.get(guild_id, []))
+
+    # --- what a flush paid -------------------------------------------------------------------
+    async def settled(self, report: SettleReport) -> None:
+        for done in report.quests:
+            await self._quest_done(done)
+        for goal in report.goals:
+            await self._goal_reached(goal)
+
+    async def _quest_done(self, done: QuestDone) -> None:
+        quest = done.quest
+        key = (quest.guild_id, done.user_id)
+        member = self._member(*key)
+        if quest.multiplier > 1 and quest.boost_minutes:
+            current = self.xp.boosts.get(key)
+            expires = self.store.now() + quest.boost_minutes * 60
+            if current is None or current[1] < expires or current[0] < quest.multiplier:
+                self.xp.boosts[key] = (max(quest.multiplier, current[0] if current else 1.0),
+                                       max(expires, current[1] if current else 0))
+        await self.xp.grant(key, quest.reward_xp, member, None)
+        if member is not None and self.announce is not None:
+            await self.announce(member, f"✅ {member.mention} completed the quest **{quest.name}** ({self.reward_text(quest)})!",
+                                None, "quest")
+
+    async def _goal_reached(self, goal: GoalReached) -> None:
+        guild = self.bot.get_guild(goal.guild_id)
+        if guild is None:
+            return
+        first = None
+        for user_id in goal.contributors:
+            member = guild.get_member(user_id)
+            first = first or member
+            await self.xp.grant((goal.guild_id, user_id), goal.bonus, member, None)
+        if first is not None and self.announce is not None:
+            text = (f"🎯 The server reached today's goal of **{goal.target:,}** messages! "
+                    f"{len(goal.contributors):,} member(s) who chatted today earned **+{goal.bonus:,} XP**.")
+            await self.announce(first, text, None, "goal")
+
+    @staticmethod
+    def reward_text(quest: QuestRow) -> str:
+        parts = []
+        if quest.reward_xp:
+            parts.append(f"+{quest.reward_xp:,} XP")
+        if quest.multiplier > 1 and quest.boost_minutes:
+            parts.append(f"{quest.multiplier:g}x XP for {quest.boost_minutes} min")
+        return ", ".join(parts)
+
+    # --- daily -------------------------------------------------------------------------------
+    async def claim_daily(self, member: discord.Member, channel) -> tuple[DailyResult, list]:
+        settings = await self.settings.get(member.guild.id)
+        result = await self.store.claim_daily(member.guild.id, member.id, settings.reset_hour,
+                                              settings.daily_xp, settings.streak_bonus, settings.streak_cap)
+        if result.outcome == "claimed":
+            return result, []
+        await self.xp.grant((member.guild.id, member.id), result.amount, member, channel)
+        unlocked = await self.achievements.check_streak(member, result.streak, channel)
+        return result, unlocked
+
+    async def streak(self, member: discord.Member) -> tuple[int, int, bool]:
+        settings = await self.settings.get(member.guild.id)
+        return await self.store.daily_state(member.guild.id, member.id, settings.reset_hour)
+
+    # --- the server goal ---------------------------------------------------------------------
+    async def goal(self, guild_id: int, user_id: Optional[int]) -> tuple[int, int, Optional[int], int, int]:
+        """(messages today, target, reached at, the member's messages today, when the day ends)."""
+        settings = await self.settings.get(guild_id)
+        await self.xp.flush()  # today's count includes what the buffer holds
+        day = periods.day_start(self.store.now(), settings.reset_hour)
+        plan = GuildPlan(guild_id, day, settings.goal_enabled, settings.goal_floor, settings.goal_percent,
+                         settings.goal_days, settings.goal_bonus)
+        messages, target, reached = await self.store.goal_state(plan)
+        mine = await self.store.member_messages_today(guild_id, day, user_id) if user_id else 0
+        return messages, target, reached, mine, day + periods.DAY
+
+    # --- quests ------------------------------------------------------------------------------
+    async def statuses(self, member: discord.Member) -> list[QuestStatus]:
+        settings = await self.settings.get(member.guild.id)
+        quests = await self.quests_of(member.guild.id)
+        await self.xp.flush()  # progress includes the buffer
+        now = self.store.now()
+        live = [q for q in quests if not (q.cycle == "once" and q.ends_at is not None and q.ends_at <= now)]
+        starts = [(q.id, quest_start(q, now, settings)) for q in live]
+        found = await self.store.quest_progress(member.guild.id, member.id, starts)
+        return [QuestStatus(q, min(found[q.id][0], q.amount), found[q.id][1], start, quest_ends(q, now, settings))
+                for q, (_, start) in zip(live, starts)]
+
+    async def add_quest(self, guild_id: int, name: str, cycle: str, requirement: str, amount: int, reward_xp: int,
+                        multiplier: float = 1.0, minutes: int = 0, difficulty: str = "medium",
+                        ends_at: Optional[int] = None) -> int:
+        validate_quest(name, cycle, requirement, amount, reward_xp, multiplier, minutes, difficulty)
+        quests = await self.quests_of(guild_id)
+        if len(quests) >= MAX_QUESTS:
+            raise QuestError(f"A server can have at most {MAX_QUESTS} quests; remove one first.")
+        if any(q.name.casefold() == name.strip().casefold() for q in quests):
+            raise QuestError(f"There is already a quest called {name.strip()}.")
+        quest_id = await self.store.add_quest(guild_id, name.strip(), cycle, requirement, amount, reward_xp,
+                                              multiplier, minutes, difficulty, ends_at)
+        self._quests[guild_id] = await self.store.quests(guild_id)
+        return quest_id
+
+    async def remove_quest(self, guild_id: int, quest_id: int) -> bool:
+        removed = await self.store.remove_quest(guild_id, quest_id)
+        self._quests[guild_id] = await self.store.quests(guild_id)
+        return removed
+
+    def _member(self, guild_id: int, user_id: int):
+        guild = self.bot.get_guild(guild_id)
+        return guild.get_member(user_id) if guild is not None else None
