@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from .db.store import XpStore
     from .systems.card_service import CardService
     from .systems.shop import ShopService
+    from .systems.clubs import ClubService
+    from .systems.achievements import AchievementService
+    from .systems.goals import GoalService
 
 
 class MixinMeta(ABC):
@@ -28,6 +31,9 @@ class MixinMeta(ABC):
     rewards: "RewardService"
     shop: "ShopService"
     cards: "CardService"
+    clubs: "ClubService"
+    achievements: "AchievementService"
+    goals: "GoalService"
 
 
 class CompositeMetaClass(type(commands.Cog), ABCMeta):

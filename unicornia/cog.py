@@ -15,7 +15,8 @@ from redbot.core.bot import Red
 from redbot.core.data_manager import bundled_data_path, cog_data_path
 
 from .abc import CompositeMetaClass
-from .commands import ActivityAdminCommands, AdminCommands, ClubCommands, LevelCommands, ShopCommands
+from .commands import (ActivityAdminCommands, AdminCommands, ClubCommands, GoalAdminCommands, GoalCommands,
+                       LevelCommands, ShopCommands)
 from .core.settings import GUILD_DEFAULTS
 from .db.store import XpStore
 from .systems.achievements import AchievementService
@@ -40,7 +41,8 @@ HISTORY_PRUNE_INTERVAL = 3600
 RequestType = Literal["discord_deleted_user", "owner", "user", "user_strict"]
 
 
-class Unicornia(LevelCommands, ShopCommands, ActivityAdminCommands, ClubCommands, AdminCommands, commands.Cog, metaclass=CompositeMetaClass):
+class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands, GoalAdminCommands, ClubCommands,
+                AdminCommands, commands.Cog, metaclass=CompositeMetaClass):
     """Levels and XP for your server: messages and voice earn XP, levels earn roles and currency."""
 
     def __init__(self, bot: Red) -> None:

@@ -1,7 +1,10 @@
 """Command mixins: each parses, calls a service and formats the reply; no business rules here."""
 from .activity_admin import ActivityAdminCommands
 from .admin import AdminCommands
+from .clubs import ClubCommands
+from .goals import GoalCommands
+from .goals_admin import GoalAdminCommands
 from .level import LevelCommands
 from .shop import ShopCommands
 
-__all__ = ["ActivityAdminCommands", "AdminCommands", "LevelCommands", "ShopCommands"]
+__all__ = ["ActivityAdminCommands", "AdminCommands", "ClubCommands", "GoalAdminCommands", "GoalCommands", "LevelCommands", "ShopCommands"]

@@ -81,7 +81,7 @@ def clean_club_name(raw: str) -> str:
     if any(ch in MENTION_CHARACTERS for ch in name):
         raise ClubError("Club names can't contain mentions or the characters `@ < >`.")
     if any(ch in MARKDOWN_CHARACTERS for ch in name):
-        raise ClubError("Club names can't contain formatting characters: " + " ".join(sorted(MARKDOWN_CHARACTERS)))
+        raise ClubError(f"Club names can't contain formatting characters: ``{' '.join(sorted(MARKDOWN_CHARACTERS))}``")
     if "://" in name:
         raise ClubError("Club names can't contain links.")
     return name
@@ -162,7 +162,9 @@ class ClubService:
         return await self.store.club_of(member.guild.id, member.id)
 
     async def find(self, guild_id: int, name: str) -> ClubRow:
-        club = await self.store.club_by_key(guild_id, name_key(name)) if name.strip() else None
+        if not name_key(name):
+            raise ClubError("Which club? For example `club join Night Owls`; `club leaderboard` lists them all.")
+        club = await self.store.club_by_key(guild_id, name_key(name))
         if club is None:
             raise ClubError(f"There's no club called **{echo(name)}** here. See `club leaderboard` for the list.")
         return club
@@ -265,6 +267,9 @@ class ClubService:
         if club.owner_id != member.id and not is_admin:
             raise ClubError(f"Only the owner of **{club.name}** or a server admin can disband it.")
         return club
+
+    async def member_count(self, club: ClubRow) -> int:
+        return (await self.store.club_totals(club.id))[0]
 
     async def disband(self, member: discord.Member, raw_name: Optional[str], *, is_admin: bool) -> tuple[ClubRow, int]:
         """End a club; returns it and how many members it had."""

@@ -518,6 +518,7 @@ class XpSystem:
             future = asyncio.get_running_loop().create_future()
             self._loaders[key] = future
             try:
+                await self.settings.get(key[0])  # the marks come from the guild's settings
                 found, epoch = await self.store.load_xp([key])
                 if self.cache.get(key) is None:  # a concurrent writer may have filled it meanwhile
                     self._install(key, found[key], epoch, self._member(key))

@@ -1,0 +1,329 @@
+"""Achievements, daily rewards and streaks, the server goal, quests and the audit log, through a
+real Red bot with a wall clock the tests move across days."""
+import asyncio
+
+import pytest
+
+from tests.conftest import chatter, db_rows, members, stored_xp
+
+DAY = 86_400
+
+
+def texts(sim) -> list[str]:
+    out = []
+    for message in sim.replies():
+        parts = [message.content or ""]
+        for e in message.embeds:
+            parts += [e.description or "", *(f"{f.name} {f.value}" for f in e.fields), e.footer.text or ""]
+        out.append("\n".join(parts))
+    return out
+
+
+async def admin(sim, *commands_):
+    for text in commands_:
+        await sim.command(f"unicornia guild {text}", sim.owner())
+    return texts(sim)
+
+
+def unlocked(sim, member) -> list[str]:
+    return [k for (k,) in db_rows(sim, "SELECT Key FROM UserAchievement WHERE GuildId = ? AND UserId = ? ORDER BY Key",
+                                  (member.guild.id, member.id))]
+
+
+def audit(sim, member, kind=None) -> list[tuple]:
+    query = "SELECT Kind, Amount, Reason, ActorId FROM AuditLog WHERE GuildId = ? AND UserId = ?"
+    params = [member.guild.id, member.id]
+    if kind:
+        query += " AND Kind = ?"
+        params.append(kind)
+    return db_rows(sim, query + " ORDER BY Id", params)
+
+
+async def quiet(sim):
+    """Only achievements: no quests or goal in the way of exact XP counts."""
+    await admin(sim, "goal false")
+    await sim.cog.config.guild(sim.guild).quests_seeded.set(True)
+    sim.cog.settings.invalidate(sim.guild.id)
+    sim.replies()
+
+
+# --- achievements --------------------------------------------------------------------------------
+async def test_first_message_unlocks_once_with_reward_audit_and_announcement(goals_sim):
+    sim = goals_sim
+    await quiet(sim)
+    alice = members(sim)[0]
+    await sim.say("hello everyone, nice to be here", alice)
+    await sim.settle()
+    said = texts(sim)
+    assert any("unlocked" in t and "First Words" in t and "+5 XP" in t for t in said), said
+    await chatter(sim, alice, 3)
+    await sim.cog.xp.flush()
+    assert unlocked(sim, alice) == ["first-words"]
+    assert stored_xp(sim, alice) == 1 + 5  # one eligible message (cooldown) + the reward
+    assert audit(sim, alice) == [("achievement", 5, "First Words (first-words)", None)]
+    assert db_rows(sim, "SELECT Xp FROM XpHistory WHERE UserId = ? AND Source = 'bonus'", (alice.id,)) == [(5,)]
+
+
+async def test_admin_achievement_add_edit_remove_and_retroactive_unlock(goals_sim):
+    sim = goals_sim
+    await quiet(sim)
+    alice = members(sim)[0]
+    await chatter(sim, alice, 4)
+    said = await admin(sim, 'achievement add regular messages 3 40 🎉 "Regular Talker" Send three messages.')
+    assert any("Added" in t and "Regular Talker" in t for t in said), said
+    await sim.settle()  # alice already qualifies: she unlocks it without sending anything
+    assert "regular" in unlocked(sim, alice)
+    assert ("achievement", 40, "Regular Talker (regular)", None) in audit(sim, alice)
+
+    # bad input changes nothing
+    said = await admin(sim, 'achievement add bad-one sleeping 3 10 💤 "Sleepy"',
+                       'achievement add regular messages 5 10 🎉 "Again"',
+                       'achievement add Bad!Key messages 5 10 🎉 "Key"',
+                       "achievement edit regular value lots", "achievement edit regular colour red",
+                       "achievement edit chatterbox value 5")
+    assert "condition must be one of" in said[0] and "is taken" in said[1] and "not a valid key" in said[2]
+    assert "whole number" in said[3] and "field must be one of" in said[4] and "can't be edited" in said[5]
+    custom = await sim.cog.config.guild(sim.guild).custom_achievements()
+    assert list(custom) == ["regular"] and custom["regular"]["value"] == 3
+
+    said = await admin(sim, "achievement edit regular reward_xp 60", "achievement remove first-words",
+                       "achievement remove regular", "achievement list")
+    assert "Updated" in said[0] and "Hid `first-words`" in said[1] and "Removed `regular`" in said[2]
+    assert "first-words" in said[3] and "hidden" in said[3] and "regular" not in said[3]
+    bob = members(sim)[1]
+    await sim.say("hi there, bob is here", bob)
+    await sim.settle()
+    assert unlocked(sim, bob) == []  # first-words is hidden now
+    assert unlocked(sim, alice) == ["first-words", "regular"]  # what was unlocked stays
+
+
+async def test_level_achievement_from_admin_xp_and_next_achievement(goals_sim):
+    sim = goals_sim
+    await quiet(sim)
+    alice = members(sim)[0]
+    await admin(sim, f"addxp {alice.mention} 300")  # level 5 at 270 XP
+    await sim.settle()
+    assert "level-5" in unlocked(sim, alice)
+    assert ("add", 300, "addxp", sim.owner().id) in audit(sim, alice)
+    await sim.command("nextachievement", alice)
+    said = texts(sim)
+    assert any(t.startswith("Next:") for t in said), said
+    await sim.command("achievements", alice)
+    said = texts(sim)
+    assert any("Level Up!" in t and "unlocked" in t and "🔒" in t for t in said), said
+
+
+async def test_achievement_counters_from_cache_cover_other_activity(goals_sim):
+    sim = goals_sim
+    await quiet(sim)
+    alice = members(sim)[0]
+    await admin(sim, 'achievement add sharer links 2 10 🔗 "Sharer"')
+    await sim.say("look at https://a.example/x", alice)
+    assert "sharer" not in unlocked(sim, alice)
+    await sim.say("and https://b.example/y too", alice)
+    await sim.settle()
+    assert "sharer" in unlocked(sim, alice)
+
+
+# --- daily and streaks ---------------------------------------------------------------------------
+async def test_daily_streak_kept_grown_reset_and_claimed_once_a_day(goals_sim, wall):
+    sim = goals_sim
+    await quiet(sim)
+    await admin(sim, "achievement toggle false", "daily 20 5 3")
+    alice = members(sim)[0]
+
+    async def claim():
+        await sim.command("daily", alice)
+        return "\n".join(texts(sim))
+
+    assert "20 XP" in await claim()
+    assert "already claimed" in await claim()
+    wall.advance(DAY)
+    said = await claim()
+    assert "25 XP" in said and "**2** days" in said
+    wall.advance(DAY)
+    assert "30 XP" in await claim()
+    wall.advance(DAY)
+    assert "35 XP" in await claim()
+    wall.advance(DAY)
+    assert "35 XP" in await claim()  # the bonus stops at 3 streak days
+    wall.advance(2 * DAY)  # a missed day
+    said = await claim()
+    assert "20 XP" in said and "starts again" in said
+    assert db_rows(sim, "SELECT Streak, BestStreak FROM DailyClaim WHERE UserId = ?", (alice.id,)) == [(1, 5)]
+    daily = audit(sim, alice, "daily")
+    assert [a for _, a, _, _ in daily] == [20, 25, 30, 35, 35, 20]
+    await sim.cog.xp.flush()
+    assert stored_xp(sim, alice) == sum(a for _, a, _, _ in daily)
+
+
+async def test_daily_follows_the_reset_hour(goals_sim, wall):
+    sim = goals_sim
+    await quiet(sim)
+    await admin(sim, "resethour 12")  # the wall clock starts at 10:00 UTC
+    alice = members(sim)[0]
+    await sim.command("daily", alice)
+    wall.advance(3 * 3600)  # 13:00: a new guild-day
+    await sim.command("daily", alice)
+    said = texts(sim)
+    assert "**2** days" in said[-1], said
+
+
+async def test_two_daily_claims_at_once_pay_once(goals_sim):
+    sim = goals_sim
+    await quiet(sim)
+    alice = members(sim)[0]
+    results = await asyncio.gather(*(sim.cog.goals.claim_daily(alice, None) for _ in range(5)))
+    outcomes = sorted(r.outcome for r, _ in results)
+    assert outcomes == ["claimed"] * 4 + ["first"]
+    assert len(audit(sim, alice, "daily")) == 1
+    await sim.cog.xp.flush()
+    assert stored_xp(sim, alice) == 20
+
+
+async def test_streak_achievement_unlocks_on_the_seventh_day(goals_sim, wall):
+    sim = goals_sim
+    await quiet(sim)
+    alice = members(sim)[0]
+    for _ in range(6):
+        await sim.cog.goals.claim_daily(alice, None)
+        wall.advance(DAY)
+    assert "streak-7" not in unlocked(sim, alice)
+    await sim.command("daily", alice)
+    await sim.settle()
+    assert "streak-7" in unlocked(sim, alice)
+
+
+# --- the server goal -----------------------------------------------------------------------------
+async def test_goal_reached_pays_every_contributor_once_and_is_announced(goals_sim, wall):
+    sim = goals_sim
+    await sim.cog.config.guild(sim.guild).quests_seeded.set(True)
+    await admin(sim, "achievement toggle false", "goal true 6 100 7 10", f"questchannel {sim.guild.text_channels[0].mention}")
+    alice, bob, carol = members(sim)[:3]
+    await chatter(sim, alice, 3)
+    await chatter(sim, bob, 2)
+    await sim.cog.xp.flush()
+    await sim.command("level goal", carol)
+    said = texts(sim)
+    assert any("5/6" in t and "you sent 0" in t for t in said), said
+    await sim.say("the last message we needed", bob)
+    await sim.cog.xp.flush()
+    await sim.settle()
+    said = texts(sim)
+    assert any("reached today's goal of **6**" in t and "2 member(s)" in t for t in said), said
+    assert [a for _, a, _, _ in audit(sim, alice, "goal")] == [10]
+    assert [a for _, a, _, _ in audit(sim, bob, "goal")] == [10]
+    assert audit(sim, carol, "goal") == []
+    await chatter(sim, carol, 3)
+    await sim.cog.xp.flush()
+    await sim.settle()
+    assert audit(sim, carol, "goal") == [] and len(audit(sim, alice, "goal")) == 1  # paid once a day
+    await sim.command("level goal", alice)
+    assert any("Reached" in t for t in texts(sim))
+
+    # the next day's goal comes from the recent average (9 messages yesterday), not the floor
+    wall.advance(DAY)
+    await sim.command("level goal", alice)
+    said = texts(sim)
+    assert any("**9** messages" in t for t in said), said
+
+
+# --- quests --------------------------------------------------------------------------------------
+async def test_default_quests_for_a_new_guild(goals_sim):
+    sim = goals_sim
+    await admin(sim, "goal false", "achievement toggle false")
+    alice = members(sim)[0]
+    await sim.command("quests", alice)
+    said = texts(sim)
+    assert any("Say hello" in t and "0/20" in t for t in said), said
+    assert len(db_rows(sim, "SELECT Id FROM Quest WHERE GuildId = ?", (sim.guild.id,))) == 6
+    await admin(sim, "quest remove 1", "quest remove 2", "quest remove 3", "quest remove 4", "quest remove 5",
+                "quest remove 6")
+    sim.cog.goals._quests.pop(sim.guild.id)  # as after a reload: the guild is not seeded twice
+    await sim.command("quests", alice)
+    assert any("no quests" in t for t in texts(sim))
+
+
+async def test_quest_counts_only_after_it_started_completes_and_refreshes(goals_sim, wall):
+    sim = goals_sim
+    await admin(sim, "goal false", "achievement toggle false")
+    await sim.cog.config.guild(sim.guild).quests_seeded.set(True)
+    sim.cog.settings.invalidate(sim.guild.id)
+    quests_channel = sim.make_text_channel("quests")
+    await admin(sim, f"questchannel {quests_channel.mention}")
+    alice = members(sim)[0]
+    await chatter(sim, alice, 4)  # before the quest: does not count
+    await sim.cog.xp.flush()
+    said = await admin(sim, 'quest add daily messages 3 50 "Chat three times"',
+                       'quest add daily sleeping 3 50 "Bad"', 'quest add daily messages 3 0 "No reward"',
+                       'quest add hourly messages 3 5 "Bad cycle"')
+    assert "Added quest #1" in said[0]
+    assert "requirement must be one of" in said[1] and "needs a reward" in said[2] and "cycle must be" in said[3]
+    wall.advance(60)
+    await sim.command("quests", alice)
+    assert any("0/3" in t for t in texts(sim))
+    await sim.say("one after the quest", alice)
+    await sim.say("two after the quest", alice)
+    await sim.cog.xp.flush()
+    await sim.settle()
+    assert audit(sim, alice, "quest") == []
+    await sim.say("three after the quest", alice)
+    await sim.cog.xp.flush()
+    await sim.settle()
+    assert audit(sim, alice, "quest") == [("quest", 50, "Chat three times", None)]
+    announced = [m for m in sim.replies() if m.channel.id == quests_channel.id]
+    assert any("completed the quest **Chat three times**" in m.content for m in announced)
+    await chatter(sim, alice, 5)
+    await sim.cog.xp.flush()
+    assert len(audit(sim, alice, "quest")) == 1  # once per period
+
+    wall.advance(DAY)  # a new day: the daily quest refreshes
+    await sim.command("quests", alice)
+    assert any("0/3" in t for t in texts(sim))
+    await chatter(sim, alice, 3)
+    await sim.cog.xp.flush()
+    await sim.settle()
+    assert len(audit(sim, alice, "quest")) == 2
+
+
+async def test_quest_multiplier_boosts_xp_for_its_time(goals_sim, wall, clock):
+    sim = goals_sim
+    await admin(sim, "goal false", "achievement toggle false", "xpcap 0")
+    await sim.cog.config.guild(sim.guild).quests_seeded.set(True)
+    sim.cog.settings.invalidate(sim.guild.id)
+    await admin(sim, 'quest add once messages 1 0 "Warm up" 2 30')
+    alice = members(sim)[0]
+    await sim.say("my first message for the quest", alice)
+    await sim.cog.xp.flush()
+    await sim.settle()
+    assert sim.cog.xp.boosts[(sim.guild.id, alice.id)][0] == 2.0
+    before = stored_xp(sim, alice)
+    clock.advance(61)
+    await sim.say("a boosted message now", alice)
+    await sim.cog.xp.flush()
+    assert stored_xp(sim, alice) - before == 2
+    wall.advance(31 * 60)  # the boost ran out
+    clock.advance(61)
+    await sim.say("an ordinary message again", alice)
+    await sim.cog.xp.flush()
+    assert stored_xp(sim, alice) - before == 3
+
+
+# --- audit log -----------------------------------------------------------------------------------
+async def test_audit_log_command_lists_changes_with_pages(goals_sim):
+    sim = goals_sim
+    await quiet(sim)
+    await admin(sim, "achievement toggle false")
+    alice = members(sim)[0]
+    for amount in range(1, 18):
+        await sim.command(f"unicornia guild addxp {alice.mention} {amount}", sim.owner())
+    sim.replies()
+    said = await admin(sim, f"audit {alice.mention}", f"audit {alice.mention} 2", "audit 9")
+    assert "+17 XP" in said[0] and "page 1/2" in said[0] and "addxp" in said[0]
+    assert "+1 XP" in said[1] and "page 2/2" in said[1]
+    assert "2 page(s)" in said[2]
+    asking = asyncio.create_task(sim.command(f"unicornia guild reset {alice.id}", sim.owner()))
+    await asyncio.sleep(0.05)
+    await sim.say("yes", sim.owner())
+    await asking
+    assert audit(sim, alice, "reset") == [("reset", -sum(range(1, 18)), "reset", sim.owner().id)]

@@ -1,0 +1,222 @@
+"""``[p]club``: create, join and run clubs; their info and leaderboard.  Rules live in the service."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime, timezone
+from typing import AsyncIterator, Optional, Union
+
+import discord
+from redbot.core import commands
+from redbot.core.utils.chat_formatting import humanize_number
+from redbot.core.utils.mod import is_admin_or_superior
+from redbot.core.utils.predicates import MessagePredicate
+
+from ..abc import MixinMeta
+from ..systems.clubs import ClubError, ClubInfo, ClubLeaderboard, ClubService, echo
+
+NO_PINGS = discord.AllowedMentions.none()
+CONFIRM_TIMEOUT = 30
+#: Quotes members put around a name out of habit (discord.py keeps them in a rest-of-message argument).
+QUOTE_PAIRS = {'"': '"', "'": "'", "\N{LEFT DOUBLE QUOTATION MARK}": "\N{RIGHT DOUBLE QUOTATION MARK}"}
+
+
+def unquote(text: Optional[str]) -> Optional[str]:
+    """``"Night Owls"`` -> ``Night Owls``; anything else unchanged."""
+    if text and len(text) >= 2 and QUOTE_PAIRS.get(text[0]) == text[-1]:
+        return text[1:-1]
+    return text
+
+
+@contextlib.asynccontextmanager
+async def replying(ctx: commands.Context) -> AsyncIterator[None]:
+    """Run a club action; a refusal becomes the reply and ends the command."""
+    try:
+        yield
+    except ClubError as exc:
+        await ctx.send(str(exc), allowed_mentions=NO_PINGS)
+
+
+async def confirm(ctx: commands.Context, question: str) -> bool:
+    """Ask the author a yes/no question; anything but a `yes` in time is a no (and says so)."""
+    await ctx.send(f"{question} Type `yes` within {CONFIRM_TIMEOUT} seconds to confirm.", allowed_mentions=NO_PINGS)
+    predicate = MessagePredicate.yes_or_no(ctx)
+    try:
+        await ctx.bot.wait_for("message", check=predicate, timeout=CONFIRM_TIMEOUT)
+    except asyncio.TimeoutError:
+        await ctx.send("No answer; nothing was changed.")
+        return False
+    if not predicate.result:
+        await ctx.send("Nothing was changed.")
+    return bool(predicate.result)
+
+
+async def is_club_admin(ctx: commands.Context) -> bool:
+    """Red's admin_or_permissions(manage_guild=True): bot owner, admin role, or Manage Server."""
+    member = ctx.author
+    return member.guild_permissions.manage_guild or await is_admin_or_superior(ctx.bot, member)
+
+
+def member_name(guild: discord.Guild, user_id: int) -> str:
+    member = guild.get_member(user_id)
+    return echo(member.display_name) if member else f"(left) {user_id}"
+
+
+def info_summary(info: ClubInfo) -> str:
+    """One line for screen readers and members with embeds off."""
+    return (f"**{info.club.name}**: {humanize_number(info.members)} member(s), {humanize_number(info.xp)} XP, "
+            f"rank #{info.rank} of {humanize_number(info.ranked)}.")
+
+
+def info_embed(guild: discord.Guild, info: ClubInfo) -> discord.Embed:
+    club = info.club
+    embed = discord.Embed(title=club.name, colour=discord.Colour.teal())
+    if club.icon_url:
+        embed.set_thumbnail(url=club.icon_url)
+    embed.add_field(name="Owner", value=member_name(guild, club.owner_id))
+    embed.add_field(name="Members", value=humanize_number(info.members))
+    embed.add_field(name="Total XP", value=humanize_number(info.xp))
+    embed.add_field(name="Rank", value=f"#{info.rank} of {humanize_number(info.ranked)}")
+    created = datetime.fromtimestamp(club.created_at, tz=timezone.utc)
+    embed.add_field(name="Created", value=discord.utils.format_dt(created, "D"))
+    if info.top_members:
+        lines = [f"{i}. {member_name(guild, uid)} \N{EM DASH} {humanize_number(xp)} XP"
+                 for i, (uid, xp) in enumerate(info.top_members, 1)]
+        embed.add_field(name="Top members", value="\n".join(lines), inline=False)
+    return embed
+
+
+def leaderboard_embed(guild: discord.Guild, board: ClubLeaderboard) -> discord.Embed:
+    lines = [f"`#{e.position:>3}` **{e.name}** \N{EM DASH} {humanize_number(e.xp)} XP, "
+             f"{humanize_number(e.members)} member(s)" for e in board.entries]
+    embed = discord.Embed(title=f"{guild.name} clubs", description="\n".join(lines), colour=discord.Colour.gold())
+    embed.set_footer(text=f"Page {board.page}/{board.pages} \N{EM DASH} {humanize_number(board.clubs)} club(s)")
+    return embed
+
+
+class ClubCommands(MixinMeta):
+    clubs: ClubService
+
+    @commands.group(name="club", invoke_without_command=True)
+    @commands.guild_only()
+    async def club(self, ctx: commands.Context) -> None:
+        """Clubs: members band together, and a club's XP is its members' XP.
+
+        Alone, it shows your club.  A member's XP card shows their club's name and icon.
+        """
+        await ctx.invoke(self.club_info)
+
+    @club.command(name="create")
+    async def club_create(self, ctx: commands.Context, *, name: str = "") -> None:
+        """Start a club and become its owner.
+
+        Names are up to 20 characters, unique in the server (ignoring case), without mentions,
+        markdown or links.  Example: `[p]club create Night Owls`
+        """
+        async with replying(ctx):
+            club = await self.clubs.create(ctx.author, unquote(name))
+            await ctx.send(f"Created **{club.name}**; you're its owner. Others join with `club join {club.name}`; "
+                           f"give it an icon with `club icon <link>`.")
+
+    @club.command(name="join")
+    async def club_join(self, ctx: commands.Context, *, name: str = "") -> None:
+        """Join a club (one at a time).
+
+        Example: `[p]club join Night Owls`
+        """
+        async with replying(ctx):
+            club = await self.clubs.join(ctx.author, unquote(name))
+            await ctx.send(f"You joined **{club.name}**. Your XP now counts for the club.")
+
+    @club.command(name="leave")
+    async def club_leave(self, ctx: commands.Context) -> None:
+        """Leave your club.
+
+        An owner hands the club over (`[p]club transfer`) or disbands it instead.  Example: `[p]club leave`
+        """
+        async with replying(ctx):
+            club = await self.clubs.leave(ctx.author)
+            await ctx.send(f"You left **{club.name}**.")
+
+    @club.command(name="icon")
+    async def club_icon(self, ctx: commands.Context, *, url: str = "") -> None:
+        """Set your club's icon from an image link (owner).
+
+        A PNG, JPEG, GIF or WebP link; `none` removes the icon.  The icon shows on members' XP cards.
+        Example: `[p]club icon https://example.com/owl.png`
+        """
+        async with replying(ctx):
+            async with ctx.typing():
+                club, new_url = await self.clubs.set_icon(ctx.author, url)
+            if new_url is None:
+                await ctx.send(f"**{club.name}** no longer has an icon.")
+            else:
+                await ctx.send(f"**{club.name}** has a new icon; it shows on its members' XP cards.")
+
+    @club.command(name="kick")
+    async def club_kick(self, ctx: commands.Context, member: Union[discord.Member, int]) -> None:
+        """Remove a member from your club (owner).
+
+        A user ID works for someone who has left the server.  Example: `[p]club kick @Bob`
+        """
+        if isinstance(member, int):
+            user = ctx.bot.get_user(member)
+            user_id, shown = member, echo(user.display_name) if user else f"User {member}"
+        else:
+            user_id, shown = member.id, echo(member.display_name)
+        async with replying(ctx):
+            club = await self.clubs.kick(ctx.author, user_id, shown)
+            await ctx.send(f"{shown} is no longer a member of **{club.name}**.", allowed_mentions=NO_PINGS)
+
+    @club.command(name="transfer")
+    async def club_transfer(self, ctx: commands.Context, member: discord.Member) -> None:
+        """Hand your club to another of its members (owner).
+
+        Asks for confirmation; you stay a member.  Example: `[p]club transfer @Bob`
+        """
+        async with replying(ctx):
+            club = await self.clubs.check_transfer(ctx.author, member)
+            shown = echo(member.display_name)
+            if not await confirm(ctx, f"Make {shown} the owner of **{club.name}**? You stay a member."):
+                return
+            club = await self.clubs.transfer(ctx.author, member)
+            await ctx.send(f"{shown} now owns **{club.name}**.", allowed_mentions=NO_PINGS)
+
+    @club.command(name="disband")
+    async def club_disband(self, ctx: commands.Context, *, name: Optional[str] = None) -> None:
+        """End your club (owner) or any club (server admins).
+
+        Every member is removed; asks for confirmation first.
+        Examples: `[p]club disband`, `[p]club disband Night Owls` (admins)
+        """
+        is_admin = await is_club_admin(ctx)
+        async with replying(ctx):
+            name = unquote(name)
+            club = await self.clubs.check_disband(ctx.author, name, is_admin=is_admin)
+            members = await self.clubs.member_count(club)
+            if not await confirm(ctx, f"Disband **{club.name}** and remove its {humanize_number(members)} "
+                                      f"member(s)? This can't be undone."):
+                return
+            club, members = await self.clubs.disband(ctx.author, name or None, is_admin=is_admin)
+            await ctx.send(f"**{club.name}** was disbanded; its {humanize_number(members)} member(s) are free "
+                           f"to join another club.")
+
+    @club.command(name="info")
+    async def club_info(self, ctx: commands.Context, *, name: Optional[str] = None) -> None:
+        """Show a club: owner, members, total XP, rank, creation date.
+
+        Your own club by default.  Examples: `[p]club info`, `[p]club info Night Owls`
+        """
+        async with replying(ctx):
+            info = await self.clubs.info(ctx.author, unquote(name))
+            await ctx.send(info_summary(info), embed=info_embed(ctx.guild, info), allowed_mentions=NO_PINGS)
+
+    @club.command(name="leaderboard", aliases=["lb", "top"])
+    async def club_leaderboard(self, ctx: commands.Context, page: int = 1) -> None:
+        """The server's clubs by total XP, ten a page.
+
+        Example: `[p]club leaderboard 2`
+        """
+        async with replying(ctx):
+            board = await self.clubs.leaderboard(ctx.guild.id, page)
+            await ctx.send(embed=leaderboard_embed(ctx.guild, board))
