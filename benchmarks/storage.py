@@ -1,6 +1,7 @@
 """2. The flush into a 1,000,000-member database, and 3. ranking on a 1,000,000-member guild."""
 from __future__ import annotations
 
+import gc
 import random
 import sqlite3
 import statistics
@@ -8,6 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from unicornia.core import periods
 from unicornia.db import statements as sql
 from unicornia.db.store import XpStore
 from unicornia.systems import standing
@@ -75,10 +77,14 @@ async def run() -> list[Figure]:
             return None
 
         xp = XpSystem(None, store, SettingsCache(None), on_level_up=nothing)
+        xp.plan_flush = await _installed_plan(store)  # as the cog flushes: guild day, periods, quests
         ours, bare, stalls = [], [], []
         for _ in range(ROUNDS):
             bare.append(_bare_upsert(path, _gains(rng)))
             xp.buffer = _gains(rng)
+            # the 100,000 gains were built at once just now (a live buffer grows over 30 s):
+            # collect that garbage-collector debt here, so the probe sees the flush's own stalls
+            gc.collect()
             async with StallProbe() as probe:
                 start = time.perf_counter()
                 assert await xp.flush()
@@ -89,12 +95,33 @@ async def run() -> list[Figure]:
             "flush: 100,000 gains into 1,000,000 members", round(ours_t * 1000, 1), "ms",
             "<= 1.5 x a bare executemany upsert", ours_t <= 1.5 * bare_t,
             baseline=round(bare_t * 1000, 1), baseline_name="bare executemany upsert (ms)",
-            note=f"ratio {ours_t / bare_t:.2f}; ours also updates DiscordUser totals and the hourly history"))
+            note=f"ratio {ours_t / bare_t:.2f}; ours also writes DiscordUser totals, the hourly history, quest "
+                 "baselines for 3 periods, the guild day, and checks 6 quests and the goal"))
         worst = max(stalls)
         figures.append(Figure("flush: longest event-loop stall", round(worst * 1000, 2), "ms", "< 5 ms", worst < 0.005))
         figures.extend(await _ranking(xp, store))
         await store.close()
     return figures
+
+
+async def _installed_plan(store: XpStore):
+    """The plan the cog gives each flush for a guild with the default quests and the goal on."""
+    from unicornia.core.settings import DEFAULT_SETTINGS
+    from unicornia.db.goals import FlushPlan, GuildPlan
+    from unicornia.systems.goals import DEFAULT_QUESTS, quest_start
+
+    await store.add_quests(BIG_GUILD, list(DEFAULT_QUESTS))
+    quests = await store.quests(BIG_GUILD)
+
+    def plan() -> FlushPlan:
+        now = store.now()
+        day = periods.day_start(now)
+        starts = [(q.id, quest_start(q, now, DEFAULT_SETTINGS)) for q in quests]
+        return FlushPlan([GuildPlan(BIG_GUILD, day, goal_floor=10**9)],  # a goal not reached: checked, not paid
+                         [(BIG_GUILD, day), *{(BIG_GUILD, start) for _, start in starts}],
+                         [(qid, BIG_GUILD, start) for qid, start in starts])
+
+    return plan
 
 
 async def _ranking(xp: XpSystem, store: XpStore) -> list[Figure]:

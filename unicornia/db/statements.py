@@ -4,6 +4,7 @@ PRAGMAS = (
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = NORMAL",
     "PRAGMA foreign_keys = ON",
+    "PRAGMA temp_store = MEMORY",  # the flush stage and plan: never worth a temporary file
 )
 
 # --- the flush -------------------------------------------------------------------------------
@@ -15,11 +16,25 @@ CREATE_FLUSH_STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS FlushStage (
     UserId INTEGER, GuildId INTEGER, Xp INTEGER, Messages INTEGER, VoiceSeconds INTEGER, LeveledAt INTEGER,
     Links INTEGER, Thanks INTEGER, Reactions INTEGER, Commands INTEGER,
-    XpMessage INTEGER, XpLink INTEGER, XpVoice INTEGER, XpThanks INTEGER, XpReaction INTEGER, XpCommand INTEGER
-)
+    XpMessage INTEGER, XpLink INTEGER, XpVoice INTEGER, XpThanks INTEGER, XpReaction INTEGER, XpCommand INTEGER,
+    -- the member's counters once the flush has added these gains (filled after the upsert)
+    NowMessages INTEGER, NowLinks INTEGER, NowThanks INTEGER, NowReactions INTEGER, NowCommands INTEGER,
+    NowVoiceSeconds INTEGER,
+    PRIMARY KEY (GuildId, UserId)
+) WITHOUT ROWID
 """
 CLEAR_FLUSH_STAGE = "DELETE FROM temp.FlushStage"
-STAGE_GAIN = "INSERT INTO temp.FlushStage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+STAGE_GAIN = """
+INSERT INTO temp.FlushStage (UserId, GuildId, Xp, Messages, VoiceSeconds, LeveledAt, Links, Thanks, Reactions, Commands,
+                             XpMessage, XpLink, XpVoice, XpThanks, XpReaction, XpCommand)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+# one look-up per flushed member: what baselines and quests compare with
+FLUSH_STAGE_NOW = """
+UPDATE temp.FlushStage AS s SET NowMessages = u.MessageCount, NowLinks = u.LinkCount, NowThanks = u.ThanksReceived,
+    NowReactions = u.ReactionCount, NowCommands = u.CommandCount, NowVoiceSeconds = u.VoiceSeconds
+FROM UserXpStats AS u WHERE u.UserId = s.UserId AND u.GuildId = s.GuildId
+"""
 
 #: The stage's per-source XP column for each history source.
 STAGE_SOURCE_COLUMNS = {
@@ -261,13 +276,10 @@ PLAN_QUEST = "INSERT INTO temp.QuestPlan VALUES (?, ?, ?)"
 FLUSH_BASELINES = """
 INSERT OR IGNORE INTO CounterBaseline
     (GuildId, PeriodStart, UserId, Messages, Links, Thanks, Reactions, Commands, VoiceSeconds)
-SELECT s.GuildId, p.Start, s.UserId, COALESCE(u.MessageCount, 0), COALESCE(u.LinkCount, 0),
-       COALESCE(u.ThanksReceived, 0), COALESCE(u.ReactionCount, 0), COALESCE(u.CommandCount, 0),
-       COALESCE(u.VoiceSeconds, 0)
-FROM temp.FlushStage s
-JOIN temp.PeriodPlan p ON p.GuildId = s.GuildId
-LEFT JOIN UserXpStats u ON u.UserId = s.UserId AND u.GuildId = s.GuildId
-ORDER BY s.GuildId, p.Start, s.UserId
+SELECT s.GuildId, p.Start, s.UserId, s.NowMessages - s.Messages, s.NowLinks - s.Links, s.NowThanks - s.Thanks,
+       s.NowReactions - s.Reactions, s.NowCommands - s.Commands, s.NowVoiceSeconds - s.VoiceSeconds
+FROM temp.PeriodPlan p CROSS JOIN temp.FlushStage s
+WHERE s.GuildId = p.GuildId
 """
 FLUSH_GUILD_DAYS = """
 INSERT INTO GuildDay (GuildId, Day, Messages)
@@ -285,15 +297,29 @@ QUEST_PROGRESS_EXPR = """CASE q.Requirement
     WHEN 'commands' THEN u.CommandCount - b.Commands
     WHEN 'voice_minutes' THEN (u.VoiceSeconds - b.VoiceSeconds) / 60
     ELSE 0 END"""
+# only the flushed members, and of them only those whose counter for the quest moved
+QUEST_MOVED_EXPR = """CASE q.Requirement
+    WHEN 'messages' THEN s.Messages WHEN 'links' THEN s.Links WHEN 'thanks' THEN s.Thanks
+    WHEN 'reactions' THEN s.Reactions WHEN 'commands' THEN s.Commands WHEN 'voice_minutes' THEN s.VoiceSeconds
+    ELSE 0 END"""
+STAGED_PROGRESS_EXPR = """CASE q.Requirement
+    WHEN 'messages' THEN s.NowMessages - b.Messages
+    WHEN 'links' THEN s.NowLinks - b.Links
+    WHEN 'thanks' THEN s.NowThanks - b.Thanks
+    WHEN 'reactions' THEN s.NowReactions - b.Reactions
+    WHEN 'commands' THEN s.NowCommands - b.Commands
+    WHEN 'voice_minutes' THEN (s.NowVoiceSeconds - b.VoiceSeconds) / 60
+    ELSE 0 END"""
 COMPLETE_QUESTS = f"""
 INSERT INTO QuestCompletion (QuestId, UserId, PeriodStart, GuildId, CompletedAt)
 SELECT q.Id, s.UserId, p.Start, s.GuildId, ?
 FROM temp.QuestPlan p
-JOIN Quest q ON q.Id = p.QuestId
-JOIN temp.FlushStage s ON s.GuildId = p.GuildId
-JOIN UserXpStats u ON u.UserId = s.UserId AND u.GuildId = s.GuildId
-JOIN CounterBaseline b ON b.GuildId = s.GuildId AND b.PeriodStart = p.Start AND b.UserId = s.UserId
-WHERE {QUEST_PROGRESS_EXPR} >= q.Amount
+CROSS JOIN Quest q
+CROSS JOIN temp.FlushStage s
+CROSS JOIN CounterBaseline b
+WHERE q.Id = p.QuestId AND s.GuildId = p.GuildId AND {QUEST_MOVED_EXPR} > 0
+  AND b.GuildId = s.GuildId AND b.PeriodStart = p.Start AND b.UserId = s.UserId
+  AND {STAGED_PROGRESS_EXPR} >= q.Amount
 ON CONFLICT DO NOTHING
 RETURNING QuestId, UserId, GuildId, PeriodStart
 """

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import logging
 import sqlite3
 import time
@@ -154,8 +155,8 @@ class XpStore(ClubQueries, GoalQueries):
     @in_worker
     def write_gains(self, rows: list[GainRow]) -> int:
         """Add gains given as rows in ONE transaction; all or nothing.  Returns the new epoch."""
-        return self._write((r.user_id, r.guild_id, r.xp, r.messages, r.voice_seconds, r.leveled_at,
-                            0, 0, 0, 0, *_NO_SOURCES) for r in rows)
+        return self._write(_chunks(((r.user_id, r.guild_id, r.xp, r.messages, r.voice_seconds, r.leveled_at,
+                                     0, 0, 0, 0, *_NO_SOURCES) for r in rows), WRITE_CHUNK))
 
     @in_worker
     def write_buffer(self, snapshot: Mapping[tuple[int, int], Any], plan: Optional[FlushPlan] = None
@@ -168,9 +169,7 @@ class XpStore(ClubQueries, GoalQueries):
         comes back with the follow-up's report (None without a plan, or when the follow-up
         failed: the gains are written either way, and the next flush settles again).
         """
-        epoch = self._write(((uid, gid, g.xp, g.messages, g.voice_seconds, g.leveled_at,
-                              g.links, g.thanks, g.reactions, g.commands, *g.by_source)
-                             for (gid, uid), g in snapshot.items()), plan)
+        epoch = self._write(_snapshot_rows(snapshot), plan)
         if plan is None:
             return epoch, None
         try:
@@ -179,7 +178,7 @@ class XpStore(ClubQueries, GoalQueries):
             log.exception("Paying the quests and goals of flush %d failed; the XP is written", epoch)
             return epoch, None
 
-    def _write(self, rows: Iterable[tuple], plan: Optional[FlushPlan] = None) -> int:
+    def _write(self, rows: Iterable[Iterable[tuple]], plan: Optional[FlushPlan] = None) -> int:
         """Stats, totals and history in ONE transaction.
 
         The rows are staged in a temporary table a chunk at a time (the only Python-side work,
@@ -190,12 +189,13 @@ class XpStore(ClubQueries, GoalQueries):
         with self._transaction() as conn:
             conn.execute(sql.CLEAR_FLUSH_STAGE)
             self._load_plan(conn, plan)
-            for chunk in _chunks(rows, WRITE_CHUNK):
+            for chunk in rows:
                 conn.executemany(sql.STAGE_GAIN, chunk)
                 time.sleep(0)  # hand the GIL to the event loop between chunks
-            if plan is not None:
-                conn.execute(sql.FLUSH_BASELINES)  # before the counters grow
             conn.execute(sql.FLUSH_STATS)
+            if plan is not None:
+                conn.execute(sql.FLUSH_STAGE_NOW)
+                conn.execute(sql.FLUSH_BASELINES)  # the counters as they were before this flush
             conn.execute(sql.FLUSH_TOTALS)
             for source in HISTORY_SOURCES:
                 conn.execute(sql.FLUSH_HISTORY[source], (hour,))
@@ -462,6 +462,27 @@ def _chunks(items: Iterable, size: int) -> Iterable[list]:
             chunk = []
     if chunk:
         yield chunk
+
+
+def _snapshot_rows(snapshot: Mapping[tuple[int, int], Any]) -> Iterable[Iterable[tuple]]:
+    """The snapshot as chunks of stage rows, made column by column.
+
+    Columns of plain ints are not tracked by the garbage collector and ``zip`` reuses its
+    tuple once the database has bound it, so a 100,000-member flush allocates a few lists
+    per chunk rather than 100,000 tracked tuples: it does not set off a full collection,
+    which would hold the event loop for as long as it takes to walk the whole bot's heap.
+    """
+    keys, gains = iter(snapshot), iter(snapshot.values())
+    while True:
+        chunk_keys = list(itertools.islice(keys, WRITE_CHUNK))
+        if not chunk_keys:
+            return
+        chunk = list(itertools.islice(gains, WRITE_CHUNK))
+        sources = [[g.by_source[i] for g in chunk] for i in range(len(HISTORY_SOURCES))]
+        yield zip([k[1] for k in chunk_keys], [k[0] for k in chunk_keys], [g.xp for g in chunk],
+                  [g.messages for g in chunk], [g.voice_seconds for g in chunk], [g.leveled_at for g in chunk],
+                  [g.links for g in chunk], [g.thanks for g in chunk], [g.reactions for g in chunk],
+                  [g.commands for g in chunk], *sources)
 
 
 def _drain(mapping: dict) -> None:
