@@ -155,6 +155,10 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
     @commands.Cog.listener()
     async def on_member_remove(self, member: discord.Member) -> None:
         try:
+            await self.store.leave_clubs_in_guild(member.guild.id, member.id)
+        except Exception:
+            log.exception("Taking member %s who left guild %s out of their club failed", member.id, member.guild.id)
+        try:
             if (await self.settings.get(member.guild.id)).reset_on_leave:
                 await self.xp.reset_member(member.guild.id, member.id, reason="left the server (reset on leave)")
         except Exception:
@@ -179,9 +183,12 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
 
     # --- data rights -------------------------------------------------------------------------
     async def red_delete_data_for_user(self, *, requester: RequestType, user_id: int) -> None:
-        """Delete the user's XP, totals and shop items in every guild, buffered gains included."""
+        """Delete the user's XP, totals, shop items, achievements, streaks, quest progress, audit rows
+        and club memberships in every guild, buffered gains included (a club they own passes on)."""
         await self.xp.delete_user(user_id)
+        await self.store.delete_club_user(user_id)
 
     async def red_get_data_for_user(self, *, user_id: int) -> dict[str, io.BytesIO]:
         data = await self.store.user_data(user_id)
+        data["clubs"] = await self.store.club_user_data(user_id)
         return {"unicornia.json": io.BytesIO(json.dumps(data, indent=2).encode("utf-8"))}

@@ -179,11 +179,27 @@ async def test_kick(sim):
     assert memberships(sim) == {alice.id: "Owls", carol.id: "Larks"}
 
 
-async def test_kick_by_id_after_the_member_left_the_server(sim, sent):
+async def test_leaving_the_server_leaves_the_club_and_an_owner_hands_it_on(sim):
+    alice, bob = members(sim)[:2]
+    dave = sim.make_member("dave")
+    await sim.command("club create Owls", alice)
+    await sim.command("club join Owls", dave)
+    await sim.command("club join Owls", bob)
+    sim.remove_member(dave)
+    await until(lambda: dave.id not in memberships(sim))  # on_member_remove runs as its own task
+    assert memberships(sim) == {alice.id: "Owls", bob.id: "Owls"}
+    sim.remove_member(alice)  # the owner leaves: the longest-standing member takes over
+    await until(lambda: alice.id not in memberships(sim))
+    assert memberships(sim) == {bob.id: "Owls"}
+    assert db_rows(sim, "SELECT OwnerId FROM Club") == [(bob.id,)]
+
+
+async def test_kick_by_id_of_a_member_who_left_while_the_bot_was_away(sim, sent):
     alice = members(sim)[0]
     dave = sim.make_member("dave")
     await sim.command("club create Owls", alice)
     await sim.command("club join Owls", dave)
+    sim.cog.store.leave_clubs_in_guild = _ignore  # the bot was offline when dave left
     sim.remove_member(dave)
     await sim.command("club info", alice)  # the club still counts them until the owner acts
     fields = {f.name: f.value for f in sent[-1]["embed"].fields}
@@ -191,6 +207,18 @@ async def test_kick_by_id_after_the_member_left_the_server(sim, sent):
     text = await reply(sim, f"club kick {dave.id}", alice)
     assert text.endswith("is no longer a member of **Owls**.")
     assert memberships(sim) == {alice.id: "Owls"}
+
+
+async def _ignore(*args) -> None:
+    return None
+
+
+async def until(condition, timeout: float = 2.0) -> None:
+    for _ in range(int(timeout / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the condition never became true")
 
 
 async def test_transfer_asks_then_hands_the_club_over(sim):

@@ -327,3 +327,43 @@ async def test_audit_log_command_lists_changes_with_pages(goals_sim):
     await sim.say("yes", sim.owner())
     await asking
     assert audit(sim, alice, "reset") == [("reset", -sum(range(1, 18)), "reset", sim.owner().id)]
+
+
+# --- data rights ---------------------------------------------------------------------------------
+async def test_data_export_and_deletion_cover_goals_and_clubs(goals_sim):
+    sim = goals_sim
+    await quiet(sim)
+    alice, bob = members(sim)[:2]
+    await sim.say("hello from alice, here we go", alice)
+    await sim.cog.goals.claim_daily(alice, None)
+    await sim.command("club create Owls", alice)
+    await sim.command("club join Owls", bob)
+    await admin(sim, f"addxp {bob.mention} 10")
+    await sim.settle()
+    exported = await sim.cog.red_get_data_for_user(user_id=alice.id)
+    import json
+    data = json.loads(exported["unicornia.json"].getvalue())
+    assert [a["key"] for a in data["achievements"]] == ["first-words"]
+    assert data["daily"][0]["streak"] == 1 and {r["kind"] for r in data["audit_log"]} == {"achievement", "daily"}
+    assert data["clubs"][0]["club_name"] == "Owls" and data["clubs"][0]["is_owner"]
+
+    await sim.cog.red_delete_data_for_user(requester="user_strict", user_id=alice.id)
+    for table in ("UserAchievement", "DailyClaim", "CounterBaseline", "AuditLog", "ClubMember"):
+        assert db_rows(sim, f"SELECT COUNT(*) FROM {table} WHERE UserId = ?", (alice.id,)) == [(0,)], table
+    assert db_rows(sim, "SELECT OwnerId FROM Club") == [(bob.id,)]  # the club passed to bob
+    assert db_rows(sim, "SELECT COUNT(*) FROM AuditLog WHERE ActorId = ?", (alice.id,)) == [(0,)]
+
+
+async def test_profile_shows_streak_achievements_and_club(goals_sim, sent, wall):
+    sim = goals_sim
+    await quiet(sim)
+    alice = members(sim)[0]
+    await sim.say("hello there from alice", alice)
+    await sim.cog.goals.claim_daily(alice, None)
+    wall.advance(DAY)
+    await sim.cog.goals.claim_daily(alice, None)
+    await sim.command("club create Owls", alice)
+    await sim.command("level profile", alice)
+    fields = {f.name: f.value for f in sent[-1]["embed"].fields}
+    assert fields["Daily streak"] == "2 day(s) (best 2) · claimed today"
+    assert fields["Achievements"] == "1" and fields["Club"] == "Owls"

@@ -74,7 +74,8 @@ async def test_resets_and_user_deletion(store):
     assert await store.reset_guild(10) == 1
     await store.delete_user(1)
     data = await store.user_data(1)
-    assert data == {"guild_stats": [], "total_xp": 0, "shop_items": [], "shop_log": [], "xp_history": []}
+    assert data == {"guild_stats": [], "total_xp": 0, "shop_items": [], "shop_log": [], "xp_history": [],
+                    "achievements": [], "daily": [], "audit_log": []}  # the reset rows went with the user
 
 
 async def test_failed_write_changes_nothing(tmp_path, store):

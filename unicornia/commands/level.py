@@ -118,7 +118,15 @@ class LevelCommands(MixinMeta):
         """
         member = member or ctx.author
         stand = await standing_service.standing(self.xp, self.store, ctx.guild.id, member.id)
-        await ctx.send(summary_line(member, stand), embed=profile_embed(member, stand))
+        embed = profile_embed(member, stand)
+        streak, best, claimed = await self.goals.streak(member)
+        embed.add_field(name="Daily streak", value=f"{streak} day(s) (best {best})" + (" · claimed today" if claimed else ""))
+        unlocked = len(await self.store.unlocked_with_dates(ctx.guild.id, member.id))
+        embed.add_field(name="Achievements", value=str(unlocked))
+        club = await self.store.club_of(ctx.guild.id, member.id)
+        if club is not None:
+            embed.add_field(name="Club", value=club.name)
+        await ctx.send(summary_line(member, stand), embed=embed)
 
     @level.command(name="xpstats")
     async def level_xpstats(self, ctx: commands.Context, who: Optional[str] = None, days: int = 14) -> None:

@@ -8,7 +8,6 @@ is in at most one club per guild (the primary key), so a breach raises ``sqlite3
 from __future__ import annotations
 
 import sqlite3
-import time
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -95,7 +94,7 @@ class ClubQueries:
 
         Raises ``sqlite3.IntegrityError`` when the name is taken or the owner is already in a club.
         """
-        now = int(time.time())
+        now = int(self.now())
         with self._transaction() as conn:
             club_id = conn.execute(sql.INSERT_CLUB, (guild_id, name, name_key, owner_id, now)).lastrowid
             conn.execute(sql.INSERT_MEMBER, (guild_id, owner_id, club_id, now))
@@ -105,7 +104,7 @@ class ClubQueries:
     def add_club_member(self, guild_id: int, user_id: int, club_id: int) -> None:
         """Raises ``sqlite3.IntegrityError`` when the member is already in a club here."""
         with self._transaction() as conn:
-            conn.execute(sql.INSERT_MEMBER, (guild_id, user_id, club_id, int(time.time())))
+            conn.execute(sql.INSERT_MEMBER, (guild_id, user_id, club_id, int(self.now())))
 
     @in_worker
     def remove_club_member(self, guild_id: int, user_id: int, club_id: int) -> bool:
@@ -136,13 +135,25 @@ class ClubQueries:
         """Remove the user from every club.  A club they own passes to its longest-standing
         member, or is disbanded when they were its only member."""
         with self._transaction() as conn:
-            for (club_id,) in conn.execute(sql.SELECT_OWNED_CLUBS, (user_id,)).fetchall():
-                successor = conn.execute(sql.SELECT_SUCCESSOR, (club_id, user_id)).fetchone()
-                if successor is None:
-                    conn.execute(sql.DELETE_CLUB, (club_id,))
-                else:
-                    conn.execute(sql.SET_OWNER, (successor[0], club_id))
+            self._hand_over(conn, conn.execute(sql.SELECT_OWNED_CLUBS, (user_id,)).fetchall(), user_id)
             conn.execute(sql.DELETE_USER_MEMBERSHIPS, (user_id,))
+
+    @in_worker
+    def leave_clubs_in_guild(self, guild_id: int, user_id: int) -> None:
+        """A member left the server: out of its club, which passes on as in :meth:`delete_club_user`."""
+        with self._transaction() as conn:
+            owned = conn.execute(sql.SELECT_OWNED_CLUBS_IN_GUILD, (user_id, guild_id)).fetchall()
+            self._hand_over(conn, owned, user_id)
+            conn.execute(sql.DELETE_GUILD_MEMBERSHIP, (user_id, guild_id))
+
+    @staticmethod
+    def _hand_over(conn, owned: list[tuple[int]], user_id: int) -> None:
+        for (club_id,) in owned:
+            successor = conn.execute(sql.SELECT_SUCCESSOR, (club_id, user_id)).fetchone()
+            if successor is None:
+                conn.execute(sql.DELETE_CLUB, (club_id,))
+            else:
+                conn.execute(sql.SET_OWNER, (successor[0], club_id))
 
     @in_worker
     def club_user_data(self, user_id: int) -> list[dict[str, Any]]:

@@ -192,6 +192,18 @@ DELETE_USER_TOTAL = "DELETE FROM DiscordUser WHERE UserId = ?"
 DELETE_USER_ITEMS = "DELETE FROM XpShopOwnedItem WHERE UserId = ?"
 DELETE_USER_SHOP_LOG = "DELETE FROM XpShopLog WHERE UserId = ?"
 DELETE_USER_HISTORY = "DELETE FROM XpHistory WHERE UserId = ?"
+DELETE_USER_GOALS = (
+    "DELETE FROM UserAchievement WHERE UserId = ?",
+    "DELETE FROM DailyClaim WHERE UserId = ?",
+    "DELETE FROM CounterBaseline WHERE UserId = ?",
+    "DELETE FROM QuestCompletion WHERE UserId = ?",
+    "DELETE FROM XpBoost WHERE UserId = ?",
+    "DELETE FROM AuditLog WHERE UserId = ?",
+    "UPDATE AuditLog SET ActorId = NULL WHERE ActorId = ?",
+)
+SELECT_USER_ACHIEVEMENTS = "SELECT GuildId, Key, UnlockedAt FROM UserAchievement WHERE UserId = ? ORDER BY GuildId, UnlockedAt"
+SELECT_USER_DAILY = "SELECT GuildId, LastDay, Streak, BestStreak FROM DailyClaim WHERE UserId = ? ORDER BY GuildId"
+SELECT_USER_AUDIT = "SELECT GuildId, At, Kind, Amount, Reason FROM AuditLog WHERE UserId = ? ORDER BY Id"
 
 SELECT_USER_STATS = """
 SELECT GuildId, Xp, AwardedXp, MessageCount, VoiceSeconds, LastLevelUp, DateAdded,

@@ -352,7 +352,7 @@ class XpStore(ClubQueries, GoalQueries):
     def delete_user(self, user_id: int) -> None:
         with self._transaction() as conn:
             for statement in (sql.DELETE_USER_STATS, sql.DELETE_USER_TOTAL, sql.DELETE_USER_ITEMS,
-                              sql.DELETE_USER_SHOP_LOG, sql.DELETE_USER_HISTORY):
+                              sql.DELETE_USER_SHOP_LOG, sql.DELETE_USER_HISTORY, *sql.DELETE_USER_GOALS):
                 conn.execute(statement, (user_id,))
 
     @in_worker
@@ -374,8 +374,15 @@ class XpStore(ClubQueries, GoalQueries):
         history = [dict(zip(("guild_id", "source", "hour", "xp"), r))
                    for r in conn.execute(sql.SELECT_USER_HISTORY, (user_id,))]
         total = conn.execute(sql.SELECT_TOTAL_XP, (user_id,)).fetchone()
+        achievements = [dict(zip(("guild_id", "key", "unlocked_at"), r))
+                        for r in conn.execute(sql.SELECT_USER_ACHIEVEMENTS, (user_id,))]
+        daily = [dict(zip(("guild_id", "last_day", "streak", "best_streak"), r))
+                 for r in conn.execute(sql.SELECT_USER_DAILY, (user_id,))]
+        audit = [dict(zip(("guild_id", "at", "kind", "amount", "reason"), r))
+                 for r in conn.execute(sql.SELECT_USER_AUDIT, (user_id,))]
         return {"guild_stats": stats, "total_xp": total[0] if total else 0, "shop_items": items,
-                "shop_log": shop_log, "xp_history": history}
+                "shop_log": shop_log, "xp_history": history, "achievements": achievements, "daily": daily,
+                "audit_log": audit}
 
     # --- the XP shop -------------------------------------------------------------------------
     @in_worker
