@@ -166,19 +166,25 @@ async def run() -> int:
             for _ in range(60)
         ]
         levelups, handled, handle_seconds, flushes, flush_seconds, voice_paid = 0, 0, 0.0, 0, 0.0, 0
-        real_handle = xp.handle_message
+        real_observe = xp.observe_message
 
-        async def timed_handle(message):
-            nonlocal handled, handle_seconds, levelups
+        def timed_observe(message):
+            """The listener's synchronous XP step, timed; the rare follow-up counts level-ups."""
+            nonlocal handled, handle_seconds
             t = time.perf_counter()
-            award = await real_handle(message)
+            pending = real_observe(message)
             handle_seconds += time.perf_counter() - t
             handled += 1
+            return None if pending is None else counted(pending)
+
+        async def counted(pending):
+            nonlocal levelups
+            award = await pending
             if award and award.new_level > award.old_level:
                 levelups += 1
             return award
 
-        xp.handle_message = timed_handle
+        xp.observe_message = timed_observe
         next_flush, next_voice = 30.0, 60.0
         out.section(f"A day in the server: {MESSAGES:,} messages from {MEMBERS} members, 60 voice sessions")
         announcements = []
@@ -243,6 +249,14 @@ async def run() -> int:
         out.say("  members holding each reward role: " + ", ".join(f"{k} {v}" for k, v in holders.items()))
         paid = [await bank.get_balance(p) - opening_balance[p.id] for p in people]
         out.say(f"  currency paid in level rewards: {sum(paid):,} credits to {sum(1 for b in paid if b)} members")
+        out.section("Goals: achievements, quests and the server goal (from the audit log)")
+        await xp.flush()
+        await xp.settle()
+        for kind, rows, xp_paid in _db_rows(sim, "SELECT Kind, COUNT(*), SUM(Amount) FROM AuditLog "
+                                                "WHERE Kind IN ('achievement', 'quest', 'goal') GROUP BY Kind ORDER BY Kind"):
+            out.say(f"  {kind}: {rows:,} paid, {xp_paid:,} XP in all")
+        top = _db_rows(sim, "SELECT Key, COUNT(*) FROM UserAchievement GROUP BY Key ORDER BY COUNT(*) DESC LIMIT 5")
+        out.say("  most unlocked achievements: " + ", ".join(f"{k} ({n})" for k, n in top))
 
         out.section("Reload: nothing is lost")
         clock.now += 61
@@ -288,9 +302,13 @@ def _update_voice(sim, sessions, now: float, robot, lounge) -> None:
 
 
 def _db_total(sim) -> int:
+    return _db_rows(sim, "SELECT COALESCE(SUM(Xp), 0) FROM UserXpStats")[0][0]
+
+
+def _db_rows(sim, query: str) -> list[tuple]:
     conn = sqlite3.connect(sim.cog.data_path / "unicornia.db")
     try:
-        return conn.execute("SELECT COALESCE(SUM(Xp), 0) FROM UserXpStats").fetchone()[0]
+        return conn.execute(query).fetchall()
     finally:
         conn.close()
 

@@ -367,3 +367,58 @@ async def test_profile_shows_streak_achievements_and_club(goals_sim, sent, wall)
     fields = {f.name: f.value for f in sent[-1]["embed"].fields}
     assert fields["Daily streak"] == "2 day(s) (best 2) · claimed today"
     assert fields["Achievements"] == "1" and fields["Club"] == "Owls"
+
+
+async def test_audit_covers_currency_rewards_roles_and_purchases(goals_sim):
+    from redbot.core import bank
+
+    sim = goals_sim
+    await quiet(sim)
+    await admin(sim, "achievement toggle false")
+    sim.give_bot_role()
+    sim.make_role("Regular", position=5)
+    await admin(sim, "currencyreward 1 100", "rolereward 1 Regular")
+    alice = members(sim)[0]
+    await admin(sim, f"addxp {alice.mention} 40")
+    kinds = {(k, a) for k, a, _, _ in audit(sim, alice)}
+    assert ("add", 40) in kinds and ("currency", 100) in kinds and ("role", 0) in kinds
+    assert any("+Regular" in reason for kind, _, reason, _ in audit(sim, alice) if kind == "role")
+    await bank.set_balance(alice, 5000)
+    await sim.command("xpshop buy sunset", alice)
+    assert ("buy", 1000, "background sunset", None) in audit(sim, alice)
+
+
+async def test_achievements_announced_in_their_own_channel(goals_sim):
+    sim = goals_sim
+    await quiet(sim)
+    hall = sim.make_text_channel("hall-of-fame")
+    await admin(sim, f"achievementchannel {hall.mention}")
+    alice = members(sim)[0]
+    await sim.say("my very first message here", alice)
+    await sim.settle()
+    assert any("First Words" in m.content for m in sim.replies() if m.channel.id == hall.id)
+
+
+async def test_weekly_quest_refreshes_on_the_reset_weekday(goals_sim, wall):
+    sim = goals_sim
+    await admin(sim, "goal false", "achievement toggle false", "resetweekday wednesday")
+    await sim.cog.config.guild(sim.guild).quests_seeded.set(True)
+    sim.cog.settings.invalidate(sim.guild.id)
+    await admin(sim, 'quest add weekly messages 2 30 "Two a week"')
+    alice = members(sim)[0]
+    wall.advance(60)
+    await chatter(sim, alice, 2)  # Monday
+    await sim.cog.xp.flush()
+    await sim.settle()
+    assert len(audit(sim, alice, "quest")) == 1
+    wall.advance(DAY)  # Tuesday: the same week
+    await chatter(sim, alice, 2)
+    await sim.cog.xp.flush()
+    assert len(audit(sim, alice, "quest")) == 1
+    wall.advance(DAY)  # Wednesday: a new week
+    await sim.command("quests", alice)
+    assert any("0/2" in t and "refreshes" in t for t in texts(sim))
+    await chatter(sim, alice, 2)
+    await sim.cog.xp.flush()
+    await sim.settle()
+    assert len(audit(sim, alice, "quest")) == 2
