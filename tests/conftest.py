@@ -30,18 +30,11 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-class WallClock:
+class WallClock(FakeClock):
     """The store's wall clock (unix time), moved by hand to cross days and weeks."""
 
-    # Monday 2026-01-05 10:00 UTC
-    def __init__(self, start: float = 1_767_607_200.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+    def __init__(self, start: float = 1_767_607_200.0) -> None:  # Monday 2026-01-05 10:00 UTC
+        super().__init__(start)
 
 
 @pytest.fixture

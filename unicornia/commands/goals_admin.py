@@ -206,17 +206,9 @@ class GoalAdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild daily 20 5 10` (day 1: 20 XP, day 2: 25, ... up to 70)
         """
-        for field, value, what in (("daily_xp", xp, "Daily XP"), ("streak_bonus", streak_bonus, "The streak bonus"),
-                                   ("streak_cap", streak_cap, "The streak cap")):
-            if problem := _check(field, value, what):
-                await ctx.send(problem)
-                return
-
-        async def change(group) -> None:
-            await group.daily_xp.set(xp)
-            await group.streak_bonus.set(streak_bonus)
-            await group.streak_cap.set(streak_cap)
-        await self.settings.update(ctx.guild.id, change)
+        if not await self._set_numbers(ctx, {"daily_xp": (xp, "Daily XP"), "streak_bonus": (streak_bonus, "The streak bonus"),
+                                             "streak_cap": (streak_cap, "The streak cap")}):
+            return
         await ctx.send(f"Daily reward: {xp:,} XP, +{streak_bonus:,} per streak day for up to {streak_cap} days "
                        f"(at most {xp + streak_bonus * streak_cap:,} XP).")
 
@@ -227,24 +219,28 @@ class GoalAdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild goal true 100 110 7 50`
         """
-        for field, value, what in (("goal_floor", floor, "The floor"), ("goal_percent", percent, "The percentage"),
-                                   ("goal_days", days, "The days"), ("goal_bonus", bonus, "The bonus")):
-            if problem := _check(field, value, what):
-                await ctx.send(problem)
-                return
-
-        async def change(group) -> None:
-            await group.goal_enabled.set(enabled)
-            await group.goal_floor.set(floor)
-            await group.goal_percent.set(percent)
-            await group.goal_days.set(days)
-            await group.goal_bonus.set(bonus)
-        await self.settings.update(ctx.guild.id, change)
+        if not await self._set_numbers(ctx, {"goal_floor": (floor, "The floor"), "goal_percent": (percent, "The percentage"),
+                                             "goal_days": (days, "The days"), "goal_bonus": (bonus, "The bonus")},
+                                       goal_enabled=enabled):
+            return
         if not enabled:
             await ctx.send("The server goal is off.")
             return
         await ctx.send(f"Each day's goal is {percent}% of the last {days} days' average messages (at least {floor:,}); "
                        f"reaching it pays {bonus:,} XP to everyone who chatted that day. Today's goal stays as set.")
+
+    async def _set_numbers(self, ctx, numbers: dict[str, tuple[int, str]], **others) -> bool:
+        """Store several settings together if every number is within its limit; else say which is not."""
+        for field, (value, what) in numbers.items():
+            if problem := _check(field, value, what):
+                await ctx.send(problem)
+                return False
+
+        async def change(group) -> None:
+            for field, value in {**{f: v for f, (v, _) in numbers.items()}, **others}.items():
+                await getattr(group, field).set(value)
+        await self.settings.update(ctx.guild.id, change)
+        return True
 
     # --- quests ------------------------------------------------------------------------------
     @guild_group.group(name="quest", invoke_without_command=True)

@@ -42,11 +42,8 @@ STAGE_SOURCE_COLUMNS = {
     "thanks": "XpThanks", "reaction": "XpReaction", "command": "XpCommand",
 }
 
-FLUSH_STATS = """
-INSERT INTO UserXpStats (UserId, GuildId, Xp, MessageCount, VoiceSeconds, LastLevelUp,
-                         LinkCount, ThanksReceived, ReactionCount, CommandCount)
-SELECT UserId, GuildId, Xp, Messages, VoiceSeconds, LeveledAt, Links, Thanks, Reactions, Commands
-FROM temp.FlushStage WHERE true ORDER BY UserId, GuildId
+#: Adding gains to a member's row (the flush and the benchmark's bare upsert share it).
+ADD_GAINS_ON_CONFLICT = """
 ON CONFLICT (UserId, GuildId) DO UPDATE SET
     Xp             = Xp + excluded.Xp,
     MessageCount   = MessageCount + excluded.MessageCount,
@@ -57,6 +54,13 @@ ON CONFLICT (UserId, GuildId) DO UPDATE SET
     ReactionCount  = ReactionCount + excluded.ReactionCount,
     CommandCount   = CommandCount + excluded.CommandCount
 """
+
+FLUSH_STATS = """
+INSERT INTO UserXpStats (UserId, GuildId, Xp, MessageCount, VoiceSeconds, LastLevelUp,
+                         LinkCount, ThanksReceived, ReactionCount, CommandCount)
+SELECT UserId, GuildId, Xp, Messages, VoiceSeconds, LeveledAt, Links, Thanks, Reactions, Commands
+FROM temp.FlushStage WHERE true ORDER BY UserId, GuildId
+""" + ADD_GAINS_ON_CONFLICT
 
 FLUSH_TOTALS = """
 INSERT INTO DiscordUser (UserId, TotalXp)
@@ -79,16 +83,7 @@ UPSERT_GAINS = """
 INSERT INTO UserXpStats (UserId, GuildId, Xp, MessageCount, VoiceSeconds, LastLevelUp,
                          LinkCount, ThanksReceived, ReactionCount, CommandCount)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (UserId, GuildId) DO UPDATE SET
-    Xp             = Xp + excluded.Xp,
-    MessageCount   = MessageCount + excluded.MessageCount,
-    VoiceSeconds   = VoiceSeconds + excluded.VoiceSeconds,
-    LastLevelUp    = COALESCE(excluded.LastLevelUp, LastLevelUp),
-    LinkCount      = LinkCount + excluded.LinkCount,
-    ThanksReceived = ThanksReceived + excluded.ThanksReceived,
-    ReactionCount  = ReactionCount + excluded.ReactionCount,
-    CommandCount   = CommandCount + excluded.CommandCount
-"""
+""" + ADD_GAINS_ON_CONFLICT
 
 # --- history ---
 PRUNE_HISTORY = "DELETE FROM XpHistory WHERE Hour < ?"

@@ -12,12 +12,12 @@ import logging
 import sqlite3
 import time
 import unicodedata
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional
 
 import discord
 
+from ..core.locks import KeyedLocks
 from ..core.lru import LRUCache
 from ..db.clubs import ClubRankRow, ClubRow
 from ..db.store import XpStore
@@ -147,15 +147,8 @@ class ClubService:
         self.xp = xp
         self.cards = cards  # icons go through the cards' downloader (SSRF guard, size caps, cache)
         self.clock = clock
-        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._lock = KeyedLocks()  # one club change per guild at a time
         self._icon_failures: LRUCache[str, float] = LRUCache(ICON_FAILURES_KEPT)
-
-    def _lock(self, guild_id: int) -> asyncio.Lock:
-        lock = self._locks.get(guild_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[guild_id] = lock
-        return lock
 
     # --- lookups -----------------------------------------------------------------------------
     async def club_of(self, member: discord.Member) -> Optional[ClubRow]:

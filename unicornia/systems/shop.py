@@ -5,7 +5,6 @@ import asyncio
 import enum
 import logging
 import shutil
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -14,6 +13,7 @@ import discord
 from redbot.core import bank
 from redbot.core.bank import errors as bank_errors
 
+from ..core.locks import KeyedLocks
 from ..core.shop_config import DEFAULT_KEY, ITEM_TYPE_BACKGROUND, ShopConfig, ShopItem, parse_shop_config
 from ..db.store import XpStore
 
@@ -70,7 +70,7 @@ class ShopService:
         self.bundled_root = bundled_root
         self.config: ShopConfig = self._parse(SHIPPED_CONFIG.read_text(encoding="utf-8"))
         # one lock per member: two buys at once must not both pass the balance check
-        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._lock = KeyedLocks()  # one purchase per member at a time
 
     def _parse(self, text: str) -> ShopConfig:
         return parse_shop_config(text, bundled_root=self.bundled_root)
@@ -97,13 +97,6 @@ class ShopService:
         return self.bundled_root / item.file if item.file else None
 
     # --- buying and using --------------------------------------------------------------------
-    def _lock(self, user_id: int) -> asyncio.Lock:
-        lock = self._locks.get(user_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[user_id] = lock
-        return lock
-
     async def buy(self, member: discord.Member, key: str) -> BuyResult:
         item = self.config.get(key)
         if item is None or item.hidden:
