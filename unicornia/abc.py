@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from redbot.core import Config, commands
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from redbot.core.bot import Red
 
     from .systems.rewards import RewardService
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from .systems.clubs import ClubService
     from .systems.achievements import AchievementService
     from .systems.goals import GoalService
+    from .systems.importer import ImportService
 
 
 class MixinMeta(ABC):
@@ -34,6 +37,8 @@ class MixinMeta(ABC):
     clubs: "ClubService"
     achievements: "AchievementService"
     goals: "GoalService"
+    importer: "ImportService"
+    data_path: "Path"
 
 
 class CompositeMetaClass(type(commands.Cog), ABCMeta):

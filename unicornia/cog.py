@@ -16,11 +16,12 @@ from redbot.core.data_manager import bundled_data_path, cog_data_path
 
 from .abc import CompositeMetaClass
 from .commands import (ActivityAdminCommands, AdminCommands, ClubCommands, GoalAdminCommands, GoalCommands,
-                       LevelCommands, ShopCommands)
+                       LevelCommands, ShopCommands, TransferCommands)
 from .core.settings import GUILD_DEFAULTS
 from .db.store import XpStore
 from .systems.achievements import AchievementService
 from .systems.goals import BASELINE_KEEP, GoalService
+from .systems.importer import ImportService
 from .systems.rewards import RewardService
 from .systems.settings import SettingsCache
 from .systems.shop import ShopService
@@ -42,7 +43,7 @@ RequestType = Literal["discord_deleted_user", "owner", "user", "user_strict"]
 
 
 class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands, GoalAdminCommands, ClubCommands,
-                AdminCommands, commands.Cog, metaclass=CompositeMetaClass):
+                TransferCommands, AdminCommands, commands.Cog, metaclass=CompositeMetaClass):
     """Levels and XP for your server: messages and voice earn XP, levels earn roles and currency."""
 
     def __init__(self, bot: Red) -> None:
@@ -63,6 +64,8 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
         self.clubs = ClubService(self.store, self.xp, self.cards)
         self.achievements = AchievementService(self.store, self.settings, Path(__file__).parent / ACHIEVEMENTS_FILE)
         self.goals = GoalService(self.store, self.settings, self.xp, self.achievements, bot)
+        # Red's data folder is two levels above this cog's (<data>/cogs/Unicornia)
+        self.importer = ImportService(bot, self.store, self.settings, self.xp, self.shop, self.data_path.parent.parent)
         self._wire_goals()
 
     def _wire_goals(self) -> None:

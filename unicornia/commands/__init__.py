@@ -6,5 +6,6 @@ from .goals import GoalCommands
 from .goals_admin import GoalAdminCommands
 from .level import LevelCommands
 from .shop import ShopCommands
+from .transfer import TransferCommands
 
-__all__ = ["ActivityAdminCommands", "AdminCommands", "ClubCommands", "GoalAdminCommands", "GoalCommands", "LevelCommands", "ShopCommands"]
+__all__ = ["ActivityAdminCommands", "AdminCommands", "ClubCommands", "GoalAdminCommands", "GoalCommands", "LevelCommands", "ShopCommands", "TransferCommands"]

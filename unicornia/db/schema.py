@@ -168,6 +168,20 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX IX_ClubMember_Club ON ClubMember (ClubId);
     """,
+    # 5: what each import brought in, so importing again adds only what changed since.
+    """
+    CREATE TABLE ImportLedger (
+        Source       TEXT    NOT NULL,             -- nadeko, levelup
+        GuildId      INTEGER NOT NULL,
+        UserId       INTEGER NOT NULL,
+        Xp           INTEGER NOT NULL DEFAULT 0,
+        AwardedXp    INTEGER NOT NULL DEFAULT 0,
+        Messages     INTEGER NOT NULL DEFAULT 0,
+        VoiceSeconds INTEGER NOT NULL DEFAULT 0,
+        At           INTEGER NOT NULL,
+        PRIMARY KEY (Source, GuildId, UserId)
+    ) WITHOUT ROWID;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

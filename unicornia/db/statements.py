@@ -389,3 +389,96 @@ SELECT u.MessageCount - b.Messages FROM CounterBaseline b
 JOIN UserXpStats u ON u.UserId = b.UserId AND u.GuildId = b.GuildId
 WHERE b.GuildId = ? AND b.PeriodStart = ? AND b.UserId = ?
 """
+
+# --- moving in and out: imports, export ----------------------------------------------------------
+# NadekoBot's database, read through its own read-only connection (column lists vary by version;
+# the optional parts are chosen from the schema the importer recognised, never from input)
+NADEKO_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"
+NADEKO_LAST_MIGRATION = "SELECT MigrationId FROM __EFMigrationsHistory ORDER BY MigrationId DESC LIMIT 1"
+NADEKO_GUILD_TOTALS = "SELECT GuildId, COUNT(*), SUM({xp}) FROM UserXpStats GROUP BY GuildId"
+NADEKO_STATS = "SELECT GuildId, UserId, {xp}, {awarded} FROM UserXpStats WHERE GuildId IN (SELECT GuildId FROM temp.Wanted)"
+NADEKO_SETTINGS_V6 = "SELECT Id, GuildId FROM XpSettings"
+NADEKO_SETTINGS_V4 = "SELECT x.Id, g.GuildId FROM XpSettings x JOIN GuildConfigs g ON g.Id = x.GuildConfigId"
+NADEKO_ROLE_REWARDS = "SELECT XpSettingsId, Level, RoleId, Remove FROM XpRoleReward ORDER BY Level"
+NADEKO_CURRENCY_REWARDS = "SELECT XpSettingsId, Level, Amount FROM XpCurrencyReward ORDER BY Level"
+NADEKO_OLD_EXCLUSIONS = "SELECT XpSettingsId, ItemId, ItemType FROM ExcludedItem"
+NADEKO_NEW_EXCLUSIONS = "SELECT GuildId, ItemId, ItemType FROM XpExcludedItem"
+NADEKO_CURVES = "SELECT Id, XpFormulaA, XpFormulaC FROM XpSettings"
+NADEKO_CREATE_WANTED = "CREATE TEMP TABLE IF NOT EXISTS Wanted (GuildId INTEGER PRIMARY KEY)"
+NADEKO_WANT = "INSERT OR IGNORE INTO temp.Wanted VALUES (?)"
+NADEKO_WANTED_MEMBERS = "SELECT DISTINCT UserId FROM UserXpStats WHERE GuildId IN (SELECT GuildId FROM temp.Wanted)"
+NADEKO_WANTED_ITEMS = f"""
+SELECT ItemType, ItemKey, COUNT(*) FROM XpShopOwnedItem WHERE UserId IN ({NADEKO_WANTED_MEMBERS})
+GROUP BY ItemType, ItemKey ORDER BY COUNT(*) DESC
+"""
+NADEKO_WANTED_ITEM_ROWS = f"""
+SELECT UserId, ItemType, ItemKey, IsUsing FROM XpShopOwnedItem WHERE UserId IN ({NADEKO_WANTED_MEMBERS})
+"""
+
+CREATE_IMPORT_STAGE = (
+    """CREATE TEMP TABLE IF NOT EXISTS ImportStage (
+        GuildId INTEGER, UserId INTEGER, Xp INTEGER, AwardedXp INTEGER, Messages INTEGER, VoiceSeconds INTEGER,
+        PRIMARY KEY (GuildId, UserId)) WITHOUT ROWID""",
+    """CREATE TEMP TABLE IF NOT EXISTS ImportDelta (
+        GuildId INTEGER, UserId INTEGER, Xp INTEGER, AwardedXp INTEGER, Messages INTEGER, VoiceSeconds INTEGER,
+        PRIMARY KEY (GuildId, UserId)) WITHOUT ROWID""",
+    "CREATE TEMP TABLE IF NOT EXISTS ImportItem (UserId INTEGER, ItemKey TEXT, IsUsing INTEGER, PRIMARY KEY (UserId, ItemKey))",
+)
+CLEAR_IMPORT_STAGE = ("DELETE FROM temp.ImportStage", "DELETE FROM temp.ImportDelta", "DELETE FROM temp.ImportItem")
+STAGE_IMPORT = """
+INSERT INTO temp.ImportStage VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (GuildId, UserId) DO UPDATE SET Xp = Xp + excluded.Xp, AwardedXp = AwardedXp + excluded.AwardedXp,
+    Messages = Messages + excluded.Messages, VoiceSeconds = VoiceSeconds + excluded.VoiceSeconds
+"""
+STAGE_IMPORT_ITEM = "INSERT OR IGNORE INTO temp.ImportItem VALUES (?, ?, ?)"
+# what changed since the last import from the same source: only that is added
+IMPORT_DELTAS = """
+INSERT INTO temp.ImportDelta
+SELECT s.GuildId, s.UserId, s.Xp - COALESCE(l.Xp, 0), s.AwardedXp - COALESCE(l.AwardedXp, 0),
+       s.Messages - COALESCE(l.Messages, 0), s.VoiceSeconds - COALESCE(l.VoiceSeconds, 0)
+FROM temp.ImportStage s
+LEFT JOIN ImportLedger l ON l.Source = ? AND l.GuildId = s.GuildId AND l.UserId = s.UserId
+WHERE s.Xp IS NOT COALESCE(l.Xp, 0) OR s.AwardedXp IS NOT COALESCE(l.AwardedXp, 0)
+   OR s.Messages IS NOT COALESCE(l.Messages, 0) OR s.VoiceSeconds IS NOT COALESCE(l.VoiceSeconds, 0)
+"""
+IMPORT_STATS = """
+INSERT INTO UserXpStats (UserId, GuildId, Xp, AwardedXp, MessageCount, VoiceSeconds)
+SELECT UserId, GuildId, MAX(Xp, 0), AwardedXp, MAX(Messages, 0), MAX(VoiceSeconds, 0)
+FROM temp.ImportDelta WHERE true ORDER BY UserId, GuildId
+ON CONFLICT (UserId, GuildId) DO UPDATE SET
+    Xp = MAX(Xp + excluded.Xp, 0), AwardedXp = AwardedXp + excluded.AwardedXp,
+    MessageCount = MAX(MessageCount + excluded.MessageCount, 0), VoiceSeconds = MAX(VoiceSeconds + excluded.VoiceSeconds, 0)
+"""
+IMPORT_TOTALS = """
+INSERT INTO DiscordUser (UserId, TotalXp)
+SELECT UserId, MAX(SUM(Xp), 0) FROM temp.ImportDelta GROUP BY UserId ORDER BY UserId
+ON CONFLICT (UserId) DO UPDATE SET TotalXp = MAX(TotalXp + excluded.TotalXp, 0)
+"""
+IMPORT_LEDGER = """
+INSERT INTO ImportLedger (Source, GuildId, UserId, Xp, AwardedXp, Messages, VoiceSeconds, At)
+SELECT ?, GuildId, UserId, Xp, AwardedXp, Messages, VoiceSeconds, ? FROM temp.ImportStage WHERE true
+ON CONFLICT (Source, GuildId, UserId) DO UPDATE SET Xp = excluded.Xp, AwardedXp = excluded.AwardedXp,
+    Messages = excluded.Messages, VoiceSeconds = excluded.VoiceSeconds, At = excluded.At
+"""
+IMPORT_AUDIT = """
+INSERT INTO AuditLog (At, GuildId, UserId, ActorId, Kind, Amount, Reason)
+SELECT ?, GuildId, UserId, ?, 'import', Xp, ? FROM temp.ImportDelta WHERE Xp != 0
+"""
+IMPORT_DELTA_SUMMARY = "SELECT COUNT(*), COALESCE(SUM(Xp), 0) FROM temp.ImportDelta"
+IMPORT_ITEMS = """
+INSERT OR IGNORE INTO XpShopOwnedItem (UserId, ItemType, ItemKey, IsUsing) SELECT UserId, ?, ItemKey, 0 FROM temp.ImportItem
+"""
+# the background a member used in NadekoBot, unless they already use one here
+IMPORT_ITEMS_IN_USE = """
+UPDATE XpShopOwnedItem SET IsUsing = 1
+WHERE ItemType = ? AND (UserId, ItemKey) IN (SELECT UserId, ItemKey FROM temp.ImportItem WHERE IsUsing)
+  AND NOT EXISTS (SELECT 1 FROM XpShopOwnedItem o WHERE o.UserId = XpShopOwnedItem.UserId
+                  AND o.ItemType = XpShopOwnedItem.ItemType AND o.IsUsing = 1)
+"""
+COUNT_IMPORTED_ITEMS = "SELECT changes()"
+
+EXPORT_GUILD = """
+SELECT UserId, Xp, AwardedXp, MessageCount, VoiceSeconds, LinkCount, ThanksReceived, ReactionCount, CommandCount,
+       LastLevelUp, DateAdded
+FROM UserXpStats WHERE GuildId = ? ORDER BY Xp DESC, UserId
+"""

@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, TypeVar
 from . import statements as sql
 from .clubs import ClubQueries
 from .goals import FlushPlan, GoalQueries, SettleReport
+from .transfer import TransferQueries
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .worker import in_worker
 
@@ -76,7 +77,7 @@ HISTORY_SOURCES = tuple(sql.STAGE_SOURCE_COLUMNS)
 _NO_SOURCES = (0,) * len(HISTORY_SOURCES)
 
 
-class XpStore(ClubQueries, GoalQueries):
+class XpStore(ClubQueries, GoalQueries, TransferQueries):
     def __init__(self, path: Path, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
         self.path = Path(path)
         self.busy_timeout_ms = busy_timeout_ms

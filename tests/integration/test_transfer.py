@@ -1,0 +1,255 @@
+"""Moving in and out through a real Red bot: imports from NadekoBot (v4 and v6 schemas) and LevelUp
+(v3 and v4+ files), refusals of bad sources that leave everything as it was, CSV export, backup."""
+import asyncio
+import csv
+import gzip
+import io
+import sqlite3
+
+import pytest
+from redbot.core import commands
+
+from tests.conftest import db_rows, live, members, stored_xp
+from tests.sources import levelup_v3, levelup_v4, nadeko_v4, nadeko_v6
+
+OWNER_PROMPT = "Type `yes`"
+
+
+async def drain_until(sim, seen: list, needle: str, timeout: float = 5.0) -> bool:
+    for _ in range(int(timeout / 0.02)):
+        seen.extend(m.content for m in sim.replies())
+        if any(needle in text for text in seen):
+            return True
+        await asyncio.sleep(0.02)
+    return False
+
+
+async def confirmed(sim, command: str, answer: str = "yes") -> str:
+    """Run an owner command that asks for confirmation, answer it, and return everything said."""
+    seen: list[str] = []
+    task = asyncio.create_task(sim.command(command, sim.owner()))
+    if await drain_until(sim, seen, OWNER_PROMPT):
+        await sim.say(answer, sim.owner())
+    await task
+    await asyncio.sleep(0)
+    seen.extend(m.content for m in sim.replies())
+    return "\n".join(seen)
+
+
+def ledger(sim) -> list[tuple]:
+    return db_rows(sim, "SELECT Source, UserId, Xp FROM ImportLedger ORDER BY Source, UserId")
+
+
+def untouched(sim) -> tuple:
+    return (db_rows(sim, "SELECT COUNT(*) FROM UserXpStats"), db_rows(sim, "SELECT COUNT(*) FROM ImportLedger"),
+            db_rows(sim, "SELECT COUNT(*) FROM XpShopOwnedItem"), db_rows(sim, "SELECT COUNT(*) FROM AuditLog"))
+
+
+# --- NadekoBot -----------------------------------------------------------------------------------
+async def test_nadeko_v4_dry_run_import_and_idempotent_reimport(sim, tmp_path):
+    alice, bob, carol = members(sim)[:3]
+    role = sim.make_role("Regular", position=5)
+    channel = sim.guild.text_channels[1]
+    source = nadeko_v4(
+        tmp_path / "NadekoBot.db", sim.guild.id,
+        [(alice.id, 1000, 200), (bob.id, 50, 0), (carol.id, 0, 0)],
+        items=[(alice.id, 0, "sunset", True), (alice.id, 0, "retro-wave", False), (bob.id, 1, "gold-frame", True)],
+        role_rewards=[(5, role.id, False), (9, 123456789012345678, True)], currency_rewards=[(10, 500)],
+        excluded=[(channel.id, 0), (role.id, 1)],
+    )
+    said = await confirmed(sim, f"unicornia import nadeko {source}", answer="no")
+    assert "schema v4/v5" in said and "20221122204324_feed-text" in said
+    assert "Would import **3** member(s) in **1** server(s), 1,250 XP" in said
+    assert "`retro-wave` (1)" in said  # unknown key reported, not dropped
+    assert "rows of servers this bot is not in" in said and "frames" in said
+    assert "role rewards whose role no longer exists" in said
+    assert "Nothing was imported." in said and untouched(sim)[0] == [(0,)]
+
+    said = await confirmed(sim, f"unicornia import nadeko {source}")
+    assert "Imported: 2 member(s) changed, 1,250 XP added, 2 background(s) added" in said, said
+    assert stored_xp(sim, alice) == 1200 and stored_xp(sim, bob) == 50
+    assert db_rows(sim, "SELECT AwardedXp FROM UserXpStats WHERE UserId = ?", (alice.id,)) == [(200,)]
+    assert db_rows(sim, "SELECT TotalXp FROM DiscordUser WHERE UserId = ?", (alice.id,)) == [(1200,)]
+    assert db_rows(sim, "SELECT ItemKey, IsUsing FROM XpShopOwnedItem WHERE UserId = ? ORDER BY ItemKey",
+                   (alice.id,)) == [("retro-wave", 0), ("sunset", 1)]
+    assert db_rows(sim, "SELECT COUNT(*) FROM XpShopOwnedItem WHERE UserId = ?", (bob.id,)) == [(0,)]
+    conf = sim.cog.config.guild(sim.guild)
+    assert await conf.role_rewards() == {"5": [{"role": role.id, "remove": False}]}
+    assert await conf.currency_rewards() == {"10": 500}
+    assert await conf.excluded_channels() == [channel.id] and await conf.excluded_roles() == [role.id]
+    assert db_rows(sim, "SELECT Kind, Amount, Reason, ActorId FROM AuditLog WHERE UserId = ?", (alice.id,)) == [
+        ("import", 1200, "NadekoBot import", sim.owner().id)]
+    await sim.command("level check", alice)  # the cache was refreshed: the card sees the imported XP
+    assert await sim.cog.xp.current_xp((sim.guild.id, alice.id)) == 1200
+
+    # earned here meanwhile, then imported again: nothing doubles, Unicornia's own XP stays
+    await sim.say("a message after moving in", alice)
+    await sim.cog.xp.flush()
+    said = await confirmed(sim, f"unicornia import nadeko {source}")
+    assert "Imported: 0 member(s) changed, 0 XP added" in said
+    assert stored_xp(sim, alice) == 1201
+    # NadekoBot kept running for a while: only the difference comes over
+    conn = sqlite3.connect(source)
+    conn.execute("UPDATE UserXpStats SET Xp = Xp + 30 WHERE UserId = ?", (alice.id,))
+    conn.commit()
+    conn.close()
+    said = await confirmed(sim, f"unicornia import nadeko {source}")
+    assert "1 member(s) changed, 30 XP added" in said
+    assert stored_xp(sim, alice) == 1231
+    assert ledger(sim) == [("nadeko", alice.id, 1230), ("nadeko", bob.id, 50), ("nadeko", carol.id, 0)]
+
+
+async def test_nadeko_v6_schema(sim, tmp_path):
+    alice, bob = members(sim)[:2]
+    role = sim.make_role("Muted", position=3)
+    source = nadeko_v6(tmp_path / "nadeko6.db", sim.guild.id, [(alice.id, 765), (bob.id, 81)],
+                       excluded=[(role.id, 1), (bob.id, 0)], formula=(10, 30))
+    said = await confirmed(sim, f"unicornia import nadeko {source}")
+    assert "schema v6" in said and "excluded users" in said and "custom level curve" in said
+    assert stored_xp(sim, alice) == 765 and stored_xp(sim, bob) == 81
+    assert await sim.cog.config.guild(sim.guild).excluded_roles() == [role.id]
+    await sim.command("level profile", alice)
+    assert any("level 10" in m.content.lower() or "Level" in m.content for m in sim.replies())
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: p.write_text("not a database at all"), "is not an SQLite database"),
+    (lambda p: p.write_bytes(b"SQLite format 3\x00" + b"\x00" * 50), "damaged or truncated"),
+    (lambda p: _other_bot(p), "is not a NadekoBot database"),
+    (lambda p: _future_schema(p), "is not one Unicornia can read"),
+    (lambda p: _truncated(p), "damaged"),
+])
+async def test_bad_sources_are_refused_and_change_nothing(sim, tmp_path, make, message):
+    alice = members(sim)[0]
+    await sim.say("some XP before the import attempt", alice)
+    await sim.cog.xp.flush()
+    before = untouched(sim)
+    path = tmp_path / "source.db"
+    make(path)
+    await sim.command(f"unicornia import nadeko {path}", sim.owner())
+    said = "\n".join(m.content for m in sim.replies())
+    assert "Nothing was imported" in said and message in said, said
+    assert untouched(sim) == before
+
+
+async def test_missing_file_and_not_owner(sim, tmp_path):
+    await sim.command(f"unicornia import nadeko {tmp_path / 'nope.db'}", sim.owner())
+    assert "there is no file at" in sim.replies()[-1].content
+    alice = members(sim)[0]
+    source = nadeko_v6(tmp_path / "n.db", sim.guild.id, [(alice.id, 100)])
+    with pytest.raises(commands.CheckFailure):  # only the bot owner imports
+        await sim.command(f"unicornia import nadeko {source}", alice)
+    assert stored_xp(sim, alice) is None
+
+
+def _other_bot(path):
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE levels (user_id INTEGER, xp INTEGER)")
+    conn.commit()
+    conn.close()
+
+
+def _future_schema(path):
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE UserXpStats (Id INTEGER PRIMARY KEY, UserId INTEGER, GuildId INTEGER, Points INTEGER)")
+    conn.execute("CREATE TABLE DiscordUser (Id INTEGER PRIMARY KEY, UserId INTEGER)")
+    conn.commit()
+    conn.close()
+
+
+def _truncated(path):
+    full = path.with_name("full.db")
+    conn = sqlite3.connect(full)
+    conn.executescript("CREATE TABLE UserXpStats (Id INTEGER PRIMARY KEY, UserId INTEGER, GuildId INTEGER, Xp INTEGER);"
+                       "CREATE TABLE DiscordUser (Id INTEGER PRIMARY KEY, UserId INTEGER);")
+    conn.executemany("INSERT INTO UserXpStats (UserId, GuildId, Xp) VALUES (?, 1, ?)",
+                     [(i, i) for i in range(1, 20000)])
+    conn.commit()
+    conn.close()
+    data = full.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+# --- LevelUp -------------------------------------------------------------------------------------
+async def test_levelup_v4_by_xp_with_prestige_roles_and_idempotence(sim):
+    alice, bob, carol = members(sim)[:3]
+    role = sim.make_role("Veteran", position=5)
+    folder = sim.cog.data_path.parent / "LevelUp"
+    levelup_v4(folder, sim.guild.id, {
+        alice.id: {"xp": 2500.0, "voice": 600.5, "messages": 50, "level": 5},
+        bob.id: {"xp": 150.0, "messages": 12, "level": 1, "prestige": 1},
+        carol.id: {},  # only last_active: nothing to import
+    }, algorithm={"base": 100}, prestigelevel=10, levelroles={"5": role.id},
+        ignoredchannels=[sim.guild.text_channels[1].id])
+    said = await confirmed(sim, "unicornia import levelup")
+    assert "LevelUp data** (v4, `LevelUp.json`)" in said and "Would import **2** member(s)" in said, said
+    assert "LevelUp level 5 (2,500 XP) is Unicornia level 20" in said
+    assert stored_xp(sim, alice) == 2500
+    assert stored_xp(sim, bob) == 150 + 100 * 10 ** 2  # prestige gave back the XP it took
+    assert db_rows(sim, "SELECT MessageCount, VoiceSeconds FROM UserXpStats WHERE UserId = ?", (alice.id,)) == [(50, 600)]
+    conf = sim.cog.config.guild(sim.guild)
+    assert await conf.role_rewards() == {"20": [{"role": role.id, "remove": False}]}
+    assert await conf.excluded_channels() == [sim.guild.text_channels[1].id]
+    said = await confirmed(sim, "unicornia import levelup")
+    assert "0 member(s) changed" in said and stored_xp(sim, alice) == 2500
+
+
+async def test_levelup_v3_settings_json(sim):
+    alice = members(sim)[0]
+    folder = sim.cog.data_path.parent / "LevelUp"
+    levelup_v3(folder, sim.guild.id, {alice.id: {"xp": "1,234", "voice": 60.0, "messages": 9, "level": 3,
+                                                 "prestige": 0}})
+    said = await confirmed(sim, "unicornia import levelup")
+    assert "(v3, `settings.json`)" in said
+    assert stored_xp(sim, alice) == 1234
+
+
+async def test_levelup_missing_or_broken(sim):
+    await sim.command("unicornia import levelup", sim.owner())
+    assert "LevelUp's data is not in this Red instance" in sim.replies()[-1].content
+    folder = sim.cog.data_path.parent / "LevelUp"
+    folder.mkdir(parents=True)
+    (folder / "LevelUp.json").write_text("{broken", encoding="utf-8")
+    await sim.command("unicornia import levelup", sim.owner())
+    assert "could not be read as JSON" in sim.replies()[-1].content
+    (folder / "LevelUp.json").write_text('{"something": "else"}', encoding="utf-8")
+    await sim.command("unicornia import levelup", sim.owner())
+    assert "this is not LevelUp's data" in sim.replies()[-1].content
+    assert untouched(sim)[0] == [(0,)]
+
+
+# --- export and backup ---------------------------------------------------------------------------
+async def test_export_csv(sim, sent):
+    alice, bob = members(sim)[:2]
+    await sim.command(f"unicornia guild addxp {alice.id} 500", sim.owner())
+    await sim.say("hello there, I am bob", bob)
+    await sim.command("unicornia guild export", sim.owner())
+    data = sent[-1]["file_bytes"][0]
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    assert rows[0][:4] == ["user_id", "xp", "level", "awarded_xp"]
+    assert rows[1][:4] == [str(alice.id), "500", "7", "500"] and rows[2][:2] == [str(bob.id), "1"]
+    live("commands.transfer").EXPORT_GZIP_OVER = 10  # a big server: the file is compressed
+    try:
+        await sim.command("unicornia guild export", sim.owner())
+    finally:
+        live("commands.transfer").EXPORT_GZIP_OVER = 8 * 1024 * 1024
+    assert sent[-1]["files"][0].filename.endswith(".csv.gz")
+    again = list(csv.reader(io.StringIO(gzip.decompress(sent[-1]["file_bytes"][0]).decode("utf-8"))))
+    assert again[:3] == rows[:3]
+
+
+async def test_backup_is_a_consistent_copy(sim):
+    alice = members(sim)[0]
+    await sim.command(f"unicornia guild addxp {alice.id} 77", sim.owner())
+    await sim.command("unicornia backup", sim.owner())
+    text = sim.replies()[-1].content
+    assert "Backup written to" in text
+    path = text.split("`")[1]
+    copy = sqlite3.connect(path)
+    try:
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert copy.execute("SELECT Xp FROM UserXpStats WHERE UserId = ?", (alice.id,)).fetchall() == [(77,)]
+    finally:
+        copy.close()
+    with pytest.raises(commands.CheckFailure):  # only the bot owner
+        await sim.command("unicornia backup", alice)

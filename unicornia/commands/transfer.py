@@ -1,0 +1,178 @@
+"""Moving in and out: imports from NadekoBot and LevelUp (owner), CSV export (admin), backup (owner)."""
+from __future__ import annotations
+
+import asyncio
+import gzip
+import io
+import logging
+import time
+from typing import Awaitable, Callable
+
+import discord
+from redbot.core import commands
+from redbot.core.utils.chat_formatting import humanize_number, pagify
+from redbot.core.utils.predicates import MessagePredicate
+
+from ..abc import MixinMeta
+from ..core.transfer import ImportRefused, progress_text, summarize
+from ..db.transfer import ImportResult, Progress
+from .admin import AdminCommands
+
+log = logging.getLogger("red.unicornia.import")
+NO_PINGS = discord.AllowedMentions.none()
+CONFIRM_TIMEOUT = 60
+#: How often a running import edits its progress message.
+PROGRESS_EVERY = 3.0
+#: Exports larger than this (or the guild's upload limit) are gzipped.
+EXPORT_GZIP_OVER = 8 * 1024 * 1024
+
+
+class TransferCommands(MixinMeta):
+    @AdminCommands.unicornia.group(name="import")
+    @commands.is_owner()
+    async def import_group(self, ctx: commands.Context) -> None:
+        """Bring members' XP in from another leveling bot (bot owner)."""
+
+    @import_group.command(name="nadeko")
+    async def import_nadeko(self, ctx: commands.Context, *, path: str) -> None:
+        """Import XP, backgrounds, rewards and exclusions from NadekoBot's SQLite database.
+
+        Shows what would be imported first and asks for `yes`. Importing again adds only what
+        changed in NadekoBot since, so nobody's XP is doubled.
+        Example: `[p]unicornia import nadeko /home/nadeko/data/NadekoBot.db`
+        """
+        try:
+            plan, changes = await self.importer.plan_nadeko(path)
+        except ImportRefused as exc:
+            await ctx.send(f"Nothing was imported: {exc}.")
+            return
+        schema = plan.schema
+        lines = [f"**NadekoBot database** (schema {schema.version}, last migration "
+                 f"`{schema.last_migration or 'unknown'}`)",
+                 f"Would import **{humanize_number(plan.members)}** member(s) in **{len(plan.guilds)}** server(s), "
+                 f"{humanize_number(plan.xp)} XP in all."]
+        if plan.items_known or plan.items_unknown:
+            known = sum(plan.items_known.values())
+            lines.append(f"Backgrounds: {humanize_number(known)} owned with keys your shop has.")
+            if plan.items_unknown:
+                lines.append("Keys your shop does not have (imported as owned; add them to `xp_config.yml` to show "
+                             "them): " + ", ".join(f"`{k}` ({n})" for k, n in plan.items_unknown.items()))
+        lines.append("Settings: " + summarize(changes.counts) + " (merged; existing settings win).")
+        skipped = {**plan.skipped, **changes.skipped}
+        lines.append("Skipped: " + summarize(skipped) + ".")
+        lines.extend(f"Note: {note}" for note in changes.notes)
+        if not plan.guilds:
+            lines.append("None of these servers has this bot in it: there is nothing to import.")
+            await self._send_long(ctx, lines)
+            return
+        await self._confirm_and_run(ctx, lines, lambda progress: self.importer.import_nadeko(path, progress,
+                                                                                              ctx.author.id))
+
+    @import_group.command(name="levelup")
+    async def import_levelup(self, ctx: commands.Context) -> None:
+        """Import vertyco's LevelUp data from this Red instance, by XP (not by level).
+
+        Example: `[p]unicornia import levelup`
+        """
+        try:
+            plan, changes = await self.importer.plan_levelup()
+        except ImportRefused as exc:
+            await ctx.send(f"Nothing was imported: {exc}.")
+            return
+        lines = [f"**LevelUp data** ({plan.version}, `{plan.path.name}`)",
+                 f"Would import **{humanize_number(plan.members)}** member(s) in **{len(plan.guilds)}** server(s), "
+                 f"{humanize_number(plan.xp)} XP in all (prestige included), with messages and voice time.",
+                 "Settings: " + summarize(changes.counts) + " (merged; existing settings win).",
+                 "Skipped: " + summarize({**plan.skipped, **changes.skipped}) + "."]
+        lines.extend(f"Note: {note}" for note in changes.notes[:20])
+        if not plan.guilds:
+            lines.append("None of these servers has this bot in it: there is nothing to import.")
+            await self._send_long(ctx, lines)
+            return
+        await self._confirm_and_run(ctx, lines, lambda progress: self.importer.import_levelup(progress, ctx.author.id))
+
+    async def _confirm_and_run(self, ctx: commands.Context, lines: list[str],
+                               start: Callable[[Progress], Awaitable[ImportResult]]) -> None:
+        if self.importer.busy:
+            await ctx.send("An import is already running; wait for it to finish.")
+            return
+        lines.append(f"Nothing has been written yet. Type `yes` within {CONFIRM_TIMEOUT} seconds to import.")
+        await self._send_long(ctx, lines)
+        predicate = MessagePredicate.yes_or_no(ctx)
+        try:
+            await ctx.bot.wait_for("message", check=predicate, timeout=CONFIRM_TIMEOUT)
+        except asyncio.TimeoutError:
+            await ctx.send("No answer; nothing was imported.")
+            return
+        if not predicate.result:
+            await ctx.send("Nothing was imported.")
+            return
+        progress = Progress()
+        message = await ctx.send(progress_text("Starting", 0, 0, 0))
+        job = asyncio.create_task(start(progress))
+        while not job.done():
+            await asyncio.wait({job}, timeout=PROGRESS_EVERY)
+            if not job.done():
+                await _edit(message, progress_text(progress.phase, progress.done, progress.total, progress.rate()))
+        try:
+            result = job.result()
+        except ImportRefused as exc:
+            await _edit(message, progress_text("Stopped", progress.done, progress.total, progress.rate()))
+            await ctx.send(f"Nothing was imported: {exc}.")
+            return
+        except Exception:
+            log.exception("Import failed in guild %s", ctx.guild.id if ctx.guild else None)
+            await _edit(message, progress_text("Failed", progress.done, progress.total, progress.rate()))
+            await ctx.send("The import failed and was rolled back: nothing was written. The bot's log has the details.")
+            return
+        await _edit(message, progress_text("Done", result.rows_read, result.rows_read, progress.rate()))
+        await ctx.send(f"Imported: {humanize_number(result.members_changed)} member(s) changed, "
+                             f"{humanize_number(result.xp_added)} XP added, {humanize_number(result.items_added)} "
+                             f"background(s) added; {humanize_number(result.rows_read)} rows read in "
+                             f"{result.seconds:.1f} s. Run `{ctx.clean_prefix}unicornia guild syncroles` in each server "
+                             "to hand out reward roles for the imported levels.")
+
+    @staticmethod
+    async def _send_long(ctx: commands.Context, lines: list[str]) -> None:
+        for page in pagify("\n".join(lines), delims=["\n"], page_length=1900):
+            await ctx.send(page, allowed_mentions=NO_PINGS)
+
+    # --- export and backup -------------------------------------------------------------------
+    @AdminCommands.guild_group.command(name="export")
+    async def export(self, ctx: commands.Context) -> None:
+        """Send this server's stats as a CSV file (highest XP first).  Example: `[p]unicornia guild export`"""
+        await self.xp.flush()
+        data, rows = await self.store.export_csv(ctx.guild.id)
+        name = f"unicornia-{ctx.guild.id}-{time.strftime('%Y%m%d', time.gmtime(self.store.now()))}.csv"
+        limit = min(getattr(ctx.guild, "filesize_limit", EXPORT_GZIP_OVER), EXPORT_GZIP_OVER)
+        if len(data) > limit:
+            data = await asyncio.to_thread(gzip.compress, data)
+            name += ".gz"
+        if len(data) > getattr(ctx.guild, "filesize_limit", 25 * 1024 * 1024):
+            await ctx.send(f"The export ({len(data) / 1024 / 1024:.1f} MB compressed) is larger than this server's "
+                           "upload limit; ask the bot owner for `[p]unicornia backup`.")
+            return
+        await ctx.send(f"{humanize_number(rows)} member(s).", file=discord.File(io.BytesIO(data), filename=name))
+
+    @AdminCommands.unicornia.command(name="backup")
+    @commands.is_owner()
+    async def backup(self, ctx: commands.Context) -> None:
+        """Write a consistent copy of the database into the cog's data folder (bot owner).
+
+        Example: `[p]unicornia backup`
+        """
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self.store.now()))
+        destination = self.data_path / "backups" / f"unicornia-{stamp}.db"
+        try:
+            size = await self.store.backup_to(destination)
+        except OSError as exc:
+            await ctx.send(f"The backup could not be written: {exc}.")
+            return
+        await ctx.send(f"Backup written to `{destination}` ({size / 1024 / 1024:.1f} MB).")
+
+
+async def _edit(message: discord.Message, text: str) -> None:
+    try:
+        await message.edit(content=text)
+    except discord.HTTPException:
+        pass  # a deleted progress message does not stop the import

@@ -1,0 +1,218 @@
+"""Moving in: recognising NadekoBot's database schema and reading vertyco's LevelUp data.
+
+Pure: table and column names in, a description of what can be read out; JSON in, rows out.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Optional
+
+from .periods import progress_bar
+
+MAX_ID = 2**63 - 1  # SQLite's INTEGER, and every Discord snowflake so far
+
+# NadekoBot's enums (its source: XpShopItemType, ExcludedItemType, XpExcludedItemType)
+NADEKO_BACKGROUND, NADEKO_FRAME = 0, 1
+NADEKO_EXCLUDED_CHANNEL, NADEKO_EXCLUDED_ROLE = 0, 1  # ExcludedItem (v4, v5, early v6)
+NADEKO_V6_EXCLUDED_USER, NADEKO_V6_EXCLUDED_ROLE = 0, 1  # XpExcludedItem (v6)
+NADEKO_CURVE = (9, 27)  # XpFormulaA, XpFormulaC: the curve Unicornia uses too
+
+
+class ImportRefused(ValueError):
+    """A source that can't be imported; ``str()`` says why, in words an admin can act on."""
+
+
+@dataclass(frozen=True)
+class NadekoSchema:
+    """Which of NadekoBot's tables and columns a database has (v4, v5 and v6 differ)."""
+
+    awarded_xp: bool            # UserXpStats.AwardedXp: v4 and v5 before December 2024
+    shop: bool                  # XpShopOwnedItem
+    settings_by_guild_id: bool  # XpSettings.GuildId (v6) rather than GuildConfigId -> GuildConfigs
+    settings: bool              # XpSettings (and its rewards) at all
+    old_exclusions: bool        # ExcludedItem (channels and roles)
+    new_exclusions: bool        # XpExcludedItem (users and roles, v6)
+    custom_curve: bool          # XpSettings.XpFormulaA/C (newest v6)
+    last_migration: Optional[str]
+
+    @property
+    def version(self) -> str:
+        if self.awarded_xp:
+            return "v4/v5"
+        return "v6" if self.settings_by_guild_id or self.new_exclusions else "v5"
+
+
+def nadeko_schema(columns: Mapping[str, set[str]], last_migration: Optional[str]) -> NadekoSchema:
+    """Recognise the schema from ``{table: {columns}}``; ImportRefused when it is not NadekoBot's
+    or not a version this importer knows."""
+    stats = columns.get("UserXpStats")
+    if stats is None or "DiscordUser" not in columns:
+        found = ", ".join(sorted(columns)[:8]) or "no tables"
+        raise ImportRefused("this is not a NadekoBot database: it has no UserXpStats and DiscordUser tables "
+                            f"(it has {found})")
+    missing = {"UserId", "GuildId", "Xp"} - stats
+    if missing:
+        raise ImportRefused(f"this NadekoBot schema (last migration {last_migration or 'unknown'}) is not one "
+                            f"Unicornia can read: UserXpStats has no {', '.join(sorted(missing))} column")
+    settings = columns.get("XpSettings", set())
+    if settings and not ({"GuildId", "GuildConfigId"} & settings):
+        raise ImportRefused(f"this NadekoBot schema (last migration {last_migration or 'unknown'}) is not one "
+                            "Unicornia can read: XpSettings has neither GuildId nor GuildConfigId")
+    shop = columns.get("XpShopOwnedItem", set())
+    return NadekoSchema(
+        awarded_xp="AwardedXp" in stats,
+        shop={"UserId", "ItemType", "ItemKey", "IsUsing"} <= shop,
+        settings_by_guild_id="GuildId" in settings,
+        settings=bool(settings) and ("GuildId" in settings or "GuildConfigs" in columns),
+        old_exclusions={"ItemId", "ItemType", "XpSettingsId"} <= columns.get("ExcludedItem", set()),
+        new_exclusions={"GuildId", "ItemId", "ItemType"} <= columns.get("XpExcludedItem", set()),
+        custom_curve="XpFormulaA" in settings,
+        last_migration=last_migration,
+    )
+
+
+def valid_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+# --- LevelUp -------------------------------------------------------------------------------------
+LEVELUP_CONFIG_ID = "117117117"  # its Red Config identifier (v3)
+
+
+@dataclass(frozen=True)
+class LevelUpCurve:
+    """LevelUp's curve: reaching level L takes ceil(base * L ** exp) XP in total."""
+
+    base: float = 100
+    exp: float = 2.0
+
+    def xp_for(self, level: int) -> int:
+        return math.ceil(self.base * level ** self.exp) if level > 0 else 0
+
+
+@dataclass
+class LevelUpGuild:
+    guild_id: int
+    curve: LevelUpCurve
+    members: list[tuple[int, int, int, int]] = field(default_factory=list)  # (user, xp, messages, voice s)
+    level_roles: list[tuple[int, int]] = field(default_factory=list)  # (LevelUp level, role)
+    ignored_channels: list[int] = field(default_factory=list)
+    ignored_roles: list[int] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+
+def _number(value: Any) -> float:
+    """LevelUp numbers: ints, floats, or (very old data) strings such as "1,234"."""
+    if isinstance(value, bool):
+        raise ValueError("not a number")
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise ValueError("not finite")
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[\d,]+(\.\d+)?\s*", value):
+        return float(value.replace(",", ""))
+    raise ValueError(f"not a number: {value!r}")
+
+
+def _id(value: Any) -> int:
+    number = int(str(value).strip())
+    if not 0 < number <= MAX_ID:
+        raise ValueError("id out of range")
+    return number
+
+
+def parse_levelup(data: Any) -> tuple[str, list[LevelUpGuild]]:
+    """LevelUp's data (v4+: LevelUp.json; v3: Red Config's settings.json) as guilds of rows.
+
+    Returns (version, guilds).  Members are (user id, total XP, messages, voice seconds), XP
+    including what prestige took away, so it maps onto Unicornia's curve by XP.
+    """
+    if not isinstance(data, dict):
+        raise ImportRefused("LevelUp's file does not hold a JSON object")
+    if "configs" in data and isinstance(data["configs"], dict):
+        version, guilds = "v4", data["configs"]
+    elif isinstance(data.get(LEVELUP_CONFIG_ID), dict) and isinstance(data[LEVELUP_CONFIG_ID].get("GUILD", {}), dict):
+        version, guilds = "v3", data[LEVELUP_CONFIG_ID].get("GUILD", {})
+    else:
+        raise ImportRefused("this is not LevelUp's data: no `configs` (v4) or `117117117` (v3) section")
+    out = []
+    for raw_gid, conf in guilds.items():
+        try:
+            gid = _id(raw_gid)
+        except ValueError:
+            continue
+        if not isinstance(conf, dict):
+            continue
+        out.append(_levelup_guild(gid, conf, version))
+    return version, out
+
+
+def _levelup_guild(gid: int, conf: dict, version: str) -> LevelUpGuild:
+    algorithm = conf.get("algorithm", {}) if version == "v4" else conf
+    try:
+        curve = LevelUpCurve(float(_number(algorithm.get("base", 100))), float(_number(algorithm.get("exp", 2.0))))
+        if curve.base <= 0 or curve.exp <= 0:
+            raise ValueError
+    except (ValueError, AttributeError):
+        curve = LevelUpCurve()
+    prestige_level = conf.get("prestigelevel" if version == "v4" else "prestige", 0)
+    try:
+        per_prestige = curve.xp_for(int(_number(prestige_level)))
+    except (ValueError, TypeError):
+        per_prestige = 0
+    guild = LevelUpGuild(gid, curve)
+    users = conf.get("users", {})
+    for raw_uid, profile in (users.items() if isinstance(users, dict) else ()):
+        try:
+            uid = _id(raw_uid)
+            if not isinstance(profile, dict):
+                raise ValueError
+            xp = _number(profile.get("xp", 0))
+            prestige = int(_number(profile.get("prestige", 0)))
+            messages = int(_number(profile.get("messages", 0)))
+            voice = int(_number(profile.get("voice", 0)))
+        except (ValueError, TypeError):
+            guild.skip("unreadable profile")
+            continue
+        total = int(round(xp)) + max(prestige, 0) * per_prestige
+        if total <= 0 and messages <= 0 and voice <= 0:
+            guild.skip("no XP or activity")
+            continue
+        guild.members.append((uid, max(total, 0), max(messages, 0), max(voice, 0)))
+    roles = conf.get("levelroles", {})
+    for level, role in (roles.items() if isinstance(roles, dict) else ()):
+        try:
+            guild.level_roles.append((int(_number(level)), _id(role)))
+        except (ValueError, TypeError):
+            guild.skip("unreadable level role")
+    for key, target in (("ignoredchannels", guild.ignored_channels), ("ignoredroles", guild.ignored_roles)):
+        for value in conf.get(key, []) or []:
+            try:
+                target.append(_id(value))
+            except (ValueError, TypeError):
+                continue
+    return guild
+
+
+def progress_text(phase: str, done: int, total: int, rate: float, width: int = 20) -> str:
+    """One line an import edits as it goes: a bar, counts and rows per second."""
+    bar = progress_bar(done, total, width)
+    percent = f"{100 * done / total:.0f}%" if total else "…"
+    return f"{phase}: `{bar}` {done:,}/{total:,} ({percent}) · {rate:,.0f} rows/s"
+
+
+def summarize(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{n:,} {reason}" for reason, n in sorted(counts.items(), key=lambda kv: -kv[1])) or "none"
+
+
+def merge_counts(parts: Iterable[Mapping[str, int]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in parts:
+        for key, value in part.items():
+            out[key] = out.get(key, 0) + value
+    return out

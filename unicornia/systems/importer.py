@@ -1,0 +1,215 @@
+"""Moving in from NadekoBot or LevelUp, and the guild's settings that come along.
+
+The store reads and writes (off the event loop, in one transaction); this service finds the
+sources, maps rewards and exclusions onto the guilds' settings, and forgets cached XP that the
+import changed.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import discord
+
+from ..core.levels import MAX_LEVEL, level_from_xp
+from ..core.transfer import ImportRefused, LevelUpGuild, parse_levelup
+from ..db.store import XpStore
+from ..db.transfer import ImportResult, NadekoPlan, Progress
+from .settings import SettingsCache
+
+log = logging.getLogger("red.unicornia.import")
+
+LEVELUP_FILES = ("LevelUp.json", "settings.json")  # v4+ first: v3's file may be left behind, stale
+
+
+@dataclass
+class SettingsChanges:
+    """Rewards and exclusions an import brings to each guild, and what it had to leave out."""
+
+    role_rewards: dict[int, list[tuple[int, int, bool]]] = field(default_factory=dict)
+    currency_rewards: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    excluded_channels: dict[int, list[int]] = field(default_factory=dict)
+    excluded_roles: dict[int, list[int]] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + count
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "role rewards": sum(map(len, self.role_rewards.values())),
+            "currency rewards": sum(map(len, self.currency_rewards.values())),
+            "excluded channels": sum(map(len, self.excluded_channels.values())),
+            "excluded roles": sum(map(len, self.excluded_roles.values())),
+        }
+
+
+@dataclass
+class LevelUpPlan:
+    version: str
+    path: Path
+    guilds: list[LevelUpGuild]
+    skipped: dict[str, int]
+
+    @property
+    def members(self) -> int:
+        return sum(len(g.members) for g in self.guilds)
+
+    @property
+    def xp(self) -> int:
+        return sum(xp for g in self.guilds for _, xp, _, _ in g.members)
+
+    def rows(self) -> list[tuple[int, int, int, int, int, int]]:
+        return [(g.guild_id, uid, xp, 0, messages, voice) for g in self.guilds for uid, xp, messages, voice in g.members]
+
+
+class ImportService:
+    def __init__(self, bot, store: XpStore, settings: SettingsCache, xp, shop, red_data_path: Path) -> None:
+        self.bot = bot
+        self.store = store
+        self.settings = settings
+        self.xp = xp
+        self.shop = shop
+        self.red_data_path = red_data_path
+        self._running = asyncio.Lock()
+
+    @property
+    def busy(self) -> bool:
+        return self._running.locked()
+
+    def _guild_ids(self) -> set[int]:
+        return {g.id for g in self.bot.guilds}
+
+    # --- NadekoBot ---------------------------------------------------------------------------
+    async def plan_nadeko(self, path: str) -> tuple[NadekoPlan, SettingsChanges]:
+        source = self._source_file(path)
+        plan = await self.store.plan_nadeko(source, self._guild_ids(), set(self.shop.config.backgrounds))
+        changes = self._settings_changes(plan.role_rewards, plan.currency_rewards, plan.excluded_channels,
+                                         plan.excluded_roles)
+        for gid in plan.custom_curves:
+            guild = self.bot.get_guild(gid)
+            changes.notes.append(f"{guild.name if guild else gid} used a custom level curve in NadekoBot: XP is "
+                                 "imported as it is, so levels follow Unicornia's (NadekoBot's default) curve")
+        return plan, changes
+
+    async def import_nadeko(self, path: str, progress: Progress, actor_id: Optional[int]) -> ImportResult:
+        async with self._running:
+            plan, changes = await self.plan_nadeko(path)
+            guilds = set(plan.guilds)
+            await self.xp.flush()
+            result = await self.store.import_nadeko(self._source_file(path), guilds, progress, actor_id)
+            await self._after_import(guilds, changes)
+            return result
+
+    @staticmethod
+    def _source_file(path: str) -> Path:
+        source = Path(path.strip().strip("`\"'")).expanduser()
+        if not source.is_file():
+            raise ImportRefused(f"there is no file at `{source}` (give the full path to NadekoBot's database, "
+                                "e.g. `/home/nadeko/data/NadekoBot.db`)")
+        return source
+
+    # --- LevelUp -----------------------------------------------------------------------------
+    async def plan_levelup(self) -> tuple[LevelUpPlan, SettingsChanges]:
+        folder = self.red_data_path / "cogs" / "LevelUp"
+        found = next((folder / name for name in LEVELUP_FILES if (folder / name).is_file()), None)
+        if found is None:
+            raise ImportRefused(f"LevelUp's data is not in this Red instance (looked for {', '.join(LEVELUP_FILES)} "
+                                f"in `{folder}`)")
+        try:
+            data = await asyncio.to_thread(lambda: json.loads(found.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise ImportRefused(f"`{found.name}` could not be read as JSON ({exc}); nothing was imported") from None
+        version, guilds = await asyncio.to_thread(parse_levelup, data)
+        wanted = self._guild_ids()
+        kept, skipped = [], {}
+        for guild in guilds:
+            for reason, n in guild.skipped.items():
+                skipped[reason] = skipped.get(reason, 0) + n
+            if guild.guild_id in wanted:
+                kept.append(guild)
+            elif guild.members:
+                skipped["members of servers this bot is not in"] = (
+                    skipped.get("members of servers this bot is not in", 0) + len(guild.members))
+        plan = LevelUpPlan(version, found, kept, skipped)
+        roles = {}
+        for guild in kept:  # LevelUp levels mapped by XP onto Unicornia's levels
+            mapped = []
+            for level, role in guild.level_roles:
+                ours = level_from_xp(guild.curve.xp_for(level))
+                if 1 <= ours <= MAX_LEVEL:
+                    mapped.append((ours, role, False))
+            roles[guild.guild_id] = mapped
+        changes = self._settings_changes(roles, {}, {g.guild_id: g.ignored_channels for g in kept},
+                                         {g.guild_id: g.ignored_roles for g in kept})
+        for guild in kept:
+            for level, _ in guild.level_roles:
+                changes.notes.append(f"LevelUp level {level} ({guild.curve.xp_for(level):,} XP) is Unicornia level "
+                                     f"{level_from_xp(guild.curve.xp_for(level))}")
+        return plan, changes
+
+    async def import_levelup(self, progress: Progress, actor_id: Optional[int]) -> ImportResult:
+        async with self._running:
+            plan, changes = await self.plan_levelup()
+            await self.xp.flush()
+            result = await self.store.import_rows("levelup", plan.rows(), progress, actor_id, "LevelUp import")
+            await self._after_import({g.guild_id for g in plan.guilds}, changes)
+            return result
+
+    # --- both --------------------------------------------------------------------------------
+    def _settings_changes(self, role_rewards, currency_rewards, channels, roles) -> SettingsChanges:
+        """Keep what still exists in the guild; count what does not."""
+        changes = SettingsChanges()
+        for gid, rewards in role_rewards.items():
+            guild = self.bot.get_guild(gid)
+            for level, role_id, remove in rewards:
+                if guild is None or guild.get_role(role_id) is None:
+                    changes.skip("role rewards whose role no longer exists")
+                elif not 1 <= level <= MAX_LEVEL:
+                    changes.skip("role rewards at an impossible level")
+                else:
+                    changes.role_rewards.setdefault(gid, []).append((level, role_id, remove))
+        for gid, rewards in currency_rewards.items():
+            for level, amount in rewards:
+                if 1 <= level <= MAX_LEVEL:
+                    changes.currency_rewards.setdefault(gid, []).append((level, amount))
+                else:
+                    changes.skip("currency rewards at an impossible level")
+        for source, target, what in ((channels, changes.excluded_channels, "excluded channels"),
+                                     (roles, changes.excluded_roles, "excluded roles")):
+            for gid, ids in source.items():
+                guild = self.bot.get_guild(gid)
+                for item in ids:
+                    exists = guild is not None and (guild.get_channel(item) if what == "excluded channels"
+                                                    else guild.get_role(item)) is not None
+                    if exists:
+                        target.setdefault(gid, []).append(item)
+                    else:
+                        changes.skip(f"{what} that no longer exist")
+        return changes
+
+    async def _after_import(self, guilds: set[int], changes: SettingsChanges) -> None:
+        """Merge rewards and exclusions into the guilds' settings (existing ones win) and forget
+        the cached XP of the imported guilds, which is read again from the database."""
+        for gid in guilds:
+            async def merge(group, gid=gid) -> None:
+                async with group.role_rewards() as role_rewards:
+                    for level, role_id, remove in changes.role_rewards.get(gid, []):
+                        entries = role_rewards.setdefault(str(level), [])
+                        if not any(e["role"] == role_id for e in entries):
+                            entries.append({"role": role_id, "remove": remove})
+                async with group.currency_rewards() as currency:
+                    for level, amount in changes.currency_rewards.get(gid, []):
+                        currency.setdefault(str(level), amount)
+                for field_name, ids in (("excluded_channels", changes.excluded_channels.get(gid, [])),
+                                        ("excluded_roles", changes.excluded_roles.get(gid, []))):
+                    async with getattr(group, field_name)() as current:
+                        current.extend(i for i in ids if i not in current)
+            await self.settings.update(gid, merge)
+        self.xp.cache.discard_where(lambda key: key[0] in guilds)
