@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import cards, hot_path, storage, voice
+from . import cards, hot_path, storage, transfer, voice
 from .common import Figure
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +48,7 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING)
     figures: list[Figure] = []
     for name, scenario in (("hot path", hot_path.run), ("flush and ranking", storage.run),
-                           ("cards", cards.run), ("voice", voice.run)):
+                           ("cards", cards.run), ("voice", voice.run), ("import", transfer.run)):
         print(f"running: {name} ...", flush=True)
         figures.extend(asyncio.run(scenario()))
     print("running: memory ...", flush=True)
