@@ -4,7 +4,6 @@ PRAGMAS = (
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = NORMAL",
     "PRAGMA foreign_keys = ON",
-    "PRAGMA temp_store = MEMORY",  # the flush stage and plan: never worth a temporary file
 )
 
 # --- the flush -------------------------------------------------------------------------------

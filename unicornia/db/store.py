@@ -171,13 +171,14 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
         failed: the gains are written either way, and the next flush settles again).
         """
         epoch = self._write(_snapshot_rows(snapshot), plan)
-        if plan is None:
-            return epoch, None
-        try:
-            return epoch, self._settle()
-        except Exception:
-            log.exception("Paying the quests and goals of flush %d failed; the XP is written", epoch)
-            return epoch, None
+        report = None
+        if plan is not None:
+            try:
+                report = self._settle()
+            except Exception:
+                log.exception("Paying the quests and goals of flush %d failed; the XP is written", epoch)
+        self.conn.execute(sql.CLEAR_FLUSH_STAGE)  # give the staged rows' pages back
+        return epoch, report
 
     def _write(self, rows: Iterable[Iterable[tuple]], plan: Optional[FlushPlan] = None) -> int:
         """Stats, totals and history in ONE transaction.
@@ -202,7 +203,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
                 conn.execute(sql.FLUSH_HISTORY[source], (hour,))
             if plan is not None:
                 conn.execute(sql.FLUSH_GUILD_DAYS)
-        # the stage keeps the flushed members until the next flush: the follow-up reads them
+        # the stage keeps the flushed members for the follow-up (write_buffer clears it after)
         self.flush_epoch += 1
         return self.flush_epoch
 

@@ -11,6 +11,7 @@ import discord
 from ..core.achievements import NEVER as INF, Achievement, Book, Counters, build_book, parse_definitions
 from ..db.store import XpStore
 from .settings import SettingsCache
+from .xp_system import NO_MARKS
 
 log = logging.getLogger("red.unicornia.achievements")
 
@@ -54,7 +55,7 @@ class AchievementService:
     def marks(self, guild_id: int, unlocked) -> tuple[float, dict[str, float]]:
         book = self.book(guild_id)
         if not book.achievements:
-            return INF, {}
+            return INF, NO_MARKS
         marks = {}
         for condition, counter in COUNTER_FOR.items():
             mark = book.mark(condition, unlocked)
@@ -70,20 +71,20 @@ class AchievementService:
             return
         due = self.book(key[0]).due(counters_from(values), unlocked,
                                     conditions=[c for c in COUNTER_FOR] + ["level", "total_xp"])
-        await self._unlock(key, due, member, channel, unlocked)
+        await self._unlock(key, due, member, channel)
 
     async def check_streak(self, member: discord.Member, streak: int, channel) -> list[Achievement]:
         key = (member.guild.id, member.id)
         await self.xp.current_xp(key)  # cached, with its unlocked set
-        unlocked = self.xp.unlocked(key) or set()
+        unlocked = self.xp.unlocked(key) or frozenset()
         due = self.book(key[0]).due(Counters(streak=streak), unlocked, conditions=["streak"])
-        return await self._unlock(key, due, member, channel, unlocked)
+        return await self._unlock(key, due, member, channel)
 
-    async def _unlock(self, key, due: list[Achievement], member, channel, unlocked: set) -> list[Achievement]:
+    async def _unlock(self, key, due: list[Achievement], member, channel) -> list[Achievement]:
         if not due:
             return []
         done = set(await self.store.unlock(key[0], key[1], [(a.key, a.reward_xp, a.title) for a in due]))
-        unlocked.update(a.key for a in due)  # already unlocked ones too: the database said so
+        self.xp.mark_unlocked(key, [a.key for a in due])  # already unlocked ones too: the database said so
         won = [a for a in due if a.key in done]
         reward = sum(a.reward_xp for a in won)
         if reward:

@@ -102,17 +102,19 @@ class Tally:
 
     __slots__ = ("counts", "marks", "xp_mark", "unlocked", "checking")
 
-    def __init__(self, counts: dict[str, int], unlocked: frozenset) -> None:
-        self.counts = counts            # links, thanks, reactions, commands, voice_seconds
-        self.marks: dict[str, float] = {}
+    def __init__(self, counts: list[int], unlocked: frozenset) -> None:
+        self.counts = counts            # links, thanks, reactions, commands, voice_seconds (TALLIED's order)
+        self.marks: dict[str, float] = NO_MARKS
         self.xp_mark = INF              # XP at which a level or total_xp achievement unlocks
-        self.unlocked = set(unlocked)
+        self.unlocked = unlocked        # frozen: most members never unlock anything, and share one
         self.checking = False           # a milestone check is running: marks are parked at infinity
 
 
 INF = float("inf")
+NO_MARKS: dict[str, float] = {}  # shared by every member with nothing to reach (never mutated)
 #: Counters a Tally keeps (messages live in the entry itself, for the message path).
 TALLIED = ("links", "thanks", "reactions", "commands", "voice_seconds")
+TALLY_INDEX = {name: i for i, name in enumerate(TALLIED)}
 # A cache entry is [xp, xp of the next check, messages, messages at the next check, Tally]: the
 # next check is the next level or the next XP achievement, whichever comes first, so the message
 # path compares two integers and never scans anything.
@@ -124,13 +126,14 @@ class MilestoneSource:
 
     def marks(self, guild_id: int, unlocked) -> tuple[float, dict[str, float]]:
         """(XP mark, {counter: mark}) with counters named as in :data:`COUNTERS`."""
-        return INF, {}
+        return INF, NO_MARKS
 
     async def reached(self, key: Key, member, channel) -> None:
         """Unlock what is due for ``key``; called at most once at a time per member."""
 
 
 NO_MILESTONES = MilestoneSource()
+EMPTY_UNLOCKED: frozenset = frozenset()
 
 
 def channel_lineage(channel: discord.abc.GuildChannel | discord.Thread) -> tuple[int, ...]:
@@ -386,7 +389,8 @@ class XpSystem:
 
     def _count(self, key: Key, entry: list, counter: str, count: int, member, channel) -> None:
         tally = entry[TALLY]
-        value = tally.counts[counter] = tally.counts[counter] + count
+        index = TALLY_INDEX[counter]
+        value = tally.counts[index] = tally.counts[index] + count
         if value >= tally.marks.get(counter, INF):
             self._reached(key, entry, member, channel)
 
@@ -539,8 +543,8 @@ class XpSystem:
         stored_xp, messages, *tallied, unlocked = row
         unwritten = self._unwritten(key, read_epoch)
         xp = stored_xp + unwritten.xp
-        counts = {name: value + getattr(unwritten, name) for name, value in zip(TALLIED, tallied)}
-        entry = [xp, 0, messages + unwritten.messages, INF, Tally(counts, unlocked)]
+        counts = [value + getattr(unwritten, name) for name, value in zip(TALLIED, tallied)]
+        entry = [xp, 0, messages + unwritten.messages, INF, Tally(counts, unlocked or EMPTY_UNLOCKED)]
         self._set_marks(key, entry)
         self.cache.put(key, entry)
         owed = self._awaiting.pop(key, None)
@@ -564,7 +568,7 @@ class XpSystem:
     def _due(entry: list) -> bool:
         tally = entry[TALLY]
         return entry[XP] >= tally.xp_mark or entry[MESSAGES] >= entry[MESSAGE_MARK] or any(
-            tally.counts[name] >= mark for name, mark in tally.marks.items() if name != "messages")
+            tally.counts[TALLY_INDEX[name]] >= mark for name, mark in tally.marks.items() if name != "messages")
 
     def _reached(self, key: Key, entry: list, member, channel) -> None:
         """A counter reached its mark: park the marks and run the milestone check once."""
@@ -572,7 +576,7 @@ class XpSystem:
         if tally.checking:
             return
         tally.checking = True
-        tally.marks, tally.xp_mark = {}, INF
+        tally.marks, tally.xp_mark = NO_MARKS, INF
         entry[XP_CHECK] = total_xp_for_level(level_from_xp(entry[XP]) + 1)
         entry[MESSAGE_MARK] = INF
         self._follow_up(self._check_milestones(key, entry, member, channel))
@@ -593,12 +597,18 @@ class XpSystem:
         entry = self._cache_data.get(key)
         if entry is None:
             return None
-        return {"xp": entry[XP], "messages": entry[MESSAGES], **entry[TALLY].counts}
+        return {"xp": entry[XP], "messages": entry[MESSAGES], **dict(zip(TALLIED, entry[TALLY].counts))}
 
-    def unlocked(self, key: Key) -> Optional[set]:
-        """A cached member's unlocked achievement keys (the set itself: the checker adds to it)."""
+    def unlocked(self, key: Key) -> Optional[frozenset]:
+        """A cached member's unlocked achievement keys."""
         entry = self._cache_data.get(key)
         return None if entry is None else entry[TALLY].unlocked
+
+    def mark_unlocked(self, key: Key, keys) -> None:
+        """Achievements the database now holds as unlocked for a cached member."""
+        entry = self._cache_data.get(key)
+        if entry is not None:
+            entry[TALLY].unlocked = entry[TALLY].unlocked | frozenset(keys)
 
     async def entry_counters(self, key: Key) -> dict[str, int]:
         await self._entry(key)
