@@ -232,7 +232,14 @@ class XpSystem:
         pending = self.observe_message(message)
         return await pending if pending is not None else None
 
-    def observe_message(self, message: discord.Message) -> Optional[Awaitable[Optional[Award]]]:
+    async def _observe_after_settings(self, message: discord.Message) -> Optional[Award]:
+        """A guild's first message since load: read its settings (off the hot path), then observe."""
+        settings = await self.settings.get(message.guild.id)
+        pending = self.observe_message(message, settings)
+        return await pending if pending is not None else None
+
+    def observe_message(self, message: discord.Message, settings: Optional[GuildSettings] = None
+                        ) -> Optional[Awaitable[Optional[Award]]]:
         """Apply the XP rules to one message, synchronously.
 
         This runs for every guild message, so it stays flat: dictionary look-ups and integer
@@ -245,25 +252,22 @@ class XpSystem:
         the same text as the member's previous message.
         """
         guild = message.guild
-        author = message.author
-        if guild is None or author.bot or message.webhook_id is not None:
+        if guild is None or message.webhook_id is not None:
             return None
-        settings = self._loaded_settings.get(guild.id)
+        author = message.author
+        try:  # a Member: its User and roles directly (its properties cost a call each)
+            user, roles = author._user, author._roles
+        except AttributeError:  # a User who is no longer a member
+            user, roles = author, ()
+        if user.bot:
+            return None
         if settings is None:
-            return self._observe_after_settings(message)
-        return self._observe(settings, message)
-
-    async def _observe_after_settings(self, message: discord.Message) -> Optional[Award]:
-        settings = await self.settings.get(message.guild.id)
-        pending = self._observe(settings, message)
-        return await pending if pending is not None else None
-
-    def _observe(self, settings: GuildSettings, message: discord.Message
-                 ) -> Optional[Awaitable[Optional[Award]]]:
+            settings = self._loaded_settings.get(guild.id)
+            if settings is None:
+                return self._observe_after_settings(message)
         if not settings.enabled:
             return None
-        author = message.author
-        if settings.excluded_roles and not settings.excluded_roles.isdisjoint(author._roles):
+        if settings.excluded_roles and not settings.excluded_roles.isdisjoint(roles):
             return None
         channel = message.channel
         if settings.excluded_channels:
@@ -272,7 +276,7 @@ class XpSystem:
                 excluded = self._channel_excluded(settings, channel)
             if excluded:
                 return None
-        key = (message.guild.id, author.id)
+        key = (guild.id, user.id)
         now = self.clock()
         state = self.activity.get(key)
         if state is None:
