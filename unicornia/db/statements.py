@@ -77,6 +77,10 @@ ON CONFLICT (GuildId, UserId, Hour, Source) DO UPDATE SET Xp = Xp + excluded.Xp
     for source, column in STAGE_SOURCE_COLUMNS.items()
 }
 
+#: Which sources the staged gains have XP from (a history statement per source with none is skipped).
+STAGED_SOURCES = "SELECT " + ", ".join(f"MAX({column} != 0)" for column in STAGE_SOURCE_COLUMNS.values()) + \
+    " FROM temp.FlushStage"
+
 # The bare upsert the flush benchmark measures against (and the shape of a single gain).
 UPSERT_GAINS = """
 INSERT INTO UserXpStats (UserId, GuildId, Xp, MessageCount, VoiceSeconds, LastLevelUp,

@@ -199,8 +199,10 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
                 conn.execute(sql.FLUSH_STAGE_NOW)
                 conn.execute(sql.FLUSH_BASELINES)  # the counters as they were before this flush
             conn.execute(sql.FLUSH_TOTALS)
-            for source in HISTORY_SOURCES:
-                conn.execute(sql.FLUSH_HISTORY[source], (hour,))
+            present = conn.execute(sql.STAGED_SOURCES).fetchone()
+            for source, has_xp in zip(HISTORY_SOURCES, present):
+                if has_xp:
+                    conn.execute(sql.FLUSH_HISTORY[source], (hour,))
             if plan is not None:
                 conn.execute(sql.FLUSH_GUILD_DAYS)
         # the stage keeps the flushed members for the follow-up (write_buffer clears it after)
