@@ -1,15 +1,14 @@
 """Admin commands: ``[p]unicornia guild ...`` settings, exclusions, rewards and XP changes."""
 from __future__ import annotations
 
-import asyncio
 from typing import Optional, Union
 
 import discord
 from redbot.core import bank, commands
 from redbot.core.utils.chat_formatting import box, humanize_number, pagify
-from redbot.core.utils.predicates import MessagePredicate
 
 from ..abc import MixinMeta
+from .confirm import confirm
 from ..core.levels import MAX_LEVEL, level_from_xp, total_xp_for_level
 from ..core.settings import LIMITS, GuildSettings
 from ..systems.rewards import role_problem
@@ -17,7 +16,6 @@ from ..systems.rewards import role_problem
 ExcludableChannel = Union[discord.TextChannel, discord.VoiceChannel, discord.StageChannel,
                           discord.CategoryChannel, discord.ForumChannel, discord.Thread]
 
-CONFIRM_TIMEOUT = 30
 REMOVE_WORDS = ("remove", "rm", "take")
 
 
@@ -351,16 +349,7 @@ class AdminCommands(MixinMeta):
         Asks for confirmation.  Example: `[p]unicornia guild reset @Alice`
         """
         target = f"{member.display_name}'s XP" if member else "the XP of EVERY member of this server"
-        await ctx.send(f"This resets {target}. Type `yes` within {CONFIRM_TIMEOUT} seconds to confirm.",
-                       allowed_mentions=discord.AllowedMentions.none())
-        predicate = MessagePredicate.yes_or_no(ctx)
-        try:
-            await ctx.bot.wait_for("message", check=predicate, timeout=CONFIRM_TIMEOUT)
-        except asyncio.TimeoutError:
-            await ctx.send("No answer; nothing was reset.")
-            return
-        if not predicate.result:
-            await ctx.send("Nothing was reset.")
+        if not await confirm(ctx, f"This resets {target}.", nothing="nothing was reset"):
             return
         if member:
             await self.xp.reset_member(ctx.guild.id, member.id, ctx.author.id)

@@ -1,7 +1,6 @@
 """``[p]club``: create, join and run clubs; their info and leaderboard.  Rules live in the service."""
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from datetime import datetime, timezone
 from typing import AsyncIterator, Optional, Union
@@ -10,13 +9,12 @@ import discord
 from redbot.core import commands
 from redbot.core.utils.chat_formatting import humanize_number
 from redbot.core.utils.mod import is_admin_or_superior
-from redbot.core.utils.predicates import MessagePredicate
 
 from ..abc import MixinMeta
+from .confirm import confirm
 from ..systems.clubs import ClubError, ClubInfo, ClubLeaderboard, ClubService, echo
 
 NO_PINGS = discord.AllowedMentions.none()
-CONFIRM_TIMEOUT = 30
 #: Quotes members put around a name out of habit (discord.py keeps them in a rest-of-message argument).
 QUOTE_PAIRS = {'"': '"', "'": "'", "\N{LEFT DOUBLE QUOTATION MARK}": "\N{RIGHT DOUBLE QUOTATION MARK}"}
 
@@ -35,20 +33,6 @@ async def replying(ctx: commands.Context) -> AsyncIterator[None]:
         yield
     except ClubError as exc:
         await ctx.send(str(exc), allowed_mentions=NO_PINGS)
-
-
-async def confirm(ctx: commands.Context, question: str) -> bool:
-    """Ask the author a yes/no question; anything but a `yes` in time is a no (and says so)."""
-    await ctx.send(f"{question} Type `yes` within {CONFIRM_TIMEOUT} seconds to confirm.", allowed_mentions=NO_PINGS)
-    predicate = MessagePredicate.yes_or_no(ctx)
-    try:
-        await ctx.bot.wait_for("message", check=predicate, timeout=CONFIRM_TIMEOUT)
-    except asyncio.TimeoutError:
-        await ctx.send("No answer; nothing was changed.")
-        return False
-    if not predicate.result:
-        await ctx.send("Nothing was changed.")
-    return bool(predicate.result)
 
 
 async def is_club_admin(ctx: commands.Context) -> bool:

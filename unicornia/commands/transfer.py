@@ -11,16 +11,15 @@ from typing import Awaitable, Callable
 import discord
 from redbot.core import commands
 from redbot.core.utils.chat_formatting import humanize_number, pagify
-from redbot.core.utils.predicates import MessagePredicate
 
 from ..abc import MixinMeta
+from .confirm import confirm
 from ..core.transfer import ImportRefused, progress_text, summarize
 from ..db.transfer import ImportResult, Progress
 from .admin import AdminCommands
 
 log = logging.getLogger("red.unicornia.import")
 NO_PINGS = discord.AllowedMentions.none()
-CONFIRM_TIMEOUT = 60
 #: How often a running import edits its progress message.
 PROGRESS_EVERY = 3.0
 #: Exports larger than this (or the guild's upload limit) are gzipped.
@@ -96,16 +95,8 @@ class TransferCommands(MixinMeta):
         if self.importer.busy:
             await ctx.send("An import is already running; wait for it to finish.")
             return
-        lines.append(f"Nothing has been written yet. Type `yes` within {CONFIRM_TIMEOUT} seconds to import.")
         await self._send_long(ctx, lines)
-        predicate = MessagePredicate.yes_or_no(ctx)
-        try:
-            await ctx.bot.wait_for("message", check=predicate, timeout=CONFIRM_TIMEOUT)
-        except asyncio.TimeoutError:
-            await ctx.send("No answer; nothing was imported.")
-            return
-        if not predicate.result:
-            await ctx.send("Nothing was imported.")
+        if not await confirm(ctx, "Nothing has been written yet.", nothing="nothing was imported", timeout=60):
             return
         progress = Progress()
         message = await ctx.send(progress_text("Starting", 0, 0, 0))
