@@ -253,3 +253,23 @@ async def test_backup_is_a_consistent_copy(sim):
         copy.close()
     with pytest.raises(commands.CheckFailure):  # only the bot owner
         await sim.command("unicornia backup", alice)
+
+
+async def test_progress_message_shows_bar_counts_and_rate(sim, tmp_path, monkeypatch):
+    crowd = [(10**17 + i, 100 + i) for i in range(30_000)]
+    source = nadeko_v6(tmp_path / "big.db", sim.guild.id, crowd)
+    transfer = live("commands.transfer")
+    edits = []
+
+    async def recording_edit(message, text):
+        edits.append(text)
+
+    monkeypatch.setattr(transfer, "_edit", recording_edit)
+    monkeypatch.setattr(transfer, "PROGRESS_EVERY", 0.001)
+    store = live("db.transfer")
+    monkeypatch.setattr(store, "CHUNK", 500)  # many small steps, so the loop sees it move
+    said = await confirmed(sim, f"unicornia import nadeko {source}")
+    assert "Imported: 30,000 member(s) changed" in said, said
+    moving = [e for e in edits if "rows/s" in e and "/30,000" in e]
+    assert moving and moving[-1].startswith("Done: `████████████████████` 30,000/30,000 (100%)"), edits[-3:]
+    assert len(edits) >= 2
