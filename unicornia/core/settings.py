@@ -159,6 +159,8 @@ class GuildSettings:
     goal_bonus: int = 25
     #: XP one message earns (per-message amount after the rate), computed once.
     message_xp: int = 0
+    #: Whether any role or channel multiplier is set (one check on the message path instead of two).
+    has_multipliers: bool = False
     #: channel id -> excluded?, filled by the XP engine; a new settings object starts empty.
     channel_memo: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -182,6 +184,7 @@ class GuildSettings:
             role_rewards=tuple(sorted(role_rewards, key=lambda r: (r.level, r.role_id))),
             currency_rewards={int(level): int(amount) for level, amount in values["currency_rewards"].items()},
             message_xp=scaled_amount(int(values["xp_per_message"]), float(values["xp_rate"])),
+            has_multipliers=bool(values["role_multipliers"] or values["channel_multipliers"]),
             link_xp=int(values["link_xp"]),
             thanks_xp=int(values["thanks_xp"]),
             thanks_words=tuple(values["thanks_words"]),

@@ -307,21 +307,22 @@ class XpSystem:
             state[0] = now
             earned = settings.message_xp
             link_bonus = rules.scaled_amount(settings.link_xp, settings.xp_rate) if links else 0
-            if settings.role_multipliers or settings.channel_multipliers or author.premium_since or \
-                    (self.boosts and key in self.boosts):
+            if settings.has_multipliers or author.premium_since or (self.boosts and key in self.boosts):
                 factor = self._multiplier(settings, author, channel)
                 earned, link_bonus = round(earned * factor), round(link_bonus * factor)
             total = earned + link_bonus
             cap = settings.xp_per_minute_cap
             if cap:  # rules.MinuteCap, written out: this runs for every eligible message
-                if now - state[1] >= 60:
+                if now - state[1] >= 60:  # a new minute
                     state[1] = now
-                    state[2] = 0
-                if state[2] + total > cap:  # the message's own XP first, then the link bonus
-                    total = max(0, cap - state[2])
+                    used = 0
+                else:
+                    used = state[2]
+                if used + total > cap:  # the message's own XP first, then the link bonus
+                    total = max(0, cap - used)
                     earned = min(earned, total)
                     link_bonus = total - earned
-                state[2] += total
+                state[2] = used + total
             if total:
                 # _credit, written out for the common case: a cached member who stays on their level
                 if entry is not None and entry[0] + total < entry[1] and not link_bonus:
@@ -370,7 +371,7 @@ class XpSystem:
     def _earn(self, settings: GuildSettings, member, channel, base: int, now: float) -> int:
         """XP for one non-message event (voice, thanks, reaction, command): rate, multipliers, cap."""
         amount = rules.scaled_amount(base, settings.xp_rate)
-        if amount and (settings.role_multipliers or settings.channel_multipliers or member.premium_since
+        if amount and (settings.has_multipliers or member.premium_since
                        or self.boosts):
             amount = round(amount * self._multiplier(settings, member, channel))
         if amount and settings.xp_per_minute_cap:
@@ -786,7 +787,7 @@ class XpSystem:
                 if channel.id == afk_id or not channel.voice_states:
                     continue
                 plain = rules.scaled_amount(settings.voice_xp, settings.xp_rate)
-                simple = not (settings.role_multipliers or settings.channel_multipliers or settings.xp_per_minute_cap)
+                simple = not (settings.has_multipliers or settings.xp_per_minute_cap)
                 for member in self._voice_earners(settings, channel):
                     key = (guild.id, member.id)
                     gain = self._gain_for(key)
