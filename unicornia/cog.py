@@ -74,18 +74,18 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
         self.achievements.announce = self.rewards.announce_event
         self.goals.announce = self.rewards.announce_event
         self.goals.seed_defaults = self._first_quests
+        self.goals.seeded = self._quests_given
         self.rewards.audit = self.store.audit
         self.xp.milestones = self.achievements
         self.xp.plan_flush = self.goals.plan
         self.xp.on_settled = self.goals.settled
 
     async def _first_quests(self, guild_id: int) -> bool:
-        """True once per guild: the first time it is seen, it gets the default quests."""
-        group = self.config.guild_from_id(guild_id)
-        if await group.quests_seeded():
-            return False
-        await group.quests_seeded.set(True)
-        return True
+        """Whether the guild still has to get the default quests (once: see _quests_given)."""
+        return not await self.config.guild_from_id(guild_id).quests_seeded()
+
+    async def _quests_given(self, guild_id: int) -> None:
+        await self.config.guild_from_id(guild_id).quests_seeded.set(True)
 
     async def cog_load(self) -> None:
         await self.store.open()

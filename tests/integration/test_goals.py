@@ -89,7 +89,8 @@ async def test_admin_achievement_add_edit_remove_and_retroactive_unlock(goals_si
     said = await admin(sim, "achievement edit regular reward_xp 60", "achievement remove first-words",
                        "achievement remove regular", "achievement list")
     assert "Updated" in said[0] and "Hid `first-words`" in said[1] and "Removed `regular`" in said[2]
-    assert "first-words" in said[3] and "hidden" in said[3] and "regular" not in said[3]
+    listing = said[3] + said[4]  # the state line, then the table
+    assert "first-words" in listing and "hidden" in listing and "regular" not in listing
     bob = members(sim)[1]
     await sim.say("hi there, bob is here", bob)
     await sim.settle()
@@ -422,3 +423,55 @@ async def test_weekly_quest_refreshes_on_the_reset_weekday(goals_sim, wall):
     await sim.cog.xp.flush()
     await sim.settle()
     assert len(audit(sim, alice, "quest")) == 2
+
+
+async def test_voice_time_unlocks_voice_achievements_of_cached_members(goals_sim, clock):
+    sim = goals_sim
+    await quiet(sim)
+    await admin(sim, 'achievement add talker voice_minutes 2 10 🎙️ "Talker"')
+    alice, bob = members(sim)[:2]
+    await sim.say("hello, anyone for voice?", alice)  # alice is cached from now on
+    room = sim.guild.voice_channels[0]
+    sim.set_voice(alice, room)
+    sim.set_voice(bob, room)
+    for _ in range(2):
+        clock.advance(60)
+        await sim.cog.xp.voice_tick()
+    await sim.settle()
+    assert "talker" in unlocked(sim, alice)
+
+
+async def test_a_quest_reward_is_counted_once_when_a_read_races_the_flush(goals_sim):
+    sim = goals_sim
+    await admin(sim, "goal false", "achievement toggle false")
+    await sim.cog.config.guild(sim.guild).quests_seeded.set(True)
+    sim.cog.settings.invalidate(sim.guild.id)
+    await admin(sim, 'quest add daily messages 1 100 "Say something"')
+    alice = members(sim)[0]
+    xp = sim.cog.xp
+    key = (sim.guild.id, alice.id)
+    await sim.say("my one message for the quest", alice)
+    xp.cache.pop(key)  # not cached: the next read comes from the database
+    flushing = asyncio.create_task(xp.flush())
+    await asyncio.sleep(0)  # the write is on the store's thread; the read queues behind it
+    await xp.current_xp(key)
+    await flushing
+    await sim.settle()
+    assert stored_xp(sim, alice) == 101
+    assert await xp.current_xp(key) == 101  # not 201
+
+
+async def test_a_reset_member_starts_quests_again(goals_sim, sent):
+    sim = goals_sim
+    await admin(sim, "goal false", "achievement toggle false")
+    await sim.cog.config.guild(sim.guild).quests_seeded.set(True)
+    sim.cog.settings.invalidate(sim.guild.id)
+    await admin(sim, 'quest add weekly messages 50 10 "Fifty"')
+    alice = members(sim)[0]
+    await chatter(sim, alice, 5)
+    await sim.cog.xp.flush()
+    await sim.cog.xp.reset_member(sim.guild.id, alice.id)
+    await chatter(sim, alice, 3)
+    await sim.cog.xp.flush()
+    statuses = await sim.cog.goals.statuses(alice)
+    assert [s.progress for s in statuses] == [3]

@@ -273,3 +273,23 @@ async def test_progress_message_shows_bar_counts_and_rate(sim, tmp_path, monkeyp
     moving = [e for e in edits if "rows/s" in e and "/30,000" in e]
     assert moving and moving[-1].startswith("Done: `████████████████████` 30,000/30,000 (100%)"), edits[-3:]
     assert len(edits) >= 2
+
+
+async def test_imported_activity_does_not_complete_quests(goals_sim):
+    sim = goals_sim
+    await sim.command("unicornia guild goal false", sim.owner())
+    await sim.command("unicornia guild achievement toggle false", sim.owner())
+    await sim.cog.config.guild(sim.guild).quests_seeded.set(True)
+    sim.cog.settings.invalidate(sim.guild.id)
+    await sim.command('unicornia guild quest add monthly messages 100 50 "Hundred"', sim.owner())
+    alice = members(sim)[0]
+    await sim.say("my first message this month", alice)
+    await sim.cog.xp.flush()  # alice's baseline for the month
+    levelup_v4(sim.cog.data_path.parent / "LevelUp", sim.guild.id, {alice.id: {"xp": 900.0, "messages": 5000}})
+    said = await confirmed(sim, "unicornia import levelup")
+    assert "1 member(s) changed" in said
+    await sim.say("and one more after moving in", alice)
+    await sim.cog.xp.flush()
+    await sim.settle()
+    assert db_rows(sim, "SELECT COUNT(*) FROM QuestCompletion") == [(0,)]
+    assert [s.progress for s in await sim.cog.goals.statuses(alice)] == [2]

@@ -113,3 +113,15 @@ async def test_batched_loads_match_single_reads(store):
         singles.update((await store.load_xp([key]))[0])
     assert batched == singles and epoch == 1
     assert batched[(11, 1)][0] == 2 and batched[(11, 250)][0] == 0 and batched[(99, 5)][0] == 0
+
+
+async def test_an_old_sqlite_is_refused_with_a_clear_message(tmp_path, monkeypatch):
+    from unicornia.db import store as store_module
+
+    monkeypatch.setattr(store_module.sqlite3, "sqlite_version_info", (3, 31, 1))
+    monkeypatch.setattr(store_module.sqlite3, "sqlite_version", "3.31.1")
+    old = store_module.XpStore(tmp_path / "old.db")
+    with pytest.raises(store_module.SqliteTooOld, match="needs SQLite 3.35.0 or newer.*3.31.1"):
+        await old.open()
+    await old.close()
+    assert not (tmp_path / "old.db").exists()

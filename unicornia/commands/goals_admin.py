@@ -5,7 +5,7 @@ from typing import Optional
 
 import discord
 from redbot.core import commands
-from redbot.core.utils.chat_formatting import box, humanize_number
+from redbot.core.utils.chat_formatting import box, humanize_number, pagify
 
 from ..abc import MixinMeta
 from ..core.achievements import CONDITIONS, MAX_PER_GUILD, AchievementError, edited, validate
@@ -42,7 +42,8 @@ class GoalAdminCommands(MixinMeta):
             rows.append(f"{key:<16} {'custom':<8} {raw['condition']} >= {raw['value']:,}  +{raw.get('reward_xp', 0)} XP  "
                         f"{raw['title']}")
         state = "on" if settings.achievements_enabled else "OFF"
-        await ctx.send(f"Achievements are {state} in this server.\n" + box("\n".join(rows)))
+        await ctx.send(f"Achievements are {state} in this server.")
+        await _send_boxed(ctx, rows)
 
     @achievement_group.command(name="add")
     async def achievement_add(self, ctx: commands.Context, key: str, condition: str, value: int, reward_xp: int,
@@ -282,7 +283,7 @@ class GoalAdminCommands(MixinMeta):
             return
         rows = [f"#{q.id:<4} {q.cycle:<8} {q.requirement} {q.amount:,}  {GoalService.reward_text(q)}  "
                 f"({q.difficulty}) {q.name}" for q in quests]
-        await ctx.send(box("\n".join(rows)))
+        await _send_boxed(ctx, rows)
 
     @quest_group.command(name="defaults")
     async def quest_defaults(self, ctx: commands.Context) -> None:
@@ -322,3 +323,9 @@ class GoalAdminCommands(MixinMeta):
                               description="\n".join(lines), colour=await ctx.embed_colour())
         embed.set_footer(text=f"page {page}/{pages} · {humanize_number(total)} entries")
         await ctx.send(embed=embed, allowed_mentions=NO_PINGS)
+
+
+async def _send_boxed(ctx: commands.Context, rows: list[str]) -> None:
+    """Rows in code blocks, as many messages as Discord's length limit needs."""
+    for page in pagify("\n".join(rows), delims=["\n"], page_length=1900):
+        await ctx.send(box(page), allowed_mentions=NO_PINGS)

@@ -151,7 +151,7 @@ class LevelCommands(MixinMeta):
         if not 1 <= days <= MAX_STATS_DAYS:
             await ctx.send(f"Pick between 1 and {MAX_STATS_DAYS} days.")
             return
-        await self.xp.flush()
+        await self.xp.flush_recent()
         today = int(self.store.now()) // 86_400 * 86_400
         start = today - (days - 1) * 86_400
         rows = await self.store.history_by_day(ctx.guild.id, member.id if member else None, start)

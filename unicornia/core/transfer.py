@@ -12,6 +12,7 @@ from typing import Any, Iterable, Mapping, Optional
 from .periods import progress_bar
 
 MAX_ID = 2**63 - 1  # SQLite's INTEGER, and every Discord snowflake so far
+MAX_XP = 10**15  # more than anyone earns; keeps sums of imported XP inside SQLite's INTEGER
 
 # NadekoBot's enums (its source: XpShopItemType, ExcludedItemType, XpExcludedItemType)
 NADEKO_BACKGROUND, NADEKO_FRAME = 0, 1
@@ -89,7 +90,13 @@ class LevelUpCurve:
     exp: float = 2.0
 
     def xp_for(self, level: int) -> int:
-        return math.ceil(self.base * level ** self.exp) if level > 0 else 0
+        """Capped at what SQLite can hold (a hand-edited file may ask for absurd levels)."""
+        if level <= 0:
+            return 0
+        try:
+            return min(math.ceil(self.base * level ** self.exp), MAX_XP)
+        except OverflowError:
+            return MAX_XP
 
 
 @dataclass
@@ -180,6 +187,9 @@ def _levelup_guild(gid: int, conf: dict, version: str) -> LevelUpGuild:
             guild.skip("unreadable profile")
             continue
         total = int(round(xp)) + max(prestige, 0) * per_prestige
+        if total > MAX_XP or messages > MAX_XP or voice > MAX_XP:
+            guild.skip("impossible numbers")
+            continue
         if total <= 0 and messages <= 0 and voice <= 0:
             guild.skip("no XP or activity")
             continue

@@ -180,9 +180,12 @@ SELECT_GUILD_MEMBERS_XP = "SELECT UserId, Xp FROM UserXpStats WHERE GuildId = ?"
 
 DELETE_MEMBER = "DELETE FROM UserXpStats WHERE UserId = ? AND GuildId = ?"
 DELETE_MEMBER_HISTORY = "DELETE FROM XpHistory WHERE UserId = ? AND GuildId = ?"
+# a reset member starts their periods again: their counters are zero now (params: user, guild)
+DELETE_MEMBER_BASELINES = "DELETE FROM CounterBaseline WHERE UserId = ? AND GuildId = ?"
 
 DELETE_GUILD = "DELETE FROM UserXpStats WHERE GuildId = ?"
 DELETE_GUILD_HISTORY = "DELETE FROM XpHistory WHERE GuildId = ?"
+DELETE_GUILD_BASELINES = "DELETE FROM CounterBaseline WHERE GuildId = ?"
 
 # --- data rights -----------------------------------------------------------------------------
 DELETE_USER_STATS = "DELETE FROM UserXpStats WHERE UserId = ?"
@@ -190,13 +193,19 @@ DELETE_USER_TOTAL = "DELETE FROM DiscordUser WHERE UserId = ?"
 DELETE_USER_ITEMS = "DELETE FROM XpShopOwnedItem WHERE UserId = ?"
 DELETE_USER_SHOP_LOG = "DELETE FROM XpShopLog WHERE UserId = ?"
 DELETE_USER_HISTORY = "DELETE FROM XpHistory WHERE UserId = ?"
+# A member's baselines (the biggest of these tables) are found through their servers, as GuildId
+# leads its key; they exist only beside stats rows (a reset removes both), so this runs before the
+# stats go.  Params: the user id twice.
 DELETE_USER_GOALS = (
+    "DELETE FROM CounterBaseline WHERE GuildId IN (SELECT GuildId FROM UserXpStats WHERE UserId = ?) AND UserId = ?",
+)
+# the rest outlive resets, so by user id (a scan, for a rare request); params: the user id
+DELETE_USER_LEFTOVERS = (
     "DELETE FROM UserAchievement WHERE UserId = ?",
     "DELETE FROM DailyClaim WHERE UserId = ?",
-    "DELETE FROM CounterBaseline WHERE UserId = ?",
-    "DELETE FROM QuestCompletion WHERE UserId = ?",
     "DELETE FROM XpBoost WHERE UserId = ?",
     "DELETE FROM AuditLog WHERE UserId = ?",
+    "DELETE FROM QuestCompletion WHERE UserId = ?",
     "UPDATE AuditLog SET ActorId = NULL WHERE ActorId = ?",
 )
 SELECT_USER_ACHIEVEMENTS = "SELECT GuildId, Key, UnlockedAt FROM UserAchievement WHERE UserId = ? ORDER BY GuildId, UnlockedAt"
@@ -466,6 +475,11 @@ ON CONFLICT (Source, GuildId, UserId) DO UPDATE SET Xp = excluded.Xp, AwardedXp 
 IMPORT_AUDIT = """
 INSERT INTO AuditLog (At, GuildId, UserId, ActorId, Kind, Amount, Reason)
 SELECT ?, GuildId, UserId, ?, 'import', Xp, ? FROM temp.ImportDelta WHERE Xp != 0
+"""
+# imported activity is not activity in the current periods: baselines move up with it
+IMPORT_SHIFT_BASELINES = """
+UPDATE CounterBaseline AS b SET Messages = b.Messages + d.Messages, VoiceSeconds = b.VoiceSeconds + d.VoiceSeconds
+FROM temp.ImportDelta AS d WHERE b.GuildId = d.GuildId AND b.UserId = d.UserId
 """
 IMPORT_DELTA_SUMMARY = "SELECT COUNT(*), COALESCE(SUM(Xp), 0) FROM temp.ImportDelta"
 IMPORT_ITEMS = """

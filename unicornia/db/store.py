@@ -39,6 +39,14 @@ CHECKPOINT_TTL = 120.0
 DEFAULT_BUSY_TIMEOUT_MS = 5_000
 
 
+#: UPDATE ... FROM (3.33) and RETURNING (3.35) are used by the flush and its follow-up.
+MIN_SQLITE = (3, 35, 0)
+
+
+class SqliteTooOld(RuntimeError):
+    """This Python's SQLite lacks what the flush needs; refusing beats failing every flush."""
+
+
 class SchemaTooNew(RuntimeError):
     """The file was written by a newer Unicornia; refusing beats corrupting it."""
 
@@ -94,6 +102,11 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
     @in_worker
     def open(self) -> int:
         """Open the file, set WAL, run pending migrations; return the schema version."""
+        if sqlite3.sqlite_version_info < MIN_SQLITE:
+            raise SqliteTooOld(
+                f"Unicornia needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer (UPDATE ... FROM and RETURNING); "
+                f"this Python has {sqlite3.sqlite_version}. A Python from python.org, pyenv or the deadsnakes PPA "
+                "brings a recent one")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
@@ -333,6 +346,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
             xp = row[0] if row else 0
             conn.execute(sql.DELETE_MEMBER, (user_id, guild_id))
             conn.execute(sql.DELETE_MEMBER_HISTORY, (user_id, guild_id))
+            conn.execute(sql.DELETE_MEMBER_BASELINES, (user_id, guild_id))
             conn.execute(sql.ADD_TOTAL_XP, (user_id, -xp, -xp))
             self._audit(conn, guild_id, user_id, "reset", -xp, reason, actor_id)
         return xp
@@ -347,6 +361,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
             conn.executemany(sql.ADD_TOTAL_XP, [(uid, -xp, -xp) for uid, xp in rows])
             conn.execute(sql.DELETE_GUILD, (guild_id,))
             conn.execute(sql.DELETE_GUILD_HISTORY, (guild_id,))
+            conn.execute(sql.DELETE_GUILD_BASELINES, (guild_id,))
             self._audit(conn, guild_id, 0, "reset", -sum(xp for _, xp in rows),
                         f"whole server ({len(rows):,} members)", actor_id)
         return len(rows)
@@ -355,8 +370,10 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
     @in_worker
     def delete_user(self, user_id: int) -> None:
         with self._transaction() as conn:
+            for statement in sql.DELETE_USER_GOALS:  # before the stats: they are found through them
+                conn.execute(statement, (user_id, user_id))
             for statement in (sql.DELETE_USER_STATS, sql.DELETE_USER_TOTAL, sql.DELETE_USER_ITEMS,
-                              sql.DELETE_USER_SHOP_LOG, sql.DELETE_USER_HISTORY, *sql.DELETE_USER_GOALS):
+                              sql.DELETE_USER_SHOP_LOG, sql.DELETE_USER_HISTORY, *sql.DELETE_USER_LEFTOVERS):
                 conn.execute(statement, (user_id,))
 
     @in_worker

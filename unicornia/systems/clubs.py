@@ -320,7 +320,7 @@ class ClubService:
             club = await self._own_club(member)
         else:
             club = await self.find(member.guild.id, raw_name)
-        await self.xp.flush()  # XP not yet written counts too
+        await self.xp.flush_recent()  # XP not yet written counts too
         members, xp = await self.store.club_totals(club.id)
         rank, ranked = await self.store.club_rank(club.guild_id, club.id, xp)
         top = await self.store.club_top_members(club.id, INFO_TOP_MEMBERS)
@@ -333,7 +333,7 @@ class ClubService:
         pages = page_count(clubs)
         if not 1 <= page <= pages:
             raise ClubError(f"Pick a page from 1 to {pages}.")
-        await self.xp.flush()
+        await self.xp.flush_recent()
         size = LEADERBOARD_PAGE_SIZE
         entries = await self.store.club_leaderboard(guild_id, size, (page - 1) * size)
         return ClubLeaderboard(entries, page, pages, clubs)

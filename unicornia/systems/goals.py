@@ -105,6 +105,7 @@ class GoalService:
         self._quests: dict[int, list[QuestRow]] = {}
         self._seeding: dict[int, asyncio.Task] = {}
         self.seed_defaults: Callable[[int], Awaitable[bool]] = self._never_seeded
+        self.seeded: Callable[[int], Awaitable[None]] = self._nothing
 
     async def start(self) -> None:
         """Read every quest and the boosts still running."""
@@ -149,8 +150,10 @@ class GoalService:
 
     async def _seed(self, guild_id: int) -> None:
         try:
-            if await self.seed_defaults(guild_id) and not any(q.guild_id == guild_id for q in await self.store.quests(guild_id)):
-                await self.store.add_quests(guild_id, list(DEFAULT_QUESTS))
+            if await self.seed_defaults(guild_id):
+                if not await self.store.quests(guild_id):
+                    await self.store.add_quests(guild_id, list(DEFAULT_QUESTS))
+                await self.seeded(guild_id)  # only now: a failure above tries again at the next flush
             self._quests[guild_id] = await self.store.quests(guild_id)
         except Exception:
             log.exception("Setting up the default quests of guild %s failed", guild_id)
@@ -160,6 +163,10 @@ class GoalService:
     async def _never_seeded(guild_id: int) -> bool:
         return True
 
+    @staticmethod
+    async def _nothing(guild_id: int) -> None:
+        return None
+
     async def quests_of(self, guild_id: int) -> list[QuestRow]:
         if guild_id not in self._quests:
             self._ensure_seeded(guild_id)
@@ -167,11 +174,23 @@ class GoalService:
         return list(self._quests.get(guild_id, []))
 
     # --- what a flush paid -------------------------------------------------------------------
-    async def settled(self, report: SettleReport) -> None:
+    async def settled(self, report: SettleReport, mirrored: list) -> None:
+        """Announce what a flush paid (the XP is already in the cache: see XpSystem.flush)."""
         for done in report.quests:
-            await self._quest_done(done)
+            try:
+                await self._quest_done(done)
+            except Exception:
+                log.exception("Announcing quest %s completed by %s failed", done.quest.id, done.user_id)
         for goal in report.goals:
-            await self._goal_reached(goal)
+            try:
+                await self._goal_reached(goal)
+            except Exception:
+                log.exception("Announcing the goal of guild %s failed", goal.guild_id)
+        for key, amount, award, cached in mirrored:
+            try:
+                await self.xp.finish_grant(key, amount, award, cached, self._member(*key), None)
+            except Exception:
+                log.exception("A level-up from a reward of member %s in guild %s failed", key[1], key[0])
 
     async def _quest_done(self, done: QuestDone) -> None:
         quest = done.quest
@@ -183,7 +202,6 @@ class GoalService:
             if current is None or current[1] < expires or current[0] < quest.multiplier:
                 self.xp.boosts[key] = (max(quest.multiplier, current[0] if current else 1.0),
                                        max(expires, current[1] if current else 0))
-        await self.xp.grant(key, quest.reward_xp, member, None)
         if member is not None and self.announce is not None:
             await self.announce(member, f"✅ {member.mention} completed the quest **{quest.name}** ({self.reward_text(quest)})!",
                                 None, "quest")
@@ -192,11 +210,7 @@ class GoalService:
         guild = self.bot.get_guild(goal.guild_id)
         if guild is None:
             return
-        first = None
-        for user_id in goal.contributors:
-            member = guild.get_member(user_id)
-            first = first or member
-            await self.xp.grant((goal.guild_id, user_id), goal.bonus, member, None)
+        first = next((m for m in map(guild.get_member, goal.contributors) if m is not None), None)
         if first is not None and self.announce is not None:
             text = (f"🎯 The server reached today's goal of **{goal.target:,}** messages! "
                     f"{len(goal.contributors):,} member(s) who chatted today earned **+{goal.bonus:,} XP**.")
@@ -230,7 +244,7 @@ class GoalService:
     async def goal(self, guild_id: int, user_id: Optional[int]) -> tuple[int, int, Optional[int], int, int]:
         """(messages today, target, reached at, the member's messages today, when the day ends)."""
         settings = await self.settings.get(guild_id)
-        await self.xp.flush()  # today's count includes what the buffer holds
+        await self.xp.flush_recent()  # today's count includes what the buffer holds
         day = periods.day_start(self.store.now(), settings.reset_hour)
         plan = GuildPlan(guild_id, day, settings.goal_enabled, settings.goal_floor, settings.goal_percent,
                          settings.goal_days, settings.goal_bonus)
@@ -242,7 +256,7 @@ class GoalService:
     async def statuses(self, member: discord.Member) -> list[QuestStatus]:
         settings = await self.settings.get(member.guild.id)
         quests = await self.quests_of(member.guild.id)
-        await self.xp.flush()  # progress includes the buffer
+        await self.xp.flush_recent()  # progress includes the buffer
         now = self.store.now()
         live = [q for q in quests if not (q.cycle == "once" and q.ends_at is not None and q.ends_at <= now)]
         starts = [(q.id, quest_start(q, now, settings)) for q in live]

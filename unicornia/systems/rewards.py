@@ -159,6 +159,14 @@ class RewardService:
                 log.warning("Could not announce a %s in channel %s of guild %s: %s", kind, own, member.guild.id, exc)
         if settings.announce_mode == "off":
             return
+        if kind == "goal" and settings.announce_mode == "dm":  # news for the whole server, not one member
+            channel = channel or member.guild.system_channel
+            if channel is not None:
+                try:
+                    await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
+                except discord.HTTPException as exc:
+                    log.warning("Could not announce the goal in guild %s: %s", member.guild.id, exc)
+            return
         await self._announce(member, text, channel or member.guild.system_channel, settings)
 
     async def _announce(self, member: discord.Member, text: str, channel, settings) -> None:

@@ -33,6 +33,8 @@ Key = tuple[int, int]  # (guild id, user id)
 
 FLUSH_INTERVAL = 30.0
 VOICE_INTERVAL = 60.0
+#: Member commands that show live progress flush at most this often (seconds, real time).
+RECENT_FLUSH = 5.0
 DEFAULT_CACHE_SIZE = 5_000
 #: How many times the last flush at unload is tried before the gains are spilled to disk.
 FINAL_FLUSH_ATTEMPTS = 3
@@ -174,6 +176,7 @@ class XpSystem:
         # gains handed to a flush that has not committed yet, with the epoch it will commit as
         self._inflight: Optional[tuple[int, dict[Key, Gain]]] = None
         self._flush_lock = asyncio.Lock()
+        self._last_flush = float("-inf")
         self._failures = 0
         self._loaders: dict[Key, asyncio.Future] = {}
         self._tasks: list[asyncio.Task] = []
@@ -361,12 +364,10 @@ class XpSystem:
                 del self.boosts[(member.guild.id, member.id)]
         return factor
 
-    async def grant(self, key: Key, amount: int, member, channel) -> Optional[Award]:
-        """Reward XP the store has written: mirror it in the cache and announce a level crossed."""
-        award = self.apply_grant(key, amount, member, channel)
-        if award is not None and member is not None:
-            await self._level_up(member, award, channel)
-        return award
+    async def grant(self, key: Key, amount: int, member, channel) -> None:
+        """Reward XP the store has just written (call it before awaiting anything else): mirror it
+        in the cache and announce a level it crossed."""
+        await self.finish_grant(*self.mirror_grant(key, amount), member, channel)
 
     def _earn(self, settings: GuildSettings, member, channel, base: int, now: float) -> int:
         """XP for one non-message event (voice, thanks, reaction, command): rate, multipliers, cap."""
@@ -718,6 +719,9 @@ class XpSystem:
                     log.exception("Planning the flush's quests and goals failed; writing XP only")
             try:
                 _, report = await self.store.write_buffer(snapshot, plan)
+                # the rewards the flush paid are in the database now: into the cache at once,
+                # before anything can read a member again and count them twice
+                mirrored = self._mirror(report) if report is not None else []
             except Exception as exc:
                 self._restore(snapshot)
                 self._failures += 1
@@ -734,9 +738,39 @@ class XpSystem:
             if self._failures:
                 log.warning("unicornia.db accepts writes again after %d failed flushes", self._failures)
                 self._failures = 0
+        self._last_flush = time.monotonic()
         if report is not None and self.on_settled is not None and (report.quests or report.goals):
-            self._follow_up(self.on_settled(report))
+            self._follow_up(self.on_settled(report, mirrored))
         return True
+
+    async def flush_recent(self, within: float = RECENT_FLUSH) -> bool:
+        """Flush unless one finished less than ``within`` seconds ago (real time): what member
+        commands call, so spamming them cannot make the bot flush back to back."""
+        if time.monotonic() - self._last_flush < within:
+            return True
+        return await self.flush()
+
+    def _mirror(self, report) -> list[tuple[Key, int, Optional[Award], bool]]:
+        grants = [((q.quest.guild_id, q.user_id), q.quest.reward_xp) for q in report.quests]
+        grants += [((g.guild_id, uid), g.bonus) for g in report.goals for uid in g.contributors]
+        return [self.mirror_grant(key, amount) for key, amount in grants if amount]
+
+    def mirror_grant(self, key: Key, amount: int) -> tuple[Key, int, Optional[Award], bool]:
+        """Reward XP the store has just written: added to a cached entry now (synchronously).
+        Returns what :meth:`finish_grant` needs to announce a level it crossed."""
+        cached = key in self._cache_data
+        return key, amount, (self.apply_grant(key, amount, None, None) if cached else None), cached
+
+    async def finish_grant(self, key: Key, amount: int, award: Optional[Award], cached: bool, member, channel) -> None:
+        """Announce (and reward) a level a grant crossed; an uncached member is read first."""
+        if member is None:
+            return
+        if not cached:
+            new_xp = await self.current_xp(key)
+            if level_from_xp(new_xp) > level_from_xp(new_xp - amount):
+                award = Award(key, amount, new_xp - amount, new_xp)
+        if award is not None:
+            await self._level_up(member, award, channel)
 
     def _restore(self, snapshot: dict[Key, Gain]) -> None:
         """Put unwritten gains back in front of anything gained since."""
@@ -787,11 +821,14 @@ class XpSystem:
                 if channel.id == afk_id or not channel.voice_states:
                     continue
                 plain = rules.scaled_amount(settings.voice_xp, settings.xp_rate)
-                simple = not (settings.has_multipliers or settings.xp_per_minute_cap)
+                simple = not (settings.has_multipliers or settings.xp_per_minute_cap or self.boosts)
                 for member in self._voice_earners(settings, channel):
                     key = (guild.id, member.id)
                     gain = self._gain_for(key)
                     gain.voice_seconds += seconds
+                    entry = self._cache_data.get(key)
+                    if entry is not None:  # voice achievements watch the cached voice time
+                        self._count(key, entry, "voice_seconds", seconds, member, channel)
                     amount = plain if simple and member.premium_since is None else \
                         self._earn(settings, member, channel, settings.voice_xp, now)
                     award = self._credit(key, gain, member, channel, amount, VOICE) if amount else None
