@@ -307,28 +307,30 @@ GROUP BY s.GuildId
 ON CONFLICT (GuildId, Day) DO UPDATE SET Messages = Messages + excluded.Messages
 """
 
+# Each quest requirement: (UserXpStats column, baseline and stage column, the stage's column after
+# the flush, divisor).  The CASE expressions below are built from it (names only, never input).
+QUEST_COLUMNS = {
+    "messages": ("MessageCount", "Messages", "NowMessages", 1),
+    "links": ("LinkCount", "Links", "NowLinks", 1),
+    "thanks": ("ThanksReceived", "Thanks", "NowThanks", 1),
+    "reactions": ("ReactionCount", "Reactions", "NowReactions", 1),
+    "commands": ("CommandCount", "Commands", "NowCommands", 1),
+    "voice_minutes": ("VoiceSeconds", "VoiceSeconds", "NowVoiceSeconds", 60),
+}
+
+
+def _requirement_case(expression) -> str:
+    whens = " ".join(f"WHEN '{name}' THEN {expression(*columns)}" for name, columns in QUEST_COLUMNS.items())
+    return f"CASE q.Requirement {whens} ELSE 0 END"
+
+
+#: progress from the member's row; from the stage after a flush; and whether the flush moved it
+QUEST_PROGRESS_EXPR = _requirement_case(lambda stats, base, now, per: f"(u.{stats} - b.{base}) / {per}")
+STAGED_PROGRESS_EXPR = _requirement_case(lambda stats, base, now, per: f"(s.{now} - b.{base}) / {per}")
+QUEST_MOVED_EXPR = _requirement_case(lambda stats, base, now, per: f"s.{base}")
+
 # after a flush: quests the flushed members completed (progress = counter now - baseline)
-QUEST_PROGRESS_EXPR = """CASE q.Requirement
-    WHEN 'messages' THEN u.MessageCount - b.Messages
-    WHEN 'links' THEN u.LinkCount - b.Links
-    WHEN 'thanks' THEN u.ThanksReceived - b.Thanks
-    WHEN 'reactions' THEN u.ReactionCount - b.Reactions
-    WHEN 'commands' THEN u.CommandCount - b.Commands
-    WHEN 'voice_minutes' THEN (u.VoiceSeconds - b.VoiceSeconds) / 60
-    ELSE 0 END"""
 # only the flushed members, and of them only those whose counter for the quest moved
-QUEST_MOVED_EXPR = """CASE q.Requirement
-    WHEN 'messages' THEN s.Messages WHEN 'links' THEN s.Links WHEN 'thanks' THEN s.Thanks
-    WHEN 'reactions' THEN s.Reactions WHEN 'commands' THEN s.Commands WHEN 'voice_minutes' THEN s.VoiceSeconds
-    ELSE 0 END"""
-STAGED_PROGRESS_EXPR = """CASE q.Requirement
-    WHEN 'messages' THEN s.NowMessages - b.Messages
-    WHEN 'links' THEN s.NowLinks - b.Links
-    WHEN 'thanks' THEN s.NowThanks - b.Thanks
-    WHEN 'reactions' THEN s.NowReactions - b.Reactions
-    WHEN 'commands' THEN s.NowCommands - b.Commands
-    WHEN 'voice_minutes' THEN (s.NowVoiceSeconds - b.VoiceSeconds) / 60
-    ELSE 0 END"""
 COMPLETE_QUESTS = f"""
 INSERT INTO QuestCompletion (QuestId, UserId, PeriodStart, GuildId, CompletedAt)
 SELECT q.Id, s.UserId, p.Start, s.GuildId, ?
@@ -492,7 +494,6 @@ WHERE ItemType = ? AND (UserId, ItemKey) IN (SELECT UserId, ItemKey FROM temp.Im
   AND NOT EXISTS (SELECT 1 FROM XpShopOwnedItem o WHERE o.UserId = XpShopOwnedItem.UserId
                   AND o.ItemType = XpShopOwnedItem.ItemType AND o.IsUsing = 1)
 """
-COUNT_IMPORTED_ITEMS = "SELECT changes()"
 
 EXPORT_GUILD = """
 SELECT UserId, Xp, AwardedXp, MessageCount, VoiceSeconds, LinkCount, ThanksReceived, ReactionCount, CommandCount,
