@@ -228,11 +228,13 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
 
     # --- reads -------------------------------------------------------------------------------
     @in_worker
-    def load_xp(self, keys: list[tuple[int, int]]) -> tuple[dict[tuple[int, int], tuple], int]:
+    def load_xp(self, keys: list[tuple[int, int]], unlocked_in: Optional[set[int]] = None
+                ) -> tuple[dict[tuple[int, int], tuple], int]:
         """XP and counters for each (guild, user) key, and the flush epoch they were read at.
 
         Each value is ``(xp, messages, links, thanks, reactions, commands, voice_seconds,
         unlocked achievement keys)``; a member the database does not know reads as zeros.
+        Unlocked keys are read only for guilds in ``unlocked_in`` (all when it is None).
         Keys are grouped by guild and read with ``UserId IN (...)`` statements of up to
         ``IN_LIST_SIZE``: the per-key work stays inside SQLite.
         """
@@ -248,6 +250,8 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
                 marks = ",".join("?" * len(chunk))
                 for user_id, *values in conn.execute(sql.SELECT_XP_IN_GUILD.format(marks=marks), (guild_id, *chunk)):
                     found[(guild_id, user_id)] = (*values, frozenset())
+                if unlocked_in is not None and guild_id not in unlocked_in:
+                    continue
                 for user_id, key in conn.execute(sql.SELECT_UNLOCKED_IN_GUILD.format(marks=marks), (guild_id, *chunk)):
                     unlocked.setdefault((guild_id, user_id), set()).add(key)
         for key, names in unlocked.items():

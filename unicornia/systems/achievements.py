@@ -52,6 +52,9 @@ class AchievementService:
             memo = self._books[guild_id] = (settings, book)
         return memo[1]
 
+    def tracks(self, guild_id: int) -> bool:
+        return bool(self.book(guild_id).achievements)
+
     def marks(self, guild_id: int, unlocked) -> tuple[float, dict[str, float]]:
         book = self.book(guild_id)
         if not book.achievements:

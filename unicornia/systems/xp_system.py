@@ -82,6 +82,9 @@ class Gain:
         return gain
 
 
+NO_GAIN = Gain()  # nothing unwritten (never modified)
+
+
 class Award(NamedTuple):
     """What one event earned a member (a tuple: built on every message, so it must be cheap)."""
 
@@ -129,6 +132,10 @@ class MilestoneSource:
     def marks(self, guild_id: int, unlocked) -> tuple[float, dict[str, float]]:
         """(XP mark, {counter: mark}) with counters named as in :data:`COUNTERS`."""
         return INF, NO_MARKS
+
+    def tracks(self, guild_id: int) -> bool:
+        """Whether the guild has anything to reach (else its members' reads skip unlocked keys)."""
+        return False
 
     async def reached(self, key: Key, member, channel) -> None:
         """Unlock what is due for ``key``; called at most once at a time per member."""
@@ -333,6 +340,15 @@ class XpSystem:
                     entry[0] += total
                     gain.xp += total
                     gain.by_source[MESSAGE] += total
+                elif entry is None and not link_bonus:  # not cached: buffered now, checked when read
+                    gain.xp += total
+                    gain.by_source[MESSAGE] += total
+                    owed = self._awaiting.get(key)
+                    if owed is None:
+                        self._defer(key, total, author, channel)
+                    else:  # already waiting for their read (_defer, written out)
+                        owed[1] = channel
+                        owed[2] += total
                 else:
                     award = self._credit(key, gain, author, channel, earned, MESSAGE, link_bonus)
         thanks = settings.thanks_xp and (message.mentions or message.reference) \
@@ -529,7 +545,7 @@ class XpSystem:
             self._loaders[key] = future
             try:
                 await self.settings.get(key[0])  # the marks come from the guild's settings
-                found, epoch = await self.store.load_xp([key])
+                found, epoch = await self.store.load_xp([key], self._tracked([key]))
                 if self.cache.get(key) is None:  # a concurrent writer may have filled it meanwhile
                     self._install(key, found[key], epoch, self._member(key))
                 future.set_result(None)
@@ -546,11 +562,12 @@ class XpSystem:
 
     def _install(self, key: Key, row: tuple, read_epoch: int, member=None) -> list:
         """Cache a member read from the database, and run the checks their deferred gains owe."""
-        stored_xp, messages, *tallied, unlocked = row
-        unwritten = self._unwritten(key, read_epoch)
-        xp = stored_xp + unwritten.xp
-        counts = [value + getattr(unwritten, name) for name, value in zip(TALLIED, tallied)]
-        entry = [xp, 0, messages + unwritten.messages, INF, Tally(counts, unlocked or EMPTY_UNLOCKED)]
+        stored_xp, messages, links, thanks, reactions, commands, voice, unlocked = row
+        g = self._unwritten(key, read_epoch)
+        xp = stored_xp + g.xp
+        counts = [links + g.links, thanks + g.thanks, reactions + g.reactions, commands + g.commands,
+                  voice + g.voice_seconds]  # TALLIED's order
+        entry = [xp, 0, messages + g.messages, INF, Tally(counts, unlocked or EMPTY_UNLOCKED)]
         self._set_marks(key, entry)
         self.cache.put(key, entry)
         owed = self._awaiting.pop(key, None)
@@ -564,6 +581,11 @@ class XpSystem:
             self._reached(key, entry, member, channel)
         return entry
 
+    def _tracked(self, keys) -> set[int]:
+        """The guilds among ``keys`` whose members have achievements to track (their reads
+        also fetch what each member unlocked)."""
+        return {gid for gid in {k[0] for k in keys} if self.milestones.tracks(gid)}
+
     def _set_marks(self, key: Key, entry: list) -> None:
         tally = entry[TALLY]
         tally.xp_mark, tally.marks = self.milestones.marks(key[0], tally.unlocked)
@@ -573,7 +595,7 @@ class XpSystem:
     @staticmethod
     def _due(entry: list) -> bool:
         tally = entry[TALLY]
-        return entry[XP] >= tally.xp_mark or entry[MESSAGES] >= entry[MESSAGE_MARK] or any(
+        return entry[XP] >= tally.xp_mark or entry[MESSAGES] >= entry[MESSAGE_MARK] or bool(tally.marks) and any(
             tally.counts[TALLY_INDEX[name]] >= mark for name, mark in tally.marks.items() if name != "messages")
 
     def _reached(self, key: Key, entry: list, member, channel) -> None:
@@ -664,7 +686,7 @@ class XpSystem:
             keys = list(self._queued)
             self._queued.clear()
             try:
-                found, epoch = await self.store.load_xp(keys)
+                found, epoch = await self.store.load_xp(keys, self._tracked(keys))
             except Exception:
                 # the gains are safe in the buffer; only their level-up checks are lost
                 log.exception("Reading %d members' XP failed; their level-up checks are skipped", len(keys))
@@ -692,16 +714,20 @@ class XpSystem:
                 await asyncio.gather(*list(self._followups), return_exceptions=True)
 
     def _unwritten(self, key: Key, read_epoch: int) -> "Gain":
-        """Gains for ``key`` that a read at ``read_epoch`` could not have seen in the database."""
-        total = Gain()
+        """Gains for ``key`` that a read at ``read_epoch`` could not have seen in the database
+        (read only: it may be the buffer's own Gain, or the shared empty one)."""
         gain = self.buffer.get(key)
-        if gain is not None:
-            total.merge(gain)
         if self._inflight is not None:
             commit_epoch, snapshot = self._inflight
-            if read_epoch < commit_epoch and key in snapshot:
-                total.merge(snapshot[key])
-        return total
+            earlier = snapshot.get(key) if read_epoch < commit_epoch else None
+            if earlier is not None:
+                if gain is None:
+                    return earlier
+                total = Gain()
+                total.merge(earlier)
+                total.merge(gain)
+                return total
+        return NO_GAIN if gain is None else gain
 
     # --- the flush ---------------------------------------------------------------------------
     async def flush(self) -> bool:
