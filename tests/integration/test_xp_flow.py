@@ -162,5 +162,7 @@ async def test_activity_map_is_pruned(sim, clock):
         await sim.say("hello there", person)
     assert len(xp.activity) == len(members(sim))
     clock.advance(61)
+    assert xp.prune_activity() == 0  # still buffered: each list rides on its gain until the flush
+    assert await xp.flush()  # as the flush loop does: flush, then prune
     assert xp.prune_activity() == len(members(sim))
     assert xp.activity == {}

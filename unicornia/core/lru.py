@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Generic, Hashable, Iterator, Optional, TypeVar
+from typing import Callable, Generic, Hashable, Iterator, Optional, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -14,18 +14,22 @@ class LRUCache(Generic[K, V]):
     Values are never None (None means "absent" to :meth:`get`).
     """
 
-    __slots__ = ("maxsize", "_data")
+    __slots__ = ("maxsize", "_data", "_second_chance")
 
     @property
     def data(self) -> "OrderedDict[K, V]":
         """The underlying map, for a hot path that inlines :meth:`get` (read, then ``move_to_end``)."""
         return self._data
 
-    def __init__(self, maxsize: int) -> None:
+    def __init__(self, maxsize: int, second_chance: Optional[Callable[[V], bool]] = None) -> None:
+        """``second_chance(value)``, when given, is asked before an entry is evicted: True (it
+        was used since it last reached the front) moves it to the back instead.  A hot path can
+        then mark an entry used with a flag in the value rather than a ``move_to_end``."""
         if maxsize < 1:
             raise ValueError("maxsize must be at least 1")
         self.maxsize = maxsize
         self._data: OrderedDict[K, V] = OrderedDict()
+        self._second_chance = second_chance
 
     def get(self, key: K) -> Optional[V]:
         data = self._data
@@ -38,8 +42,12 @@ class LRUCache(Generic[K, V]):
         data = self._data
         data[key] = value
         data.move_to_end(key)
-        if len(data) > self.maxsize:
-            data.popitem(last=False)
+        spared = 0
+        while len(data) > self.maxsize:
+            oldest, old_value = data.popitem(last=False)
+            if self._second_chance is not None and spared < self.maxsize and self._second_chance(old_value):
+                data[oldest] = old_value  # used meanwhile: to the back, its flag cleared
+                spared += 1
 
     def pop(self, key: K) -> Optional[V]:
         return self._data.pop(key, None)

@@ -50,15 +50,21 @@ COUNTERS = ("messages", "links", "thanks", "reactions", "commands", "voice_secon
 
 
 class Gain:
-    """Gains not yet written, for one member in one guild: XP, XP by source, activity counters."""
+    """Gains not yet written, for one member in one guild: XP, XP by source, activity counters.
 
-    __slots__ = ("xp", "by_source", *COUNTERS, "leveled_at")
+    ``by_source`` holds every source but messages: the message share is ``xp`` minus the others
+    (the message path then adds to one number instead of two)."""
+
+    __slots__ = ("xp", "by_source", *COUNTERS, "leveled_at", "state")
+    #: What a spill file keeps (``state`` is the member's activity list, held for the message path).
+    SAVED = ("xp", "by_source", *COUNTERS, "leveled_at")
 
     def __init__(self) -> None:
         self.xp = 0
         self.by_source = [0] * len(SOURCES)
         self.messages = self.links = self.thanks = self.reactions = self.commands = self.voice_seconds = 0
         self.leveled_at: Optional[int] = None
+        self.state: Optional[list] = None
 
     def merge(self, other: "Gain") -> None:
         self.xp += other.xp
@@ -69,12 +75,12 @@ class Gain:
             self.leveled_at = max(self.leveled_at or 0, other.leveled_at)
 
     def as_dict(self) -> dict:
-        return {s: getattr(self, s) for s in self.__slots__}
+        return {s: getattr(self, s) for s in self.SAVED}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Gain":
         gain = cls()
-        for slot in cls.__slots__:
+        for slot in cls.SAVED:
             if slot in data:
                 setattr(gain, slot, data[slot])
         if len(gain.by_source) != len(SOURCES):  # a spill file from an older version
@@ -120,10 +126,18 @@ NO_MARKS: dict[str, float] = {}  # shared by every member with nothing to reach 
 #: Counters a Tally keeps (messages live in the entry itself, for the message path).
 TALLIED = ("links", "thanks", "reactions", "commands", "voice_seconds")
 TALLY_INDEX = {name: i for i, name in enumerate(TALLIED)}
-# A cache entry is [xp, xp of the next check, messages, messages at the next check, Tally]: the
+# A cache entry is [xp, xp of the next check, messages, messages at the next check, Tally, used]: the
 # next check is the next level or the next XP achievement, whichever comes first, so the message
 # path compares two integers and never scans anything.
-XP, XP_CHECK, MESSAGES, MESSAGE_MARK, TALLY = range(5)
+XP, XP_CHECK, MESSAGES, MESSAGE_MARK, TALLY, USED = range(6)
+
+
+def _used_since(entry: list) -> bool:
+    """The LRU's second chance: an entry the message path marked used goes to the back once."""
+    if entry[USED]:
+        entry[USED] = False
+        return True
+    return False
 
 
 class MilestoneSource:
@@ -173,8 +187,7 @@ class XpSystem:
         self._loaded_settings = settings.loaded
         self.on_level_up = on_level_up
         self.clock = clock
-        self.cache: LRUCache[Key, list[int]] = LRUCache(cache_size)
-        self._cache_data = self.cache.data  # the message path reads it directly
+        self.cache = LRUCache(cache_size, second_chance=_used_since)
         self.buffer: dict[Key, Gain] = {}
         # per member: [last XP-earning message, minute window start, XP in that window, last message hash]
         self.activity: dict[Key, list] = {}
@@ -201,6 +214,15 @@ class XpSystem:
         #: Quest rewards: (guild, user) -> (XP multiplier, unix time it ends).
         self.boosts: dict[Key, tuple[float, float]] = {}
         self.on_settled: Optional[Callable[[object], Awaitable[None]]] = None
+
+    @property
+    def cache(self) -> LRUCache:
+        return self._cache
+
+    @cache.setter
+    def cache(self, cache: LRUCache) -> None:
+        self._cache = cache
+        self._cache_data = cache.data  # the message path reads (and marks) entries directly
 
     # --- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -288,12 +310,15 @@ class XpSystem:
                 return None
         key = (guild.id, user.id)
         now = self.clock()
-        state = self.activity.get(key)
-        if state is None:
-            state = self.activity[key] = [-1e18, now, 0, 0]
         gain = self.buffer.get(key)
         if gain is None:
             gain = self.buffer[key] = Gain()
+        state = gain.state  # the member's activity list rides on their gain: one look-up, not two
+        if state is None:
+            state = self.activity.get(key)
+            if state is None:
+                state = self.activity[key] = [-1e18, now, 0, 0]
+            gain.state = state
         gain.messages += 1
         entry = self._cache_data.get(key)
         if entry is not None:
@@ -336,13 +361,11 @@ class XpSystem:
             if total:
                 # _credit, written out for the common case: a cached member who stays on their level
                 if entry is not None and entry[0] + total < entry[1] and not link_bonus:
-                    self._cache_data.move_to_end(key)
+                    entry[USED] = True  # instead of moving it in the LRU: see _used_since
                     entry[0] += total
-                    gain.xp += total
-                    gain.by_source[MESSAGE] += total
+                    gain.xp += total  # the message share of a gain is what the other sources leave
                 elif entry is None and not link_bonus:  # not cached: buffered now, checked when read
                     gain.xp += total
-                    gain.by_source[MESSAGE] += total
                     owed = self._awaiting.get(key)
                     if owed is None:
                         self._defer(key, total, author, channel)
@@ -432,7 +455,8 @@ class XpSystem:
         total = xp + link_xp
         gain.xp += total
         by_source = gain.by_source
-        by_source[source] += xp
+        if source != MESSAGE:  # the message share is derived (see Gain)
+            by_source[source] += xp
         if link_xp:
             by_source[LINK] += link_xp
         entry = self.cache.get(key)
@@ -567,7 +591,7 @@ class XpSystem:
         xp = stored_xp + g.xp
         counts = [links + g.links, thanks + g.thanks, reactions + g.reactions, commands + g.commands,
                   voice + g.voice_seconds]  # TALLIED's order
-        entry = [xp, 0, messages + g.messages, INF, Tally(counts, unlocked or EMPTY_UNLOCKED)]
+        entry = [xp, 0, messages + g.messages, INF, Tally(counts, unlocked or EMPTY_UNLOCKED), False]
         self._set_marks(key, entry)
         self.cache.put(key, entry)
         owed = self._awaiting.pop(key, None)
@@ -927,7 +951,9 @@ class XpSystem:
         """
         now = self.clock()
         horizon = now - max(self.settings.max_cooldown(), 60)
-        stale = [key for key, state in self.activity.items() if state[0] <= horizon and state[1] <= horizon]
+        buffer = self.buffer  # a buffered gain holds its member's list: kept until the flush
+        stale = [key for key, state in self.activity.items()
+                 if state[0] <= horizon and state[1] <= horizon and key not in buffer]
         for key in stale:
             del self.activity[key]
         thanks_horizon = now - self.settings.max_thanks_cooldown()
