@@ -70,3 +70,16 @@ class StallProbe:
             await self._task
         except asyncio.CancelledError:
             pass
+
+
+def warm_up_cpu(seconds: float = 5.0) -> None:
+    """Keep one core busy for a while before timing anything.
+
+    On the shared virtual machines these figures come from, the first few seconds of a process
+    run measurably slower (the host ramps the core up); without this the first scenario's
+    ratios came out 10-15% worse than the same code measured a minute later.
+    """
+    end = time.perf_counter() + seconds
+    spins = 0
+    while time.perf_counter() < end:
+        spins += 1

@@ -18,7 +18,7 @@ from unicornia.db.store import XpStore
 from unicornia.systems.settings import SettingsCache
 from unicornia.systems.xp_system import XpSystem
 
-from .common import Figure
+from .common import Figure, warm_up_cpu
 from .world import build_world, message_payload, zipf_authors
 
 MESSAGES = 100_000
@@ -51,6 +51,7 @@ def stepping_clock():
 
 
 async def run() -> list[Figure]:
+    warm_up_cpu()
     rng = random.Random(7)
     client, guilds = await build_world(GUILDS, MEMBERS)
     everyone = [m for g in guilds for m in g.members if not m.bot]
