@@ -279,11 +279,17 @@ class GoalQueries:
         conn.executemany(sql.PLAN_PERIOD, plan.periods)
         conn.executemany(sql.PLAN_QUEST, plan.quests)
 
-    def _settle(self) -> SettleReport:
-        """Pay what the last flush completed: quests, then reached goals.  One transaction."""
+    def _settle(self, plan: FlushPlan) -> SettleReport:
+        """After the XP of a flush is committed, in one transaction: the staged members' counters
+        as they are now, their baselines for the periods they just entered (the counters less
+        what this flush added), the guild days' messages, then the quests and goals completed."""
         report = SettleReport()
         now = int(self.now())
         with self._transaction() as conn:
+            self._load_plan(conn, plan)
+            conn.execute(sql.FLUSH_STAGE_NOW)
+            conn.execute(sql.FLUSH_BASELINES)
+            conn.execute(sql.FLUSH_GUILD_DAYS)
             done = conn.execute(sql.COMPLETE_QUESTS, (now,)).fetchall()
             if done:
                 by_id = {}

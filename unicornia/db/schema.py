@@ -182,6 +182,31 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (Source, GuildId, UserId)
     ) WITHOUT ROWID;
     """,
+    # 6: baselines by member first.  Only the day's baseline is taken at a flush (plus the start
+    # of a quest added mid-period); a week's or month's baseline is the member's first one in it.
+    """
+    CREATE TABLE CounterBaseline_new (
+        GuildId      INTEGER NOT NULL,
+        UserId       INTEGER NOT NULL,
+        PeriodStart  INTEGER NOT NULL,
+        Messages     INTEGER NOT NULL,
+        Links        INTEGER NOT NULL,
+        Thanks       INTEGER NOT NULL,
+        Reactions    INTEGER NOT NULL,
+        Commands     INTEGER NOT NULL,
+        VoiceSeconds INTEGER NOT NULL,
+        PRIMARY KEY (GuildId, UserId, PeriodStart)
+    ) WITHOUT ROWID;
+    INSERT INTO CounterBaseline_new
+        SELECT GuildId, UserId, PeriodStart, Messages, Links, Thanks, Reactions, Commands, VoiceSeconds
+        FROM CounterBaseline;
+    DROP TABLE CounterBaseline;
+    ALTER TABLE CounterBaseline_new RENAME TO CounterBaseline;
+    """,
+    # 7: history pruned a guild at a time through (GuildId, Hour): one index fewer for every flush to keep.
+    """
+    DROP INDEX IF EXISTS IX_XpHistory_Hour;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

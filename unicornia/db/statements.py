@@ -89,7 +89,9 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """ + ADD_GAINS_ON_CONFLICT
 
 # --- history ---
-PRUNE_HISTORY = "DELETE FROM XpHistory WHERE Hour < ?"
+# a guild at a time, through IX_XpHistory_Guild_Hour (each guild's old hours are one range)
+NEXT_HISTORY_GUILD = "SELECT MIN(GuildId) FROM XpHistory WHERE GuildId > ?"  # one index seek per guild
+PRUNE_HISTORY = "DELETE FROM XpHistory WHERE GuildId = ? AND Hour < ?"
 
 HISTORY_BY_DAY_MEMBER = """
 SELECT Hour - Hour % 86400 AS Day, Source, SUM(Xp) FROM XpHistory
@@ -290,8 +292,9 @@ PLAN_GUILD = "INSERT INTO temp.GuildPlan VALUES (?, ?, ?, ?, ?, ?, ?)"
 PLAN_PERIOD = "INSERT OR IGNORE INTO temp.PeriodPlan VALUES (?, ?)"
 PLAN_QUEST = "INSERT INTO temp.QuestPlan VALUES (?, ?, ?)"
 
-# a member's counters as they were when each current period started: taken at the member's
-# first flush in the period, before that flush adds to them
+# a member's counters as they were when the day (or a quest added mid-period) started: taken at
+# the member's first flush in it, before that flush adds to them.  A week's or a month's
+# baseline is the member's first baseline in it (no activity before it, so the same counters).
 FLUSH_BASELINES = """
 INSERT OR IGNORE INTO CounterBaseline
     (GuildId, PeriodStart, UserId, Messages, Links, Thanks, Reactions, Commands, VoiceSeconds)
@@ -324,23 +327,31 @@ def _requirement_case(expression) -> str:
     return f"CASE q.Requirement {whens} ELSE 0 END"
 
 
-#: progress from the member's row; from the stage after a flush; and whether the flush moved it
+#: progress from the member's row; the stage's counter after a flush, the baseline's, the unit;
+#: and whether the flush moved it
 QUEST_PROGRESS_EXPR = _requirement_case(lambda stats, base, now, per: f"(u.{stats} - b.{base}) / {per}")
-STAGED_PROGRESS_EXPR = _requirement_case(lambda stats, base, now, per: f"(s.{now} - b.{base}) / {per}")
+STAGED_NOW_EXPR = _requirement_case(lambda stats, base, now, per: f"s.{now}")
+BASELINE_EXPR = _requirement_case(lambda stats, base, now, per: f"x.{base}")
+UNIT_EXPR = _requirement_case(lambda stats, base, now, per: f"{per}")
 QUEST_MOVED_EXPR = _requirement_case(lambda stats, base, now, per: f"s.{base}")
 
-# after a flush: quests the flushed members completed (progress = counter now - baseline)
-# only the flushed members, and of them only those whose counter for the quest moved
+# After a flush: the quests its members completed, progress being the counter now less the
+# member's first baseline in the quest's period (one seek each).  Only the flushed members, and
+# of them only those whose counter for the quest moved.
 COMPLETE_QUESTS = f"""
 INSERT INTO QuestCompletion (QuestId, UserId, PeriodStart, GuildId, CompletedAt)
-SELECT q.Id, s.UserId, p.Start, s.GuildId, ?
-FROM temp.QuestPlan p
-CROSS JOIN Quest q
-CROSS JOIN temp.FlushStage s
-CROSS JOIN CounterBaseline b
-WHERE q.Id = p.QuestId AND s.GuildId = p.GuildId AND {QUEST_MOVED_EXPR} > 0
-  AND b.GuildId = s.GuildId AND b.PeriodStart = p.Start AND b.UserId = s.UserId
-  AND {STAGED_PROGRESS_EXPR} >= q.Amount
+SELECT QuestId, UserId, Start, GuildId, ? FROM (
+    SELECT q.Id AS QuestId, s.UserId AS UserId, p.Start AS Start, s.GuildId AS GuildId, q.Amount AS Amount,
+           {STAGED_NOW_EXPR} AS Now, {UNIT_EXPR} AS Unit,
+           (SELECT {BASELINE_EXPR} FROM CounterBaseline x
+            WHERE x.GuildId = s.GuildId AND x.UserId = s.UserId AND x.PeriodStart >= p.Start
+            ORDER BY x.PeriodStart LIMIT 1) AS Base
+    FROM temp.QuestPlan p
+    CROSS JOIN Quest q
+    CROSS JOIN temp.FlushStage s
+    WHERE q.Id = p.QuestId AND s.GuildId = p.GuildId AND {QUEST_MOVED_EXPR} > 0
+)
+WHERE Base IS NOT NULL AND (Now - Base) / Unit >= Amount
 ON CONFLICT DO NOTHING
 RETURNING QuestId, UserId, GuildId, PeriodStart
 """
@@ -348,7 +359,9 @@ QUEST_PROGRESS_MEMBER = f"""
 SELECT q.Id, COALESCE({QUEST_PROGRESS_EXPR}, 0)
 FROM Quest q
 JOIN UserXpStats u ON u.UserId = ? AND u.GuildId = q.GuildId
-JOIN CounterBaseline b ON b.GuildId = q.GuildId AND b.UserId = u.UserId AND b.PeriodStart = ?
+JOIN CounterBaseline b ON b.GuildId = q.GuildId AND b.UserId = u.UserId
+ AND b.PeriodStart = (SELECT MIN(x.PeriodStart) FROM CounterBaseline x
+                      WHERE x.GuildId = q.GuildId AND x.UserId = u.UserId AND x.PeriodStart >= ?)
 WHERE q.Id = ?
 """
 SELECT_COMPLETION = "SELECT CompletedAt FROM QuestCompletion WHERE QuestId = ? AND PeriodStart = ? AND UserId = ?"

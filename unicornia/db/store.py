@@ -97,6 +97,8 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
         self._checkpoints: dict[int, tuple[float, list[tuple[int, int]]]] = {}
         #: The wall clock every stored time comes from (tests move it to cross days).
         self.now: Callable[[], float] = time.time
+        #: Seconds the last write_buffer spent on the XP transaction and on its follow-up.
+        self.last_timing: tuple[float, float] = (0.0, 0.0)
 
     # --- lifecycle ---------------------------------------------------------------------------
     @in_worker
@@ -175,25 +177,28 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
     @in_worker
     def write_buffer(self, snapshot: Mapping[tuple[int, int], Any], plan: Optional[FlushPlan] = None
                      ) -> tuple[int, Optional[SettleReport]]:
-        """Add a buffer snapshot {(guild, user): gain} in ONE transaction; then, with a plan,
-        pay what it completed (quests, the server goal) in a second one.
+        """Add a buffer snapshot {(guild, user): gain} in ONE transaction; then, with a plan, a
+        second one records the guild days and quest baselines and pays what the flush completed
+        (quests, the server goal).
 
-        Rows are built here, on the store's thread, a chunk at a time with the GIL released
-        between chunks, so a large flush never holds the event loop up for long.  The epoch
-        comes back with the follow-up's report (None without a plan, or when the follow-up
-        failed: the gains are written either way, and the next flush settles again).
+        The XP commits on its own: a failing follow-up is logged and never costs a gain.  Rows
+        are built here, on the store's thread, a chunk at a time with the GIL released between
+        chunks, so a large flush never holds the event loop up for long.
         """
-        epoch = self._write(_snapshot_rows(snapshot), plan)
+        started = time.perf_counter()
+        epoch = self._write(_snapshot_rows(snapshot))
+        written = time.perf_counter()
         report = None
         if plan is not None:
             try:
-                report = self._settle()
+                report = self._settle(plan)
             except Exception:
-                log.exception("Paying the quests and goals of flush %d failed; the XP is written", epoch)
+                log.exception("Recording quests and goals for flush %d failed; the XP is written", epoch)
         self.conn.execute(sql.CLEAR_FLUSH_STAGE)  # give the staged rows' pages back
+        self.last_timing = (written - started, time.perf_counter() - written)
         return epoch, report
 
-    def _write(self, rows: Iterable[Iterable[tuple]], plan: Optional[FlushPlan] = None) -> int:
+    def _write(self, rows: Iterable[Iterable[tuple]]) -> int:
         """Stats, totals and history in ONE transaction.
 
         The rows are staged in a temporary table a chunk at a time (the only Python-side work,
@@ -203,21 +208,15 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
         hour = int(self.now()) // 3600 * 3600
         with self._transaction() as conn:
             conn.execute(sql.CLEAR_FLUSH_STAGE)
-            self._load_plan(conn, plan)
             for chunk in rows:
                 conn.executemany(sql.STAGE_GAIN, chunk)
                 time.sleep(0)  # hand the GIL to the event loop between chunks
             conn.execute(sql.FLUSH_STATS)
-            if plan is not None:
-                conn.execute(sql.FLUSH_STAGE_NOW)
-                conn.execute(sql.FLUSH_BASELINES)  # the counters as they were before this flush
             conn.execute(sql.FLUSH_TOTALS)
             present = conn.execute(sql.STAGED_SOURCES).fetchone()
             for source, has_xp in zip(HISTORY_SOURCES, present):
                 if has_xp:
                     conn.execute(sql.FLUSH_HISTORY[source], (hour,))
-            if plan is not None:
-                conn.execute(sql.FLUSH_GUILD_DAYS)
         # the stage keeps the flushed members for the follow-up (write_buffer clears it after)
         self.flush_epoch += 1
         return self.flush_epoch
@@ -323,8 +322,13 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
 
     @in_worker
     def prune_history(self, older_than: int) -> int:
-        with self._transaction() as conn:
-            return conn.execute(sql.PRUNE_HISTORY, (older_than,)).rowcount
+        """Delete history older than ``older_than``, one guild per transaction (short write locks)."""
+        removed, guild_id = 0, -1
+        while (guild_id := self.conn.execute(sql.NEXT_HISTORY_GUILD, (guild_id,)).fetchone()[0]) is not None:
+            with self._transaction() as conn:
+                removed += conn.execute(sql.PRUNE_HISTORY, (guild_id, older_than)).rowcount
+            time.sleep(0)
+        return removed
 
     @in_worker
     def total_xp(self, user_id: int) -> int:

@@ -139,7 +139,8 @@ class GoalService:
                 if quest.cycle == "once" and quest.ends_at is not None and quest.ends_at <= now:
                     continue
                 start = quest_start(quest, now, settings)
-                period_list.append((gid, start))
+                if quest.cycle == "once" or start == quest.created_at:
+                    period_list.append((gid, start))  # not a day start: needs a baseline of its own
                 quest_list.append((quest.id, gid, start))
         return FlushPlan(guilds, period_list, quest_list)
 
