@@ -45,8 +45,7 @@ def _gains(rng: random.Random) -> dict:
     for i in range(GAINS):
         uid = rng.randrange(1, MEMBERS + 1) if i % 10 else MEMBERS + rng.randrange(1, 10 * MEMBERS)
         gain = Gain()
-        gain.xp, gain.messages = rng.randrange(1, 30), 1
-        gain.by_source[0] = gain.xp
+        gain.xp, gain.messages = rng.randrange(1, 30), 1  # all of it from messages
         out[(BIG_GUILD, uid)] = gain
     return out
 

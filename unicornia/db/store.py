@@ -514,7 +514,7 @@ def _snapshot_rows(snapshot: Mapping[tuple[int, int], Any]) -> Iterable[Iterable
         if not chunk_keys:
             return
         chunk = list(itertools.islice(gains, WRITE_CHUNK))
-        sources = [[g.by_source[i] for g in chunk] for i in range(1, len(HISTORY_SOURCES))]
+        sources = [[(g.by_source or _NO_SOURCES)[i] for g in chunk] for i in range(1, len(HISTORY_SOURCES))]
         others = [sum(column) for column in zip(*sources)] if sources else [0] * len(chunk)
         sources.insert(0, [g.xp - other for g, other in zip(chunk, others)])  # messages: the rest of xp
         yield zip([k[1] for k in chunk_keys], [k[0] for k in chunk_keys], [g.xp for g in chunk],

@@ -61,18 +61,25 @@ class Gain:
 
     def __init__(self) -> None:
         self.xp = 0
-        self.by_source = [0] * len(SOURCES)
+        self.by_source: Optional[list[int]] = None  # made on the first XP from a source other than messages
         self.messages = self.links = self.thanks = self.reactions = self.commands = self.voice_seconds = 0
         self.leveled_at: Optional[int] = None
         self.state: Optional[list] = None
 
     def merge(self, other: "Gain") -> None:
         self.xp += other.xp
-        self.by_source = [a + b for a, b in zip(self.by_source, other.by_source)]
+        if other.by_source is not None:
+            self.by_source = [a + b for a, b in zip(self.sources(), other.by_source)]
         for counter in COUNTERS:
             setattr(self, counter, getattr(self, counter) + getattr(other, counter))
         if other.leveled_at is not None:
             self.leveled_at = max(self.leveled_at or 0, other.leveled_at)
+
+    def sources(self) -> list[int]:
+        """XP by source (its own list, made now if the gain had only messages)."""
+        if self.by_source is None:
+            self.by_source = [0] * len(SOURCES)
+        return self.by_source
 
     def as_dict(self) -> dict:
         return {s: getattr(self, s) for s in self.SAVED}
@@ -83,8 +90,8 @@ class Gain:
         for slot in cls.SAVED:
             if slot in data:
                 setattr(gain, slot, data[slot])
-        if len(gain.by_source) != len(SOURCES):  # a spill file from an older version
-            gain.by_source = [gain.xp] + [0] * (len(SOURCES) - 1)
+        if gain.by_source is not None and len(gain.by_source) != len(SOURCES):  # an older version's spill
+            gain.by_source = None  # all of it counts as messages
         return gain
 
 
@@ -454,11 +461,10 @@ class XpSystem:
         """
         total = xp + link_xp
         gain.xp += total
-        by_source = gain.by_source
         if source != MESSAGE:  # the message share is derived (see Gain)
-            by_source[source] += xp
+            gain.sources()[source] += xp
         if link_xp:
-            by_source[LINK] += link_xp
+            gain.sources()[LINK] += link_xp
         entry = self.cache.get(key)
         if entry is None:
             self._defer(key, total, member, channel)
