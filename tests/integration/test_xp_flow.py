@@ -166,3 +166,24 @@ async def test_activity_map_is_pruned(sim, clock):
     assert await xp.flush()  # as the flush loop does: flush, then prune
     assert xp.prune_activity() == len(members(sim))
     assert xp.activity == {}
+
+
+async def test_a_buffered_gain_follows_its_member_into_a_new_cache_entry(sim):
+    """The message path keeps a pointer to the member's cache entry on their gain; once the
+    entry leaves the cache, the next message must find the new one, not the old."""
+    from unicornia.core.lru import LRUCache
+
+    xp = sim.cog.xp
+    xp.cache = LRUCache(1)
+    await sim.command("unicornia guild cooldown 0", sim.owner())
+    await sim.command("unicornia guild xpcap 0", sim.owner())
+    alice, bob, carol = members(sim)[:3]
+    key = (sim.guild.id, alice.id)
+    await sim.say("alice says one thing", alice)
+    await sim.say("alice says another thing", alice)  # cached now: the gain points at the entry
+    await sim.say("bob says something", bob)  # alice's entry was used: it gets a second chance
+    await sim.say("carol says something", carol)  # now it goes
+    assert key not in xp.cache
+    assert await xp.current_xp(key) == 2  # alice is read into a new entry
+    await sim.say("alice says a third thing", alice)
+    assert await xp.current_xp(key) == 3

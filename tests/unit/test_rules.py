@@ -83,3 +83,24 @@ def test_minute_cap_window():
     assert rules.MinuteCap.allow(window, 30.0, 6, 10, 1) == 0
     assert rules.MinuteCap.allow(window, 71.0, 6, 10, 1) == 6   # a new minute
     assert rules.MinuteCap.allow(window, 72.0, 99, 0, 1) == 99  # 0 = no cap
+
+
+def test_lru_second_chance_and_drop_hooks():
+    dropped = []
+
+    def used(value):
+        if value[1]:
+            value[1] = False
+            return True
+        return False
+
+    cache = LRUCache(2, second_chance=used, on_drop=lambda v: dropped.append(v[0]))
+    a, b, c = ["a", False], ["b", False], ["c", False]
+    cache.put("a", a)
+    cache.put("b", b)
+    a[1] = True  # marked used by a hot path: survives the next eviction once
+    cache.put("c", c)
+    assert "a" in cache and "b" not in cache and dropped == ["b"] and a[1] is False
+    cache.pop("c")
+    cache.discard_where(lambda key: key == "a")
+    assert dropped == ["b", "c", "a"] and len(cache) == 0

@@ -55,8 +55,9 @@ class Gain:
     ``by_source`` holds every source but messages: the message share is ``xp`` minus the others
     (the message path then adds to one number instead of two)."""
 
-    __slots__ = ("xp", "by_source", *COUNTERS, "leveled_at", "state")
-    #: What a spill file keeps (``state`` is the member's activity list, held for the message path).
+    __slots__ = ("xp", "by_source", *COUNTERS, "leveled_at", "state", "entry")
+    #: What a spill file keeps (``state`` and ``entry`` are the member's activity list and cache
+    #: entry, held for the message path).
     SAVED = ("xp", "by_source", *COUNTERS, "leveled_at")
 
     def __init__(self) -> None:
@@ -65,6 +66,7 @@ class Gain:
         self.messages = self.links = self.thanks = self.reactions = self.commands = self.voice_seconds = 0
         self.leveled_at: Optional[int] = None
         self.state: Optional[list] = None
+        self.entry: Optional[list] = None
 
     def merge(self, other: "Gain") -> None:
         self.xp += other.xp
@@ -147,6 +149,11 @@ def _used_since(entry: list) -> bool:
     return False
 
 
+def _dropped(entry: list) -> None:
+    """Out of the cache: a gain still pointing at it must look the member up again."""
+    entry[USED] = None
+
+
 class MilestoneSource:
     """Marks for a guild's members and the check that runs when one is reached (see achievements)."""
 
@@ -194,7 +201,7 @@ class XpSystem:
         self._loaded_settings = settings.loaded
         self.on_level_up = on_level_up
         self.clock = clock
-        self.cache = LRUCache(cache_size, second_chance=_used_since)
+        self.cache = LRUCache(cache_size)  # its hooks are set by the property
         self.buffer: dict[Key, Gain] = {}
         # per member: [last XP-earning message, minute window start, XP in that window, last message hash]
         self.activity: dict[Key, list] = {}
@@ -228,6 +235,7 @@ class XpSystem:
 
     @cache.setter
     def cache(self, cache: LRUCache) -> None:
+        cache.set_hooks(second_chance=_used_since, on_drop=_dropped)  # whoever built it
         self._cache = cache
         self._cache_data = cache.data  # the message path reads (and marks) entries directly
 
@@ -320,14 +328,17 @@ class XpSystem:
         gain = self.buffer.get(key)
         if gain is None:
             gain = self.buffer[key] = Gain()
-        state = gain.state  # the member's activity list rides on their gain: one look-up, not two
+        # the member's activity list and cache entry ride on their gain: one look-up, not three
+        state = gain.state
         if state is None:
             state = self.activity.get(key)
             if state is None:
                 state = self.activity[key] = [-1e18, now, 0, 0]
             gain.state = state
         gain.messages += 1
-        entry = self._cache_data.get(key)
+        entry = gain.entry
+        if entry is None or entry[USED] is None:  # not looked up yet, or left the cache since
+            entry = gain.entry = self._cache_data.get(key)
         if entry is not None:
             entry[MESSAGES] += 1
             if entry[MESSAGES] >= entry[MESSAGE_MARK]:
