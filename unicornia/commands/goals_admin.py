@@ -119,10 +119,7 @@ class GoalAdminCommands(MixinMeta):
             if key in settings.hidden_achievements:
                 await ctx.send(f"`{key}` is already hidden.")
                 return
-            async def hide(group) -> None:
-                async with group.hidden_achievements() as hidden:
-                    hidden.append(key)
-            await self.settings.update(ctx.guild.id, hide)
+            await self._set_hidden(ctx.guild.id, key, True)
             done = f"Hid `{key}`; `achievement restore {key}` brings it back."
         else:
             await ctx.send(f"There is no achievement `{key}`.")
@@ -138,12 +135,19 @@ class GoalAdminCommands(MixinMeta):
         if key not in settings.hidden_achievements:
             await ctx.send(f"`{key}` is not hidden.")
             return
-        async def show(group) -> None:
-            async with group.hidden_achievements() as hidden:
-                hidden.remove(key)
-        await self.settings.update(ctx.guild.id, show)
+        await self._set_hidden(ctx.guild.id, key, False)
         self.xp.refresh_marks(ctx.guild.id)
         await ctx.send(f"`{key}` is offered again.")
+
+    async def _set_hidden(self, guild_id: int, key: str, hidden: bool) -> None:
+        """Hide a shipped achievement from this guild, or offer it again."""
+        async def change(group) -> None:
+            async with group.hidden_achievements() as keys:
+                if hidden and key not in keys:
+                    keys.append(key)
+                elif not hidden and key in keys:
+                    keys.remove(key)
+        await self.settings.update(guild_id, change)
 
     @achievement_group.command(name="toggle")
     async def achievement_toggle(self, ctx: commands.Context, enabled: bool) -> None:
