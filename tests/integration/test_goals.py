@@ -96,6 +96,12 @@ async def test_admin_achievement_add_edit_remove_and_retroactive_unlock(goals_si
     await sim.settle()
     assert unlocked(sim, bob) == []  # first-words is hidden now
     assert unlocked(sim, alice) == ["first-words", "regular"]  # what was unlocked stays
+    said = await admin(sim, "achievement restore first-words", "achievement restore first-words",
+                       "achievement remove nothing-here")
+    assert "offered again" in said[0] and "is not hidden" in said[1] and "There is no achievement" in said[2]
+    await sim.settle()  # bob already qualifies: he unlocks it at once
+    assert unlocked(sim, bob) == ["first-words"]
+    assert await sim.cog.config.guild(sim.guild).hidden_achievements() == []
 
 
 async def test_level_achievement_from_admin_xp_and_next_achievement(goals_sim):
