@@ -340,6 +340,7 @@ class XpSystem:
         if entry is None or entry[USED] is None:  # not looked up yet, or left the cache since
             entry = gain.entry = self._cache_data.get(key)
         if entry is not None:
+            entry[USED] = True  # instead of moving it in the LRU: see _used_since
             entry[MESSAGES] += 1
             if entry[MESSAGES] >= entry[MESSAGE_MARK]:
                 self._reached(key, entry, author, channel)
@@ -379,7 +380,6 @@ class XpSystem:
             if total:
                 # _credit, written out for the common case: a cached member who stays on their level
                 if entry is not None and entry[0] + total < entry[1] and not link_bonus:
-                    entry[USED] = True  # instead of moving it in the LRU: see _used_since
                     entry[0] += total
                     gain.xp += total  # the message share of a gain is what the other sources leave
                 elif entry is None and not link_bonus:  # not cached: buffered now, checked when read
