@@ -481,3 +481,22 @@ async def test_a_reset_member_starts_quests_again(goals_sim, sent):
     await sim.cog.xp.flush()
     statuses = await sim.cog.goals.statuses(alice)
     assert [s.progress for s in statuses] == [3]
+
+
+async def test_a_one_off_quest_can_end(goals_sim, wall):
+    sim = goals_sim
+    await admin(sim, "goal false", "achievement toggle false")
+    await sim.cog.config.guild(sim.guild).quests_seeded.set(True)
+    sim.cog.settings.invalidate(sim.guild.id)
+    said = await admin(sim, 'quest add once messages 3 40 "Launch week"', 'quest add daily messages 3 5 "Daily"',
+                       "quest ends 1 2", "quest ends 2 2", "quest ends 1 soon", "quest ends 9 1")
+    assert "ends <t:" in said[2] and "only `once` quests end" in said[3]
+    assert "say a number of days" in said[4] and "no one-off quest #9" in said[5]
+    alice = members(sim)[0]
+    assert [s.quest.name for s in await sim.cog.goals.statuses(alice)] == ["Launch week", "Daily"]
+    wall.advance(3 * DAY)
+    assert [s.quest.name for s in await sim.cog.goals.statuses(alice)] == ["Daily"]
+    await chatter(sim, alice, 3)
+    await sim.cog.xp.flush()
+    await sim.settle()
+    assert [r[2] for r in audit(sim, alice, "quest")] == ["Daily"]  # the ended one pays nothing

@@ -278,6 +278,20 @@ class GoalAdminCommands(MixinMeta):
         else:
             await ctx.send(f"This server has no quest #{quest_id}.")
 
+    @quest_group.command(name="ends")
+    async def quest_ends(self, ctx: commands.Context, quest_id: int, days: str) -> None:
+        """When a one-off quest ends: in so many days (fractions allowed), or `never`.
+
+        Example: `[p]unicornia guild quest ends 7 3` (quest #7 ends in three days)
+        """
+        try:
+            span = None if days.lower() == "never" else float(days)
+            ends_at = await self.goals.end_quest(ctx.guild.id, quest_id, span)
+        except ValueError as exc:  # QuestError, or a number that isn't one
+            await ctx.send(f"Not changed: {exc if isinstance(exc, QuestError) else 'say a number of days or never.'}")
+            return
+        await ctx.send(f"Quest #{quest_id} ends {when(ends_at)}." if ends_at else f"Quest #{quest_id} no longer ends.")
+
     @quest_group.command(name="list")
     async def quest_list(self, ctx: commands.Context) -> None:
         """This server's quests with their numbers.  Example: `[p]unicornia guild quest list`"""

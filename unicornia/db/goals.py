@@ -210,6 +210,12 @@ class GoalQueries:
         return True
 
     @in_worker
+    def set_quest_end(self, guild_id: int, quest_id: int, ends_at: Optional[int]) -> bool:
+        """When a one-off quest ends (None: never); False if the guild has no such one-off quest."""
+        with self._transaction() as conn:
+            return conn.execute(sql.SET_QUEST_END, (ends_at, quest_id, guild_id)).rowcount > 0
+
+    @in_worker
     def quests(self, guild_id: Optional[int] = None) -> list[QuestRow]:
         if guild_id is None:
             return [QuestRow(*r) for r in self.conn.execute(sql.SELECT_ALL_QUESTS)]

@@ -382,6 +382,7 @@ INSERT INTO Quest (GuildId, Name, Cycle, Requirement, Amount, RewardXp, Multipli
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 DELETE_QUEST = "DELETE FROM Quest WHERE Id = ? AND GuildId = ?"
+SET_QUEST_END = "UPDATE Quest SET EndsAt = ? WHERE Id = ? AND GuildId = ? AND Cycle = 'once'"
 DELETE_QUEST_COMPLETIONS = "DELETE FROM QuestCompletion WHERE QuestId = ?"
 UPSERT_BOOST = """
 INSERT INTO XpBoost (GuildId, UserId, Multiplier, ExpiresAt) VALUES (?, ?, ?, ?)

@@ -279,6 +279,16 @@ class GoalService:
         self._quests[guild_id] = await self.store.quests(guild_id)
         return quest_id
 
+    async def end_quest(self, guild_id: int, quest_id: int, days: Optional[float]) -> Optional[int]:
+        """End a one-off quest ``days`` from now (None: never); the end time, or raise QuestError."""
+        if days is not None and not 0 < days <= 366:
+            raise QuestError("A one-off quest ends between 0 and 366 days from now.")
+        ends_at = None if days is None else int(self.store.now() + days * periods.DAY)
+        if not await self.store.set_quest_end(guild_id, quest_id, ends_at):
+            raise QuestError(f"This server has no one-off quest #{quest_id} (only `once` quests end).")
+        self._quests[guild_id] = await self.store.quests(guild_id)
+        return ends_at
+
     async def remove_quest(self, guild_id: int, quest_id: int) -> bool:
         removed = await self.store.remove_quest(guild_id, quest_id)
         self._quests[guild_id] = await self.store.quests(guild_id)
