@@ -57,13 +57,19 @@ async def _start(tmp_path: Path, clock: FakeClock, wall: WallClock, monkeypatch,
     bot.db_path = bot.cog.data_path / "unicornia.db"
     if not goals:
         # the XP mechanics' tests count XP exactly: no achievement, quest or goal rewards there
-        for guild in bot.guilds:
-            group = bot.cog.config.guild(guild)
-            await group.achievements_enabled.set(False)
-            await group.goal_enabled.set(False)
-            await group.quests_seeded.set(True)
-            bot.cog.settings.invalidate(guild.id)
+        await set_goal_features(bot, achievements=False, goal=False, default_quests=False)
     return bot
+
+
+async def set_goal_features(bot: SimBot, *, achievements: bool, goal: bool, default_quests: bool) -> None:
+    """Switch achievements, the server goal and the starter quests on or off in every guild
+    (a test about one of them keeps the others from paying XP it does not expect)."""
+    for guild in bot.guilds:
+        group = bot.cog.config.guild(guild)
+        await group.achievements_enabled.set(achievements)
+        await group.goal_enabled.set(goal)
+        await group.quests_seeded.set(not default_quests)
+        bot.cog.settings.invalidate(guild.id)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from tests.conftest import chatter, db_rows, members, stored_xp
+from tests.conftest import chatter, db_rows, members, set_goal_features, stored_xp
 
 DAY = 86_400
 
@@ -41,10 +41,13 @@ def audit(sim, member, kind=None) -> list[tuple]:
 
 async def quiet(sim):
     """Only achievements: no quests or goal in the way of exact XP counts."""
-    await admin(sim, "goal false")
-    await sim.cog.config.guild(sim.guild).quests_seeded.set(True)
-    sim.cog.settings.invalidate(sim.guild.id)
-    sim.replies()
+    await set_goal_features(sim, achievements=True, goal=False, default_quests=False)
+
+
+async def quests_only(sim, *commands_):
+    """Only the quests a test adds (then ``commands_``, run as admin)."""
+    await set_goal_features(sim, achievements=False, goal=False, default_quests=False)
+    return await admin(sim, *commands_)
 
 
 # --- achievements --------------------------------------------------------------------------------
@@ -204,8 +207,8 @@ async def test_streak_achievement_unlocks_on_the_seventh_day(goals_sim, wall):
 # --- the server goal -----------------------------------------------------------------------------
 async def test_goal_reached_pays_every_contributor_once_and_is_announced(goals_sim, wall):
     sim = goals_sim
-    await sim.cog.config.guild(sim.guild).quests_seeded.set(True)
-    await admin(sim, "achievement toggle false", "goal true 6 100 7 10", f"questchannel {sim.guild.text_channels[0].mention}")
+    await set_goal_features(sim, achievements=False, goal=True, default_quests=False)
+    await admin(sim, "goal true 6 100 7 10", f"questchannel {sim.guild.text_channels[0].mention}")
     alice, bob, carol = members(sim)[:3]
     await chatter(sim, alice, 3)
     await chatter(sim, bob, 2)
@@ -253,9 +256,7 @@ async def test_default_quests_for_a_new_guild(goals_sim):
 
 async def test_quest_counts_only_after_it_started_completes_and_refreshes(goals_sim, wall):
     sim = goals_sim
-    await admin(sim, "goal false", "achievement toggle false")
-    await sim.cog.config.guild(sim.guild).quests_seeded.set(True)
-    sim.cog.settings.invalidate(sim.guild.id)
+    await quests_only(sim)
     quests_channel = sim.make_text_channel("quests")
     await admin(sim, f"questchannel {quests_channel.mention}")
     alice = members(sim)[0]
@@ -295,9 +296,7 @@ async def test_quest_counts_only_after_it_started_completes_and_refreshes(goals_
 
 async def test_quest_multiplier_boosts_xp_for_its_time(goals_sim, wall, clock):
     sim = goals_sim
-    await admin(sim, "goal false", "achievement toggle false", "xpcap 0")
-    await sim.cog.config.guild(sim.guild).quests_seeded.set(True)
-    sim.cog.settings.invalidate(sim.guild.id)
+    await quests_only(sim, "xpcap 0")
     await admin(sim, 'quest add once messages 1 0 "Warm up" 2 30')
     alice = members(sim)[0]
     await sim.say("my first message for the quest", alice)
@@ -408,9 +407,7 @@ async def test_achievements_announced_in_their_own_channel(goals_sim):
 
 async def test_weekly_quest_refreshes_on_the_reset_weekday(goals_sim, wall):
     sim = goals_sim
-    await admin(sim, "goal false", "achievement toggle false", "resetweekday wednesday")
-    await sim.cog.config.guild(sim.guild).quests_seeded.set(True)
-    sim.cog.settings.invalidate(sim.guild.id)
+    await quests_only(sim, "resetweekday wednesday")
     await admin(sim, 'quest add weekly messages 2 30 "Two a week"')
     alice = members(sim)[0]
     wall.advance(60)
@@ -449,9 +446,7 @@ async def test_voice_time_unlocks_voice_achievements_of_cached_members(goals_sim
 
 async def test_a_quest_reward_is_counted_once_when_a_read_races_the_flush(goals_sim):
     sim = goals_sim
-    await admin(sim, "goal false", "achievement toggle false")
-    await sim.cog.config.guild(sim.guild).quests_seeded.set(True)
-    sim.cog.settings.invalidate(sim.guild.id)
+    await quests_only(sim)
     await admin(sim, 'quest add daily messages 1 100 "Say something"')
     alice = members(sim)[0]
     xp = sim.cog.xp
@@ -469,9 +464,7 @@ async def test_a_quest_reward_is_counted_once_when_a_read_races_the_flush(goals_
 
 async def test_a_reset_member_starts_quests_again(goals_sim, sent):
     sim = goals_sim
-    await admin(sim, "goal false", "achievement toggle false")
-    await sim.cog.config.guild(sim.guild).quests_seeded.set(True)
-    sim.cog.settings.invalidate(sim.guild.id)
+    await quests_only(sim)
     await admin(sim, 'quest add weekly messages 50 10 "Fifty"')
     alice = members(sim)[0]
     await chatter(sim, alice, 5)
@@ -485,9 +478,7 @@ async def test_a_reset_member_starts_quests_again(goals_sim, sent):
 
 async def test_a_one_off_quest_can_end(goals_sim, wall):
     sim = goals_sim
-    await admin(sim, "goal false", "achievement toggle false")
-    await sim.cog.config.guild(sim.guild).quests_seeded.set(True)
-    sim.cog.settings.invalidate(sim.guild.id)
+    await quests_only(sim)
     said = await admin(sim, 'quest add once messages 3 40 "Launch week"', 'quest add daily messages 3 5 "Daily"',
                        "quest ends 1 2", "quest ends 2 2", "quest ends 1 soon", "quest ends 9 1")
     assert "ends <t:" in said[2] and "only `once` quests end" in said[3]

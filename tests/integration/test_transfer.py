@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from redbot.core import commands
 
-from tests.conftest import db_rows, live, members, stored_xp
+from tests.conftest import db_rows, live, members, set_goal_features, stored_xp
 from tests.sources import levelup_v3, levelup_v4, nadeko_v4, nadeko_v6
 
 OWNER_PROMPT = "Type `yes`"
@@ -277,10 +277,7 @@ async def test_progress_message_shows_bar_counts_and_rate(sim, tmp_path, monkeyp
 
 async def test_imported_activity_does_not_complete_quests(goals_sim):
     sim = goals_sim
-    await sim.command("unicornia guild goal false", sim.owner())
-    await sim.command("unicornia guild achievement toggle false", sim.owner())
-    await sim.cog.config.guild(sim.guild).quests_seeded.set(True)
-    sim.cog.settings.invalidate(sim.guild.id)
+    await set_goal_features(sim, achievements=False, goal=False, default_quests=False)
     await sim.command('unicornia guild quest add monthly messages 100 50 "Hundred"', sim.owner())
     alice = members(sim)[0]
     await sim.say("my first message this month", alice)
