@@ -7,17 +7,18 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from .periods import progress_bar
 
 MAX_ID = 2**63 - 1  # SQLite's INTEGER, and every Discord snowflake so far
 MAX_XP = 10**15  # more than anyone earns; keeps sums of imported XP inside SQLite's INTEGER
 
-# NadekoBot's enums (its source: XpShopItemType, ExcludedItemType, XpExcludedItemType)
-NADEKO_BACKGROUND, NADEKO_FRAME = 0, 1
+# NadekoBot's enums (its source: XpShopItemType, ExcludedItemType, XpExcludedItemType); the
+# values not named here (frames = 1, v6's excluded users = 0) have no counterpart in Unicornia
+NADEKO_BACKGROUND = 0
 NADEKO_EXCLUDED_CHANNEL, NADEKO_EXCLUDED_ROLE = 0, 1  # ExcludedItem (v4, v5, early v6)
-NADEKO_V6_EXCLUDED_USER, NADEKO_V6_EXCLUDED_ROLE = 0, 1  # XpExcludedItem (v6)
+NADEKO_V6_EXCLUDED_ROLE = 1  # XpExcludedItem (v6)
 NADEKO_CURVE = (9, 27)  # XpFormulaA, XpFormulaC: the curve Unicornia uses too
 
 
@@ -218,11 +219,3 @@ def progress_text(phase: str, done: int, total: int, rate: float, width: int = 2
 
 def summarize(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{n:,} {reason}" for reason, n in sorted(counts.items(), key=lambda kv: -kv[1])) or "none"
-
-
-def merge_counts(parts: Iterable[Mapping[str, int]]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for part in parts:
-        for key, value in part.items():
-            out[key] = out.get(key, 0) + value
-    return out
