@@ -5,6 +5,7 @@ starts on its reset weekday (0 = Monday) at that hour; its month on the 1st at t
 """
 from __future__ import annotations
 
+import functools
 import math
 from datetime import datetime, timedelta, timezone
 from typing import Iterable, NamedTuple, Optional
@@ -22,15 +23,20 @@ def day_start(ts: float, reset_hour: int = 0) -> int:
 
 def week_start(ts: float, reset_hour: int = 0, weekday: int = 0) -> int:
     start = day_start(ts, reset_hour)
-    # the weekday of the guild-day (its calendar date is the date at its start)
-    today = datetime.fromtimestamp(start, timezone.utc).weekday()
+    # the weekday of the guild-day (its calendar date is the date at its start); 1970-01-01 was a Thursday
+    today = (start // DAY + 3) % 7
     return start - ((today - weekday) % 7) * DAY
 
 
 def month_start(ts: float, reset_hour: int = 0) -> int:
-    start = datetime.fromtimestamp(day_start(ts, reset_hour), timezone.utc)
-    first = start.replace(day=1)
-    return int(first.timestamp())
+    return _month_of(day_start(ts, reset_hour))
+
+
+@functools.lru_cache(maxsize=512)
+def _month_of(day: int) -> int:
+    """The 1st of the month of a guild-day, at the same hour (cached: each flush plans every
+    active guild's quests, and a day has one answer)."""
+    return int(datetime.fromtimestamp(day, timezone.utc).replace(day=1).timestamp())
 
 
 def period_start(cycle: str, ts: float, reset_hour: int = 0, weekday: int = 0,
