@@ -103,6 +103,7 @@ class GoalService:
         self.bot = bot
         self.announce: Optional[Announce] = None
         self._quests: dict[int, list[QuestRow]] = {}
+        self._plans: dict[int, tuple] = {}  # guild -> (settings, quests, valid until, plan parts)
         self._seeding: dict[int, asyncio.Task] = {}
         self.seed_defaults: Callable[[int], Awaitable[bool]] = self._never_seeded
         self.seeded: Callable[[int], Awaitable[None]] = self._nothing
@@ -123,26 +124,44 @@ class GoalService:
 
     # --- the flush's plan --------------------------------------------------------------------
     def plan(self) -> FlushPlan:
-        """Each active guild's day, goal settings, periods and quests, for the next flush."""
+        """Each active guild's day, goal settings, periods and quests, for the next flush.
+
+        It runs on the event loop before every flush, for every guild whose settings are loaded,
+        so each guild's part is kept until its day ends, a one-off quest ends, or its settings or
+        quests change (new objects then): usually one look-up per guild.
+        """
         now = self.store.now()
         guilds, period_list, quest_list = [], [], []
         for gid, settings in list(self.settings.loaded.items()):
-            day = periods.day_start(now, settings.reset_hour)
-            guilds.append(GuildPlan(gid, day, settings.goal_enabled, settings.goal_floor, settings.goal_percent,
-                                    settings.goal_days, settings.goal_bonus))
-            period_list.append((gid, day))
             quests = self._quests.get(gid)
             if quests is None:
                 self._ensure_seeded(gid)
-                continue
-            for quest in quests:
-                if quest.cycle == "once" and quest.ends_at is not None and quest.ends_at <= now:
-                    continue
-                start = quest_start(quest, now, settings)
-                if quest.cycle == "once" or start == quest.created_at:
-                    period_list.append((gid, start))  # not a day start: needs a baseline of its own
-                quest_list.append((quest.id, gid, start))
+            memo = self._plans.get(gid)
+            if memo is None or memo[0] is not settings or memo[1] is not quests or now >= memo[2]:
+                memo = self._plans[gid] = (settings, quests, *self._plan_guild(gid, settings, quests or (), now))
+            guilds.append(memo[3])
+            period_list.extend(memo[4])
+            quest_list.extend(memo[5])
         return FlushPlan(guilds, period_list, quest_list)
+
+    @staticmethod
+    def _plan_guild(gid: int, settings: GuildSettings, quests, now: float) -> tuple:
+        """(valid until, guild plan, periods, quests) for one guild."""
+        day = periods.day_start(now, settings.reset_hour)
+        until = day + periods.DAY
+        guild = GuildPlan(gid, day, settings.goal_enabled, settings.goal_floor, settings.goal_percent,
+                          settings.goal_days, settings.goal_bonus)
+        period_list, quest_list = [(gid, day)], []
+        for quest in quests:
+            if quest.cycle == "once" and quest.ends_at is not None:
+                if quest.ends_at <= now:
+                    continue
+                until = min(until, quest.ends_at)
+            start = quest_start(quest, now, settings)
+            if quest.cycle == "once" or start == quest.created_at:
+                period_list.append((gid, start))  # not a day start: needs a baseline of its own
+            quest_list.append((quest.id, gid, start))
+        return until, guild, period_list, quest_list
 
     def _ensure_seeded(self, guild_id: int) -> None:
         if guild_id in self._seeding:
