@@ -29,6 +29,7 @@ from .systems.card_generator import CardGenerator
 from .systems.card_service import CardService
 from .systems.clubs import ClubService
 from .systems.downloader import SafeDownloader
+from .systems.gate import RedGate
 from .systems.xp_system import SPILL_FILE, XpSystem
 
 log = logging.getLogger("red.unicornia")
@@ -56,8 +57,9 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
         self.data_path: Path = cog_data_path(self)
         self.settings = SettingsCache(self.config)
         self.store = XpStore(self.data_path / DB_FILE)
-        self.rewards = RewardService(self.settings)
-        self.xp = XpSystem(bot, self.store, self.settings, on_level_up=self.rewards.level_up)
+        self.gate = RedGate(bot, self.qualified_name)
+        self.rewards = RewardService(self.settings, self.gate)
+        self.xp = XpSystem(bot, self.store, self.settings, on_level_up=self.rewards.level_up, gate=self.gate)
         bundled = bundled_data_path(self)
         self.shop = ShopService(self.store, data_path=self.data_path, bundled_root=bundled)
         self.cards = CardService(CardGenerator(bundled / "fonts"), SafeDownloader(), self.shop, bundled)
@@ -110,9 +112,8 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
         if message.guild is None or message.author.bot:
             return
         try:
-            if await self.bot.cog_disabled_in_guild(self, message.guild):
-                return
-            pending = self.xp.observe_message(message)  # synchronous; awaits only when there is more to do
+            # synchronous; awaits only when there is more to do (Red's rules are checked inside)
+            pending = self.xp.observe_message(message)
             if pending is not None:
                 await pending
         except Exception:
@@ -126,8 +127,6 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
         if payload.guild_id is None or member is None or member.bot:
             return
         try:
-            if await self.bot.cog_disabled_in_guild(self, member.guild):
-                return
             channel = member.guild.get_channel_or_thread(payload.channel_id)
             await self.xp.handle_reaction(member, channel)
         except Exception:
@@ -135,11 +134,10 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
 
     @commands.Cog.listener()
     async def on_command_completion(self, ctx: commands.Context) -> None:
+        self.gate.after_command(ctx)  # Red's blocklist, ignore or disablecog may have changed
         if ctx.guild is None or ctx.author.bot or not isinstance(ctx.author, discord.Member):
             return
         try:
-            if await self.bot.cog_disabled_in_guild(self, ctx.guild):
-                return
             await self.xp.handle_command(ctx.author, ctx.channel)
         except Exception:
             log.exception("Command XP for member %s in guild %s failed", ctx.author.id, ctx.guild.id)
@@ -149,6 +147,8 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
         if member.bot:
             return
         try:
+            if await self.gate.guild_disabled(member.guild):
+                return
             settings = await self.settings.get(member.guild.id)
             if settings.rejoin_roles and settings.role_rewards:
                 await self.rewards.sync_member(member, await self.xp.current_xp((member.guild.id, member.id)))
@@ -157,6 +157,13 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
 
     @commands.Cog.listener()
     async def on_member_remove(self, member: discord.Member) -> None:
+        self.gate.forget_member(member.guild.id, member.id)
+        try:
+            if await self.gate.guild_disabled(member.guild):
+                return
+        except Exception:
+            log.exception("Reading whether Unicornia is disabled in guild %s failed", member.guild.id)
+            return
         try:
             await self.store.leave_clubs_in_guild(member.guild.id, member.id)
         except Exception:
@@ -183,6 +190,12 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
     async def on_guild_channel_update(self, before, after) -> None:
         if before.category_id != after.category_id:
             self.settings.invalidate(after.guild.id)  # exclusions inherited from categories may change
+            self.gate.forget_channels()  # and so may Red's ignores
+
+    @commands.Cog.listener()
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        if before.roles != after.roles:  # Red's local allow and block lists can name roles
+            self.gate.forget_member(after.guild.id, after.id)
 
     # --- data rights -------------------------------------------------------------------------
     async def red_delete_data_for_user(self, *, requester: RequestType, user_id: int) -> None:

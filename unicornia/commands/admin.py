@@ -11,7 +11,7 @@ from ..abc import MixinMeta
 from .confirm import confirm
 from ..core.levels import MAX_LEVEL, level_from_xp, total_xp_for_level
 from ..core.settings import LIMITS, GuildSettings
-from ..systems.rewards import role_problem
+from ..systems.rewards import invoker_problem, role_problem
 
 ExcludableChannel = Union[discord.TextChannel, discord.VoiceChannel, discord.StageChannel,
                           discord.CategoryChannel, discord.ForumChannel, discord.Thread]
@@ -40,6 +40,12 @@ async def rewards_text(guild: discord.Guild, settings: GuildSettings) -> str:
             parts.append(f"{humanize_number(settings.currency_rewards[level])} {currency}")
         lines.append(f"Level {level:>4}: " + "; ".join(parts))
     return box("\n".join(lines))
+
+
+def unassignable_rewards(guild: discord.Guild, settings: GuildSettings) -> int:
+    """How many role rewards name a role that is gone or that the bot can no longer assign."""
+    return sum(1 for r in settings.role_rewards
+               if (role := guild.get_role(r.role_id)) is None or role_problem(role, guild.me))
 
 
 def _check(limit_name: str, value: float, what: str) -> Optional[str]:
@@ -187,8 +193,8 @@ class AdminCommands(MixinMeta):
         if not 1 <= level <= MAX_LEVEL:
             await ctx.send(f"The level must be between 1 and {MAX_LEVEL}.")
             return
-        if problem := role_problem(role, ctx.guild.me):
-            await ctx.send(problem + " Nothing was changed.")
+        if problem := role_problem(role, ctx.guild.me) or await invoker_problem(role, ctx.author, ctx.bot):
+            await ctx.send(problem + " Nothing was changed.", allowed_mentions=discord.AllowedMentions.none())
             return
 
         async def change(group) -> None:
@@ -294,7 +300,9 @@ class AdminCommands(MixinMeta):
             ("Reset XP on leave", "yes" if s.reset_on_leave else "no"),
             ("Excluded channels", len(s.excluded_channels)),
             ("Excluded roles", len(s.excluded_roles)),
-            ("Role rewards", len(s.role_rewards)),
+            ("Role rewards", f"{len(s.role_rewards)}" + (
+                f" ({broken} the bot can't assign: see rewards)"
+                if (broken := unassignable_rewards(ctx.guild, s)) else "")),
             ("Currency rewards", len(s.currency_rewards)),
         ]
         width = max(len(name) for name, _ in rows)

@@ -12,6 +12,7 @@ from redbot.core.utils.chat_formatting import humanize_number
 from ..core.levels import level_from_xp, total_xp_for_level
 from ..core.rewards import RewardPlan, expected_roles, plan_rewards
 from ..core.templates import render
+from .gate import RedGate
 from .settings import SettingsCache
 
 log = logging.getLogger("red.unicornia.rewards")
@@ -30,9 +31,26 @@ def role_problem(role: discord.Role, me: discord.Member) -> Optional[str]:
     return None
 
 
+async def invoker_problem(role: discord.Role, invoker: discord.Member, bot) -> Optional[str]:
+    """Why ``invoker`` may not make the bot give or take ``role``, or None when they may.
+
+    Only someone who could assign the role by hand may set it up as a reward: the server owner,
+    a bot owner, or a member with Manage Roles whose highest role is above it.  Otherwise Manage
+    Server alone would let a member hand themselves any role below the bot's."""
+    if invoker.id == invoker.guild.owner_id or await bot.is_owner(invoker):
+        return None
+    if not invoker.guild_permissions.manage_roles:
+        return f"You need the Manage Roles permission to make {role.name} a level reward."
+    if role >= invoker.top_role:
+        return (f"{role.name} is not below your highest role ({invoker.top_role.name}), "
+                "so you can't make it a level reward.")
+    return None
+
+
 class RewardService:
-    def __init__(self, settings: SettingsCache) -> None:
+    def __init__(self, settings: SettingsCache, gate: RedGate) -> None:
         self.settings = settings
+        self.gate = gate  # nothing is announced where the cog is disabled
         #: Records every reward paid (the store's audit log); set by the cog.
         self.audit: Optional[Callable[..., Awaitable[None]]] = None
 
@@ -146,6 +164,8 @@ class RewardService:
     async def announce_event(self, member: discord.Member, text: str, channel, kind: str) -> None:
         """An achievement, quest or goal: to its own channel when the guild set one and it is
         writable, otherwise wherever level-ups are announced (nowhere when they are off)."""
+        if await self.gate.guild_disabled(member.guild):
+            return
         settings = await self.settings.get(member.guild.id)
         own = {"achievement": settings.achievement_channel, "quest": settings.quest_channel,
                "goal": settings.quest_channel}.get(kind)
@@ -171,6 +191,8 @@ class RewardService:
 
     async def _announce(self, member: discord.Member, text: str, channel, settings) -> None:
         """Send to the guild's chosen place; a missing or unwritable target falls back to ``channel``."""
+        if await self.gate.guild_disabled(member.guild):
+            return
         mentions = discord.AllowedMentions(users=[member], roles=False, everyone=False)
         target = channel
         if settings.announce_mode == "dm":

@@ -1,7 +1,8 @@
 """The XP engine: per-message rules, the LRU of member XP, the write-back buffer and its loops.
 
 A message's path (all in memory, no database round trip on a cache hit):
-guild toggle -> bots, DMs, webhooks ignored -> cooldown -> channel/role exclusions ->
+bots, DMs, webhooks ignored -> guild toggle -> channel/role exclusions -> Red's block/allow
+lists, ignores and disabled cog (cached verdicts, see gate.py) -> counters -> cooldown ->
 amount -> current XP from the LRU -> gain into the buffer -> level-up check.
 
 The buffer is written in one transaction every ``FLUSH_INTERVAL`` seconds, on unload and
@@ -25,6 +26,7 @@ from ..core.levels import level_from_xp, total_xp_for_level
 from ..core.lru import LRUCache
 from ..core.settings import GuildSettings
 from ..db.store import XpStore
+from .gate import OPEN, OpenGate, RedGate
 from .settings import SettingsCache
 
 log = logging.getLogger("red.unicornia.xp")
@@ -192,10 +194,15 @@ class XpSystem:
         settings: SettingsCache,
         *,
         on_level_up: LevelUpHook,
+        gate: Optional[RedGate] = None,
         cache_size: int = DEFAULT_CACHE_SIZE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.bot = bot
+        #: Red's allow/block lists, ignores and disabled cog: who may earn where.
+        self.gate = gate if gate is not None else OpenGate()
+        self._gate_members = self.gate.members
+        self._gate_channels = self.gate.channels
         self.store = store
         self.settings = settings
         self._loaded_settings = settings.loaded
@@ -272,6 +279,7 @@ class XpSystem:
     async def _flush_tick(self) -> None:
         await self.flush()
         self.prune_activity()
+        self.gate.refresh()
 
     # --- messages ----------------------------------------------------------------------------
     async def handle_message(self, message: discord.Message) -> Optional[Award]:
@@ -285,8 +293,15 @@ class XpSystem:
         pending = self.observe_message(message, settings)
         return await pending if pending is not None else None
 
-    def observe_message(self, message: discord.Message, settings: Optional[GuildSettings] = None
-                        ) -> Optional[Awaitable[Optional[Award]]]:
+    async def _observe_if_admitted(self, message: discord.Message, settings: GuildSettings) -> Optional[Award]:
+        """A member or channel Red's rules have no cached verdict on (or an ignored channel): ask."""
+        if not await self.gate.admits(message):
+            return None
+        pending = self.observe_message(message, settings, admitted=True)
+        return await pending if pending is not None else None
+
+    def observe_message(self, message: discord.Message, settings: Optional[GuildSettings] = None,
+                        admitted: bool = False) -> Optional[Awaitable[Optional[Award]]]:
         """Apply the XP rules to one message, synchronously.
 
         This runs for every guild message, so it stays flat: dictionary look-ups and integer
@@ -324,6 +339,10 @@ class XpSystem:
             if excluded:
                 return None
         key = (guild.id, user.id)
+        # Red's rules: block and allow lists, [p]ignore, the cog disabled here (cached verdicts)
+        if (self._gate_channels.get(channel.id) != OPEN or self._gate_members.get(key) is not True) \
+                and not admitted:
+            return self._observe_if_admitted(message, settings)
         now = self.clock()
         gain = self.buffer.get(key)
         if gain is None:
@@ -511,6 +530,8 @@ class XpSystem:
             member = guild.get_member(user_id)
             if member is None or (settings.excluded_roles and not settings.excluded_roles.isdisjoint(member._roles)):
                 continue
+            if not await self.gate.admits_member(member, message.channel):
+                continue
             pair = (guild.id, author.id, user_id)
             last = self.thanks_paid.get(pair)
             if last is not None and now - last < settings.thanks_cooldown:
@@ -538,6 +559,8 @@ class XpSystem:
         if settings.excluded_roles and not settings.excluded_roles.isdisjoint(member._roles):
             return None
         if channel is not None and settings.excluded_channels and self._channel_excluded(settings, channel):
+            return None
+        if not await self.gate.admits_member(member, channel):
             return None
         amount = self._earn(settings, member, channel, getattr(settings, setting), self.clock())
         award = self._record((member.guild.id, member.id), member, channel, amount, source, counter, 1)
@@ -880,6 +903,8 @@ class XpSystem:
             settings = self.settings.cached(guild.id) or await self.settings.get(guild.id)
             if not settings.enabled or settings.voice_xp <= 0:
                 continue
+            if await self.gate.guild_disabled(guild):
+                continue
             if rules.scaled_amount(settings.voice_xp, settings.xp_rate) <= 0:
                 continue
             now = self.clock()
@@ -889,8 +914,12 @@ class XpSystem:
                     continue
                 plain = rules.scaled_amount(settings.voice_xp, settings.xp_rate)
                 simple = not (settings.has_multipliers or settings.xp_per_minute_cap or self.boosts)
+                open_channel = self._gate_channels.get(channel.id) == OPEN
                 for member in self._voice_earners(settings, channel):
                     key = (guild.id, member.id)
+                    if not (open_channel and self._gate_members.get(key) is True) \
+                            and not await self.gate.admits_member(member, channel):
+                        continue
                     gain = self._gain_for(key)
                     gain.voice_seconds += seconds
                     entry = self._cache_data.get(key)

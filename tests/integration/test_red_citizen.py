@@ -1,0 +1,228 @@
+"""Red's own rules, through a real Red bot: who may set up role rewards, Red's allow and block lists,
+[p]ignore, and a cog disabled in a server."""
+import discord
+import pytest
+from discord.ext.test import backend as fake
+
+from tests.conftest import chatter, db_rows, members, stored_xp
+
+
+def _role(sim, name: str, position: int, **perms) -> discord.Role:
+    role = fake.make_role(name, sim.guild, permissions=discord.Permissions(**perms).value)
+    role.position = position
+    return role
+
+
+def _reaction(sim, member, message) -> discord.RawReactionActionEvent:
+    payload = discord.RawReactionActionEvent(
+        {"user_id": member.id, "channel_id": message.channel.id, "message_id": message.id, "guild_id": sim.guild.id,
+         "type": 0, "burst": False}, discord.PartialEmoji(name="\N{THUMBS UP SIGN}"), "REACTION_ADD")
+    payload.member = member
+    return payload
+
+
+def messages_counted(sim, member) -> int:
+    rows = db_rows(sim, "SELECT MessageCount FROM UserXpStats WHERE GuildId = ? AND UserId = ?",
+                   (member.guild.id, member.id))
+    return rows[0][0] if rows else 0
+
+
+# --- 1. role rewards: no privilege escalation ----------------------------------------------------
+async def test_manage_server_alone_cannot_make_a_high_role_a_reward(sim):
+    sim.give_bot_role(position=50)
+    administrator = _role(sim, "Administrator", 20, administrator=True)
+    manager_role = _role(sim, "Server managers", 3, manage_guild=True)
+    mallory = members(sim)[0]
+    sim.set_roles(mallory, [manager_role])
+
+    await sim.command("unicornia guild rolereward 1 Administrator", mallory)
+    reply = sim.replies()[-1].content
+    assert "Manage Roles" in reply and "Nothing was changed" in reply
+    assert (await sim.cog.settings.get(sim.guild.id)).role_rewards == ()
+    assert await sim.cog.config.guild(sim.guild).role_rewards() == {}
+
+    await sim.command(f"unicornia guild addxp {mallory.mention} 100", mallory)  # the second half of the attack
+    assert administrator not in mallory.roles
+
+
+async def test_manage_roles_reaches_only_roles_below_the_invokers_top_role(sim):
+    sim.give_bot_role(position=50)
+    _role(sim, "Administrator", 20, administrator=True)
+    _role(sim, "Regular", 4)
+    moderator_role = _role(sim, "Moderators", 10, manage_guild=True, manage_roles=True)
+    mod = members(sim)[0]
+    sim.set_roles(mod, [moderator_role])
+
+    await sim.command("unicornia guild rolereward 1 Administrator", mod)
+    assert "not below your highest role (Moderators)" in sim.replies()[-1].content
+    await sim.command("unicornia guild rolereward 3 Regular", mod)
+    assert "now get @Regular" in sim.replies()[-1].content
+    rewards = (await sim.cog.settings.get(sim.guild.id)).role_rewards
+    assert [(r.level, sim.guild.get_role(r.role_id).name) for r in rewards] == [(3, "Regular")]
+
+
+async def test_the_server_owner_may_set_any_role_the_bot_can_assign(sim):
+    sim.give_bot_role(position=50)
+    _role(sim, "Administrator", 20, administrator=True)
+    owner = members(sim)[1]
+    sim.guild.owner_id = owner.id
+    await sim.command("unicornia guild rolereward 5 Administrator", owner)
+    assert "now get @Administrator" in sim.replies()[-1].content
+
+
+async def test_rewards_and_settings_flag_roles_the_bot_can_no_longer_assign(sim):
+    bot_role = sim.give_bot_role(position=50)
+    _role(sim, "Veteran", 20)
+    await sim.command("unicornia guild rolereward 10 Veteran", sim.owner())
+    sim.replies()
+    bot_role.position = 15  # an admin moved the bot's role below the reward
+    await sim.command("unicornia guild rewards", sim.owner())
+    assert "can't: Veteran is not below my highest role" in sim.replies()[-1].content
+    await sim.command("unicornia guild settings", sim.owner())
+    assert "1 the bot can't assign" in sim.replies()[-1].content
+
+
+# --- 2. Red's lists, ignores and disabled cog ----------------------------------------------------
+async def test_globally_blocked_members_earn_and_count_nothing_until_unblocked(sim, clock):
+    alice, bob = members(sim)[:2]
+    await chatter(sim, alice, 1)
+    await sim.command(f"blocklist add {alice.id}", sim.owner())
+    sim.replies()
+    clock.advance(120)
+    await chatter(sim, alice, 3)
+    await chatter(sim, bob, 1)
+    await sim.cog.xp.flush()
+    assert messages_counted(sim, alice) == 1 and stored_xp(sim, alice) == 1
+    assert stored_xp(sim, bob) == 1
+
+    await sim.command(f"blocklist remove {alice.id}", sim.owner())  # Red's command drops the verdicts
+    clock.advance(120)
+    await sim.say("back in good standing", alice)
+    await sim.cog.xp.flush()
+    assert messages_counted(sim, alice) == 2 and stored_xp(sim, alice) == 2
+
+
+async def test_local_blocklist_by_role_and_the_local_allowlist(sim, clock):
+    alice, bob, carol = members(sim)[:3]
+    muted = _role(sim, "Muted", 2)
+    sim.set_roles(bob, [muted])
+    sim.bot.dispatch("member_update", bob, bob)  # harmless: roles unchanged
+    await sim.command("localblocklist add Muted", sim.owner())
+    sim.replies()
+    await sim.say("hello from bob, who is muted", bob)
+    await sim.say("hello from alice", alice)
+    await sim.cog.xp.flush()
+    assert stored_xp(sim, bob) is None and stored_xp(sim, alice) == 1
+
+    # the role comes off: the member's verdict goes with the member update
+    before = discord.Member._copy(bob)
+    sim.set_roles(bob, [])
+    await sim.cog.on_member_update(before, bob)
+    clock.advance(120)
+    await sim.say("hello again from bob", bob)
+    await sim.cog.xp.flush()
+    assert stored_xp(sim, bob) == 1
+
+    await sim.command(f"localallowlist add {alice.id}", sim.owner())  # only alice may talk to the bot now
+    clock.advance(120)
+    await sim.say("carol is not on the allowlist", carol)
+    await sim.say("alice is on it", alice)
+    await sim.cog.xp.flush()
+    assert stored_xp(sim, carol) is None and stored_xp(sim, alice) == 2
+
+
+async def test_ignored_channel_and_server_pay_nothing_but_moderators_pass_as_red_says(sim, clock):
+    alice = members(sim)[0]
+    general, other = sim.guild.text_channels[:2]
+    await sim.command(f"ignore channel {other.mention}", sim.owner())
+    sim.replies()
+    await sim.say("in the ignored channel", alice, channel=other)
+    await sim.say("in the open channel", alice, channel=general)
+    await sim.cog.xp.flush()
+    assert messages_counted(sim, alice) == 1 and stored_xp(sim, alice) == 1
+
+    mod_role = _role(sim, "Mods", 5, manage_channels=True)
+    mod = members(sim)[1]
+    sim.set_roles(mod, [mod_role])
+    await sim.say("a moderator in the ignored channel", mod, channel=other)  # Red lets them through
+    await sim.cog.xp.flush()
+    assert stored_xp(sim, mod) == 1
+
+    await sim.command("ignore server", sim.owner())
+    clock.advance(120)
+    await sim.say("the whole server is ignored", alice, channel=general)
+    await sim.cog.xp.flush()
+    assert stored_xp(sim, alice) == 1
+
+
+async def test_reactions_and_commands_follow_the_blocklist(sim):
+    alice, bob = members(sim)[:2]
+    target = await sim.say("react to this please", bob)
+    await sim.command("unicornia guild reactionxp 2", sim.owner())
+    await sim.command(f"blocklist add {alice.id}", sim.owner())
+    sim.replies()
+    await sim.cog.on_raw_reaction_add(_reaction(sim, alice, target))
+    await sim.cog.xp.flush()
+    assert db_rows(sim, "SELECT COUNT(*) FROM UserXpStats WHERE UserId = ?", (alice.id,)) == [(0,)]
+
+
+async def test_a_disabled_cog_pays_no_voice_no_messages_no_rejoin_roles(sim, clock):
+    alice, bob = members(sim)[:2]
+    vc = sim.guild.voice_channels[0]
+    sim.set_voice(alice, vc)
+    sim.set_voice(bob, vc)
+    assert await sim.cog.xp.voice_tick() == 2
+    await sim.command("command disablecog Unicornia", sim.owner())
+    sim.replies()
+    assert await sim.cog.xp.voice_tick() == 0
+    clock.advance(120)
+    await sim.say("does this count?", alice)
+    await sim.cog.xp.flush()
+    assert messages_counted(sim, alice) == 0 and stored_xp(sim, alice) == 1  # the voice minute only
+
+    # a member who rejoins gets no reward roles from a disabled cog
+    sim.give_bot_role(position=50)
+    regular = _role(sim, "Regular", 4)
+    await sim.cog.config.guild(sim.guild).role_rewards.set({"1": [{"role": regular.id, "remove": False}]})
+    sim.cog.settings.invalidate(sim.guild.id)
+    await sim.cog.xp.award(bob, 100, actor_id=sim.owner().id, reason="test")
+    await sim.cog.on_member_join(bob)
+    assert regular not in bob.roles
+
+    await sim.command("command enablecog Unicornia", sim.owner())
+    assert await sim.cog.xp.voice_tick() == 2
+    clock.advance(120)
+    await sim.say("now it counts", alice)
+    await sim.cog.xp.flush()
+    assert messages_counted(sim, alice) == 1
+    await sim.cog.on_member_join(bob)
+    assert regular in bob.roles
+
+
+async def test_a_disabled_cog_announces_nothing(sim):
+    alice = members(sim)[0]
+    await sim.command("command disablecog Unicornia", sim.owner())
+    sim.replies()
+    await sim.cog.rewards.level_up(alice, 0, 1, sim.guild.text_channels[0])
+    await sim.cog.rewards.announce_event(alice, "a quest is done", sim.guild.text_channels[0], "quest")
+    assert sim.replies() == []
+
+
+async def test_verdicts_are_bounded_and_expire(sim, clock):
+    from tests.conftest import live
+
+    gate_module = live("systems.gate")
+    gate = sim.cog.gate
+    alice = members(sim)[0]
+    await sim.say("hello there everyone", alice)
+    assert gate.members.get((sim.guild.id, alice.id)) is True
+    gate.clock = clock
+    gate._since = clock()
+    clock.advance(gate_module.REFRESH_SECONDS + 1)
+    gate.refresh()
+    assert gate.members == {} and gate.channels == {}
+    for i in range(gate_module.MAX_VERDICTS):
+        gate._keep(gate.members, (1, i), True)
+    assert len(gate.members) == gate_module.MAX_VERDICTS
+    gate._keep(gate.members, (2, 0), True)
+    assert len(gate.members) == 1
