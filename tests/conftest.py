@@ -55,26 +55,32 @@ async def _start(tmp_path: Path, clock: FakeClock, wall: WallClock, monkeypatch,
     bot.cog.xp.clock = clock
     bot.cog.store.now = wall
     bot.db_path = bot.cog.data_path / "unicornia.db"
-    if not goals:
-        # the XP mechanics' tests count XP exactly: no achievement, quest or goal rewards there
-        await set_goal_features(bot, achievements=False, goal=False, default_quests=False)
+    if goals:
+        # as a server whose admin turned everything on (by default they are off)
+        await set_goal_features(bot, achievements=True, goal=True, default_quests=False)
     return bot
 
 
-async def set_goal_features(bot: SimBot, *, achievements: bool, goal: bool, default_quests: bool) -> None:
-    """Switch achievements, the server goal and the starter quests on or off in every guild
-    (a test about one of them keeps the others from paying XP it does not expect)."""
+async def set_goal_features(bot: SimBot, *, achievements: bool, goal: bool, default_quests: bool,
+                            quests: bool = True) -> None:
+    """Switch achievements, the server goal and quests on or off in every guild, with or without
+    the starter quests (a test about one of them keeps the others from paying XP it does not
+    expect).  Settings are written directly: the commands that turn them on have tests of their own."""
     for guild in bot.guilds:
         group = bot.cog.config.guild(guild)
         await group.achievements_enabled.set(achievements)
         await group.goal_enabled.set(goal)
-        await group.quests_seeded.set(not default_quests)
+        await group.quests_enabled.set(quests)
         bot.cog.settings.invalidate(guild.id)
+        if default_quests and not await group.quests_seeded():
+            await bot.cog.goals.add_starter_quests(guild.id)
+            await group.quests_seeded.set(True)
 
 
 @pytest.fixture
 async def sim(tmp_path: Path, clock: FakeClock, wall: WallClock, monkeypatch) -> SimBot:
-    """A Red bot with unicornia loaded; achievements, quests and the server goal switched off."""
+    """A Red bot with unicornia loaded as installed: XP and level-ups only (achievements, quests and
+    the server goal are off by default)."""
     bot = await _start(tmp_path, clock, wall, monkeypatch, goals=False)
     try:
         yield bot
@@ -84,7 +90,7 @@ async def sim(tmp_path: Path, clock: FakeClock, wall: WallClock, monkeypatch) ->
 
 @pytest.fixture
 async def goals_sim(tmp_path: Path, clock: FakeClock, wall: WallClock, monkeypatch) -> SimBot:
-    """The same bot with everything that rewards beyond activity switched on (as installed)."""
+    """The same bot with achievements, quests (none yet) and the server goal switched on."""
     bot = await _start(tmp_path, clock, wall, monkeypatch, goals=True)
     try:
         yield bot

@@ -40,6 +40,10 @@ ACHIEVEMENTS_FILE = "achievements.yml"
 DEFAULT_HISTORY_DAYS = 90
 HISTORY_PRUNE_INTERVAL = 3600
 
+#: Commands that live under ``[p]level`` and also get a short top-level form (``[p]daily``) when
+#: no other loaded cog has the name; a taken name is skipped with a warning, never a failed load.
+SHORTCUTS = ("daily", "quests", "achievements", "nextachievement", "club")
+
 RequestType = Literal["discord_deleted_user", "owner", "user", "user_strict"]
 
 
@@ -75,21 +79,35 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
         self.achievements.xp = self.xp
         self.achievements.announce = self.rewards.announce_event
         self.goals.announce = self.rewards.announce_event
-        self.goals.seed_defaults = self._first_quests
-        self.goals.seeded = self._quests_given
         self.rewards.audit = self.store.audit
         self.xp.milestones = self.achievements
         self.xp.plan_flush = self.goals.plan
         self.xp.on_settled = self.goals.settled
 
-    async def _first_quests(self, guild_id: int) -> bool:
-        """Whether the guild still has to get the default quests (once: see _quests_given)."""
-        return not await self.config.guild_from_id(guild_id).quests_seeded()
+    def _add_shortcuts(self) -> list[str]:
+        """Give the :data:`SHORTCUTS` their top-level forms where the name is free; the names added.
 
-    async def _quests_given(self, guild_id: int) -> None:
-        await self.config.guild_from_id(guild_id).quests_seeded.set(True)
+        Runs in ``cog_load``, before discord.py registers the cog's commands from
+        ``__cog_commands__``: a copy of ``[p]level daily`` added there becomes ``[p]daily``."""
+        added, extra = [], []
+        for name in SHORTCUTS:
+            other = self.bot.get_command(name)
+            if other is not None:
+                owner = other.cog_name or "a command without a cog"
+                log.warning("[p]%s is taken by %s; Unicornia's stays reachable as [p]level %s", name, owner, name)
+                continue
+            short = self.level.get_command(name).copy()
+            short.parent = None  # the copy keeps [p]level as its parent otherwise
+            short.__original_kwargs__.pop("parent", None)
+            extra.append(short)
+            if isinstance(short, commands.Group):
+                extra.extend(short.walk_commands())  # discord.py binds each of them to the cog
+            added.append(name)
+        self.__cog_commands__ = (*self.__cog_commands__, *extra)
+        return added
 
     async def cog_load(self) -> None:
+        self._add_shortcuts()
         await self.store.open()
         self.xp.restore_spill(self.data_path / SPILL_FILE)
         await self.shop.load()

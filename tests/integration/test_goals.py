@@ -239,21 +239,6 @@ async def test_goal_reached_pays_every_contributor_once_and_is_announced(goals_s
 
 
 # --- quests --------------------------------------------------------------------------------------
-async def test_default_quests_for_a_new_guild(goals_sim):
-    sim = goals_sim
-    await admin(sim, "goal false", "achievement toggle false")
-    alice = members(sim)[0]
-    await sim.command("quests", alice)
-    said = texts(sim)
-    assert any("Say hello" in t and "0/20" in t for t in said), said
-    assert len(db_rows(sim, "SELECT Id FROM Quest WHERE GuildId = ?", (sim.guild.id,))) == 6
-    await admin(sim, "quest remove 1", "quest remove 2", "quest remove 3", "quest remove 4", "quest remove 5",
-                "quest remove 6")
-    sim.cog.goals._quests.pop(sim.guild.id)  # as after a reload: the guild is not seeded twice
-    await sim.command("quests", alice)
-    assert any("no quests" in t for t in texts(sim))
-
-
 async def test_quest_counts_only_after_it_started_completes_and_refreshes(goals_sim, wall):
     sim = goals_sim
     await quests_only(sim)

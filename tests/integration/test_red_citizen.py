@@ -226,3 +226,139 @@ async def test_verdicts_are_bounded_and_expire(sim, clock):
     assert len(gate.members) == gate_module.MAX_VERDICTS
     gate._keep(gate.members, (2, 0), True)
     assert len(gate.members) == 1
+
+
+# --- 3. quiet by default ---------------------------------------------------------------------------
+def _said(sim) -> list[str]:
+    out = []
+    for message in sim.replies():
+        out.append("\n".join([message.content or ""] + [e.description or "" for e in message.embeds]
+                             + [f"{f.name} {f.value}" for e in message.embeds for f in e.fields]))
+    return out
+
+
+async def test_a_new_server_counts_xp_and_announces_only_level_ups(sim, clock, wall):
+    alice, bob = members(sim)[:2]
+    for i in range(40):  # 40 messages a minute apart: level 1 at 36 XP
+        await sim.say(f"message {i} from alice, hello all", alice)
+        await sim.say(f"message {i} from bob, hi there", bob)
+        clock.advance(61)
+        wall.advance(61)
+    wall.advance(86_400)  # past the day's end: a goal would have been settled
+    await sim.cog.xp.flush()
+    said = _said(sim)
+    assert len(said) == 2 and all("level 1" in text for text in said), said
+    assert stored_xp(sim, alice) == 40
+    assert db_rows(sim, "SELECT COUNT(*) FROM UserAchievement") == [(0,)]
+    assert db_rows(sim, "SELECT COUNT(*) FROM Quest") == [(0,)]
+    assert db_rows(sim, "SELECT DISTINCT Kind FROM AuditLog") == []
+    await sim.command("level achievements", alice)
+    await sim.command("level quests", alice)
+    await sim.command("level goal", alice)
+    said = _said(sim)
+    assert "off" in said[0] and "Quests are off" in said[1] and "switched off" in said[2], said
+
+
+async def test_quest_toggle_adds_the_starter_quests_once(sim):
+    alice = members(sim)[0]
+    await sim.command("unicornia guild quest toggle true", sim.owner())
+    assert "Added the starter set" in _said(sim)[-1]
+    await sim.command("level quests", alice)
+    assert "Say hello" in _said(sim)[-1]
+    assert db_rows(sim, "SELECT COUNT(*) FROM Quest WHERE GuildId = ?", (sim.guild.id,)) == [(6,)]
+    for number in range(1, 7):
+        await sim.command(f"unicornia guild quest remove {number}", sim.owner())
+    await sim.command("unicornia guild quest toggle false", sim.owner())
+    await sim.command("level quests", alice)
+    assert _said(sim)[-1] == "Quests are off in this server."
+    await sim.command("unicornia guild quest toggle true", sim.owner())  # no second starter set
+    said = _said(sim)[-1]
+    assert "Quests are now on (0 quest(s)" in said and "starter" not in said
+    assert db_rows(sim, "SELECT COUNT(*) FROM Quest WHERE GuildId = ?", (sim.guild.id,)) == [(0,)]
+
+
+async def test_turning_achievements_on_unlocks_what_members_qualify_for_without_announcing_each(sim, clock):
+    alice, bob, carol = members(sim)[:3]
+    for i in range(3):
+        await sim.say(f"a message {i} from alice, hello", alice)
+        await sim.say(f"a message {i} from bob, hello", bob)
+        clock.advance(61)
+    sim.replies()
+    await sim.cog.xp.flush()
+    before = stored_xp(sim, alice)
+    await sim.command("unicornia guild achievement toggle true", sim.owner())
+    said = _said(sim)
+    assert len(said) == 1 and "2 member(s) already qualified" in said[0], said
+    first_words = db_rows(sim, "SELECT UserId FROM UserAchievement WHERE Key = 'first-words' ORDER BY UserId")
+    assert first_words == sorted([(alice.id,), (bob.id,)])
+    reward = db_rows(sim, "SELECT SUM(Amount) FROM AuditLog WHERE UserId = ? AND Kind = 'achievement'", (alice.id,))[0][0]
+    assert reward and stored_xp(sim, alice) == before + reward
+    clock.advance(61)
+    await sim.say("another message from alice, hi", alice)  # nothing already unlocked is announced now
+    await sim.say("carol's very first message here", carol)  # a new unlock is announced as usual
+    said = _said(sim)
+    assert len(said) == 1 and carol.mention in said[0] and "unlocked" in said[0], said
+
+
+# --- 4. loads beside other cogs ----------------------------------------------------------------
+RIVAL = '''
+from redbot.core import commands
+
+
+class Rival(commands.Cog):
+    """Another cog with generic command names."""
+
+    @commands.command(name="daily")
+    async def daily(self, ctx):
+        """The rival's daily."""
+        await ctx.send("rival daily")
+
+    @commands.command(name="achievements")
+    async def achievements(self, ctx):
+        """The rival's achievements."""
+        await ctx.send("rival achievements")
+
+
+async def setup(bot):
+    await bot.add_cog(Rival())
+'''
+
+
+async def test_loads_beside_a_cog_that_owns_daily_and_achievements(tmp_path, monkeypatch, caplog):
+    import sys
+
+    from harness.redbot_env import start_bot
+    from tests.conftest import REPO_ROOT
+
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in sys.modules if n == "unicornia" or n.startswith("unicornia.")]:
+        monkeypatch.delitem(sys.modules, name)
+    cogs = tmp_path / "cogs"
+    (cogs / "rival").mkdir(parents=True)
+    (cogs / "rival" / "__init__.py").write_text(RIVAL)
+    sim = await start_bot(tmp_path / "red-data")
+    try:
+        await sim.command(f"addpath {cogs}", sim.owner())
+        await sim.command("load rival", sim.owner())
+        assert sim.bot.get_cog("Rival") is not None
+        sim.replies()
+        with caplog.at_level("WARNING", logger="red.unicornia"):
+            await sim.load_cog(REPO_ROOT)
+        warnings = [r.getMessage() for r in caplog.records if r.name == "red.unicornia"]
+        assert any("[p]daily is taken by Rival" in w for w in warnings), warnings
+        assert any("[p]achievements is taken by Rival" in w for w in warnings), warnings
+        alice = [m for m in sim.guild.members if not m.bot][0]
+        await sim.command("daily", alice)
+        assert sim.replies()[-1].content == "rival daily"
+        await sim.command("level daily", alice)
+        assert "You claimed" in sim.replies()[-1].content
+        await sim.command("quests", alice)  # a free name keeps its short form
+        assert sim.replies()[-1].content == "Quests are off in this server."
+        assert sim.bot.get_command("club join").cog is sim.cog
+
+        await sim.reload_cog()
+        assert sim.cog is not None and sim.bot.get_command("daily").cog_name == "Rival"
+        await sim.unload_cog()
+        assert sim.bot.get_command("daily").cog_name == "Rival" and sim.bot.get_command("quests") is None
+    finally:
+        await sim.close()

@@ -11,6 +11,7 @@ from redbot.core.utils.chat_formatting import humanize_number
 from redbot.core.utils.mod import is_admin_or_superior
 
 from ..abc import MixinMeta
+from .level import LevelCommands
 from .confirm import confirm
 from ..systems.clubs import ClubError, ClubInfo, ClubLeaderboard, ClubService, echo
 
@@ -81,7 +82,7 @@ def leaderboard_embed(guild: discord.Guild, board: ClubLeaderboard) -> discord.E
 class ClubCommands(MixinMeta):
     clubs: ClubService
 
-    @commands.group(name="club", invoke_without_command=True)
+    @LevelCommands.level.group(name="club", invoke_without_command=True)
     @commands.guild_only()
     async def club(self, ctx: commands.Context) -> None:
         """Clubs: members band together, and a club's XP is its members' XP.

@@ -29,7 +29,7 @@ def when(ts: int, style: str = "R") -> str:
 
 class GoalCommands(MixinMeta):
     # --- achievements ------------------------------------------------------------------------
-    @commands.command(name="achievements")
+    @LevelCommands.level.command(name="achievements")
     @commands.guild_only()
     async def achievements_cmd(self, ctx: commands.Context, member: Optional[discord.Member] = None,
                                page: int = 1) -> None:
@@ -63,7 +63,7 @@ class GoalCommands(MixinMeta):
         embed.set_footer(text=f"{len(unlocked)} of {len(unlocked) + len(locked)} unlocked · page {page}/{pages}")
         await ctx.send(embed=embed, allowed_mentions=NO_PINGS)
 
-    @commands.command(name="nextachievement")
+    @LevelCommands.level.command(name="nextachievement")
     @commands.guild_only()
     async def next_achievement(self, ctx: commands.Context) -> None:
         """The achievement you are closest to.  Example: `[p]nextachievement`"""
@@ -83,7 +83,7 @@ class GoalCommands(MixinMeta):
                        f"{progress_bar(have, a.value)} {fraction:.0%}.{reward}", allowed_mentions=NO_PINGS)
 
     # --- daily -------------------------------------------------------------------------------
-    @commands.command(name="daily")
+    @LevelCommands.level.command(name="daily")
     @commands.guild_only()
     async def daily(self, ctx: commands.Context) -> None:
         """Claim your daily XP; consecutive days grow a streak bonus.  Example: `[p]daily`"""
@@ -104,10 +104,13 @@ class GoalCommands(MixinMeta):
         await ctx.send("\n".join(lines), allowed_mentions=NO_PINGS)
 
     # --- quests ------------------------------------------------------------------------------
-    @commands.command(name="quests")
+    @LevelCommands.level.command(name="quests")
     @commands.guild_only()
     async def quests(self, ctx: commands.Context) -> None:
         """This server's quests with your progress.  Example: `[p]quests`"""
+        if not (await self.settings.get(ctx.guild.id)).quests_enabled:
+            await ctx.send("Quests are off in this server.")
+            return
         statuses = await self.goals.statuses(ctx.author)
         if not statuses:
             await ctx.send("This server has no quests.")

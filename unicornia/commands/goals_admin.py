@@ -10,7 +10,7 @@ from redbot.core.utils.chat_formatting import box, humanize_number, pagify
 from ..abc import MixinMeta
 from ..core.achievements import CONDITIONS, MAX_PER_GUILD, AchievementError, edited, validate
 from ..core.periods import CYCLES
-from ..systems.goals import DEFAULT_QUESTS, DIFFICULTIES, REQUIREMENTS, GoalService, QuestError
+from ..systems.goals import DIFFICULTIES, REQUIREMENTS, GoalService, QuestError
 from .admin import AdminCommands, _check
 from .goals import when
 
@@ -151,10 +151,29 @@ class GoalAdminCommands(MixinMeta):
 
     @achievement_group.command(name="toggle")
     async def achievement_toggle(self, ctx: commands.Context, enabled: bool) -> None:
-        """Switch achievements on or off here.  Example: `[p]unicornia guild achievement toggle false`"""
-        await self.settings.update(ctx.guild.id, lambda g: g.achievements_enabled.set(enabled))
-        self.xp.refresh_marks(ctx.guild.id)
-        await ctx.send(f"Achievements are now {'on' if enabled else 'off'}.")
+        """Switch achievements on or off here.
+
+        Turning them on unlocks what members already qualify for, without announcing each.
+        Example: `[p]unicornia guild achievement toggle true`
+        """
+        settings = await self.settings.get(ctx.guild.id)
+        if enabled == settings.achievements_enabled:
+            await ctx.send(f"Achievements are already {'on' if enabled else 'off'}.")
+            return
+        if not enabled:
+            await self.settings.update(ctx.guild.id, lambda g: g.achievements_enabled.set(False))
+            self.xp.refresh_marks(ctx.guild.id)
+            await ctx.send("Achievements are now off.")
+            return
+        async with ctx.typing():
+            members, count = await self.achievements.catch_up(ctx.guild.id, self.rewards.level_up)
+            await self.settings.update(ctx.guild.id, lambda g: g.achievements_enabled.set(True))
+            self.xp.refresh_marks(ctx.guild.id)
+        text = "Achievements are now on."
+        if count:
+            text += (f" {humanize_number(members)} member(s) already qualified and unlocked "
+                     f"{humanize_number(count)} achievement(s) between them, without announcements.")
+        await ctx.send(text + f" See them with `{ctx.clean_prefix}achievements`.")
 
     async def _save_custom(self, guild_id: int, key: str, raw: dict) -> None:
         async def save(group) -> None:
@@ -267,8 +286,10 @@ class GoalAdminCommands(MixinMeta):
         except QuestError as exc:
             await ctx.send(f"Not added: {exc}")
             return
-        await ctx.send(f"Added quest #{quest_id} **{name.strip()}**; progress counts from now.",
-                       allowed_mentions=NO_PINGS)
+        text = f"Added quest #{quest_id} **{name.strip()}**; progress counts from now."
+        if not (await self.settings.get(ctx.guild.id)).quests_enabled:
+            text += f" Quests are off here: turn them on with `{ctx.clean_prefix}unicornia guild quest toggle true`."
+        await ctx.send(text, allowed_mentions=NO_PINGS)
 
     @quest_group.command(name="remove")
     async def quest_remove(self, ctx: commands.Context, quest_id: int) -> None:
@@ -305,15 +326,33 @@ class GoalAdminCommands(MixinMeta):
 
     @quest_group.command(name="defaults")
     async def quest_defaults(self, ctx: commands.Context) -> None:
-        """Add the starter set of quests (the ones a new server gets).  Example: `[p]unicornia guild quest defaults`"""
-        added = []
-        for name, cycle, requirement, amount, xp, multiplier, minutes, difficulty in DEFAULT_QUESTS:
-            try:
-                await self.goals.add_quest(ctx.guild.id, name, cycle, requirement, amount, xp, multiplier, minutes, difficulty)
-                added.append(name)
-            except QuestError:
-                continue  # already there, or the server is full
+        """Add the starter set of quests.
+
+        Example: `[p]unicornia guild quest defaults`
+        """
+        added = await self.goals.add_starter_quests(ctx.guild.id)
         await ctx.send(f"Added {len(added)} quest(s)." if added else "The starter quests are already here.")
+
+    @quest_group.command(name="toggle")
+    async def quest_toggle(self, ctx: commands.Context, enabled: bool) -> None:
+        """Switch quests on or off here.
+
+        The first time they are switched on the server gets a starter set of six quests.
+        Example: `[p]unicornia guild quest toggle true`
+        """
+        await self.settings.update(ctx.guild.id, lambda g: g.quests_enabled.set(enabled))
+        if not enabled:
+            await ctx.send("Quests are now off: nothing counts toward them and none pays.")
+            return
+        group = self.config.guild(ctx.guild)
+        added = [] if await group.quests_seeded() else await self.goals.add_starter_quests(ctx.guild.id)
+        await group.quests_seeded.set(True)
+        count = len(await self.goals.quests_of(ctx.guild.id))
+        text = f"Quests are now on ({count} quest(s); progress counts from now)."
+        if added:
+            text += f" Added the starter set: {', '.join(added)}."
+        text += f" See them with `{ctx.clean_prefix}unicornia guild quest list`."
+        await ctx.send(text, allowed_mentions=NO_PINGS)
 
     # --- audit log ---------------------------------------------------------------------------
     @guild_group.command(name="audit")

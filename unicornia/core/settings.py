@@ -47,8 +47,9 @@ GUILD_DEFAULTS: dict[str, Any] = {
     "role_mode": "stack",  # "stack" keeps every reward role, "replace" only the highest
     "rejoin_roles": True,
     "reset_on_leave": False,
-    # --- goals that bring members back ---
-    "achievements_enabled": True,
+    # --- goals that bring members back: each off until an admin turns it on (quiet by default) ---
+    "achievements_enabled": False,
+    "quests_enabled": False,
     # {"<key>": {"condition": ..., "value": ..., "title": ..., ...}}: the guild's own
     "custom_achievements": {},
     "hidden_achievements": [],  # keys of shipped achievements this guild does not offer
@@ -59,7 +60,7 @@ GUILD_DEFAULTS: dict[str, Any] = {
     "daily_xp": 20,
     "streak_bonus": 5,  # extra XP per consecutive day after the first
     "streak_cap": 10,  # days of streak that still add a bonus
-    "goal_enabled": True,
+    "goal_enabled": False,
     "goal_floor": 50,  # the smallest daily message goal
     "goal_percent": 100,  # the goal is this % of the last goal_days' average
     "goal_days": 7,
@@ -142,7 +143,8 @@ class GuildSettings:
     role_mode: str = "stack"
     rejoin_roles: bool = True
     reset_on_leave: bool = False
-    achievements_enabled: bool = True
+    achievements_enabled: bool = False
+    quests_enabled: bool = False
     custom_achievements: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     hidden_achievements: frozenset[str] = frozenset()
     achievement_channel: Optional[int] = None
@@ -152,7 +154,7 @@ class GuildSettings:
     daily_xp: int = 20
     streak_bonus: int = 5
     streak_cap: int = 10
-    goal_enabled: bool = True
+    goal_enabled: bool = False
     goal_floor: int = 50
     goal_percent: int = 100
     goal_days: int = 7
@@ -204,6 +206,7 @@ class GuildSettings:
             rejoin_roles=bool(values["rejoin_roles"]),
             reset_on_leave=bool(values["reset_on_leave"]),
             achievements_enabled=bool(values["achievements_enabled"]),
+            quests_enabled=bool(values["quests_enabled"]),
             custom_achievements=dict(values["custom_achievements"]),
             hidden_achievements=frozenset(values["hidden_achievements"]),
             achievement_channel=values["achievement_channel"],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from ..core import periods
 from . import statements as sql
@@ -149,6 +149,36 @@ class GoalQueries:
                     self._grant(conn, at, guild_id, user_id, reward, "achievement", f"{title} ({key})")
                     done.append(key)
         return done
+
+    @in_worker
+    def unlock_qualified(self, guild_id: int, due: Callable[[dict[str, int], int, frozenset], list[tuple[str, int, str]]]
+                         ) -> list[tuple[int, int, int, list[str]]]:
+        """Unlock, in one transaction, what each member of the guild already qualifies for.
+
+        ``due(counters, best streak, unlocked keys)`` names the ``(key, reward XP, title)`` items
+        a member has reached.  Returns ``(user id, XP before, reward XP paid, keys unlocked)`` for
+        every member who unlocked something."""
+        at = int(self.now())
+        out = []
+        with self._transaction() as conn:
+            unlocked: dict[int, set[str]] = {}
+            for user_id, key in conn.execute(sql.SELECT_GUILD_UNLOCKED, (guild_id,)):
+                unlocked.setdefault(user_id, set()).add(key)
+            rows = conn.execute(sql.SELECT_GUILD_COUNTERS, (guild_id,)).fetchall()
+            for user_id, xp, messages, links, thanks, reactions, commands, voice, streak in rows:
+                counters = {"xp": xp, "messages": messages, "links": links, "thanks": thanks,
+                            "reactions": reactions, "commands": commands, "voice_seconds": voice}
+                items = due(counters, streak, frozenset(unlocked.get(user_id, ())))
+                paid, keys = 0, []
+                for key, reward, title in items:
+                    if conn.execute(sql.UNLOCK_ACHIEVEMENT, (guild_id, user_id, key, at)).rowcount:
+                        self._grant(conn, at, guild_id, user_id, reward, "achievement",
+                                    f"{title} ({key}), already qualified when achievements were turned on")
+                        paid += reward
+                        keys.append(key)
+                if keys:
+                    out.append((user_id, xp, paid, keys))
+        return out
 
     @in_worker
     def unlocked_with_dates(self, guild_id: int, user_id: int) -> list[tuple[str, int]]:

@@ -272,6 +272,15 @@ ON CONFLICT (GuildId, UserId, Hour, Source) DO UPDATE SET Xp = Xp + excluded.Xp
 UNLOCK_ACHIEVEMENT = "INSERT OR IGNORE INTO UserAchievement (GuildId, UserId, Key, UnlockedAt) VALUES (?, ?, ?, ?)"
 SELECT_UNLOCKED = "SELECT Key, UnlockedAt FROM UserAchievement WHERE GuildId = ? AND UserId = ? ORDER BY UnlockedAt, Key"
 
+#: Every member of a guild with the counters achievements measure, their best streak and what they unlocked.
+SELECT_GUILD_COUNTERS = """
+SELECT s.UserId, s.Xp, s.MessageCount, s.LinkCount, s.ThanksReceived, s.ReactionCount, s.CommandCount,
+       s.VoiceSeconds, COALESCE(d.BestStreak, 0)
+FROM UserXpStats s LEFT JOIN DailyClaim d ON d.GuildId = s.GuildId AND d.UserId = s.UserId
+WHERE s.GuildId = ?
+"""
+SELECT_GUILD_UNLOCKED = "SELECT UserId, Key FROM UserAchievement WHERE GuildId = ?"
+
 SELECT_DAILY = "SELECT LastDay, Streak, BestStreak FROM DailyClaim WHERE GuildId = ? AND UserId = ?"
 UPSERT_DAILY = """
 INSERT INTO DailyClaim (GuildId, UserId, LastDay, Streak, BestStreak, LastAt) VALUES (?, ?, ?, ?, ?, ?)

@@ -9,6 +9,7 @@ from typing import Awaitable, Callable, Optional
 import discord
 
 from ..core.achievements import NEVER as INF, Achievement, Book, Counters, build_book, parse_definitions
+from ..core.levels import level_from_xp
 from ..db.store import XpStore
 from .settings import SettingsCache
 from .xp_system import NO_MARKS
@@ -97,6 +98,32 @@ class AchievementService:
             text = f"🏅 {member.mention} unlocked " + ", ".join(lines) + "!"
             await self.announce(member, text, channel, "achievement")
         return won
+
+    async def catch_up(self, guild_id: int, level_up: Callable[..., Awaitable[object]]) -> tuple[int, int]:
+        """Achievements are being turned on: unlock, without announcing each, what members already
+        qualify for (rewards paid, levels they cross rewarded quietly by ``level_up``).
+
+        Returns (members, achievements unlocked)."""
+        await self.xp.flush()
+        settings = await self.settings.get(guild_id)
+        book = build_book(self.defaults, settings.custom_achievements, settings.hidden_achievements)
+
+        def due(values: dict[str, int], streak: int, unlocked: frozenset) -> list[tuple[str, int, str]]:
+            return [(a.key, a.reward_xp, a.title) for a in book.due(counters_from(values, streak), unlocked)]
+
+        results = await self.store.unlock_qualified(guild_id, due)
+        guild = self.xp.bot.get_guild(guild_id) if self.xp.bot is not None else None
+        for user_id, old_xp, reward, keys in results:
+            key = (guild_id, user_id)
+            self.xp.mark_unlocked(key, keys)
+            if not reward:
+                continue
+            self.xp.apply_grant(key, reward, None, None)  # a cached member's XP follows the database
+            member = guild.get_member(user_id) if guild is not None else None
+            old_level, new_level = level_from_xp(old_xp), level_from_xp(old_xp + reward)
+            if member is not None and new_level > old_level:
+                await level_up(member, old_level, new_level, None, announce=False)
+        return len(results), sum(len(keys) for *_, keys in results)
 
     # --- what the commands show ------------------------------------------------------------------
     async def overview(self, member: discord.Member, streak: int) -> tuple[list[tuple[Achievement, int]],

@@ -104,9 +104,7 @@ class GoalService:
         self.announce: Optional[Announce] = None
         self._quests: dict[int, list[QuestRow]] = {}
         self._plans: dict[int, tuple] = {}  # guild -> (settings, quests, valid until, plan parts)
-        self._seeding: dict[int, asyncio.Task] = {}
-        self.seed_defaults: Callable[[int], Awaitable[bool]] = self._never_seeded
-        self.seeded: Callable[[int], Awaitable[None]] = self._nothing
+        self._loading: dict[int, asyncio.Task] = {}
 
     async def start(self) -> None:
         """Read every quest and the boosts still running."""
@@ -118,9 +116,9 @@ class GoalService:
                 self.xp.boosts[(gid, uid)] = (multiplier, expires)
 
     async def close(self) -> None:
-        for task in self._seeding.values():
+        for task in self._loading.values():
             task.cancel()
-        await asyncio.gather(*self._seeding.values(), return_exceptions=True)
+        await asyncio.gather(*self._loading.values(), return_exceptions=True)
 
     # --- the flush's plan --------------------------------------------------------------------
     def plan(self) -> FlushPlan:
@@ -133,9 +131,9 @@ class GoalService:
         now = self.store.now()
         guilds, period_list, quest_list = [], [], []
         for gid, settings in list(self.settings.loaded.items()):
-            quests = self._quests.get(gid)
+            quests = self._quests.get(gid) if settings.quests_enabled else ()
             if quests is None:
-                self._ensure_seeded(gid)
+                self._ensure_loaded(gid)
             memo = self._plans.get(gid)
             if memo is None or memo[0] is not settings or memo[1] is not quests or now >= memo[2]:
                 memo = self._plans[gid] = (settings, quests, *self._plan_guild(gid, settings, quests or (), now))
@@ -163,35 +161,35 @@ class GoalService:
             quest_list.append((quest.id, gid, start))
         return until, guild, period_list, quest_list
 
-    def _ensure_seeded(self, guild_id: int) -> None:
-        if guild_id in self._seeding:
+    def _ensure_loaded(self, guild_id: int) -> None:
+        if guild_id in self._loading:
             return
-        self._seeding[guild_id] = asyncio.create_task(self._seed(guild_id), name="unicornia-quest-seed")
+        self._loading[guild_id] = asyncio.create_task(self._load(guild_id), name="unicornia-quest-load")
 
-    async def _seed(self, guild_id: int) -> None:
+    async def _load(self, guild_id: int) -> None:
         try:
-            if await self.seed_defaults(guild_id):
-                if not await self.store.quests(guild_id):
-                    await self.store.add_quests(guild_id, list(DEFAULT_QUESTS))
-                await self.seeded(guild_id)  # only now: a failure above tries again at the next flush
             self._quests[guild_id] = await self.store.quests(guild_id)
         except Exception:
-            log.exception("Setting up the default quests of guild %s failed", guild_id)
-            self._seeding.pop(guild_id, None)  # try again at the next flush
-
-    @staticmethod
-    async def _never_seeded(guild_id: int) -> bool:
-        return True
-
-    @staticmethod
-    async def _nothing(guild_id: int) -> None:
-        return None
+            log.exception("Reading the quests of guild %s failed", guild_id)
+            self._loading.pop(guild_id, None)  # try again at the next flush
 
     async def quests_of(self, guild_id: int) -> list[QuestRow]:
         if guild_id not in self._quests:
-            self._ensure_seeded(guild_id)
-            await asyncio.shield(self._seeding[guild_id])
+            self._ensure_loaded(guild_id)
+            await asyncio.shield(self._loading[guild_id])
         return list(self._quests.get(guild_id, []))
+
+    async def add_starter_quests(self, guild_id: int) -> list[str]:
+        """Add the starter set (:data:`DEFAULT_QUESTS`); the names added (one already there, or
+        past the server's limit, is skipped)."""
+        added = []
+        for name, cycle, requirement, amount, xp, multiplier, minutes, difficulty in DEFAULT_QUESTS:
+            try:
+                await self.add_quest(guild_id, name, cycle, requirement, amount, xp, multiplier, minutes, difficulty)
+                added.append(name)
+            except QuestError:
+                continue
+        return added
 
     # --- what a flush paid -------------------------------------------------------------------
     async def settled(self, report: SettleReport, mirrored: list) -> None:
