@@ -149,7 +149,10 @@ async def run() -> int:
             "unicornia guild rolereward 5 Newcomer remove", "unicornia guild rolereward 10 Veteran",
             "unicornia guild rolereward 15 Legend", "unicornia guild currencyreward 3 100",
             "unicornia guild currencyreward 5 250", "unicornia guild currencyreward 10 1000",
-            "unicornia guild xprate 0", "unicornia guild xprate 1.5", "unicornia guild settings",
+            "unicornia guild xprate 0", "unicornia guild xprate 1.5",
+            # off until asked for: this admin wants all three
+            "unicornia guild achievement toggle true", "unicornia guild quest toggle true", "unicornia guild goal true",
+            "unicornia guild settings",
         ]
         for command in setup:
             out.say(f"  admin> !{command}")

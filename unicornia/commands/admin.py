@@ -298,6 +298,8 @@ class AdminCommands(MixinMeta):
             ("Role / channel multipliers", f"{len(s.role_multipliers)} / {len(s.channel_multipliers)}"),
             ("Reward roles", f"{s.role_mode}, {'given back' if s.rejoin_roles else 'not given back'} on rejoin"),
             ("Reset XP on leave", "yes" if s.reset_on_leave else "no"),
+            ("Achievements / quests / goal", " / ".join("on" if on else "off" for on in (
+                s.achievements_enabled, s.quests_enabled, s.goal_enabled))),
             ("Excluded channels", len(s.excluded_channels)),
             ("Excluded roles", len(s.excluded_roles)),
             ("Role rewards", f"{len(s.role_rewards)}" + (

@@ -173,7 +173,7 @@ class GoalAdminCommands(MixinMeta):
         if count:
             text += (f" {humanize_number(members)} member(s) already qualified and unlocked "
                      f"{humanize_number(count)} achievement(s) between them, without announcements.")
-        await ctx.send(text + f" See them with `{ctx.clean_prefix}achievements`.")
+        await ctx.send(text + f" See them with `{ctx.clean_prefix}level achievements`.")
 
     async def _save_custom(self, guild_id: int, key: str, raw: dict) -> None:
         async def save(group) -> None:
