@@ -81,7 +81,7 @@ async def xp(sim, member, amount: int) -> None:
 async def test_create_makes_the_owner_its_first_member(sim):
     alice = members(sim)[0]
     text = await reply(sim, 'club create "  Night   Owls "', alice)
-    assert text.startswith("Created **Night Owls**; you're its owner.") and "`club join Night Owls`" in text
+    assert text.startswith("Created **Night Owls**; you're its owner.") and "`!club join Night Owls`" in text
     assert clubs(sim) == [("Night Owls", "night owls", alice.id, None)]
     assert memberships(sim) == {alice.id: "Night Owls"}
     created = db_rows(sim, "SELECT CreatedAt FROM Club")[0][0]
@@ -111,10 +111,10 @@ async def test_names_are_unique_case_insensitively_and_one_club_each(sim):
     assert await reply(sim, "club create NIGHT   owls", bob) == \
         "There's already a club called **Night Owls** here; pick another name."
     assert await reply(sim, "club create Larks", alice) == (
-        "You own **Night Owls**. Hand it over with `club transfer <member>` or end it with `club disband` first.")
+        "You own **Night Owls**. Hand it over with `!club transfer <member>` or end it with `!club disband` first.")
     await sim.command("club join night owls", bob)
     assert await reply(sim, "club create Larks", bob) == \
-        "You're already in **Night Owls**; leave it first with `club leave`."
+        "You're already in **Night Owls**; leave it first with `!club leave`."
     assert clubs(sim) == before[0] and set(memberships(sim)) == {alice.id, bob.id}
 
 
@@ -147,21 +147,21 @@ async def test_join_and_leave(sim):
     await sim.command("club create Night Owls", alice)
     await sim.command("club create Larks", carol)
     assert await reply(sim, "club join", bob) == \
-        "Which club? For example `club join Night Owls`; `club leaderboard` lists them all."
+        "Which club? For example `!club join Night Owls`; `!club leaderboard` lists them all."
     assert await reply(sim, "club join Day **Owls**", bob) == \
-        "There's no club called **Day \\*\\*Owls\\*\\*** here. See `club leaderboard` for the list."
+        "There's no club called **Day \\*\\*Owls\\*\\*** here. See `!club leaderboard` for the list."
     assert await reply(sim, 'club join "night owls"', bob) == \
         "You joined **Night Owls**. Your XP now counts for the club."
     assert await reply(sim, "club join Night Owls", bob) == "You're already in **Night Owls**."
     assert await reply(sim, "club join Larks", bob) == \
-        "You're already in **Night Owls**; leave it first with `club leave`."
+        "You're already in **Night Owls**; leave it first with `!club leave`."
     assert memberships(sim)[bob.id] == "Night Owls"
     assert await reply(sim, "club leave", bob) == "You left **Night Owls**."
     assert bob.id not in memberships(sim)
     assert (await reply(sim, "club leave", bob)).startswith("You're not in a club.")
     assert await reply(sim, "club leave", alice) == (
         "You own **Night Owls**, so you can't just leave it: hand it to another member with "
-        "`club transfer <member>` first, or end it with `club disband`.")
+        "`!club transfer <member>` first, or end it with `!club disband`.")
     assert memberships(sim) == {alice.id: "Night Owls", carol.id: "Larks"}
 
 
@@ -226,7 +226,7 @@ async def test_transfer_asks_then_hands_the_club_over(sim):
     await sim.command("club create Owls", alice)
     await sim.command("club join Owls", bob)
     assert await reply(sim, f"club transfer {carol.id}", alice) == \
-        f"{shown(carol)} isn't a member of **Owls**; they need to `club join Owls` first."
+        f"{shown(carol)} isn't a member of **Owls**; they need to `!club join Owls` first."
     assert await reply(sim, f"club transfer {alice.id}", alice) == "You already own **Owls**."
     assert await reply(sim, f"club transfer {alice.id}", bob) == "Only the owner of **Owls** can hand it over."
     assert await answer(sim, f"club transfer {bob.id}", alice, "no") == "Nothing was changed."
@@ -318,7 +318,7 @@ async def test_leaderboard_pages_of_ten(sim, sent):
 
 async def test_leaderboard_without_clubs(sim):
     assert await reply(sim, "club leaderboard", members(sim)[0]) == \
-        "There are no clubs here yet. Start one with `club create <name>`."
+        "There are no clubs here yet. Start one with `!club create <name>`."
 
 
 # --- the icon ----------------------------------------------------------------------------------

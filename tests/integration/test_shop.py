@@ -240,6 +240,8 @@ async def test_browser_buttons_page_buy_and_equip(sim):
     await bank.set_balance(alice, 1000)
     items = sim.cog.shop.config.for_sale()
     view = live("commands.shop").ShopBrowser(sim.cog, alice, items, 0)
+    opened = await sim.command("xpshop", alice)  # the context the browser's replies take their prefix from
+    view.ctx = await sim.bot.get_context(opened)
     await view.render()
     assert view.buy_button.disabled and view.use_button.disabled  # default: owned and in use
     press = FakeInteraction(alice)
@@ -248,6 +250,7 @@ async def test_browser_buttons_page_buy_and_equip(sim):
     assert not view.buy_button.disabled
     await view.buy_button.callback(press)
     assert "You bought **Sunset Drive**" in press.response.edits[-1]["content"]
+    assert "`!xpshop use sunset`" in press.response.edits[-1]["content"]
     assert view.buy_button.disabled and not view.use_button.disabled
     await view.use_button.callback(press)
     assert "now your card background" in press.response.edits[-1]["content"]

@@ -10,6 +10,7 @@ from redbot.core import commands
 from redbot.core.utils.chat_formatting import box, humanize_list
 
 from ..abc import MixinMeta
+from .hints import with_prefix
 from ..core.levels import level_from_xp
 from ..core.settings import ANNOUNCE_MODES, GUILD_DEFAULTS, ROLE_MODES
 from ..core.templates import TemplateError, check_template
@@ -188,7 +189,7 @@ class ActivityAdminCommands(MixinMeta):
             await ctx.send(f"{exc} Nothing was changed.")
             return
         await self.settings.update(ctx.guild.id, lambda g: g.levelup_template.set(template))
-        await ctx.send("Level-up message saved. See it with `unicornia guild announcepreview`.")
+        await ctx.send(with_prefix(ctx, "Level-up message saved. See it with `[p]unicornia guild announcepreview`."))
 
     @guild_group.command(name="announcepreview")
     async def preview_announce(self, ctx: commands.Context) -> None:
@@ -215,8 +216,8 @@ class ActivityAdminCommands(MixinMeta):
             await ctx.send("Say `stack` or `replace`.")
             return
         await self.settings.update(ctx.guild.id, lambda g: g.role_mode.set(mode))
-        await ctx.send(f"Reward roles now {'stack' if mode == 'stack' else 'replace each other'}. "
-                       "Run `unicornia guild syncroles` to apply it to everyone now.")
+        await ctx.send(with_prefix(ctx, f"Reward roles now {'stack' if mode == 'stack' else 'replace each other'}. "
+                                        "Run `[p]unicornia guild syncroles` to apply it to everyone now."))
 
     @guild_group.command(name="rejoinroles")
     async def set_rejoin_roles(self, ctx: commands.Context, enabled: bool) -> None:

@@ -11,6 +11,7 @@ from redbot.core.utils.chat_formatting import humanize_number
 from redbot.core.utils.mod import is_admin_or_superior
 
 from ..abc import MixinMeta
+from .hints import with_prefix
 from .level import LevelCommands
 from .confirm import confirm
 from ..systems.clubs import ClubError, ClubInfo, ClubLeaderboard, ClubService, echo
@@ -33,7 +34,7 @@ async def replying(ctx: commands.Context) -> AsyncIterator[None]:
     try:
         yield
     except ClubError as exc:
-        await ctx.send(str(exc), allowed_mentions=NO_PINGS)
+        await ctx.send(with_prefix(ctx, str(exc)), allowed_mentions=NO_PINGS)
 
 
 async def is_club_admin(ctx: commands.Context) -> bool:
@@ -100,8 +101,8 @@ class ClubCommands(MixinMeta):
         """
         async with replying(ctx):
             club = await self.clubs.create(ctx.author, unquote(name))
-            await ctx.send(f"Created **{club.name}**; you're its owner. Others join with `club join {club.name}`; "
-                           f"give it an icon with `club icon <link>`.")
+            await ctx.send(with_prefix(ctx, f"Created **{club.name}**; you're its owner. Others join with "
+                                            f"`[p]club join {club.name}`; give it an icon with `[p]club icon <link>`."))
 
     @club.command(name="join")
     async def club_join(self, ctx: commands.Context, *, name: str = "") -> None:

@@ -8,6 +8,7 @@ from redbot.core import commands
 from redbot.core.utils.chat_formatting import box, humanize_number, pagify
 
 from ..abc import MixinMeta
+from .hints import with_prefix
 from ..core.achievements import CONDITIONS, MAX_PER_GUILD, AchievementError, edited, validate
 from ..core.periods import CYCLES
 from ..systems.goals import DIFFICULTIES, REQUIREMENTS, GoalService, QuestError
@@ -57,7 +58,7 @@ class GoalAdminCommands(MixinMeta):
         settings = await self.settings.get(ctx.guild.id)
         key = key.lower()
         if key in self.achievements.defaults or key in settings.custom_achievements:
-            await ctx.send(f"`{key}` is taken; use `achievement edit` to change it.")
+            await ctx.send(with_prefix(ctx, f"`{key}` is taken; use `[p]unicornia guild achievement edit` to change it."))
             return
         if len(settings.custom_achievements) >= MAX_PER_GUILD:
             await ctx.send(f"A server can add at most {MAX_PER_GUILD} achievements.")
@@ -120,12 +121,12 @@ class GoalAdminCommands(MixinMeta):
                 await ctx.send(f"`{key}` is already hidden.")
                 return
             await self._set_hidden(ctx.guild.id, key, True)
-            done = f"Hid `{key}`; `achievement restore {key}` brings it back."
+            done = f"Hid `{key}`; `[p]unicornia guild achievement restore {key}` brings it back."
         else:
             await ctx.send(f"There is no achievement `{key}`.")
             return
         self.xp.refresh_marks(ctx.guild.id)
-        await ctx.send(done)
+        await ctx.send(with_prefix(ctx, done))
 
     @achievement_group.command(name="restore")
     async def achievement_restore(self, ctx: commands.Context, key: str) -> None:
@@ -173,7 +174,7 @@ class GoalAdminCommands(MixinMeta):
         if count:
             text += (f" {humanize_number(members)} member(s) already qualified and unlocked "
                      f"{humanize_number(count)} achievement(s) between them, without announcements.")
-        await ctx.send(text + f" See them with `{ctx.clean_prefix}level achievements`.")
+        await ctx.send(text + with_prefix(ctx, " See them with `[p]achievements`."))
 
     async def _save_custom(self, guild_id: int, key: str, raw: dict) -> None:
         async def save(group) -> None:
@@ -288,7 +289,7 @@ class GoalAdminCommands(MixinMeta):
             return
         text = f"Added quest #{quest_id} **{name.strip()}**; progress counts from now."
         if not (await self.settings.get(ctx.guild.id)).quests_enabled:
-            text += f" Quests are off here: turn them on with `{ctx.clean_prefix}unicornia guild quest toggle true`."
+            text += with_prefix(ctx, " Quests are off here: turn them on with `[p]unicornia guild quest toggle true`.")
         await ctx.send(text, allowed_mentions=NO_PINGS)
 
     @quest_group.command(name="remove")
@@ -318,7 +319,7 @@ class GoalAdminCommands(MixinMeta):
         """This server's quests with their numbers.  Example: `[p]unicornia guild quest list`"""
         quests = await self.goals.quests_of(ctx.guild.id)
         if not quests:
-            await ctx.send("No quests. `quest defaults` adds a starter set.")
+            await ctx.send(with_prefix(ctx, "No quests. `[p]unicornia guild quest defaults` adds a starter set."))
             return
         rows = [f"#{q.id:<4} {q.cycle:<8} {q.requirement} {q.amount:,}  {GoalService.reward_text(q)}  "
                 f"({q.difficulty}) {q.name}" for q in quests]
@@ -351,7 +352,7 @@ class GoalAdminCommands(MixinMeta):
         text = f"Quests are now on ({count} quest(s); progress counts from now)."
         if added:
             text += f" Added the starter set: {', '.join(added)}."
-        text += f" See them with `{ctx.clean_prefix}unicornia guild quest list`."
+        text += with_prefix(ctx, " See them with `[p]unicornia guild quest list`.")
         await ctx.send(text, allowed_mentions=NO_PINGS)
 
     # --- audit log ---------------------------------------------------------------------------

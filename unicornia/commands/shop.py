@@ -9,6 +9,7 @@ from redbot.core import bank, commands
 from redbot.core.utils.chat_formatting import box, humanize_number, pagify
 
 from ..abc import MixinMeta
+from .hints import with_prefix
 from ..core.shop_config import ShopConfigError, ShopItem
 from ..systems.shop import BuyResult, BuyStatus, ShopService, UseStatus
 
@@ -19,9 +20,9 @@ PREVIEW_NAME = "preview{suffix}"
 def buy_message(result: BuyResult, currency: str) -> str:
     item = result.item
     if result.status is BuyStatus.UNKNOWN:
-        return "There's no background with that key for sale. See `xpshop backgrounds`."
+        return "There's no background with that key for sale. See `[p]xpshop backgrounds`."
     if result.status is BuyStatus.ALREADY_OWNED:
-        return f"You already own **{item.name}**; nothing was charged. Equip it with `xpshop use {item.key}`."
+        return f"You already own **{item.name}**; nothing was charged. Equip it with `[p]xpshop use {item.key}`."
     if result.status is BuyStatus.CANT_AFFORD:
         return (f"**{item.name}** costs {humanize_number(item.price)} {currency} and you have "
                 f"{humanize_number(result.balance)}; nothing was charged.")
@@ -29,14 +30,14 @@ def buy_message(result: BuyResult, currency: str) -> str:
         return "Something went wrong recording your purchase, so your money was refunded. Please try again later."
     price = f"{humanize_number(item.price)} {currency}" if item.price else "free"
     return (f"You bought **{item.name}** ({price}). Balance: {humanize_number(result.balance)} {currency}. "
-            f"Equip it with `xpshop use {item.key}`.")
+            f"Equip it with `[p]xpshop use {item.key}`.")
 
 
 def use_message(status: UseStatus, item: Optional[ShopItem]) -> str:
     if status is UseStatus.UNKNOWN:
-        return "There's no background with that key. See `xpshop owned`."
+        return "There's no background with that key. See `[p]xpshop owned`."
     if status is UseStatus.NOT_OWNED:
-        return f"You don't own **{item.name}** yet. Buy it with `xpshop buy {item.key}`."
+        return f"You don't own **{item.name}** yet. Buy it with `[p]xpshop buy {item.key}`."
     if status is UseStatus.ALREADY_USING:
         return f"**{item.name}** is already on your card."
     return f"**{item.name}** is now your card background."
@@ -83,6 +84,7 @@ class ShopBrowser(discord.ui.View):
         self.items = items
         self.index = start
         self.message: Optional[discord.Message] = None
+        self.ctx: Optional[commands.Context] = None  # set by start: replies name commands with its prefix
 
     async def render(self) -> dict:
         shop = self.cog.shop
@@ -97,13 +99,14 @@ class ShopBrowser(discord.ui.View):
         return page
 
     async def start(self, ctx: commands.Context) -> None:
+        self.ctx = ctx
         page = await self.render()
         self.message = await ctx.send(embed=page["embed"], files=_files(page), view=self)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.member.id:
-            await interaction.response.send_message("This shop window belongs to someone else; open your own "
-                                                    "with `xpshop`.", ephemeral=True)
+            await interaction.response.send_message(with_prefix(self.ctx, "This shop window belongs to someone "
+                                                                "else; open your own with `[p]xpshop`."), ephemeral=True)
             return False
         return True
 
@@ -119,12 +122,12 @@ class ShopBrowser(discord.ui.View):
     @discord.ui.button(label="Buy", style=discord.ButtonStyle.green)
     async def buy_button(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         result = await self.cog.shop.buy(self.member, self.items[self.index].key)
-        await self._show(interaction, buy_message(result, await bank.get_currency_name(self.member.guild)))
+        await self._show(interaction, with_prefix(self.ctx, buy_message(result, await bank.get_currency_name(self.member.guild))))
 
     @discord.ui.button(label="Use", style=discord.ButtonStyle.blurple)
     async def use_button(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         status, item = await self.cog.shop.use(self.member, self.items[self.index].key)
-        await self._show(interaction, use_message(status, item))
+        await self._show(interaction, with_prefix(self.ctx, use_message(status, item)))
 
     @discord.ui.button(emoji="\N{BLACK RIGHT-POINTING TRIANGLE}", style=discord.ButtonStyle.grey)
     async def next_button(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
@@ -164,7 +167,7 @@ class ShopCommands(MixinMeta):
     async def xpshop_buy(self, ctx: commands.Context, key: str) -> None:
         """Buy a background by its key.  Example: `[p]xpshop buy sunset`"""
         result = await self.shop.buy(ctx.author, key)
-        await ctx.send(buy_message(result, await bank.get_currency_name(ctx.guild)))
+        await ctx.send(with_prefix(ctx, buy_message(result, await bank.get_currency_name(ctx.guild))))
 
     @xpshop.command(name="use", aliases=["equip"])
     async def xpshop_use(self, ctx: commands.Context, key: str) -> None:
@@ -173,7 +176,7 @@ class ShopCommands(MixinMeta):
         Example: `[p]xpshop use sunset`
         """
         status, item = await self.shop.use(ctx.author, key)
-        await ctx.send(use_message(status, item))
+        await ctx.send(with_prefix(ctx, use_message(status, item)))
 
     @xpshop.command(name="owned", aliases=["inventory"])
     async def xpshop_owned(self, ctx: commands.Context) -> None:

@@ -141,7 +141,7 @@ class TransferCommands(MixinMeta):
             name += ".gz"
         if len(data) > getattr(ctx.guild, "filesize_limit", 25 * 1024 * 1024):
             await ctx.send(f"The export ({len(data) / 1024 / 1024:.1f} MB compressed) is larger than this server's "
-                           "upload limit; ask the bot owner for `[p]unicornia backup`.")
+                           f"upload limit; ask the bot owner for `{ctx.clean_prefix}unicornia backup`.")
             return
         await ctx.send(f"{humanize_number(rows)} member(s).", file=discord.File(io.BytesIO(data), filename=name))
 

@@ -75,7 +75,7 @@ def clean_club_name(raw: str) -> str:
         raise ClubError("Club names must be a single line of visible text (no line breaks or invisible characters).")
     name = " ".join(raw.split())
     if not name_key(name):
-        raise ClubError("Give the club a name, for example `club create Night Owls`.")
+        raise ClubError("Give the club a name, for example `[p]club create Night Owls`.")
     if len(name) > MAX_NAME_LENGTH:
         raise ClubError(f"Club names can be at most {MAX_NAME_LENGTH} characters; that one has {len(name)}.")
     if any(ch in MENTION_CHARACTERS for ch in name):
@@ -99,8 +99,8 @@ def clean_icon_url(raw: str) -> Optional[str]:
     if url.lower() in CLEAR_WORDS:
         return None
     if not url:
-        raise ClubError("Give a link to an image, for example `club icon https://example.com/owl.png`, "
-                        "or `club icon none` to remove the icon.")
+        raise ClubError("Give a link to an image, for example `[p]club icon https://example.com/owl.png`, "
+                        "or `[p]club icon none` to remove the icon.")
     if len(url) > MAX_ICON_URL_LENGTH:
         raise ClubError(f"That link is too long (at most {MAX_ICON_URL_LENGTH} characters); nothing was changed.")
     if any(ch.isspace() for ch in url):
@@ -156,17 +156,17 @@ class ClubService:
 
     async def find(self, guild_id: int, name: str) -> ClubRow:
         if not name_key(name):
-            raise ClubError("Which club? For example `club join Night Owls`; `club leaderboard` lists them all.")
+            raise ClubError("Which club? For example `[p]club join Night Owls`; `[p]club leaderboard` lists them all.")
         club = await self.store.club_by_key(guild_id, name_key(name))
         if club is None:
-            raise ClubError(f"There's no club called **{echo(name)}** here. See `club leaderboard` for the list.")
+            raise ClubError(f"There's no club called **{echo(name)}** here. See `[p]club leaderboard` for the list.")
         return club
 
     async def _own_club(self, member: discord.Member) -> ClubRow:
         club = await self.club_of(member)
         if club is None:
-            raise ClubError("You're not in a club. Join one with `club join <name>` or start one with "
-                            "`club create <name>`.")
+            raise ClubError("You're not in a club. Join one with `[p]club join <name>` or start one with "
+                            "`[p]club create <name>`.")
         return club
 
     async def _owned_club(self, member: discord.Member, action: str) -> ClubRow:
@@ -210,16 +210,16 @@ class ClubService:
     @staticmethod
     def _already_in(member: discord.Member, club: ClubRow) -> str:
         if club.owner_id == member.id:
-            return (f"You own **{club.name}**. Hand it over with `club transfer <member>` or end it with "
-                    f"`club disband` first.")
-        return f"You're already in **{club.name}**; leave it first with `club leave`."
+            return (f"You own **{club.name}**. Hand it over with `[p]club transfer <member>` or end it with "
+                    f"`[p]club disband` first.")
+        return f"You're already in **{club.name}**; leave it first with `[p]club leave`."
 
     async def leave(self, member: discord.Member) -> ClubRow:
         async with self._lock(member.guild.id):
             club = await self._own_club(member)
             if club.owner_id == member.id:
                 raise ClubError(f"You own **{club.name}**, so you can't just leave it: hand it to another member "
-                                f"with `club transfer <member>` first, or end it with `club disband`.")
+                                f"with `[p]club transfer <member>` first, or end it with `[p]club disband`.")
             await self.store.remove_club_member(member.guild.id, member.id, club.id)
             return club
 
@@ -229,7 +229,7 @@ class ClubService:
             club = await self._owned_club(owner, "kick members")
             if user_id == owner.id:
                 raise ClubError("You can't kick yourself. To leave your club, hand it over with "
-                                "`club transfer <member>` first, or end it with `club disband`.")
+                                "`[p]club transfer <member>` first, or end it with `[p]club disband`.")
             if not await self.store.remove_club_member(owner.guild.id, user_id, club.id):
                 raise ClubError(f"{shown_as} isn't a member of **{club.name}**.")
             return club
@@ -242,7 +242,7 @@ class ClubService:
         theirs = await self.club_of(new_owner)
         if theirs is None or theirs.id != club.id:
             raise ClubError(f"{echo(new_owner.display_name)} isn't a member of **{club.name}**; they need to "
-                            f"`club join {club.name}` first.")
+                            f"`[p]club join {club.name}` first.")
         return club
 
     async def transfer(self, owner: discord.Member, new_owner: discord.Member) -> ClubRow:
@@ -329,7 +329,7 @@ class ClubService:
     async def leaderboard(self, guild_id: int, page: int = 1) -> ClubLeaderboard:
         clubs = await self.store.club_count(guild_id)
         if not clubs:
-            raise ClubError("There are no clubs here yet. Start one with `club create <name>`.")
+            raise ClubError("There are no clubs here yet. Start one with `[p]club create <name>`.")
         pages = page_count(clubs)
         if not 1 <= page <= pages:
             raise ClubError(f"Pick a page from 1 to {pages}.")

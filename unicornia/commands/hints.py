@@ -1,0 +1,28 @@
+"""Command hints in replies: written ``[p]name ...``, shown with the prefix the member typed."""
+from __future__ import annotations
+
+import re
+
+from redbot.core import commands
+
+#: Commands that live under ``[p]level`` and also get a short top-level form (``[p]daily``) when
+#: no other loaded cog has the name (see Unicornia._add_shortcuts).
+SHORTCUTS = ("daily", "quests", "achievements", "nextachievement", "club")
+
+_HINT = re.compile(r"\[p\](\w+)")
+
+
+def with_prefix(ctx: commands.Context, text: str) -> str:
+    """Replace each ``[p]`` with ``ctx.clean_prefix``; a shortcut another cog has taken is shown
+    in its long form (``[p]club join`` becomes ``!level club join``)."""
+    ours = ctx.cog
+
+    def swap(match: re.Match) -> str:
+        name = match.group(1)
+        if name in SHORTCUTS:
+            command = ctx.bot.get_command(name)
+            if command is None or command.cog is not ours or ours is None:
+                name = f"level {name}"
+        return ctx.clean_prefix + name
+
+    return _HINT.sub(swap, text)
