@@ -362,3 +362,94 @@ async def test_loads_beside_a_cog_that_owns_daily_and_achievements(tmp_path, mon
         assert sim.bot.get_command("daily").cog_name == "Rival" and sim.bot.get_command("quests") is None
     finally:
         await sim.close()
+
+
+# --- 5. rough edges ---------------------------------------------------------------------------
+async def test_hints_use_the_prefix_the_member_typed(sim):
+    alice = members(sim)[0]
+    await sim.command("xpshop buy nothing-like-this", alice)
+    assert "`!xpshop backgrounds`" in sim.replies()[-1].content
+    await sim.command("level club join", alice)
+    assert "`!club join Night Owls`" in sim.replies()[-1].content
+
+
+async def test_leaderboard_counts_every_ranked_member_in_its_pages(sim):
+    from tests.conftest import live
+
+    store = live("db.store")
+    people = [sim.make_member(f"member{i}") for i in range(60)]
+    await sim.cog.store.write_gains([store.GainRow(p.id, sim.guild.id, 100 + i) for i, p in enumerate(people)])
+    await sim.command("level leaderboard", people[0])
+    embed = sim.replies()[-1].embeds[0]
+    assert embed.footer.text == "Page 1/6"
+    assert embed.colour == await sim.bot.get_embed_colour(sim.guild.text_channels[0])
+
+
+async def test_unknown_member_is_an_error_not_your_own_card(sim, sent):
+    import discord.ext.commands as dcommands
+
+    alice = members(sim)[0]
+    with pytest.raises(dcommands.MemberNotFound):
+        await sim.command("level check nobody-at-all", alice)
+    said = [m.content for m in sim.replies()]
+    assert any("nobody-at-all" in text and "not found" in text for text in said), said
+    assert not any(call["files"] for call in sent)
+
+
+async def test_empty_boards_say_what_is_missing(sim):
+    alice = members(sim)[0]
+    await sim.say("some chatter to have XP", alice)
+    await sim.command("level leaderboard 1 voice", alice)
+    assert sim.replies()[-1].content == "Nobody has spent time in voice here yet."
+
+
+async def test_a_member_without_xp_is_unranked_and_others_count_the_same(sim, sent):
+    alice, bob = members(sim)[:2]
+    await sim.say("alice says hello to everyone", alice)
+    await sim.command(f"level check {bob.mention}", alice)
+    await sim.command(f"level check {alice.mention}", alice)
+    texts = [call["content"] for call in sent if call["files"]]
+    assert "rank unranked (no XP yet) of 1" in texts[0], texts
+    assert "rank #1 of 1" in texts[1], texts
+
+
+async def test_embeds_follow_reds_settings_and_colour(sim):
+    alice = members(sim)[0]
+    await sim.say("alice says hello to everyone", alice)
+    await sim.command("level profile", alice)
+    reply = sim.replies()[-1]
+    assert reply.embeds and reply.embeds[0].colour == await sim.bot.get_embed_colour(sim.guild.text_channels[0])
+    await sim.command("embedset server false", sim.owner())
+    sim.replies()
+    await sim.command("level profile", alice)
+    reply = sim.replies()[-1]
+    assert not reply.embeds and "**Messages**: 1" in reply.content
+
+
+async def test_card_cooldown_and_no_attach_permission(sim, sent):
+    import discord.ext.commands as dcommands
+    import discord.ext.test as dpytest
+
+    alice, bob = members(sim)[:2]
+    for _ in range(3):
+        await sim.command("level check", alice)
+    sim.replies()
+    with pytest.raises(dcommands.CommandOnCooldown):
+        await sim.command("level check", alice)
+    assert "on cooldown. Try again <t:" in sim.replies()[-1].content  # Red shows when, in the reader's time
+
+    channel = sim.guild.text_channels[1]
+    sim.guild.owner_id = sim.owner().id  # dpytest makes the bot the server's owner, with every permission
+    await dpytest.set_permission_overrides(sim.guild.default_role, channel, attach_files=False)
+    sent.clear()
+    await sim.command("level check", bob, channel=channel)
+    assert not any(call["files"] for call in sent)
+    assert "can't attach images" in sim.replies()[-1].content
+
+
+def test_every_commands_short_help_is_a_short_summary():
+    from unicornia.cog import Unicornia
+
+    for command in Unicornia.__cog_commands__:
+        assert "Example" not in command.short_doc, command.qualified_name
+        assert len(command.short_doc) <= 60, (command.qualified_name, command.short_doc)

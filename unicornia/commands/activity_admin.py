@@ -26,17 +26,25 @@ class ActivityAdminCommands(MixinMeta):
     # --- XP for other activity ---------------------------------------------------------------
     @guild_group.command(name="linkxp")
     async def set_link_xp(self, ctx: commands.Context, amount: int) -> None:
-        """Bonus XP for a message with a link (once per message).  Example: `[p]unicornia guild linkxp 3`"""
+        """Bonus XP for a message with a link (once per message).
+
+        Example: `[p]unicornia guild linkxp 3`
+        """
         await self._set_number(ctx, "link_xp", amount, "Link XP", f"Messages with a link now earn {amount} extra XP.")
 
     @guild_group.command(name="thanksxp")
     async def set_thanks_xp(self, ctx: commands.Context, amount: int) -> None:
-        """XP a member gets when someone thanks them.  Example: `[p]unicornia guild thanksxp 5`"""
+        """XP a member gets when someone thanks them.
+
+        Example: `[p]unicornia guild thanksxp 5`
+        """
         await self._set_number(ctx, "thanks_xp", amount, "Thanks XP", f"Being thanked now earns {amount} XP.")
 
     @guild_group.command(name="thankscooldown")
     async def set_thanks_cooldown(self, ctx: commands.Context, seconds: int) -> None:
-        """Seconds before the same member's thanks to the same person pays again.
+        """Cooldown between two paid thanks.
+
+        Seconds before the same member's thanks to the same person pays again.
 
         Example: `[p]unicornia guild thankscooldown 600`
         """
@@ -45,7 +53,9 @@ class ActivityAdminCommands(MixinMeta):
 
     @guild_group.command(name="thankswords")
     async def set_thanks_words(self, ctx: commands.Context, *, words: str) -> None:
-        """Words and phrases that count as thanks, separated by commas (`reset` for the defaults).
+        """Words that count as thanks.
+
+        Words and phrases that count as thanks, separated by commas (`reset` for the defaults).
 
         Example: `[p]unicornia guild thankswords thanks, thank you, merci, danke`
         """
@@ -62,24 +72,35 @@ class ActivityAdminCommands(MixinMeta):
 
     @guild_group.command(name="reactionxp")
     async def set_reaction_xp(self, ctx: commands.Context, amount: int) -> None:
-        """XP for adding a reaction (default 0; always counted).  Example: `[p]unicornia guild reactionxp 1`"""
+        """XP for adding a reaction (default 0; always counted).
+
+        Example: `[p]unicornia guild reactionxp 1`
+        """
         await self._set_number(ctx, "reaction_xp", amount, "Reaction XP", f"Reactions now earn {amount} XP.")
 
     @guild_group.command(name="commandxp")
     async def set_command_xp(self, ctx: commands.Context, amount: int) -> None:
-        """XP for using a bot command (default 0; always counted).  Example: `[p]unicornia guild commandxp 1`"""
+        """XP for using a bot command (default 0; always counted).
+
+        Example: `[p]unicornia guild commandxp 1`
+        """
         await self._set_number(ctx, "command_xp", amount, "Command XP", f"Commands now earn {amount} XP.")
 
     # --- multipliers -------------------------------------------------------------------------
     @guild_group.command(name="boostermultiplier")
     async def set_booster_multiplier(self, ctx: commands.Context, multiplier: float) -> None:
-        """XP multiplier for server boosters.  Example: `[p]unicornia guild boostermultiplier 1.5`"""
+        """XP multiplier for server boosters.
+
+        Example: `[p]unicornia guild boostermultiplier 1.5`
+        """
         await self._set_number(ctx, "booster_multiplier", multiplier, "The booster multiplier",
                                f"Server boosters now earn x{multiplier:g} XP.")
 
     @guild_group.command(name="rolemultiplier")
     async def set_role_multiplier(self, ctx: commands.Context, role: discord.Role, multiplier: float) -> None:
-        """XP multiplier for a role (the member's highest applies; 0 = no XP; 1 removes it).
+        """XP multiplier for a role.
+
+        XP multiplier for a role (the member's highest applies; 0 = no XP; 1 removes it).
 
         Example: `[p]unicornia guild rolemultiplier Supporter 2`
         """
@@ -88,7 +109,9 @@ class ActivityAdminCommands(MixinMeta):
     @guild_group.command(name="channelmultiplier")
     async def set_channel_multiplier(self, ctx: commands.Context, channel: ExcludableChannel,
                                      multiplier: float) -> None:
-        """XP multiplier for a channel, category or thread (threads and channels inherit; 0 = no XP; 1 removes).
+        """XP multiplier for a channel.
+
+        XP multiplier for a channel, category or thread (threads and channels inherit; 0 = no XP; 1 removes).
 
         Example: `[p]unicornia guild channelmultiplier #events 1.5`
         """
@@ -112,7 +135,10 @@ class ActivityAdminCommands(MixinMeta):
 
     @guild_group.command(name="multipliers")
     async def show_multipliers(self, ctx: commands.Context) -> None:
-        """List role, channel and booster multipliers.  Example: `[p]unicornia guild multipliers`"""
+        """List role, channel and booster multipliers.
+
+        Example: `[p]unicornia guild multipliers`
+        """
         s = await self.settings.get(ctx.guild.id)
         guild = ctx.guild
         lines = [f"Boosters: x{s.booster_multiplier:g}"]
@@ -127,7 +153,9 @@ class ActivityAdminCommands(MixinMeta):
     # --- anti-farming ------------------------------------------------------------------------
     @guild_group.command(name="xpcap")
     async def set_xp_cap(self, ctx: commands.Context, per_minute: int) -> None:
-        """Most XP a member can earn per minute, all activity together (0 = no cap).
+        """Most XP a member can earn per minute.
+
+        Most XP a member can earn per minute, all activity together (0 = no cap).
 
         Example: `[p]unicornia guild xpcap 20`
         """
@@ -137,7 +165,9 @@ class ActivityAdminCommands(MixinMeta):
 
     @guild_group.command(name="minlength")
     async def set_min_length(self, ctx: commands.Context, characters: int) -> None:
-        """Messages shorter than this (and without a space) earn no XP (0 = any message).
+        """Shortest message that earns XP.
+
+        Messages shorter than this (and without a space) earn no XP (0 = any message).
 
         Example: `[p]unicornia guild minlength 5`
         """
@@ -147,7 +177,9 @@ class ActivityAdminCommands(MixinMeta):
     # --- announcements -----------------------------------------------------------------------
     @guild_group.command(name="announce")
     async def set_announce(self, ctx: commands.Context, where: Union[discord.TextChannel, str]) -> None:
-        """Where level-ups are announced: `here` (where they happen), `dm`, `off`, or a channel.
+        """Where level-ups are announced.
+
+        Where level-ups are announced: `here` (where they happen), `dm`, `off`, or a channel.
 
         Example: `[p]unicornia guild announce #level-ups`
         """
@@ -174,8 +206,10 @@ class ActivityAdminCommands(MixinMeta):
 
     @guild_group.command(name="announcemessage")
     async def set_announce_message(self, ctx: commands.Context, *, template: str) -> None:
-        """The level-up message (`reset` for the default). Variables: {mention} {user} {level}
-        {old_level} {xp} {guild} {role}.
+        """Set the level-up message.
+
+        `reset` goes back to the default.  Variables: {mention} {user} {level} {old_level} {xp}
+        {guild} {role}.
 
         Example: `[p]unicornia guild announcemessage GG {mention}, level {level}! {role}`
         """
@@ -193,7 +227,9 @@ class ActivityAdminCommands(MixinMeta):
 
     @guild_group.command(name="announcepreview")
     async def preview_announce(self, ctx: commands.Context) -> None:
-        """Show the level-up message as you would see it at your next level.
+        """Preview the level-up message.
+
+        Show the level-up message as you would see it at your next level.
 
         Example: `[p]unicornia guild announcepreview`
         """
@@ -207,7 +243,9 @@ class ActivityAdminCommands(MixinMeta):
     # --- reward roles ------------------------------------------------------------------------
     @guild_group.command(name="rolemode")
     async def set_role_mode(self, ctx: commands.Context, mode: str) -> None:
-        """`stack` keeps every reward role earned; `replace` keeps only the highest.
+        """Stack reward roles or keep only the highest.
+
+        `stack` keeps every reward role earned; `replace` keeps only the highest.
 
         Example: `[p]unicornia guild rolemode replace`
         """
@@ -221,20 +259,28 @@ class ActivityAdminCommands(MixinMeta):
 
     @guild_group.command(name="rejoinroles")
     async def set_rejoin_roles(self, ctx: commands.Context, enabled: bool) -> None:
-        """Give reward roles back to members who leave and rejoin.  Example: `[p]unicornia guild rejoinroles true`"""
+        """Give reward roles back to members who leave and rejoin.
+
+        Example: `[p]unicornia guild rejoinroles true`
+        """
         await self.settings.update(ctx.guild.id, lambda g: g.rejoin_roles.set(enabled))
         await ctx.send(f"Reward roles are {'' if enabled else 'not '}given back on rejoin.")
 
     @guild_group.command(name="resetonleave")
     async def set_reset_on_leave(self, ctx: commands.Context, enabled: bool) -> None:
-        """Reset a member's XP when they leave the server.  Example: `[p]unicornia guild resetonleave true`"""
+        """Reset a member's XP when they leave the server.
+
+        Example: `[p]unicornia guild resetonleave true`
+        """
         await self.settings.update(ctx.guild.id, lambda g: g.reset_on_leave.set(enabled))
         await ctx.send(f"Members' XP is {'' if enabled else 'not '}reset when they leave.")
 
     @guild_group.command(name="syncroles")
     @commands.bot_has_permissions(manage_roles=True)
     async def sync_roles(self, ctx: commands.Context) -> None:
-        """Give and take reward roles so every member matches their level now.
+        """Make every member's reward roles match.
+
+        Give and take reward roles so every member matches their level now.
 
         Example: `[p]unicornia guild syncroles`
         """

@@ -60,7 +60,9 @@ class AdminCommands(MixinMeta):
     @unicornia.command(name="historydays")
     @commands.is_owner()
     async def set_history_days(self, ctx: commands.Context, days: int) -> None:
-        """How many days of XP history to keep for `level xpstats` (bot owner; 1-3650).
+        """Days of XP history to keep (bot owner).
+
+        How many days of XP history to keep for `level xpstats` (bot owner; 1-3650).
 
         Example: `[p]unicornia historydays 90`
         """
@@ -79,30 +81,47 @@ class AdminCommands(MixinMeta):
     # --- switches and rates ------------------------------------------------------------------
     @guild_group.command(name="xpenabled")
     async def set_enabled(self, ctx: commands.Context, enabled: bool) -> None:
-        """Turn XP gain on or off in this server.  Example: `[p]unicornia guild xpenabled false`"""
+        """Turn XP gain on or off in this server.
+
+        Example: `[p]unicornia guild xpenabled false`
+        """
         await self.settings.update(ctx.guild.id, lambda g: g.enabled.set(enabled))
         await ctx.send(f"XP gain is now {'on' if enabled else 'off'} in this server.")
 
     @guild_group.command(name="xprate")
     async def set_rate(self, ctx: commands.Context, multiplier: float) -> None:
-        """Multiply all XP gains by this rate.  Example: `[p]unicornia guild xprate 1.5`"""
+        """Multiply all XP gains by this rate.
+
+        Example: `[p]unicornia guild xprate 1.5`
+        """
         await self._set_number(ctx, "xp_rate", multiplier, "The XP rate", f"XP rate set to x{multiplier:g}.")
 
     @guild_group.command(name="xppermessage")
     async def set_per_message(self, ctx: commands.Context, amount: int) -> None:
-        """XP a message earns before the rate.  Example: `[p]unicornia guild xppermessage 5`"""
+        """XP a message earns before the rate.
+
+        Example: `[p]unicornia guild xppermessage 5`
+        """
         await self._set_number(ctx, "xp_per_message", amount, "XP per message",
                                f"Each message now earns {amount} XP (before the rate).")
 
     @guild_group.command(name="cooldown")
     async def set_cooldown(self, ctx: commands.Context, seconds: int) -> None:
-        """Seconds between two messages that earn XP (0 = every message).  Example: `[p]unicornia guild cooldown 30`"""
+        """Seconds between messages that earn XP.
+
+        Seconds between two messages that earn XP (0 = every message).
+
+        Example: `[p]unicornia guild cooldown 30`
+        """
         await self._set_number(ctx, "cooldown", seconds, "The cooldown",
                                f"Members now earn message XP at most once every {seconds} second(s).")
 
     @guild_group.command(name="voicexp")
     async def set_voice_xp(self, ctx: commands.Context, per_minute: int) -> None:
-        """XP per minute in voice (0 turns voice XP off).  Example: `[p]unicornia guild voicexp 2`"""
+        """XP per minute in voice (0 turns voice XP off).
+
+        Example: `[p]unicornia guild voicexp 2`
+        """
         await self._set_number(ctx, "voice_xp", per_minute, "Voice XP per minute",
                                f"Voice XP set to {per_minute} per minute." if per_minute else "Voice XP is off.")
 
@@ -120,7 +139,10 @@ class AdminCommands(MixinMeta):
 
     @guild_group.command(name="levelupmessages")
     async def set_levelup_messages(self, ctx: commands.Context, enabled: bool) -> None:
-        """Announce level-ups in the channel where they happen.  Example: `[p]unicornia guild levelupmessages true`"""
+        """Announce level-ups in the channel where they happen.
+
+        Example: `[p]unicornia guild levelupmessages true`
+        """
         async def change(group) -> None:
             await group.levelup_messages.set(enabled)
             await group.announce_mode.set("channel" if enabled else "off")  # `announce` offers more places
@@ -131,7 +153,9 @@ class AdminCommands(MixinMeta):
     # --- exclusions --------------------------------------------------------------------------
     @guild_group.command(name="excludechannel")
     async def exclude_channel(self, ctx: commands.Context, *, channel: ExcludableChannel) -> None:
-        """Stop XP in a channel, category or thread (threads and channels inside inherit it).
+        """Stop XP in a channel, category or thread.
+
+        Stop XP in a channel, category or thread (threads and channels inside inherit it).
 
         Example: `[p]unicornia guild excludechannel #bot-spam`
         """
@@ -139,17 +163,26 @@ class AdminCommands(MixinMeta):
 
     @guild_group.command(name="includechannel")
     async def include_channel(self, ctx: commands.Context, *, channel: ExcludableChannel) -> None:
-        """Let a channel earn XP again.  Example: `[p]unicornia guild includechannel #bot-spam`"""
+        """Let a channel earn XP again.
+
+        Example: `[p]unicornia guild includechannel #bot-spam`
+        """
         await self._edit_id_list(ctx, "excluded_channels", channel.id, add=False, label=channel.mention)
 
     @guild_group.command(name="excluderole")
     async def exclude_role(self, ctx: commands.Context, *, role: discord.Role) -> None:
-        """Members with this role earn no XP.  Example: `[p]unicornia guild excluderole Muted`"""
+        """Members with this role earn no XP.
+
+        Example: `[p]unicornia guild excluderole Muted`
+        """
         await self._edit_id_list(ctx, "excluded_roles", role.id, add=True, label=f"@{role.name}")
 
     @guild_group.command(name="includerole")
     async def include_role(self, ctx: commands.Context, *, role: discord.Role) -> None:
-        """Members with this role earn XP again.  Example: `[p]unicornia guild includerole Muted`"""
+        """Members with this role earn XP again.
+
+        Example: `[p]unicornia guild includerole Muted`
+        """
         await self._edit_id_list(ctx, "excluded_roles", role.id, add=False, label=f"@{role.name}")
 
     async def _edit_id_list(self, ctx, field: str, item_id: int, *, add: bool, label: str) -> None:
@@ -167,7 +200,10 @@ class AdminCommands(MixinMeta):
 
     @guild_group.command(name="exclusions")
     async def show_exclusions(self, ctx: commands.Context) -> None:
-        """List excluded channels and roles.  Example: `[p]unicornia guild exclusions`"""
+        """List excluded channels and roles.
+
+        Example: `[p]unicornia guild exclusions`
+        """
         settings = await self.settings.get(ctx.guild.id)
         guild = ctx.guild
         channels = [guild.get_channel_or_thread(c) for c in settings.excluded_channels]
@@ -210,7 +246,10 @@ class AdminCommands(MixinMeta):
 
     @guild_group.command(name="delrolereward")
     async def remove_role_reward(self, ctx: commands.Context, level: int, *, role: discord.Role) -> None:
-        """Remove a role reward.  Example: `[p]unicornia guild delrolereward 10 Regular`"""
+        """Remove a role reward.
+
+        Example: `[p]unicornia guild delrolereward 10 Regular`
+        """
         settings = await self.settings.get(ctx.guild.id)
         if not any(r.level == level and r.role_id == role.id for r in settings.role_rewards):
             await ctx.send(f"There is no reward for @{role.name} at level {level}.",
@@ -231,7 +270,10 @@ class AdminCommands(MixinMeta):
 
     @guild_group.command(name="currencyreward")
     async def set_currency_reward(self, ctx: commands.Context, level: int, amount: int) -> None:
-        """Pay bank currency at a level (0 removes it).  Example: `[p]unicornia guild currencyreward 5 500`"""
+        """Pay bank currency at a level (0 removes it).
+
+        Example: `[p]unicornia guild currencyreward 5 500`
+        """
         if not 1 <= level <= MAX_LEVEL:
             await ctx.send(f"The level must be between 1 and {MAX_LEVEL}.")
             return
@@ -256,7 +298,10 @@ class AdminCommands(MixinMeta):
 
     @guild_group.command(name="delcurrencyreward")
     async def remove_currency_reward(self, ctx: commands.Context, level: int) -> None:
-        """Remove a currency reward.  Example: `[p]unicornia guild delcurrencyreward 5`"""
+        """Remove a currency reward.
+
+        Example: `[p]unicornia guild delcurrencyreward 5`
+        """
         await self._drop_currency_reward(ctx, level)
 
     async def _drop_currency_reward(self, ctx, level: int) -> None:
@@ -273,14 +318,20 @@ class AdminCommands(MixinMeta):
 
     @guild_group.command(name="rewards")
     async def list_rewards(self, ctx: commands.Context) -> None:
-        """List every level reward.  Example: `[p]unicornia guild rewards`"""
+        """List every level reward.
+
+        Example: `[p]unicornia guild rewards`
+        """
         text = await rewards_text(ctx.guild, await self.settings.get(ctx.guild.id))
         for page in pagify(text, shorten_by=12) if not text.startswith("```") else [text]:
             await ctx.send(page)
 
     @guild_group.command(name="settings")
     async def show_settings(self, ctx: commands.Context) -> None:
-        """Show every XP setting of this server.  Example: `[p]unicornia guild settings`"""
+        """Show every XP setting of this server.
+
+        Example: `[p]unicornia guild settings`
+        """
         s = await self.settings.get(ctx.guild.id)
         rows = [
             ("XP enabled", "yes" if s.enabled else "no"),
@@ -313,7 +364,9 @@ class AdminCommands(MixinMeta):
     # --- XP changes --------------------------------------------------------------------------
     @guild_group.command(name="addxp")
     async def add_xp(self, ctx: commands.Context, member: discord.Member, amount: int) -> None:
-        """Give (or with a negative amount, take) XP; recorded as awarded XP.
+        """Give or take a member's XP.
+
+        Give (or with a negative amount, take) XP; recorded as awarded XP.
 
         Example: `[p]unicornia guild addxp @Alice 500`
         """
@@ -328,7 +381,9 @@ class AdminCommands(MixinMeta):
 
     @guild_group.command(name="setlevel")
     async def set_level(self, ctx: commands.Context, member: discord.Member, level: int) -> None:
-        """Set a member's level (their XP becomes the start of that level).
+        """Set a member's level.
+
+        Set a member's level (their XP becomes the start of that level).
 
         Example: `[p]unicornia guild setlevel @Alice 12`
         """
@@ -353,8 +408,10 @@ class AdminCommands(MixinMeta):
         )
 
     @guild_group.command(name="reset")
-    async def reset(self, ctx: commands.Context, member: Optional[discord.Member] = None) -> None:
-        """Reset one member's XP, or everyone's in this server when no member is given.
+    async def reset(self, ctx: commands.Context, member: discord.Member = None) -> None:
+        """Reset one member's XP, or everyone's.
+
+        Reset one member's XP, or everyone's in this server when no member is given.
 
         Asks for confirmation.  Example: `[p]unicornia guild reset @Alice`
         """

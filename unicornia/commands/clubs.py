@@ -11,6 +11,7 @@ from redbot.core.utils.chat_formatting import humanize_number
 from redbot.core.utils.mod import is_admin_or_superior
 
 from ..abc import MixinMeta
+from .replies import send_embed
 from .hints import with_prefix
 from .level import LevelCommands
 from .confirm import confirm
@@ -86,7 +87,9 @@ class ClubCommands(MixinMeta):
     @LevelCommands.level.group(name="club", invoke_without_command=True)
     @commands.guild_only()
     async def club(self, ctx: commands.Context) -> None:
-        """Clubs: members band together, and a club's XP is its members' XP.
+        """Clubs: members band together.
+
+        Clubs: members band together, and a club's XP is its members' XP.
 
         Alone, it shows your club.  A member's XP card shows their club's name and icon.
         """
@@ -195,7 +198,7 @@ class ClubCommands(MixinMeta):
         """
         async with replying(ctx):
             info = await self.clubs.info(ctx.author, unquote(name))
-            await ctx.send(info_summary(info), embed=info_embed(ctx.guild, info), allowed_mentions=NO_PINGS)
+            await send_embed(ctx, info_embed(ctx.guild, info), info_summary(info), allowed_mentions=NO_PINGS)
 
     @club.command(name="leaderboard", aliases=["lb", "top"])
     async def club_leaderboard(self, ctx: commands.Context, page: int = 1) -> None:
@@ -205,4 +208,4 @@ class ClubCommands(MixinMeta):
         """
         async with replying(ctx):
             board = await self.clubs.leaderboard(ctx.guild.id, page)
-            await ctx.send(embed=leaderboard_embed(ctx.guild, board))
+            await send_embed(ctx, leaderboard_embed(ctx.guild, board))

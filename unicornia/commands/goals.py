@@ -8,6 +8,7 @@ from redbot.core import commands
 from redbot.core.utils.chat_formatting import humanize_number
 
 from ..abc import MixinMeta
+from .replies import send_embed
 from ..core.achievements import CONDITIONS
 from ..core.periods import progress_bar
 from ..systems.goals import REQUIREMENTS, GoalService
@@ -61,12 +62,15 @@ class GoalCommands(MixinMeta):
                               description="\n".join(lines[(page - 1) * PAGE:page * PAGE]),
                               colour=await ctx.embed_colour())
         embed.set_footer(text=f"{len(unlocked)} of {len(unlocked) + len(locked)} unlocked · page {page}/{pages}")
-        await ctx.send(embed=embed, allowed_mentions=NO_PINGS)
+        await send_embed(ctx, embed, allowed_mentions=NO_PINGS)
 
     @LevelCommands.level.command(name="nextachievement")
     @commands.guild_only()
     async def next_achievement(self, ctx: commands.Context) -> None:
-        """The achievement you are closest to.  Example: `[p]nextachievement`"""
+        """The achievement you are closest to.
+
+        Example: `[p]nextachievement`
+        """
         settings = await self.settings.get(ctx.guild.id)
         if not settings.achievements_enabled:
             await ctx.send("Achievements are switched off in this server.")
@@ -86,7 +90,10 @@ class GoalCommands(MixinMeta):
     @LevelCommands.level.command(name="daily")
     @commands.guild_only()
     async def daily(self, ctx: commands.Context) -> None:
-        """Claim your daily XP; consecutive days grow a streak bonus.  Example: `[p]daily`"""
+        """Claim your daily XP; consecutive days grow a streak bonus.
+
+        Example: `[p]daily`
+        """
         settings = await self.settings.get(ctx.guild.id)
         if not settings.enabled:
             await ctx.send("XP is switched off in this server.")
@@ -107,7 +114,10 @@ class GoalCommands(MixinMeta):
     @LevelCommands.level.command(name="quests")
     @commands.guild_only()
     async def quests(self, ctx: commands.Context) -> None:
-        """This server's quests with your progress.  Example: `[p]quests`"""
+        """This server's quests with your progress.
+
+        Example: `[p]quests`
+        """
         if not (await self.settings.get(ctx.guild.id)).quests_enabled:
             await ctx.send("Quests are off in this server.")
             return
@@ -127,13 +137,16 @@ class GoalCommands(MixinMeta):
                 value=f"{humanize_number(q.amount)} {REQUIREMENTS[q.requirement]}: {state}\n"
                       f"Reward: {GoalService.reward_text(q)}{refresh}",
                 inline=False)
-        await ctx.send(embed=embed)
+        await send_embed(ctx, embed)
 
     # --- the server goal ---------------------------------------------------------------------
     @LevelCommands.level.command(name="goal")
     @commands.guild_only()
     async def level_goal(self, ctx: commands.Context) -> None:
-        """Today's server-wide message goal and how close it is.  Example: `[p]level goal`"""
+        """Today's server-wide message goal and how close it is.
+
+        Example: `[p]level goal`
+        """
         settings = await self.settings.get(ctx.guild.id)
         if not settings.goal_enabled:
             await ctx.send("The server goal is switched off here.")

@@ -8,6 +8,7 @@ from redbot.core import commands
 from redbot.core.utils.chat_formatting import box, humanize_number, pagify
 
 from ..abc import MixinMeta
+from .replies import send_embed
 from .hints import with_prefix
 from ..core.achievements import CONDITIONS, MAX_PER_GUILD, AchievementError, edited, validate
 from ..core.periods import CYCLES
@@ -30,7 +31,9 @@ class GoalAdminCommands(MixinMeta):
 
     @achievement_group.command(name="list")
     async def achievement_list(self, ctx: commands.Context) -> None:
-        """Every achievement: shipped ones (and whether hidden) and this server's own.
+        """List every achievement.
+
+        Every achievement: shipped ones (and whether hidden) and this server's own.
 
         Example: `[p]unicornia guild achievement list`
         """
@@ -76,7 +79,9 @@ class GoalAdminCommands(MixinMeta):
 
     @achievement_group.command(name="edit")
     async def achievement_edit(self, ctx: commands.Context, key: str, field: str, *, value: str) -> None:
-        """Change one field of this server's achievement (condition, value, title, description, emoji, reward_xp).
+        """Change one field of an achievement.
+
+        Change one field of this server's achievement (condition, value, title, description, emoji, reward_xp).
 
         Example: `[p]unicornia guild achievement edit night-owl reward_xp 150`
         """
@@ -104,7 +109,9 @@ class GoalAdminCommands(MixinMeta):
 
     @achievement_group.command(name="remove")
     async def achievement_remove(self, ctx: commands.Context, key: str) -> None:
-        """Remove this server's achievement, or hide a shipped one (members keep what they unlocked).
+        """Remove or hide an achievement.
+
+        Remove this server's achievement, or hide a shipped one (members keep what they unlocked).
 
         Example: `[p]unicornia guild achievement remove first-words`
         """
@@ -130,7 +137,10 @@ class GoalAdminCommands(MixinMeta):
 
     @achievement_group.command(name="restore")
     async def achievement_restore(self, ctx: commands.Context, key: str) -> None:
-        """Offer a hidden shipped achievement again.  Example: `[p]unicornia guild achievement restore first-words`"""
+        """Offer a hidden shipped achievement again.
+
+        Example: `[p]unicornia guild achievement restore first-words`
+        """
         key = key.lower()
         settings = await self.settings.get(ctx.guild.id)
         if key not in settings.hidden_achievements:
@@ -186,7 +196,9 @@ class GoalAdminCommands(MixinMeta):
     # --- where goals are announced -----------------------------------------------------------
     @guild_group.command(name="achievementchannel")
     async def achievement_channel(self, ctx: commands.Context, channel: Optional[discord.TextChannel] = None) -> None:
-        """Announce achievements in a channel (no channel: with the level-ups).
+        """Where achievements are announced.
+
+        Announce achievements in a channel (no channel: with the level-ups).
 
         Example: `[p]unicornia guild achievementchannel #hall-of-fame`
         """
@@ -194,7 +206,9 @@ class GoalAdminCommands(MixinMeta):
 
     @guild_group.command(name="questchannel")
     async def quest_channel(self, ctx: commands.Context, channel: Optional[discord.TextChannel] = None) -> None:
-        """Announce completed quests and the server goal in a channel (no channel: with the level-ups).
+        """Where quests and the goal are announced.
+
+        Announce completed quests and the server goal in a channel (no channel: with the level-ups).
 
         Example: `[p]unicornia guild questchannel #quests`
         """
@@ -211,13 +225,21 @@ class GoalAdminCommands(MixinMeta):
     # --- schedule, daily and goal ------------------------------------------------------------
     @guild_group.command(name="resethour")
     async def reset_hour(self, ctx: commands.Context, hour: int) -> None:
-        """The UTC hour the server's day starts (daily reward, goal, quests).  Example: `[p]unicornia guild resethour 6`"""
+        """The UTC hour the server's day starts.
+
+        The UTC hour the server's day starts (daily reward, goal, quests).
+
+        Example: `[p]unicornia guild resethour 6`
+        """
         await self._set_number(ctx, "reset_hour", hour, "The reset hour",
                                f"The server's day now starts at {hour:02d}:00 UTC.")
 
     @guild_group.command(name="resetweekday")
     async def reset_weekday(self, ctx: commands.Context, weekday: str) -> None:
-        """The day weekly quests refresh.  Example: `[p]unicornia guild resetweekday monday`"""
+        """The day weekly quests refresh.
+
+        Example: `[p]unicornia guild resetweekday monday`
+        """
         day = weekday.lower()
         if day not in WEEKDAYS:
             await ctx.send(f"Say a weekday: {', '.join(WEEKDAYS)}.")
@@ -227,7 +249,9 @@ class GoalAdminCommands(MixinMeta):
 
     @guild_group.command(name="daily")
     async def daily_settings(self, ctx: commands.Context, xp: int, streak_bonus: int, streak_cap: int) -> None:
-        """Daily reward: base XP, extra XP per streak day, and how many streak days count.
+        """Set the daily reward and its streak bonus.
+
+        Daily reward: base XP, extra XP per streak day, and how many streak days count.
 
         Example: `[p]unicornia guild daily 20 5 10` (day 1: 20 XP, day 2: 25, ... up to 70)
         """
@@ -240,7 +264,9 @@ class GoalAdminCommands(MixinMeta):
     @guild_group.command(name="goal")
     async def goal_settings(self, ctx: commands.Context, enabled: bool, floor: int = 50, percent: int = 100,
                             days: int = 7, bonus: int = 25) -> None:
-        """The server's daily message goal: on/off, smallest goal, % of the recent average, days averaged, bonus XP.
+        """Turn the server goal on or off and tune it.
+
+        The server's daily message goal: on/off, smallest goal, % of the recent average, days averaged, bonus XP.
 
         Example: `[p]unicornia guild goal true 100 110 7 50`
         """
@@ -276,8 +302,10 @@ class GoalAdminCommands(MixinMeta):
     @quest_group.command(name="add")
     async def quest_add(self, ctx: commands.Context, cycle: str, requirement: str, amount: int, reward_xp: int,
                         name: str, multiplier: float = 1.0, minutes: int = 0, difficulty: str = "medium") -> None:
-        """Add a quest.  Cycles: daily, weekly, monthly, once.  Requirements: messages, reactions,
-        voice_minutes, commands, links, thanks.  Quote a name with spaces.
+        """Add a quest.
+
+        Cycles: daily, weekly, monthly, once.  Requirements: messages, reactions, voice_minutes,
+        commands, links, thanks.  Quote a name with spaces.
 
         Example: `[p]unicornia guild quest add weekly messages 300 200 "Busy week" 1.5 60 hard`
         """
@@ -294,7 +322,10 @@ class GoalAdminCommands(MixinMeta):
 
     @quest_group.command(name="remove")
     async def quest_remove(self, ctx: commands.Context, quest_id: int) -> None:
-        """Remove a quest by its number (see `quest list`).  Example: `[p]unicornia guild quest remove 3`"""
+        """Remove a quest by its number (see `quest list`).
+
+        Example: `[p]unicornia guild quest remove 3`
+        """
         if await self.goals.remove_quest(ctx.guild.id, quest_id):
             await ctx.send(f"Removed quest #{quest_id}.")
         else:
@@ -302,7 +333,9 @@ class GoalAdminCommands(MixinMeta):
 
     @quest_group.command(name="ends")
     async def quest_ends(self, ctx: commands.Context, quest_id: int, days: str) -> None:
-        """When a one-off quest ends: in so many days (fractions allowed), or `never`.
+        """When a one-off quest ends.
+
+        When a one-off quest ends: in so many days (fractions allowed), or `never`.
 
         Example: `[p]unicornia guild quest ends 7 3` (quest #7 ends in three days)
         """
@@ -316,7 +349,10 @@ class GoalAdminCommands(MixinMeta):
 
     @quest_group.command(name="list")
     async def quest_list(self, ctx: commands.Context) -> None:
-        """This server's quests with their numbers.  Example: `[p]unicornia guild quest list`"""
+        """This server's quests with their numbers.
+
+        Example: `[p]unicornia guild quest list`
+        """
         quests = await self.goals.quests_of(ctx.guild.id)
         if not quests:
             await ctx.send(with_prefix(ctx, "No quests. `[p]unicornia guild quest defaults` adds a starter set."))
@@ -358,7 +394,9 @@ class GoalAdminCommands(MixinMeta):
     # --- audit log ---------------------------------------------------------------------------
     @guild_group.command(name="audit")
     async def audit(self, ctx: commands.Context, member: Optional[discord.Member] = None, page: int = 1) -> None:
-        """Every XP change beyond activity, every reward and purchase: who, what, how much, why, when.
+        """The audit log of XP changes and rewards.
+
+        Every XP change beyond activity, every reward and purchase: who, what, how much, why, when.
 
         Example: `[p]unicornia guild audit`, `[p]unicornia guild audit @Alice 2`
         """
@@ -380,7 +418,7 @@ class GoalAdminCommands(MixinMeta):
         embed = discord.Embed(title="Audit log" + (f": {member.display_name}" if member else ""),
                               description="\n".join(lines), colour=await ctx.embed_colour())
         embed.set_footer(text=f"page {page}/{pages} · {humanize_number(total)} entries")
-        await ctx.send(embed=embed, allowed_mentions=NO_PINGS)
+        await send_embed(ctx, embed, allowed_mentions=NO_PINGS)
 
 
 async def _send_boxed(ctx: commands.Context, rows: list[str]) -> None:

@@ -12,6 +12,7 @@ from redbot.core.utils.chat_formatting import humanize_number, humanize_timedelt
 from redbot.core.utils.views import SimpleMenu
 
 from ..abc import MixinMeta
+from .replies import embed_text, send_embed, send_page
 from ..core.levels import progress
 from ..systems import standing as standing_service
 from ..systems.charts import XpStats, render_chart
@@ -24,6 +25,15 @@ SOURCE_NAMES = ("message", "link", "voice", "thanks", "reaction", "command")
 MAX_STATS_DAYS = 90
 MAX_LEADERBOARD_PAGES = 100
 BAR_WIDTH = 20
+#: What an empty leaderboard says, by sort.
+EMPTY_BOARD = {
+    "xp": "Nobody has earned XP here yet.",
+    "messages": "Nobody has sent a message that counts here yet.",
+    "voice": "Nobody has spent time in voice here yet.",
+    "thanks": "Nobody has been thanked here yet.",
+}
+#: Card renders a member may ask for per window (LevelUp allows the same).
+CARD_RATE, CARD_WINDOW = 3, 10
 
 
 def text_bar(fraction: float, width: int = BAR_WIDTH) -> str:
@@ -34,26 +44,34 @@ def text_bar(fraction: float, width: int = BAR_WIDTH) -> str:
 class LevelCommands(MixinMeta):
     @commands.group(name="level", invoke_without_command=True)
     @commands.guild_only()
-    async def level(self, ctx: commands.Context, member: Optional[discord.Member] = None) -> None:
-        """Levels and XP in this server.  Alone, it shows your own level."""
+    async def level(self, ctx: commands.Context, member: discord.Member = None) -> None:
+        """Levels and XP in this server.
+
+        Levels and XP in this server.  Alone, it shows your own level.
+        """
         await ctx.invoke(self.level_check, member=member)
 
     @level.command(name="check")
-    async def level_check(self, ctx: commands.Context, member: Optional[discord.Member] = None) -> None:
-        """Show the XP card of a member (yourself by default): level, rank, progress and total XP.
+    @commands.cooldown(CARD_RATE, CARD_WINDOW, commands.BucketType.member)
+    async def level_check(self, ctx: commands.Context, member: discord.Member = None) -> None:
+        """Show a member's XP card: level, rank, progress.
 
-        Example: `[p]level check @Alice`
+        Yourself by default.  Example: `[p]level check @Alice`
         """
         member = member or ctx.author
         async with ctx.typing():
             stand = await standing_service.standing(self.xp, self.store, ctx.guild.id, member.id)
             summary = summary_line(member, stand)
+            if not can_attach(ctx):
+                await send_embed(ctx, standing_embed(member, stand), summary + "\n" + NO_ATTACH,
+                                 allowed_mentions=NO_PINGS)
+                return
             try:
                 club_name, club_icon = await self.clubs.card_club(member)
                 card, note = await self.cards.card_for(member, stand, club_name=club_name, club_icon=club_icon)
             except Exception:
                 log.exception("Drawing the card of member %s in guild %s failed; sending text", member.id, ctx.guild.id)
-                await ctx.send(summary, embed=standing_embed(member, stand), allowed_mentions=NO_PINGS)
+                await send_embed(ctx, standing_embed(member, stand), summary, allowed_mentions=NO_PINGS)
                 return
         content = summary if note is None else f"{summary}\n{note}"
         await ctx.send(content, file=discord.File(io.BytesIO(card.data), filename=card.filename),
@@ -62,7 +80,9 @@ class LevelCommands(MixinMeta):
     @level.command(name="leaderboard", aliases=["lb", "top"])
     async def level_leaderboard(self, ctx: commands.Context, page: int = 1, sort: str = "xp",
                                 everyone: bool = False) -> None:
-        """Show the server's top members, ten a page, by `xp` (default), `messages`, `voice` or `thanks`.
+        """The server's top members.
+
+        Show the server's top members, ten a page, by `xp` (default), `messages`, `voice` or `thanks`.
 
         Only current members are listed; pass `true` last to include members who left.
         Examples: `[p]level leaderboard 2`, `[p]level leaderboard 1 messages`
@@ -91,9 +111,12 @@ class LevelCommands(MixinMeta):
             entries = await standing_service.leaderboard(
                 self.xp, self.store, guild.id, wanted, lambda uid: guild.get_member(uid) is not None)
             total_pages = -(-len(entries) // PAGE_SIZE)
+            if len(entries) == wanted:  # more than were read: every member with XP, capped at what is shown
+                ranked = (await self.store.rank(guild.id, -1))[1]
+                total_pages = min(max(total_pages, -(-ranked // PAGE_SIZE)), MAX_LEADERBOARD_PAGES)
         if not entries:
             if everyone or page == 1:
-                await ctx.send("Nobody has earned XP here yet.")
+                await ctx.send(EMPTY_BOARD[sort])
             else:
                 await ctx.send(f"There are only {total_pages} page(s) of members with XP.")
             return
@@ -101,18 +124,23 @@ class LevelCommands(MixinMeta):
         if page >= first + len(pages):
             await ctx.send(f"There are only {total_pages} page(s) of members with XP.")
             return
+        colour = await ctx.embed_colour()
         rendered = [
-            leaderboard_embed(guild, chunk, first + i, total_pages, sort) for i, chunk in enumerate(pages)
+            leaderboard_embed(guild, chunk, first + i, total_pages, sort, colour) for i, chunk in enumerate(pages)
         ]
+        if not await ctx.embed_requested():
+            rendered = [embed_text(embed) for embed in rendered]
         start_at = page - first
         if len(rendered) == 1:
-            await ctx.send(embed=rendered[0])
+            await send_page(ctx, rendered[0])
         else:
             await SimpleMenu(rendered, page_start=start_at, timeout=120).start(ctx)
 
     @level.command(name="profile")
-    async def level_profile(self, ctx: commands.Context, member: Optional[discord.Member] = None) -> None:
-        """Level, rank, XP, progress and every activity counter of a member.
+    async def level_profile(self, ctx: commands.Context, member: discord.Member = None) -> None:
+        """A member's level and activity counters.
+
+        Level, rank, XP, progress and every activity counter of a member.
 
         Example: `[p]level profile @Alice`
         """
@@ -126,11 +154,14 @@ class LevelCommands(MixinMeta):
         club = await self.store.club_of(ctx.guild.id, member.id)
         if club is not None:
             embed.add_field(name="Club", value=club.name)
-        await ctx.send(summary_line(member, stand), embed=embed)
+        await send_embed(ctx, embed, summary_line(member, stand), allowed_mentions=NO_PINGS)
 
     @level.command(name="xpstats")
+    @commands.cooldown(CARD_RATE, CARD_WINDOW, commands.BucketType.member)
     async def level_xpstats(self, ctx: commands.Context, who: Optional[str] = None, days: int = 14) -> None:
-        """A chart of XP per day by source, with totals, daily average, best day and share by source.
+        """A chart of XP per day by source.
+
+        A chart of XP per day by source, with totals, daily average, best day and share by source.
 
         `who` is a member or `server`. Examples: `[p]level xpstats`, `[p]level xpstats @Alice 30`,
         `[p]level xpstats server 7`
@@ -158,6 +189,9 @@ class LevelCommands(MixinMeta):
         stats = XpStats.from_rows(rows, days, start)
         name = member.display_name if member else ctx.guild.name
         title = f"XP of {name}, last {days} day(s)"
+        if not can_attach(ctx):
+            await ctx.send(stats_text(name, stats) + "\n" + NO_ATTACH, allowed_mentions=NO_PINGS)
+            return
         chart = await self.cards.generator.run(render_chart, stats, title, self.cards.generator.fonts.label_path)
         await ctx.send(stats_text(name, stats), file=discord.File(io.BytesIO(chart), filename="xpstats.png"),
                        allowed_mentions=NO_PINGS)
@@ -173,11 +207,18 @@ class LevelCommands(MixinMeta):
         await ctx.send(await rewards_text(ctx.guild, await self.settings.get(ctx.guild.id)))
 
 
+NO_ATTACH = "-# I can't attach images in this channel, so here is the text."
+
+
+def can_attach(ctx: commands.Context) -> bool:
+    return ctx.channel.permissions_for(ctx.me).attach_files
+
+
 def summary_line(member: discord.Member, stand: standing_service.Standing) -> str:
     """One line for screen readers and members with embeds or previews off."""
     p = stand.progress
     return (
-        f"{member.display_name}: level {p.level}, rank #{stand.rank} of {stand.ranked}, "
+        f"{member.display_name}: level {p.level}, rank {stand.rank_text}, "
         f"{humanize_number(p.into_level)}/{humanize_number(p.needed)} XP into the level, "
         f"{humanize_number(p.total_xp)} XP in total."
     )
@@ -188,7 +229,7 @@ def standing_embed(member: discord.Member, stand: standing_service.Standing) -> 
     embed = discord.Embed(title=f"{member.display_name}", colour=member.colour or discord.Colour.blurple())
     embed.set_thumbnail(url=member.display_avatar.url)
     embed.add_field(name="Level", value=str(p.level))
-    embed.add_field(name="Rank", value=f"#{stand.rank} of {humanize_number(stand.ranked)}")
+    embed.add_field(name="Rank", value=stand.rank_text)
     embed.add_field(name="Total XP", value=humanize_number(p.total_xp))
     embed.add_field(
         name="Progress",
@@ -206,7 +247,8 @@ def standing_embed(member: discord.Member, stand: standing_service.Standing) -> 
     return embed
 
 
-def leaderboard_embed(guild: discord.Guild, entries, number: int, total_pages: int, sort: str = "xp") -> discord.Embed:
+def leaderboard_embed(guild: discord.Guild, entries, number: int, total_pages: int, sort: str = "xp",
+                      colour: discord.Colour = discord.Colour.gold()) -> discord.Embed:
     lines = []
     for entry in entries:
         member = guild.get_member(entry.user_id)
@@ -219,7 +261,7 @@ def leaderboard_embed(guild: discord.Guild, entries, number: int, total_pages: i
             value = f"{humanize_number(entry.xp)} {sort}"
         lines.append(f"`#{entry.position:>3}` **{name}** \N{EM DASH} {value}")
     title = f"{guild.name} leaderboard" + ("" if sort == "xp" else f" by {sort}")
-    embed = discord.Embed(title=title, description="\n".join(lines), colour=discord.Colour.gold())
+    embed = discord.Embed(title=title, description="\n".join(lines), colour=colour)
     embed.set_footer(text=f"Page {number}/{total_pages}")
     return embed
 
@@ -229,7 +271,7 @@ def profile_embed(member: discord.Member, stand: standing_service.Standing) -> d
     embed = discord.Embed(title=f"{member.display_name}'s profile", colour=member.colour or discord.Colour.blurple())
     embed.set_thumbnail(url=member.display_avatar.url)
     embed.add_field(name="Level", value=str(p.level))
-    embed.add_field(name="Rank", value=f"#{stand.rank} of {humanize_number(stand.ranked)}")
+    embed.add_field(name="Rank", value=stand.rank_text)
     embed.add_field(name="XP", value=f"{humanize_number(p.total_xp)} ({p.fraction:.0%} to level {p.level + 1})")
     embed.add_field(name="Messages", value=humanize_number(row.messages))
     embed.add_field(name="Links shared", value=humanize_number(row.links))

@@ -148,12 +148,17 @@ class ShopCommands(MixinMeta):
     @commands.group(name="xpshop", invoke_without_command=True)
     @commands.guild_only()
     async def xpshop(self, ctx: commands.Context, page: int = 1) -> None:
-        """Card backgrounds to buy with the bot's currency.  Alone, it opens the listing."""
+        """Card backgrounds to buy with currency.
+
+        Card backgrounds to buy with the bot's currency.  Alone, it opens the listing.
+        """
         await ctx.invoke(self.xpshop_backgrounds, page=page)
 
     @xpshop.command(name="backgrounds", aliases=["bgs", "list"])
     async def xpshop_backgrounds(self, ctx: commands.Context, page: int = 1) -> None:
-        """Browse the backgrounds for sale, one a page, with Buy and Use buttons.
+        """Browse the backgrounds for sale.
+
+        Browse the backgrounds for sale, one a page, with Buy and Use buttons.
 
         Example: `[p]xpshop backgrounds 2`
         """
@@ -165,13 +170,18 @@ class ShopCommands(MixinMeta):
 
     @xpshop.command(name="buy")
     async def xpshop_buy(self, ctx: commands.Context, key: str) -> None:
-        """Buy a background by its key.  Example: `[p]xpshop buy sunset`"""
+        """Buy a background by its key.
+
+        Example: `[p]xpshop buy sunset`
+        """
         result = await self.shop.buy(ctx.author, key)
         await ctx.send(with_prefix(ctx, buy_message(result, await bank.get_currency_name(ctx.guild))))
 
     @xpshop.command(name="use", aliases=["equip"])
     async def xpshop_use(self, ctx: commands.Context, key: str) -> None:
-        """Put a background you own on your card (`default` goes back to the default).
+        """Put a background you own on your card.
+
+        Put a background you own on your card (`default` goes back to the default).
 
         Example: `[p]xpshop use sunset`
         """
@@ -180,7 +190,10 @@ class ShopCommands(MixinMeta):
 
     @xpshop.command(name="owned", aliases=["inventory"])
     async def xpshop_owned(self, ctx: commands.Context) -> None:
-        """List the backgrounds you own.  Example: `[p]xpshop owned`"""
+        """List the backgrounds you own.
+
+        Example: `[p]xpshop owned`
+        """
         owned = await self.shop.owned(ctx.author.id)
         lines = [f"{'*' if o.in_use else ' '} {o.item.key:<20} {o.item.name}" + (" (in use)" if o.in_use else "")
                  for o in owned]
@@ -189,7 +202,10 @@ class ShopCommands(MixinMeta):
     @xpshop.command(name="reload")
     @commands.is_owner()
     async def xpshop_reload(self, ctx: commands.Context) -> None:
-        """Re-read the shop config from the data folder (bot owner).  Example: `[p]xpshop reload`"""
+        """Re-read the shop config from the data folder (bot owner).
+
+        Example: `[p]xpshop reload`
+        """
         try:
             config = await self.shop.reload()
         except ShopConfigError as exc:
@@ -204,8 +220,11 @@ class ShopCommands(MixinMeta):
 
     @xpshop.command(name="log")
     @commands.admin_or_permissions(manage_guild=True)
-    async def xpshop_log(self, ctx: commands.Context, member: Optional[discord.Member] = None) -> None:
-        """Audit purchases, equips and refunds in this server (admins).  Example: `[p]xpshop log @Alice`"""
+    async def xpshop_log(self, ctx: commands.Context, member: discord.Member = None) -> None:
+        """Audit purchases, equips and refunds in this server (admins).
+
+        Example: `[p]xpshop log @Alice`
+        """
         rows = await self.shop.store.shop_log(ctx.guild.id, member.id if member else None)
         if not rows:
             await ctx.send("No shop activity recorded here yet.")

@@ -34,7 +34,9 @@ class TransferCommands(MixinMeta):
 
     @import_group.command(name="nadeko")
     async def import_nadeko(self, ctx: commands.Context, *, path: str) -> None:
-        """Import XP, backgrounds, rewards and exclusions from NadekoBot's SQLite database.
+        """Import from NadekoBot's database.
+
+        Import XP, backgrounds, rewards and exclusions from NadekoBot's SQLite database.
 
         Shows what would be imported first and asks for `yes`. Importing again adds only what
         changed in NadekoBot since, so nobody's XP is doubled.
@@ -69,7 +71,9 @@ class TransferCommands(MixinMeta):
 
     @import_group.command(name="levelup")
     async def import_levelup(self, ctx: commands.Context) -> None:
-        """Import vertyco's LevelUp data from this Red instance, by XP (not by level).
+        """Import vertyco's LevelUp data.
+
+        Import vertyco's LevelUp data from this Red instance, by XP (not by level).
 
         Example: `[p]unicornia import levelup`
         """
@@ -131,7 +135,10 @@ class TransferCommands(MixinMeta):
     # --- export and backup -------------------------------------------------------------------
     @AdminCommands.guild_group.command(name="export")
     async def export(self, ctx: commands.Context) -> None:
-        """Send this server's stats as a CSV file (highest XP first).  Example: `[p]unicornia guild export`"""
+        """Send this server's stats as a CSV file (highest XP first).
+
+        Example: `[p]unicornia guild export`
+        """
         await self.xp.flush()
         data, rows = await self.store.export_csv(ctx.guild.id)
         name = f"unicornia-{ctx.guild.id}-{time.strftime('%Y%m%d', time.gmtime(self.store.now()))}.csv"
@@ -148,7 +155,9 @@ class TransferCommands(MixinMeta):
     @AdminCommands.unicornia.command(name="backup")
     @commands.is_owner()
     async def backup(self, ctx: commands.Context) -> None:
-        """Write a consistent copy of the database into the cog's data folder (bot owner).
+        """Back up the database (bot owner).
+
+        Write a consistent copy of the database into the cog's data folder (bot owner).
 
         Example: `[p]unicornia backup`
         """

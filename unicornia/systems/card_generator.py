@@ -36,7 +36,7 @@ class CardData:
 
     name: str
     level: int
-    rank: int
+    rank: Optional[int]  # None: no XP yet, not ranked
     ranked: int
     into_level: int
     needed: int
@@ -159,7 +159,7 @@ class CardGenerator:
         fonts.draw(layer, (L.name_left + 2, L.name_baseline + 2), name, size, L.shadow)
         fonts.draw(layer, (L.name_left, L.name_baseline), name, size, L.text)
         label = fonts.font(fonts.label_name, L.label_size)
-        rank_text = f"#{_number(card.rank)}"
+        rank_text = "\N{EM DASH}" if card.rank is None else f"#{_number(card.rank)}"
         columns = (("LEVEL", _number(card.level)), ("RANK", rank_text), ("OF", _number(card.ranked)))
         for x, (title, value) in zip(L.stats_columns, columns):
             draw.text((x, L.stats_label_baseline), title, font=label, fill=L.muted, anchor="ls")

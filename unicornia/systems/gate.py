@@ -73,6 +73,9 @@ class RedGate:
         #: channel id -> OPEN, ASK or CLOSED
         self.channels: dict[int, int] = {}
         self._since = clock()
+        #: Told when verdicts are dropped: the member's key, or None for all (the XP engine's gains
+        #: remember where they were admitted).
+        self.on_forget: Callable[[Optional[Key]], None] = lambda key: None
 
     # --- the answers -------------------------------------------------------------------------
     async def admits(self, message: discord.Message) -> bool:
@@ -121,10 +124,10 @@ class RedGate:
         """Whether the cog is disabled in ``guild`` (Red caches this itself)."""
         return await self.bot.cog_disabled_in_guild_raw(self.cog_name, guild.id)
 
-    @staticmethod
-    def _keep(verdicts: dict, key, value) -> None:
+    def _keep(self, verdicts: dict, key, value) -> None:
         if len(verdicts) >= MAX_VERDICTS:
             verdicts.clear()
+            self.on_forget(None)
         verdicts[key] = value
 
     # --- forgetting --------------------------------------------------------------------------
@@ -137,12 +140,15 @@ class RedGate:
         self.members.clear()
         self.channels.clear()
         self._since = self.clock()
+        self.on_forget(None)
 
     def forget_member(self, guild_id: int, user_id: int) -> None:
         self.members.pop((guild_id, user_id), None)
+        self.on_forget((guild_id, user_id))
 
     def forget_channels(self) -> None:
         self.channels.clear()
+        self.on_forget(None)
 
     def after_command(self, ctx) -> None:
         """A command completed: if it was one of Red's that changes the lists, ignores or disabled

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import AsyncIterator, Callable, Optional
 
+from redbot.core.utils.chat_formatting import humanize_number
+
 from ..core.levels import LevelProgress, progress
 from ..db.store import MemberRow, XpStore
 from .xp_system import XpSystem
@@ -16,9 +18,17 @@ LEADERBOARD_CHUNK = 200
 class Standing:
     user_id: int
     progress: LevelProgress
-    rank: int
+    #: Position among the members with XP; None for a member without any (they are not ranked).
+    rank: Optional[int]
+    #: How many members have XP.
     ranked: int
     row: MemberRow
+
+    @property
+    def rank_text(self) -> str:
+        if self.rank is None:
+            return f"unranked (no XP yet) of {humanize_number(self.ranked)}"
+        return f"#{humanize_number(self.rank)} of {humanize_number(self.ranked)}"
 
     @property
     def awarded_xp(self) -> int:
@@ -42,6 +52,8 @@ async def standing(xp: XpSystem, store: XpStore, guild_id: int, user_id: int) ->
     row = await store.member(guild_id, user_id)
     total = await xp.current_xp((guild_id, user_id))
     rank, ranked = await store.rank(guild_id, total)
+    if total <= 0:  # one rule everywhere: only members with XP are ranked
+        return Standing(user_id, progress(total), None, ranked, row)
     return Standing(user_id, progress(total), rank, max(ranked, rank), row)
 
 

@@ -57,7 +57,7 @@ class Gain:
     ``by_source`` holds every source but messages: the message share is ``xp`` minus the others
     (the message path then adds to one number instead of two)."""
 
-    __slots__ = ("xp", "by_source", *COUNTERS, "leveled_at", "state", "entry")
+    __slots__ = ("xp", "by_source", *COUNTERS, "leveled_at", "state", "entry", "admitted_in")
     #: What a spill file keeps (``state`` and ``entry`` are the member's activity list and cache
     #: entry, held for the message path).
     SAVED = ("xp", "by_source", *COUNTERS, "leveled_at")
@@ -69,6 +69,8 @@ class Gain:
         self.leveled_at: Optional[int] = None
         self.state: Optional[list] = None
         self.entry: Optional[list] = None
+        #: The channel where Red's rules last admitted the member (see gate.py); None: ask again.
+        self.admitted_in = None
 
     def merge(self, other: "Gain") -> None:
         self.xp += other.xp
@@ -201,6 +203,7 @@ class XpSystem:
         self.bot = bot
         #: Red's allow/block lists, ignores and disabled cog: who may earn where.
         self.gate = gate if gate is not None else OpenGate()
+        self.gate.on_forget = self._gate_forgot
         self._gate_members = self.gate.members
         self._gate_channels = self.gate.channels
         self.store = store
@@ -276,6 +279,14 @@ class XpSystem:
             except Exception:
                 log.exception("Unicornia background job %s failed; it runs again in %ss", job.__name__, seconds)
 
+    def _gate_forgot(self, key: Optional[Key]) -> None:
+        """Red's verdicts were dropped (for one member, or all): buffered gains ask again."""
+        if key is None:
+            for gain in self.buffer.values():
+                gain.admitted_in = None
+        elif (gain := self.buffer.get(key)) is not None:
+            gain.admitted_in = None
+
     async def _flush_tick(self) -> None:
         await self.flush()
         self.prune_activity()
@@ -339,14 +350,17 @@ class XpSystem:
             if excluded:
                 return None
         key = (guild.id, user.id)
-        # Red's rules: block and allow lists, [p]ignore, the cog disabled here (cached verdicts)
-        if (self._gate_channels.get(channel.id) != OPEN or self._gate_members.get(key) is not True) \
-                and not admitted:
-            return self._observe_if_admitted(message, settings)
-        now = self.clock()
         gain = self.buffer.get(key)
-        if gain is None:
-            gain = self.buffer[key] = Gain()
+        # Red's rules (block and allow lists, [p]ignore, the cog disabled here): the gain remembers
+        # the channel they last admitted the member in; otherwise the gate's cached verdicts
+        if gain is None or gain.admitted_in is not channel:
+            if (self._gate_channels.get(channel.id) != OPEN or self._gate_members.get(key) is not True) \
+                    and not admitted:
+                return self._observe_if_admitted(message, settings)
+            if gain is None:
+                gain = self.buffer[key] = Gain()
+            gain.admitted_in = channel
+        now = self.clock()
         # the member's activity list and cache entry ride on their gain: one look-up, not three
         state = gain.state
         if state is None:
