@@ -171,13 +171,14 @@ async def run() -> int:
         levelups, handled, handle_seconds, flushes, flush_seconds, voice_paid = 0, 0, 0.0, 0, 0.0, 0
         real_observe = xp.observe_message
 
-        def timed_observe(message):
+        def timed_observe(message, *args, **kwargs):
             """The listener's synchronous XP step, timed; the rare follow-up counts level-ups."""
             nonlocal handled, handle_seconds
             t = time.perf_counter()
-            pending = real_observe(message)
+            pending = real_observe(message, *args, **kwargs)
             handle_seconds += time.perf_counter() - t
-            handled += 1
+            if not kwargs.get("admitted"):  # a member's first message here comes back once Red's rules answered
+                handled += 1
             return None if pending is None else counted(pending)
 
         async def counted(pending):
