@@ -118,6 +118,29 @@ def stored_xp(sim: SimBot, member) -> int | None:
     return rows[0][0] if rows else None
 
 
+def texts(sim: SimBot) -> list[str]:
+    """Drain what the bot sent, each message as one text (content, then its embeds' parts)."""
+    out = []
+    for message in sim.replies():
+        parts = [message.content or ""]
+        for e in message.embeds:
+            parts += [e.description or "", *(f"{f.name} {f.value}" for f in e.fields), e.footer.text or ""]
+        out.append("\n".join(parts))
+    return out
+
+
+def reaction_payload(member, message) -> "discord.RawReactionActionEvent":
+    """A REACTION_ADD as the gateway sends it (dpytest's own helper builds one discord.py 2.7 rejects)."""
+    import discord
+
+    payload = discord.RawReactionActionEvent(
+        {"user_id": member.id, "channel_id": message.channel.id, "message_id": message.id,
+         "guild_id": member.guild.id, "type": 0, "burst": False},
+        discord.PartialEmoji(name="\N{THUMBS UP SIGN}"), "REACTION_ADD")
+    payload.member = member
+    return payload
+
+
 @pytest.fixture
 def sent():
     """Everything the bot passes to ``send`` (see :class:`harness.redbot_env.SendRecorder`)."""

@@ -15,6 +15,7 @@ from redbot.core.bot import Red
 from redbot.core.data_manager import bundled_data_path, cog_data_path
 
 from .abc import CompositeMetaClass
+from .commands.hints import SHORTCUTS
 from .commands import (ActivityAdminCommands, AdminCommands, ClubCommands, GoalAdminCommands, GoalCommands,
                        LevelCommands, ShopCommands, TransferCommands)
 from .core.settings import GUILD_DEFAULTS
@@ -39,10 +40,6 @@ DB_FILE = "unicornia.db"
 ACHIEVEMENTS_FILE = "achievements.yml"
 DEFAULT_HISTORY_DAYS = 90
 HISTORY_PRUNE_INTERVAL = 3600
-
-#: Commands that live under ``[p]level`` and also get a short top-level form (``[p]daily``) when
-#: no other loaded cog has the name; a taken name is skipped with a warning, never a failed load.
-SHORTCUTS = ("daily", "quests", "achievements", "nextachievement", "club")
 
 RequestType = Literal["discord_deleted_user", "owner", "user", "user_strict"]
 
@@ -84,12 +81,13 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
         self.xp.plan_flush = self.goals.plan
         self.xp.on_settled = self.goals.settled
 
-    def _add_shortcuts(self) -> list[str]:
-        """Give the :data:`SHORTCUTS` their top-level forms where the name is free; the names added.
+    def _add_shortcuts(self) -> None:
+        """Give the :data:`SHORTCUTS` their top-level forms where the name is free (a taken one is
+        skipped with a warning, never a failed load).
 
         Runs in ``cog_load``, before discord.py registers the cog's commands from
         ``__cog_commands__``: a copy of ``[p]level daily`` added there becomes ``[p]daily``."""
-        added, extra = [], []
+        extra = []
         for name in SHORTCUTS:
             other = self.bot.get_command(name)
             if other is not None:
@@ -102,9 +100,7 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
             extra.append(short)
             if isinstance(short, commands.Group):
                 extra.extend(short.walk_commands())  # discord.py binds each of them to the cog
-            added.append(name)
         self.__cog_commands__ = (*self.__cog_commands__, *extra)
-        return added
 
     async def cog_load(self) -> None:
         self._add_shortcuts()

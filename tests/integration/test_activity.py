@@ -7,7 +7,7 @@ import discord
 import pytest
 from discord.ext.test import backend as fake
 
-from tests.conftest import db_rows, members, stored_xp
+from tests.conftest import db_rows, members, stored_xp, reaction_payload
 
 
 def counters(sim, member):
@@ -67,12 +67,7 @@ async def test_reactions_and_commands_are_counted_and_paid_when_configured(sim):
     alice = members(sim)[0]
     target = await sim.say("react to this please", members(sim)[1])
     await admin(sim, "reactionxp 2", "commandxp 1")
-    # dpytest's reaction helper builds a payload discord.py 2.7 rejects: deliver the gateway event ourselves
-    payload = discord.RawReactionActionEvent(
-        {"user_id": alice.id, "channel_id": target.channel.id, "message_id": target.id, "guild_id": sim.guild.id,
-         "type": 0, "burst": False}, discord.PartialEmoji(name="\N{THUMBS UP SIGN}"), "REACTION_ADD")
-    payload.member = alice
-    await sim.cog.on_raw_reaction_add(payload)
+    await sim.cog.on_raw_reaction_add(reaction_payload(alice, target))
     await sim.command("level rewards", alice)
     await sim.cog.xp.flush()
     xp, _, _, _, reactions, commands_ = counters(sim, alice)

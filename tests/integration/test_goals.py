@@ -4,19 +4,9 @@ import asyncio
 
 import pytest
 
-from tests.conftest import chatter, db_rows, members, set_goal_features, stored_xp
+from tests.conftest import chatter, db_rows, members, set_goal_features, stored_xp, texts
 
 DAY = 86_400
-
-
-def texts(sim) -> list[str]:
-    out = []
-    for message in sim.replies():
-        parts = [message.content or ""]
-        for e in message.embeds:
-            parts += [e.description or "", *(f"{f.name} {f.value}" for f in e.fields), e.footer.text or ""]
-        out.append("\n".join(parts))
-    return out
 
 
 async def admin(sim, *commands_):

@@ -4,21 +4,13 @@ import discord
 import pytest
 from discord.ext.test import backend as fake
 
-from tests.conftest import chatter, db_rows, members, stored_xp
+from tests.conftest import chatter, db_rows, members, reaction_payload, stored_xp, texts
 
 
 def _role(sim, name: str, position: int, **perms) -> discord.Role:
     role = fake.make_role(name, sim.guild, permissions=discord.Permissions(**perms).value)
     role.position = position
     return role
-
-
-def _reaction(sim, member, message) -> discord.RawReactionActionEvent:
-    payload = discord.RawReactionActionEvent(
-        {"user_id": member.id, "channel_id": message.channel.id, "message_id": message.id, "guild_id": sim.guild.id,
-         "type": 0, "burst": False}, discord.PartialEmoji(name="\N{THUMBS UP SIGN}"), "REACTION_ADD")
-    payload.member = member
-    return payload
 
 
 def messages_counted(sim, member) -> int:
@@ -161,7 +153,7 @@ async def test_reactions_and_commands_follow_the_blocklist(sim):
     await sim.command("unicornia guild reactionxp 2", sim.owner())
     await sim.command(f"blocklist add {alice.id}", sim.owner())
     sim.replies()
-    await sim.cog.on_raw_reaction_add(_reaction(sim, alice, target))
+    await sim.cog.on_raw_reaction_add(reaction_payload(alice, target))
     await sim.cog.xp.flush()
     assert db_rows(sim, "SELECT COUNT(*) FROM UserXpStats WHERE UserId = ?", (alice.id,)) == [(0,)]
 
@@ -229,14 +221,6 @@ async def test_verdicts_are_bounded_and_expire(sim, clock):
 
 
 # --- 3. quiet by default ---------------------------------------------------------------------------
-def _said(sim) -> list[str]:
-    out = []
-    for message in sim.replies():
-        out.append("\n".join([message.content or ""] + [e.description or "" for e in message.embeds]
-                             + [f"{f.name} {f.value}" for e in message.embeds for f in e.fields]))
-    return out
-
-
 async def test_a_new_server_counts_xp_and_announces_only_level_ups(sim, clock, wall):
     alice, bob = members(sim)[:2]
     for i in range(40):  # 40 messages a minute apart: level 1 at 36 XP
@@ -246,7 +230,7 @@ async def test_a_new_server_counts_xp_and_announces_only_level_ups(sim, clock, w
         wall.advance(61)
     wall.advance(86_400)  # past the day's end: a goal would have been settled
     await sim.cog.xp.flush()
-    said = _said(sim)
+    said = texts(sim)
     assert len(said) == 2 and all("level 1" in text for text in said), said
     assert stored_xp(sim, alice) == 40
     assert db_rows(sim, "SELECT COUNT(*) FROM UserAchievement") == [(0,)]
@@ -255,24 +239,24 @@ async def test_a_new_server_counts_xp_and_announces_only_level_ups(sim, clock, w
     await sim.command("level achievements", alice)
     await sim.command("level quests", alice)
     await sim.command("level goal", alice)
-    said = _said(sim)
+    said = texts(sim)
     assert "off" in said[0] and "Quests are off" in said[1] and "switched off" in said[2], said
 
 
 async def test_quest_toggle_adds_the_starter_quests_once(sim):
     alice = members(sim)[0]
     await sim.command("unicornia guild quest toggle true", sim.owner())
-    assert "Added the starter set" in _said(sim)[-1]
+    assert "Added the starter set" in texts(sim)[-1]
     await sim.command("level quests", alice)
-    assert "Say hello" in _said(sim)[-1]
+    assert "Say hello" in texts(sim)[-1]
     assert db_rows(sim, "SELECT COUNT(*) FROM Quest WHERE GuildId = ?", (sim.guild.id,)) == [(6,)]
     for number in range(1, 7):
         await sim.command(f"unicornia guild quest remove {number}", sim.owner())
     await sim.command("unicornia guild quest toggle false", sim.owner())
     await sim.command("level quests", alice)
-    assert _said(sim)[-1] == "Quests are off in this server."
+    assert texts(sim)[-1] == "Quests are off in this server."
     await sim.command("unicornia guild quest toggle true", sim.owner())  # no second starter set
-    said = _said(sim)[-1]
+    said = texts(sim)[-1]
     assert "Quests are now on (0 quest(s)" in said and "starter" not in said
     assert db_rows(sim, "SELECT COUNT(*) FROM Quest WHERE GuildId = ?", (sim.guild.id,)) == [(0,)]
 
@@ -287,7 +271,7 @@ async def test_turning_achievements_on_unlocks_what_members_qualify_for_without_
     await sim.cog.xp.flush()
     before = stored_xp(sim, alice)
     await sim.command("unicornia guild achievement toggle true", sim.owner())
-    said = _said(sim)
+    said = texts(sim)
     assert len(said) == 1 and "2 member(s) already qualified" in said[0], said
     first_words = db_rows(sim, "SELECT UserId FROM UserAchievement WHERE Key = 'first-words' ORDER BY UserId")
     assert first_words == sorted([(alice.id,), (bob.id,)])
@@ -296,7 +280,7 @@ async def test_turning_achievements_on_unlocks_what_members_qualify_for_without_
     clock.advance(61)
     await sim.say("another message from alice, hi", alice)  # nothing already unlocked is announced now
     await sim.say("carol's very first message here", carol)  # a new unlock is announced as usual
-    said = _said(sim)
+    said = texts(sim)
     assert len(said) == 1 and carol.mention in said[0] and "unlocked" in said[0], said
 
 
@@ -409,7 +393,7 @@ async def test_a_member_without_xp_is_unranked_and_others_count_the_same(sim, se
     await sim.command(f"level check {bob.mention}", alice)
     await sim.command(f"level check {alice.mention}", alice)
     texts = [call["content"] for call in sent if call["files"]]
-    assert "rank unranked (no XP yet) of 1" in texts[0], texts
+    assert "level 0, unranked (no XP yet), 0/36 XP" in texts[0], texts
     assert "rank #1 of 1" in texts[1], texts
 
 

@@ -34,7 +34,7 @@ async def rewards_text(guild: discord.Guild, settings: GuildSettings) -> str:
                 parts.append(f"(deleted role {reward.role_id})")
                 continue
             verb = "remove" if reward.remove else "give"
-            problem = role_problem(role, guild.me)
+            problem = reward_problem(guild, reward)
             parts.append(f"{verb} @{role.name}" + (f" [can't: {problem}]" if problem else ""))
         if level in settings.currency_rewards:
             parts.append(f"{humanize_number(settings.currency_rewards[level])} {currency}")
@@ -42,10 +42,15 @@ async def rewards_text(guild: discord.Guild, settings: GuildSettings) -> str:
     return box("\n".join(lines))
 
 
+def reward_problem(guild: discord.Guild, reward) -> Optional[str]:
+    """Why the bot can't give or take a reward's role now (deleted, or not assignable), or None."""
+    role = guild.get_role(reward.role_id)
+    return "the role was deleted" if role is None else role_problem(role, guild.me)
+
+
 def unassignable_rewards(guild: discord.Guild, settings: GuildSettings) -> int:
-    """How many role rewards name a role that is gone or that the bot can no longer assign."""
-    return sum(1 for r in settings.role_rewards
-               if (role := guild.get_role(r.role_id)) is None or role_problem(role, guild.me))
+    """How many role rewards the bot can no longer carry out."""
+    return sum(1 for reward in settings.role_rewards if reward_problem(guild, reward))
 
 
 def _check(limit_name: str, value: float, what: str) -> Optional[str]:

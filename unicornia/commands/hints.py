@@ -15,13 +15,11 @@ _HINT = re.compile(r"\[p\](\w+)")
 def with_prefix(ctx: commands.Context, text: str) -> str:
     """Replace each ``[p]`` with ``ctx.clean_prefix``; a shortcut another cog has taken is shown
     in its long form (``[p]club join`` becomes ``!level club join``)."""
-    ours = ctx.cog
-
     def swap(match: re.Match) -> str:
         name = match.group(1)
         if name in SHORTCUTS:
             command = ctx.bot.get_command(name)
-            if command is None or command.cog is not ours or ours is None:
+            if command is None or command.cog is not ctx.cog:  # another cog has the short name
                 name = f"level {name}"
         return ctx.clean_prefix + name
 

@@ -103,8 +103,7 @@ class LevelCommands(MixinMeta):
         elif everyone:  # straight from the ranking index: any page costs the same
             first = max(1, page - 2)
             entries = await standing_service.leaderboard_page(self.xp, self.store, guild.id, first, 5 * PAGE_SIZE)
-            ranked = (await self.store.rank(guild.id, -1))[1]
-            total_pages = max(1, -(-ranked // PAGE_SIZE))
+            total_pages = max(1, -(-await self.store.ranked(guild.id) // PAGE_SIZE))
         else:  # current members only: departed members are skipped as the ranking is read
             first = 1
             wanted = min(page + 4, MAX_LEADERBOARD_PAGES) * PAGE_SIZE
@@ -112,7 +111,7 @@ class LevelCommands(MixinMeta):
                 self.xp, self.store, guild.id, wanted, lambda uid: guild.get_member(uid) is not None)
             total_pages = -(-len(entries) // PAGE_SIZE)
             if len(entries) == wanted:  # more than were read: every member with XP, capped at what is shown
-                ranked = (await self.store.rank(guild.id, -1))[1]
+                ranked = await self.store.ranked(guild.id)
                 total_pages = min(max(total_pages, -(-ranked // PAGE_SIZE)), MAX_LEADERBOARD_PAGES)
         if not entries:
             if everyone or page == 1:
@@ -218,7 +217,7 @@ def summary_line(member: discord.Member, stand: standing_service.Standing) -> st
     """One line for screen readers and members with embeds or previews off."""
     p = stand.progress
     return (
-        f"{member.display_name}: level {p.level}, rank {stand.rank_text}, "
+        f"{member.display_name}: level {p.level}, {'' if stand.rank is None else 'rank '}{stand.rank_text}, "
         f"{humanize_number(p.into_level)}/{humanize_number(p.needed)} XP into the level, "
         f"{humanize_number(p.total_xp)} XP in total."
     )

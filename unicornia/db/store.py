@@ -266,8 +266,15 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
     def rank(self, guild_id: int, xp: int) -> tuple[int, int]:
         """(rank, members ranked): rank is 1 + how many have strictly more XP."""
         above = self.conn.execute(sql.COUNT_ABOVE, (guild_id, xp)).fetchone()[0]
-        total = self.conn.execute(sql.COUNT_GUILD, (guild_id,)).fetchone()[0]
-        return above + 1, total
+        return above + 1, self._ranked(guild_id)
+
+    @in_worker
+    def ranked(self, guild_id: int) -> int:
+        """How many members of the guild have XP (the ones rankings list)."""
+        return self._ranked(guild_id)
+
+    def _ranked(self, guild_id: int) -> int:
+        return self.conn.execute(sql.COUNT_GUILD, (guild_id,)).fetchone()[0]
 
     @in_worker
     def leaderboard_chunk(

@@ -78,7 +78,7 @@ class RewardService:
         plan = plan_rewards(old_level, new_level, dict(settings.currency_rewards))
         given_roles = await self._sync_roles(member, new_level, settings)
         paid = await self._pay(member, plan)
-        if announce and settings.announce_mode != "off":
+        if announce and settings.announce_mode != "off" and not await self.gate.guild_disabled(member.guild):
             text = await self.render_announcement(member, old_level, new_level, xp, given_roles, paid, settings)
             await self._announce(member, text, channel, settings)
         return plan
@@ -191,8 +191,6 @@ class RewardService:
 
     async def _announce(self, member: discord.Member, text: str, channel, settings) -> None:
         """Send to the guild's chosen place; a missing or unwritable target falls back to ``channel``."""
-        if await self.gate.guild_disabled(member.guild):
-            return
         mentions = discord.AllowedMentions(users=[member], roles=False, everyone=False)
         target = channel
         if settings.announce_mode == "dm":

@@ -26,8 +26,9 @@ class Standing:
 
     @property
     def rank_text(self) -> str:
+        """"#12 of 295", or "unranked (no XP yet)"."""
         if self.rank is None:
-            return f"unranked (no XP yet) of {humanize_number(self.ranked)}"
+            return "unranked (no XP yet)"
         return f"#{humanize_number(self.rank)} of {humanize_number(self.ranked)}"
 
     @property

@@ -305,14 +305,16 @@ class XpSystem:
         return await pending if pending is not None else None
 
     async def _observe_if_admitted(self, message: discord.Message, settings: GuildSettings) -> Optional[Award]:
-        """A member or channel Red's rules have no cached verdict on (or an ignored channel): ask."""
+        """A member or channel Red's rules have no cached verdict on (or an ignored channel): ask,
+        and once admitted, the member's gain remembers the channel so the message goes through."""
         if not await self.gate.admits(message):
             return None
-        pending = self.observe_message(message, settings, admitted=True)
+        self._gain_for((message.guild.id, message.author.id)).admitted_in = message.channel
+        pending = self.observe_message(message, settings)
         return await pending if pending is not None else None
 
-    def observe_message(self, message: discord.Message, settings: Optional[GuildSettings] = None,
-                        admitted: bool = False) -> Optional[Awaitable[Optional[Award]]]:
+    def observe_message(self, message: discord.Message, settings: Optional[GuildSettings] = None
+                        ) -> Optional[Awaitable[Optional[Award]]]:
         """Apply the XP rules to one message, synchronously.
 
         This runs for every guild message, so it stays flat: dictionary look-ups and integer
@@ -354,8 +356,7 @@ class XpSystem:
         # Red's rules (block and allow lists, [p]ignore, the cog disabled here): the gain remembers
         # the channel they last admitted the member in; otherwise the gate's cached verdicts
         if gain is None or gain.admitted_in is not channel:
-            if (self._gate_channels.get(channel.id) != OPEN or self._gate_members.get(key) is not True) \
-                    and not admitted:
+            if self._gate_channels.get(channel.id) != OPEN or self._gate_members.get(key) is not True:
                 return self._observe_if_admitted(message, settings)
             if gain is None:
                 gain = self.buffer[key] = Gain()
