@@ -66,7 +66,7 @@ async def test_thanks_by_reply(sim):
 async def test_reactions_and_commands_are_counted_and_paid_when_configured(sim):
     alice = members(sim)[0]
     target = await sim.say("react to this please", members(sim)[1])
-    await admin(sim, "reactionxp 2", "commandxp 1")
+    await admin(sim, "activity reactionxp 2", "activity commandxp 1")
     await sim.cog.on_raw_reaction_add(reaction_payload(alice, target))
     await sim.command("level rewards", alice)
     await sim.cog.xp.flush()
@@ -80,8 +80,8 @@ async def test_multipliers_boosters_and_zero(sim, clock):
     sim.set_roles(alice, [vip])
     events = sim.make_text_channel("events")
     quiet = sim.make_text_channel("quiet")
-    await admin(sim, "xpcap 0", "xppermessage 10", "rolemultiplier VIP 2",
-                f"channelmultiplier {events.id} 1.5", f"channelmultiplier {quiet.id} 0", "boostermultiplier 3")
+    await admin(sim, "activity xpcap 0", "xppermessage 10", "multiplier role VIP 2",
+                f"multiplier channel {events.id} 1.5", f"multiplier channel {quiet.id} 0", "multiplier booster 3")
     await sim.say("in the events channel", alice, channel=events)   # 10 * 2 * 1.5 = 30
     # a server booster (dpytest's member payloads carry no premium_since, so set it on the author)
     boosted = fake.make_message("boosting the server", bob, sim.default_channel(sim.guild))
@@ -96,7 +96,7 @@ async def test_multipliers_boosters_and_zero(sim, clock):
 
 async def test_per_minute_cap_short_and_repeated_messages(sim, clock):
     alice = members(sim)[0]
-    await admin(sim, "cooldown 0", "xppermessage 4", "xpcap 10")
+    await admin(sim, "cooldown 0", "xppermessage 4", "activity xpcap 10")
     for i in range(5):
         await sim.say(f"message number {i}", alice)  # 4 + 4 + 2 (capped) + 0 + 0
     await sim.cog.xp.flush()
@@ -111,18 +111,18 @@ async def test_per_minute_cap_short_and_repeated_messages(sim, clock):
 
 async def test_announcement_modes_templates_and_fallback(sim, caplog):
     alice, bob = members(sim)[:2]
-    await admin(sim, "xpcap 0", "xppermessage 40")
-    replies = await admin(sim, "announcemessage {mention} hit {level} in {nope}")
+    await admin(sim, "activity xpcap 0", "xppermessage 40")
+    replies = await admin(sim, "levelup message {mention} hit {level} in {nope}")
     assert "Unknown variable {nope}" in replies[-1].content
-    replies = await admin(sim, "announcemessage " + "x" * 1900)
+    replies = await admin(sim, "levelup message " + "x" * 1900)
     assert "1800" in replies[-1].content
-    await admin(sim, "announcemessage GG {user}: {old_level} -> {level} ({xp} XP) in {guild}")
-    await sim.command("unicornia guild announcepreview", sim.owner())
+    await admin(sim, "levelup message GG {user}: {old_level} -> {level} ({xp} XP) in {guild}")
+    await sim.command("unicornia guild levelup preview", sim.owner())
     assert "GG Owner: 0 -> 1" in sim.replies()[-1].content
     await sim.say("levelling up now", alice)
     assert sim.replies()[-1].content.startswith(f"GG {alice.display_name}: 0 -> 1 (40 XP) in {sim.guild.name}")
     levels = sim.make_text_channel("level-ups")
-    await admin(sim, f"announce {levels.id}")
+    await admin(sim, f"levelup where {levels.id}")
     await sim.say("levelling up elsewhere", bob)
     announcement = sim.replies()[-1]
     assert announcement.channel.id == levels.id and bob.display_name in announcement.content
@@ -133,7 +133,7 @@ async def test_announcement_modes_templates_and_fallback(sim, caplog):
         await sim.say("and another one", carol)
     assert sim.replies()[-1].channel.id == sim.default_channel(sim.guild).id
     assert any("missing or not writable" in r.getMessage() for r in caplog.records)
-    await admin(sim, "announce off")
+    await admin(sim, "levelup where off")
     dave = sim.make_member("Dave")
     await sim.say("silent level", dave)
     assert sim.replies() == []
@@ -142,14 +142,14 @@ async def test_announcement_modes_templates_and_fallback(sim, caplog):
 async def test_stack_and_replace_role_modes_and_rejoin(sim):
     sim.give_bot_role()
     bronze, silver = sim.make_role("Bronze", position=3), sim.make_role("Silver", position=4)
-    await admin(sim, "xpcap 0", "rolereward 1 Bronze", "rolereward 2 Silver", "xppermessage 100")
+    await admin(sim, "activity xpcap 0", "rolereward 1 Bronze", "rolereward 2 Silver", "xppermessage 100")
     alice, bob = members(sim)[:2]
     await sim.say("straight to level two", alice)
     assert bronze in alice.roles and silver in alice.roles          # stack: both
-    await admin(sim, "rolemode replace")
+    await admin(sim, "roles mode replace")
     await sim.say("straight to level two as well", bob)
     assert silver in bob.roles and bronze not in bob.roles          # replace: only the highest
-    await sim.command("unicornia guild syncroles", sim.owner())
+    await sim.command("unicornia guild roles sync", sim.owner())
     assert any("Syncing reward roles" in m.content for m in sim.replies())  # then edited as it goes
     assert bronze not in alice.roles and silver in alice.roles      # syncroles applied replace to alice
     # bob leaves and comes back: his role comes back too
@@ -225,7 +225,7 @@ async def test_leaderboard_sorted_by_messages_and_thanks(sim, sent):
 
 async def test_dm_announcements(sim):
     alice = members(sim)[0]
-    await admin(sim, "xpcap 0", "xppermessage 40", "announce dm")
+    await admin(sim, "activity xpcap 0", "xppermessage 40", "levelup where dm")
     await sim.say("level me up by direct message", alice)
     announcement = sim.replies()[-1]
     assert isinstance(announcement.channel, discord.DMChannel) and "level 1" in announcement.content
@@ -234,6 +234,6 @@ async def test_dm_announcements(sim):
 async def test_levelupmessages_switch_overrides_an_announce_channel(sim):
     alice = members(sim)[0]
     levels = sim.make_text_channel("level-ups")
-    await admin(sim, "xpcap 0", "xppermessage 40", f"announce {levels.id}", "levelupmessages false")
+    await admin(sim, "activity xpcap 0", "xppermessage 40", f"levelup where {levels.id}", "levelup messages false")
     await sim.say("no fanfare please", alice)
     assert sim.replies() == []

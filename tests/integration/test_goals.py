@@ -271,7 +271,7 @@ async def test_quest_counts_only_after_it_started_completes_and_refreshes(goals_
 
 async def test_quest_multiplier_boosts_xp_for_its_time(goals_sim, wall, clock):
     sim = goals_sim
-    await quests_only(sim, "xpcap 0")
+    await quests_only(sim, "activity xpcap 0")
     await admin(sim, 'quest add once messages 1 0 "Warm up" 2 30')
     alice = members(sim)[0]
     await sim.say("my first message for the quest", alice)

@@ -150,7 +150,7 @@ async def test_ignored_channel_and_server_pay_nothing_but_moderators_pass_as_red
 async def test_reactions_and_commands_follow_the_blocklist(sim):
     alice, bob = members(sim)[:2]
     target = await sim.say("react to this please", bob)
-    await sim.command("unicornia guild reactionxp 2", sim.owner())
+    await sim.command("unicornia guild activity reactionxp 2", sim.owner())
     await sim.command(f"blocklist add {alice.id}", sim.owner())
     sim.replies()
     await sim.cog.on_raw_reaction_add(reaction_payload(alice, target))
@@ -437,3 +437,7 @@ def test_every_commands_short_help_is_a_short_summary():
     for command in Unicornia.__cog_commands__:
         assert "Example" not in command.short_doc, command.qualified_name
         assert len(command.short_doc) <= 60, (command.qualified_name, command.short_doc)
+    # related settings sit in groups, so `[p]help unicornia guild` fits one page
+    settings = next(c for c in Unicornia.__cog_commands__ if c.qualified_name == "unicornia guild")
+    assert len(settings.commands) <= 36, sorted(c.name for c in settings.commands)
+    assert {"activity", "multiplier", "levelup", "roles"} <= {c.name for c in settings.commands}

@@ -16,7 +16,7 @@ async def _setup_rewards(sim):
     sim.give_bot_role()
     novice, regular, veteran = (sim.make_role(n, position=5) for n in ("Novice", "Regular", "Veteran"))
     owner = sim.owner()
-    for text in ("xpcap 0", "rolereward 1 Novice", "rolereward 3 Regular", "rolereward 3 Novice remove",
+    for text in ("activity xpcap 0", "rolereward 1 Novice", "rolereward 3 Regular", "rolereward 3 Novice remove",
                  "rolereward 50 Veteran", "currencyreward 2 100", "currencyreward 4 50", "currencyreward 60 999"):
         await sim.command(f"unicornia guild {text}", owner)
     sim.replies()
@@ -55,8 +55,8 @@ async def test_levels_one_at_a_time_add_then_remove(sim, clock):
 
 async def test_levelup_messages_can_be_turned_off(sim):
     alice = members(sim)[0]
-    await sim.command("unicornia guild levelupmessages false", sim.owner())
-    await sim.command("unicornia guild xpcap 0", sim.owner())
+    await sim.command("unicornia guild levelup messages false", sim.owner())
+    await sim.command("unicornia guild activity xpcap 0", sim.owner())
     await sim.command("unicornia guild xppermessage 40", sim.owner())
     sim.replies()
     await sim.say("level up quietly", alice)
@@ -74,7 +74,7 @@ async def test_unassignable_roles_refused_at_config_and_skipped_at_award(sim, ca
     assert (await sim.cog.settings.get(sim.guild.id)).role_rewards == ()
     doomed = sim.make_role("Doomed", position=5)
     await sim.command("unicornia guild rolereward 1 Doomed", owner)
-    await sim.command("unicornia guild xpcap 0", owner)
+    await sim.command("unicornia guild activity xpcap 0", owner)
     await sim.command("unicornia guild xppermessage 40", owner)
     sim.replies()
     from discord.ext.test import backend
@@ -250,7 +250,7 @@ async def test_data_deletion_removes_everything_everywhere(sim):
 
 async def test_leaderboard_pages_through_a_menu(sim):
     await sim.command("unicornia guild cooldown 0", sim.owner())
-    await sim.command("unicornia guild xpcap 0", sim.owner())
+    await sim.command("unicornia guild activity xpcap 0", sim.owner())
     crowd = [sim.make_member(f"Member{i:02}") for i in range(25)]
     for rank, person in enumerate(crowd):
         await chatter(sim, person, rank + 1)
@@ -269,7 +269,7 @@ async def test_currency_reward_is_clamped_at_the_bank_maximum(sim):
     await bank.set_max_balance(1_000, sim.guild)
     await bank.set_balance(alice, 950)
     await sim.command("unicornia guild currencyreward 1 500", sim.owner())
-    await sim.command("unicornia guild xpcap 0", sim.owner())
+    await sim.command("unicornia guild activity xpcap 0", sim.owner())
     await sim.command("unicornia guild xppermessage 40", sim.owner())
     sim.replies()
     await sim.say("level one please", alice)

@@ -176,7 +176,7 @@ async def test_a_buffered_gain_follows_its_member_into_a_new_cache_entry(sim):
     xp = sim.cog.xp
     xp.cache = LRUCache(1)
     await sim.command("unicornia guild cooldown 0", sim.owner())
-    await sim.command("unicornia guild xpcap 0", sim.owner())
+    await sim.command("unicornia guild activity xpcap 0", sim.owner())
     alice, bob, carol = members(sim)[:3]
     key = (sim.guild.id, alice.id)
     await sim.say("alice says one thing", alice)

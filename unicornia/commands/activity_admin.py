@@ -17,6 +17,10 @@ from ..core.templates import TemplateError, check_template
 from .admin import AdminCommands, ExcludableChannel
 
 guild_group = AdminCommands.guild_group
+activity_group = AdminCommands.activity_group
+multiplier_group = AdminCommands.multiplier_group
+levelup_group = AdminCommands.levelup_group
+roles_group = AdminCommands.roles_group
 #: How often the syncroles progress message is edited.
 PROGRESS_EVERY = 2.0
 MAX_THANKS_WORDS = 30
@@ -24,40 +28,40 @@ MAX_THANKS_WORDS = 30
 
 class ActivityAdminCommands(MixinMeta):
     # --- XP for other activity ---------------------------------------------------------------
-    @guild_group.command(name="linkxp")
+    @activity_group.command(name="linkxp")
     async def set_link_xp(self, ctx: commands.Context, amount: int) -> None:
         """Bonus XP for a message with a link (once per message).
 
-        Example: `[p]unicornia guild linkxp 3`
+        Example: `[p]unicornia guild activity linkxp 3`
         """
         await self._set_number(ctx, "link_xp", amount, "Link XP", f"Messages with a link now earn {amount} extra XP.")
 
-    @guild_group.command(name="thanksxp")
+    @activity_group.command(name="thanksxp")
     async def set_thanks_xp(self, ctx: commands.Context, amount: int) -> None:
         """XP a member gets when someone thanks them.
 
-        Example: `[p]unicornia guild thanksxp 5`
+        Example: `[p]unicornia guild activity thanksxp 5`
         """
         await self._set_number(ctx, "thanks_xp", amount, "Thanks XP", f"Being thanked now earns {amount} XP.")
 
-    @guild_group.command(name="thankscooldown")
+    @activity_group.command(name="thankscooldown")
     async def set_thanks_cooldown(self, ctx: commands.Context, seconds: int) -> None:
         """Cooldown between two paid thanks.
 
         Seconds before the same member's thanks to the same person pays again.
 
-        Example: `[p]unicornia guild thankscooldown 600`
+        Example: `[p]unicornia guild activity thankscooldown 600`
         """
         await self._set_number(ctx, "thanks_cooldown", seconds, "The thanks cooldown",
                                f"A member's thanks to the same person now pays once every {seconds} second(s).")
 
-    @guild_group.command(name="thankswords")
+    @activity_group.command(name="thankswords")
     async def set_thanks_words(self, ctx: commands.Context, *, words: str) -> None:
         """Words that count as thanks.
 
-        Words and phrases that count as thanks, separated by commas (`reset` for the defaults).
+        Separated by commas; `reset` for the defaults.
 
-        Example: `[p]unicornia guild thankswords thanks, thank you, merci, danke`
+        Example: `[p]unicornia guild activity thankswords thanks, thank you, merci, danke`
         """
         if words.strip().lower() == "reset":
             chosen = list(GUILD_DEFAULTS["thanks_words"])
@@ -70,50 +74,50 @@ class ActivityAdminCommands(MixinMeta):
         await self.settings.update(ctx.guild.id, lambda g: g.thanks_words.set(chosen))
         await ctx.send("Thanks words: " + humanize_list([f"`{w}`" for w in chosen]))
 
-    @guild_group.command(name="reactionxp")
+    @activity_group.command(name="reactionxp")
     async def set_reaction_xp(self, ctx: commands.Context, amount: int) -> None:
         """XP for adding a reaction (default 0; always counted).
 
-        Example: `[p]unicornia guild reactionxp 1`
+        Example: `[p]unicornia guild activity reactionxp 1`
         """
         await self._set_number(ctx, "reaction_xp", amount, "Reaction XP", f"Reactions now earn {amount} XP.")
 
-    @guild_group.command(name="commandxp")
+    @activity_group.command(name="commandxp")
     async def set_command_xp(self, ctx: commands.Context, amount: int) -> None:
         """XP for using a bot command (default 0; always counted).
 
-        Example: `[p]unicornia guild commandxp 1`
+        Example: `[p]unicornia guild activity commandxp 1`
         """
         await self._set_number(ctx, "command_xp", amount, "Command XP", f"Commands now earn {amount} XP.")
 
     # --- multipliers -------------------------------------------------------------------------
-    @guild_group.command(name="boostermultiplier")
+    @multiplier_group.command(name="booster")
     async def set_booster_multiplier(self, ctx: commands.Context, multiplier: float) -> None:
         """XP multiplier for server boosters.
 
-        Example: `[p]unicornia guild boostermultiplier 1.5`
+        Example: `[p]unicornia guild multiplier booster 1.5`
         """
         await self._set_number(ctx, "booster_multiplier", multiplier, "The booster multiplier",
                                f"Server boosters now earn x{multiplier:g} XP.")
 
-    @guild_group.command(name="rolemultiplier")
+    @multiplier_group.command(name="role")
     async def set_role_multiplier(self, ctx: commands.Context, role: discord.Role, multiplier: float) -> None:
         """XP multiplier for a role.
 
-        XP multiplier for a role (the member's highest applies; 0 = no XP; 1 removes it).
+        The member's highest applies; 0 = no XP; 1 removes it.
 
-        Example: `[p]unicornia guild rolemultiplier Supporter 2`
+        Example: `[p]unicornia guild multiplier role Supporter 2`
         """
         await self._set_multiplier(ctx, "role_multipliers", role.id, multiplier, f"@{role.name}")
 
-    @guild_group.command(name="channelmultiplier")
+    @multiplier_group.command(name="channel")
     async def set_channel_multiplier(self, ctx: commands.Context, channel: ExcludableChannel,
                                      multiplier: float) -> None:
         """XP multiplier for a channel.
 
-        XP multiplier for a channel, category or thread (threads and channels inherit; 0 = no XP; 1 removes).
+        A channel, category or thread (threads and channels inherit); 0 = no XP; 1 removes it.
 
-        Example: `[p]unicornia guild channelmultiplier #events 1.5`
+        Example: `[p]unicornia guild multiplier channel #events 1.5`
         """
         await self._set_multiplier(ctx, "channel_multipliers", channel.id, multiplier, channel.mention)
 
@@ -133,11 +137,11 @@ class ActivityAdminCommands(MixinMeta):
         await ctx.send(f"{label}: no multiplier." if value == 1 else f"{label} now multiplies XP by {value:g}.",
                        allowed_mentions=discord.AllowedMentions.none())
 
-    @guild_group.command(name="multipliers")
+    @multiplier_group.command(name="list")
     async def show_multipliers(self, ctx: commands.Context) -> None:
         """List role, channel and booster multipliers.
 
-        Example: `[p]unicornia guild multipliers`
+        Example: `[p]unicornia guild multiplier list`
         """
         s = await self.settings.get(ctx.guild.id)
         guild = ctx.guild
@@ -151,37 +155,37 @@ class ActivityAdminCommands(MixinMeta):
         await ctx.send(box("\n".join(lines)))
 
     # --- anti-farming ------------------------------------------------------------------------
-    @guild_group.command(name="xpcap")
+    @activity_group.command(name="xpcap")
     async def set_xp_cap(self, ctx: commands.Context, per_minute: int) -> None:
         """Most XP a member can earn per minute.
 
-        Most XP a member can earn per minute, all activity together (0 = no cap).
+        All activity together; 0 = no cap.
 
-        Example: `[p]unicornia guild xpcap 20`
+        Example: `[p]unicornia guild activity xpcap 20`
         """
         await self._set_number(ctx, "xp_per_minute_cap", per_minute, "The per-minute cap",
                                f"Members now earn at most {per_minute} XP a minute." if per_minute
                                else "There is no per-minute XP cap now.")
 
-    @guild_group.command(name="minlength")
+    @activity_group.command(name="minlength")
     async def set_min_length(self, ctx: commands.Context, characters: int) -> None:
         """Shortest message that earns XP.
 
-        Messages shorter than this (and without a space) earn no XP (0 = any message).
+        Shorter messages without a space earn no XP; 0 = any message.
 
-        Example: `[p]unicornia guild minlength 5`
+        Example: `[p]unicornia guild activity minlength 5`
         """
         await self._set_number(ctx, "min_message_length", characters, "The minimum length",
                                f"Messages need a space or {characters} characters to earn XP.")
 
     # --- announcements -----------------------------------------------------------------------
-    @guild_group.command(name="announce")
+    @levelup_group.command(name="where")
     async def set_announce(self, ctx: commands.Context, where: Union[discord.TextChannel, str]) -> None:
         """Where level-ups are announced.
 
-        Where level-ups are announced: `here` (where they happen), `dm`, `off`, or a channel.
+        `here` (where they happen), `dm`, `off`, or a channel.
 
-        Example: `[p]unicornia guild announce #level-ups`
+        Example: `[p]unicornia guild levelup where #level-ups`
         """
         if isinstance(where, discord.TextChannel):
             if not where.permissions_for(ctx.guild.me).send_messages:
@@ -204,14 +208,14 @@ class ActivityAdminCommands(MixinMeta):
         await self.settings.update(ctx.guild.id, change)
         await ctx.send(f"Level-ups are now announced {said}.")
 
-    @guild_group.command(name="announcemessage")
+    @levelup_group.command(name="message")
     async def set_announce_message(self, ctx: commands.Context, *, template: str) -> None:
         """Set the level-up message.
 
         `reset` goes back to the default.  Variables: {mention} {user} {level} {old_level} {xp}
         {guild} {role}.
 
-        Example: `[p]unicornia guild announcemessage GG {mention}, level {level}! {role}`
+        Example: `[p]unicornia guild levelup message GG {mention}, level {level}! {role}`
         """
         if template.strip().lower() == "reset":
             await self.settings.update(ctx.guild.id, lambda g: g.levelup_template.clear())
@@ -223,15 +227,15 @@ class ActivityAdminCommands(MixinMeta):
             await ctx.send(f"{exc} Nothing was changed.")
             return
         await self.settings.update(ctx.guild.id, lambda g: g.levelup_template.set(template))
-        await ctx.send(with_prefix(ctx, "Level-up message saved. See it with `[p]unicornia guild announcepreview`."))
+        await ctx.send(with_prefix(ctx, "Level-up message saved. See it with `[p]unicornia guild levelup preview`."))
 
-    @guild_group.command(name="announcepreview")
+    @levelup_group.command(name="preview")
     async def preview_announce(self, ctx: commands.Context) -> None:
         """Preview the level-up message.
 
-        Show the level-up message as you would see it at your next level.
+        As you would see it at your next level.
 
-        Example: `[p]unicornia guild announcepreview`
+        Example: `[p]unicornia guild levelup preview`
         """
         xp = await self.xp.current_xp((ctx.guild.id, ctx.author.id))
         level = level_from_xp(xp)
@@ -241,13 +245,13 @@ class ActivityAdminCommands(MixinMeta):
                        allowed_mentions=discord.AllowedMentions.none())
 
     # --- reward roles ------------------------------------------------------------------------
-    @guild_group.command(name="rolemode")
+    @roles_group.command(name="mode")
     async def set_role_mode(self, ctx: commands.Context, mode: str) -> None:
         """Stack reward roles or keep only the highest.
 
         `stack` keeps every reward role earned; `replace` keeps only the highest.
 
-        Example: `[p]unicornia guild rolemode replace`
+        Example: `[p]unicornia guild roles mode replace`
         """
         mode = mode.lower()
         if mode not in ROLE_MODES:
@@ -255,13 +259,13 @@ class ActivityAdminCommands(MixinMeta):
             return
         await self.settings.update(ctx.guild.id, lambda g: g.role_mode.set(mode))
         await ctx.send(with_prefix(ctx, f"Reward roles now {'stack' if mode == 'stack' else 'replace each other'}. "
-                                        "Run `[p]unicornia guild syncroles` to apply it to everyone now."))
+                                        "Run `[p]unicornia guild roles sync` to apply it to everyone now."))
 
-    @guild_group.command(name="rejoinroles")
+    @roles_group.command(name="rejoin")
     async def set_rejoin_roles(self, ctx: commands.Context, enabled: bool) -> None:
         """Give reward roles back to members who leave and rejoin.
 
-        Example: `[p]unicornia guild rejoinroles true`
+        Example: `[p]unicornia guild roles rejoin true`
         """
         await self.settings.update(ctx.guild.id, lambda g: g.rejoin_roles.set(enabled))
         await ctx.send(f"Reward roles are {'' if enabled else 'not '}given back on rejoin.")
@@ -275,14 +279,14 @@ class ActivityAdminCommands(MixinMeta):
         await self.settings.update(ctx.guild.id, lambda g: g.reset_on_leave.set(enabled))
         await ctx.send(f"Members' XP is {'' if enabled else 'not '}reset when they leave.")
 
-    @guild_group.command(name="syncroles")
+    @roles_group.command(name="sync")
     @commands.bot_has_permissions(manage_roles=True)
     async def sync_roles(self, ctx: commands.Context) -> None:
         """Make every member's reward roles match.
 
-        Give and take reward roles so every member matches their level now.
+        Gives and takes reward roles so every member matches their level now.
 
-        Example: `[p]unicornia guild syncroles`
+        Example: `[p]unicornia guild roles sync`
         """
         members = [m for m in ctx.guild.members if not m.bot]
         progress = await ctx.send(f"Syncing reward roles: 0/{len(members)}...")

@@ -67,7 +67,7 @@ class AdminCommands(MixinMeta):
     async def set_history_days(self, ctx: commands.Context, days: int) -> None:
         """Days of XP history to keep (bot owner).
 
-        How many days of XP history to keep for `level xpstats` (bot owner; 1-3650).
+        What `[p]level xpstats` can show: 1 to 3650 days.
 
         Example: `[p]unicornia historydays 90`
         """
@@ -82,6 +82,22 @@ class AdminCommands(MixinMeta):
     @commands.admin_or_permissions(manage_guild=True)
     async def guild_group(self, ctx: commands.Context) -> None:
         """Configure XP in this server."""
+
+    @guild_group.group(name="activity")
+    async def activity_group(self, ctx: commands.Context) -> None:
+        """XP for links, thanks, reactions, commands; the cap."""
+
+    @guild_group.group(name="multiplier")
+    async def multiplier_group(self, ctx: commands.Context) -> None:
+        """XP multipliers for boosters, roles and channels."""
+
+    @guild_group.group(name="levelup")
+    async def levelup_group(self, ctx: commands.Context) -> None:
+        """Where and how level-ups are announced."""
+
+    @guild_group.group(name="roles")
+    async def roles_group(self, ctx: commands.Context) -> None:
+        """How reward roles stack, come back on rejoin, and sync."""
 
     # --- switches and rates ------------------------------------------------------------------
     @guild_group.command(name="xpenabled")
@@ -114,7 +130,7 @@ class AdminCommands(MixinMeta):
     async def set_cooldown(self, ctx: commands.Context, seconds: int) -> None:
         """Seconds between messages that earn XP.
 
-        Seconds between two messages that earn XP (0 = every message).
+        0 lets every message earn.
 
         Example: `[p]unicornia guild cooldown 30`
         """
@@ -142,15 +158,15 @@ class AdminCommands(MixinMeta):
         await self.settings.update(ctx.guild.id, lambda g: getattr(g, field).set(value))
         await ctx.send(done)
 
-    @guild_group.command(name="levelupmessages")
+    @levelup_group.command(name="messages")
     async def set_levelup_messages(self, ctx: commands.Context, enabled: bool) -> None:
         """Announce level-ups in the channel where they happen.
 
-        Example: `[p]unicornia guild levelupmessages true`
+        Example: `[p]unicornia guild levelup messages true`
         """
         async def change(group) -> None:
             await group.levelup_messages.set(enabled)
-            await group.announce_mode.set("channel" if enabled else "off")  # `announce` offers more places
+            await group.announce_mode.set("channel" if enabled else "off")  # `levelup where` offers more places
 
         await self.settings.update(ctx.guild.id, change)
         await ctx.send(f"Level-up messages are now {'on' if enabled else 'off'}.")
@@ -160,7 +176,7 @@ class AdminCommands(MixinMeta):
     async def exclude_channel(self, ctx: commands.Context, *, channel: ExcludableChannel) -> None:
         """Stop XP in a channel, category or thread.
 
-        Stop XP in a channel, category or thread (threads and channels inside inherit it).
+        Threads and channels inside it inherit the exclusion.
 
         Example: `[p]unicornia guild excludechannel #bot-spam`
         """
@@ -371,7 +387,7 @@ class AdminCommands(MixinMeta):
     async def add_xp(self, ctx: commands.Context, member: discord.Member, amount: int) -> None:
         """Give or take a member's XP.
 
-        Give (or with a negative amount, take) XP; recorded as awarded XP.
+        A negative amount takes XP; recorded as awarded XP.
 
         Example: `[p]unicornia guild addxp @Alice 500`
         """
@@ -388,7 +404,7 @@ class AdminCommands(MixinMeta):
     async def set_level(self, ctx: commands.Context, member: discord.Member, level: int) -> None:
         """Set a member's level.
 
-        Set a member's level (their XP becomes the start of that level).
+        Their XP becomes the start of that level.
 
         Example: `[p]unicornia guild setlevel @Alice 12`
         """
@@ -416,7 +432,7 @@ class AdminCommands(MixinMeta):
     async def reset(self, ctx: commands.Context, member: discord.Member = None) -> None:
         """Reset one member's XP, or everyone's.
 
-        Reset one member's XP, or everyone's in this server when no member is given.
+        Without a member it resets everyone in this server.
 
         Asks for confirmation.  Example: `[p]unicornia guild reset @Alice`
         """

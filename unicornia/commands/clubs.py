@@ -89,7 +89,7 @@ class ClubCommands(MixinMeta):
     async def club(self, ctx: commands.Context) -> None:
         """Clubs: members band together.
 
-        Clubs: members band together, and a club's XP is its members' XP.
+        A club's XP is its members' XP.
 
         Alone, it shows your club.  A member's XP card shows their club's name and icon.
         """

@@ -33,7 +33,7 @@ class GoalAdminCommands(MixinMeta):
     async def achievement_list(self, ctx: commands.Context) -> None:
         """List every achievement.
 
-        Every achievement: shipped ones (and whether hidden) and this server's own.
+        Shipped ones (and whether hidden) and this server's own.
 
         Example: `[p]unicornia guild achievement list`
         """
@@ -81,7 +81,7 @@ class GoalAdminCommands(MixinMeta):
     async def achievement_edit(self, ctx: commands.Context, key: str, field: str, *, value: str) -> None:
         """Change one field of an achievement.
 
-        Change one field of this server's achievement (condition, value, title, description, emoji, reward_xp).
+        Fields: condition, value, title, description, emoji, reward_xp.
 
         Example: `[p]unicornia guild achievement edit night-owl reward_xp 150`
         """
@@ -111,7 +111,7 @@ class GoalAdminCommands(MixinMeta):
     async def achievement_remove(self, ctx: commands.Context, key: str) -> None:
         """Remove or hide an achievement.
 
-        Remove this server's achievement, or hide a shipped one (members keep what they unlocked).
+        Removes one of this server's own or hides a shipped one; members keep what they unlocked.
 
         Example: `[p]unicornia guild achievement remove first-words`
         """
@@ -198,7 +198,7 @@ class GoalAdminCommands(MixinMeta):
     async def achievement_channel(self, ctx: commands.Context, channel: Optional[discord.TextChannel] = None) -> None:
         """Where achievements are announced.
 
-        Announce achievements in a channel (no channel: with the level-ups).
+        No channel: with the level-ups.
 
         Example: `[p]unicornia guild achievementchannel #hall-of-fame`
         """
@@ -208,7 +208,7 @@ class GoalAdminCommands(MixinMeta):
     async def quest_channel(self, ctx: commands.Context, channel: Optional[discord.TextChannel] = None) -> None:
         """Where quests and the goal are announced.
 
-        Announce completed quests and the server goal in a channel (no channel: with the level-ups).
+        No channel: with the level-ups.
 
         Example: `[p]unicornia guild questchannel #quests`
         """
@@ -227,7 +227,7 @@ class GoalAdminCommands(MixinMeta):
     async def reset_hour(self, ctx: commands.Context, hour: int) -> None:
         """The UTC hour the server's day starts.
 
-        The UTC hour the server's day starts (daily reward, goal, quests).
+        It sets when the daily reward, the goal and daily quests start again.
 
         Example: `[p]unicornia guild resethour 6`
         """
@@ -251,7 +251,7 @@ class GoalAdminCommands(MixinMeta):
     async def daily_settings(self, ctx: commands.Context, xp: int, streak_bonus: int, streak_cap: int) -> None:
         """Set the daily reward and its streak bonus.
 
-        Daily reward: base XP, extra XP per streak day, and how many streak days count.
+        Base XP, extra XP per streak day, and how many streak days count.
 
         Example: `[p]unicornia guild daily 20 5 10` (day 1: 20 XP, day 2: 25, ... up to 70)
         """
@@ -266,7 +266,7 @@ class GoalAdminCommands(MixinMeta):
                             days: int = 7, bonus: int = 25) -> None:
         """Turn the server goal on or off and tune it.
 
-        The server's daily message goal: on/off, smallest goal, % of the recent average, days averaged, bonus XP.
+        On/off, smallest goal, % of the recent average, days averaged, bonus XP.
 
         Example: `[p]unicornia guild goal true 100 110 7 50`
         """
@@ -335,7 +335,7 @@ class GoalAdminCommands(MixinMeta):
     async def quest_ends(self, ctx: commands.Context, quest_id: int, days: str) -> None:
         """When a one-off quest ends.
 
-        When a one-off quest ends: in so many days (fractions allowed), or `never`.
+        In so many days (fractions allowed), or `never`.
 
         Example: `[p]unicornia guild quest ends 7 3` (quest #7 ends in three days)
         """

@@ -47,7 +47,7 @@ class LevelCommands(MixinMeta):
     async def level(self, ctx: commands.Context, member: discord.Member = None) -> None:
         """Levels and XP in this server.
 
-        Levels and XP in this server.  Alone, it shows your own level.
+        Alone, it shows your own level.
         """
         await ctx.invoke(self.level_check, member=member)
 
@@ -82,7 +82,7 @@ class LevelCommands(MixinMeta):
                                 everyone: bool = False) -> None:
         """The server's top members.
 
-        Show the server's top members, ten a page, by `xp` (default), `messages`, `voice` or `thanks`.
+        Ten a page, by `xp` (default), `messages`, `voice` or `thanks`.
 
         Only current members are listed; pass `true` last to include members who left.
         Examples: `[p]level leaderboard 2`, `[p]level leaderboard 1 messages`
@@ -139,7 +139,7 @@ class LevelCommands(MixinMeta):
     async def level_profile(self, ctx: commands.Context, member: discord.Member = None) -> None:
         """A member's level and activity counters.
 
-        Level, rank, XP, progress and every activity counter of a member.
+        Level, rank, XP, progress and every activity counter.
 
         Example: `[p]level profile @Alice`
         """
@@ -160,7 +160,7 @@ class LevelCommands(MixinMeta):
     async def level_xpstats(self, ctx: commands.Context, who: Optional[str] = None, days: int = 14) -> None:
         """A chart of XP per day by source.
 
-        A chart of XP per day by source, with totals, daily average, best day and share by source.
+        With totals, daily average, best day and share by source.
 
         `who` is a member or `server`. Examples: `[p]level xpstats`, `[p]level xpstats @Alice 30`,
         `[p]level xpstats server 7`

@@ -150,7 +150,7 @@ class ShopCommands(MixinMeta):
     async def xpshop(self, ctx: commands.Context, page: int = 1) -> None:
         """Card backgrounds to buy with currency.
 
-        Card backgrounds to buy with the bot's currency.  Alone, it opens the listing.
+        Alone, it opens the listing.
         """
         await ctx.invoke(self.xpshop_backgrounds, page=page)
 
@@ -158,7 +158,7 @@ class ShopCommands(MixinMeta):
     async def xpshop_backgrounds(self, ctx: commands.Context, page: int = 1) -> None:
         """Browse the backgrounds for sale.
 
-        Browse the backgrounds for sale, one a page, with Buy and Use buttons.
+        One a page, with Buy and Use buttons.
 
         Example: `[p]xpshop backgrounds 2`
         """
@@ -181,7 +181,7 @@ class ShopCommands(MixinMeta):
     async def xpshop_use(self, ctx: commands.Context, key: str) -> None:
         """Put a background you own on your card.
 
-        Put a background you own on your card (`default` goes back to the default).
+        `default` goes back to the default.
 
         Example: `[p]xpshop use sunset`
         """

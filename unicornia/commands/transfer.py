@@ -36,7 +36,7 @@ class TransferCommands(MixinMeta):
     async def import_nadeko(self, ctx: commands.Context, *, path: str) -> None:
         """Import from NadekoBot's database.
 
-        Import XP, backgrounds, rewards and exclusions from NadekoBot's SQLite database.
+        XP, backgrounds, rewards and exclusions, from its SQLite file.
 
         Shows what would be imported first and asks for `yes`. Importing again adds only what
         changed in NadekoBot since, so nobody's XP is doubled.
@@ -73,7 +73,7 @@ class TransferCommands(MixinMeta):
     async def import_levelup(self, ctx: commands.Context) -> None:
         """Import vertyco's LevelUp data.
 
-        Import vertyco's LevelUp data from this Red instance, by XP (not by level).
+        From this Red instance, by XP (not by level).
 
         Example: `[p]unicornia import levelup`
         """
@@ -124,7 +124,7 @@ class TransferCommands(MixinMeta):
         await ctx.send(f"Imported: {humanize_number(result.members_changed)} member(s) changed, "
                              f"{humanize_number(result.xp_added)} XP added, {humanize_number(result.items_added)} "
                              f"background(s) added; {humanize_number(result.rows_read)} rows read in "
-                             f"{result.seconds:.1f} s. Run `{ctx.clean_prefix}unicornia guild syncroles` in each server "
+                             f"{result.seconds:.1f} s. Run `{ctx.clean_prefix}unicornia guild roles sync` in each server "
                              "to hand out reward roles for the imported levels.")
 
     @staticmethod
@@ -157,7 +157,7 @@ class TransferCommands(MixinMeta):
     async def backup(self, ctx: commands.Context) -> None:
         """Back up the database (bot owner).
 
-        Write a consistent copy of the database into the cog's data folder (bot owner).
+        A consistent copy, written into the cog's data folder.
 
         Example: `[p]unicornia backup`
         """
