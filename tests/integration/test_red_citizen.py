@@ -441,3 +441,18 @@ def test_every_commands_short_help_is_a_short_summary():
     settings = next(c for c in Unicornia.__cog_commands__ if c.qualified_name == "unicornia guild")
     assert len(settings.commands) <= 36, sorted(c.name for c in settings.commands)
     assert {"activity", "multiplier", "levelup", "roles"} <= {c.name for c in settings.commands}
+
+
+async def test_a_disabled_cog_does_nothing_when_a_member_leaves(sim):
+    alice = members(sim)[0]
+    await sim.command("unicornia guild resetonleave true", sim.owner())
+    await sim.say("alice says hello to everyone", alice)
+    await sim.cog.xp.flush()
+    await sim.command("command disablecog Unicornia", sim.owner())
+    await sim.cog.on_member_remove(alice)
+    await sim.cog.xp.flush()
+    assert stored_xp(sim, alice) == 1  # reset on leave did not run
+    await sim.command("command enablecog Unicornia", sim.owner())
+    await sim.cog.on_member_remove(alice)
+    await sim.cog.xp.flush()
+    assert not stored_xp(sim, alice)
