@@ -85,6 +85,42 @@ async def test_channel_category_thread_and_role_exclusions(sim, clock):
     assert "Muted" in listing and str(category.id) in listing
 
 
+async def test_rules_changed_while_a_member_talks_apply_to_their_next_message(sim, clock):
+    """The message path remembers where a member was last admitted; every change to who may earn
+    where (an excluded channel, an excluded role given, XP turned off) must still stop the next message."""
+    owner, alice = sim.owner(), members(sim)[0]
+    xp = sim.cog.xp
+    key = (sim.guild.id, alice.id)
+    channel = sim.guild.text_channels[0]
+
+    async def earns(text: str) -> bool:
+        before = xp.buffer[key].xp if key in xp.buffer else 0
+        clock.advance(61)
+        await sim.say(text, alice, channel=channel)
+        return (xp.buffer[key].xp if key in xp.buffer else 0) > before
+
+    assert await earns("first words here") and await earns("second words here")
+    await sim.command(f"unicornia guild excludechannel {channel.id}", owner)
+    assert not await earns("in a channel just excluded")
+    await sim.command(f"unicornia guild includechannel {channel.id}", owner)
+    assert await earns("back in the channel")
+
+    muted = sim.make_role("Muted")
+    await sim.command("unicornia guild excluderole Muted", owner)
+    assert await earns("not muted yet")
+    sim.set_roles(alice, [muted])
+    await sim.settle()
+    assert not await earns("muted now")
+    sim.set_roles(alice, [])
+    await sim.settle()
+    assert await earns("unmuted again")
+
+    await sim.command("unicornia guild xpenabled false", owner)
+    assert not await earns("xp is off")
+    await sim.command("unicornia guild xpenabled true", owner)
+    assert await earns("xp is on again")
+
+
 async def test_reload_and_unload_lose_nothing(sim):
     alice = members(sim)[0]
     await sim.say("before reload", alice)

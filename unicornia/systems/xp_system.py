@@ -203,11 +203,12 @@ class XpSystem:
         self.bot = bot
         #: Red's allow/block lists, ignores and disabled cog: who may earn where.
         self.gate = gate if gate is not None else OpenGate()
-        self.gate.on_forget = self._gate_forgot
+        self.gate.on_forget = self._rules_changed
         self._gate_members = self.gate.members
         self._gate_channels = self.gate.channels
         self.store = store
         self.settings = settings
+        settings.on_invalidate = self._settings_changed
         self._loaded_settings = settings.loaded
         self.on_level_up = on_level_up
         self.clock = clock
@@ -279,13 +280,21 @@ class XpSystem:
             except Exception:
                 log.exception("Unicornia background job %s failed; it runs again in %ss", job.__name__, seconds)
 
-    def _gate_forgot(self, key: Optional[Key]) -> None:
-        """Red's verdicts were dropped (for one member, or all): buffered gains ask again."""
+    def _rules_changed(self, key: Optional[Key]) -> None:
+        """Red's verdicts were dropped, or a member's roles changed (for one member, or all):
+        buffered gains pass the admission rules again on their next message."""
         if key is None:
             for gain in self.buffer.values():
                 gain.admitted_in = None
         elif (gain := self.buffer.get(key)) is not None:
             gain.admitted_in = None
+
+    def _settings_changed(self, guild_id: int) -> None:
+        """A guild's settings were dropped (an admin's change): its members pass the new
+        exclusions on their next message."""
+        for (gid, _), gain in self.buffer.items():
+            if gid == guild_id:
+                gain.admitted_in = None
 
     async def _flush_tick(self) -> None:
         await self.flush()
@@ -309,7 +318,10 @@ class XpSystem:
         and once admitted, the member's gain remembers the channel so the message goes through."""
         if not await self.gate.admits(message):
             return None
-        self._gain_for((message.guild.id, message.author.id)).admitted_in = message.channel
+        if self._loaded_settings.get(message.guild.id) is not settings:
+            settings = None  # an admin changed them while Red answered: check against the new ones
+        else:
+            self._gain_for((message.guild.id, message.author.id)).admitted_in = message.channel
         pending = self.observe_message(message, settings)
         return await pending if pending is not None else None
 
@@ -340,22 +352,23 @@ class XpSystem:
             settings = self._loaded_settings.get(guild.id)
             if settings is None:
                 return self._observe_after_settings(message)
-        if not settings.enabled:
-            return None
-        if settings.excluded_roles and not settings.excluded_roles.isdisjoint(roles):
-            return None
         channel = message.channel
-        if settings.excluded_channels:
-            excluded = settings.channel_memo.get(channel.id)
-            if excluded is None:
-                excluded = self._channel_excluded(settings, channel)
-            if excluded:
-                return None
         key = (guild.id, user.id)
         gain = self.buffer.get(key)
-        # Red's rules (block and allow lists, [p]ignore, the cog disabled here): the gain remembers
-        # the channel they last admitted the member in; otherwise the gate's cached verdicts
+        # Who may earn where: the gain remembers the channel where the member last passed every
+        # admission rule (the guild's exclusions, then Red's rules); any change to those rules
+        # forgets it (_rules_changed), so a member who keeps talking in one channel pays one check
         if gain is None or gain.admitted_in is not channel:
+            if not settings.enabled:
+                return None
+            if settings.excluded_roles and not settings.excluded_roles.isdisjoint(roles):
+                return None
+            if settings.excluded_channels:
+                excluded = settings.channel_memo.get(channel.id)
+                if excluded is None:
+                    excluded = self._channel_excluded(settings, channel)
+                if excluded:
+                    return None
             if self._gate_channels.get(channel.id) != OPEN or self._gate_members.get(key) is not True:
                 return self._observe_if_admitted(message, settings)
             if gain is None:
