@@ -42,7 +42,8 @@ def wall() -> WallClock:
     return WallClock()
 
 
-async def _start(tmp_path: Path, clock: FakeClock, wall: WallClock, monkeypatch, *, goals: bool):
+async def _start_red(tmp_path: Path, monkeypatch) -> SimBot:
+    """A Red bot with its data in ``tmp_path``, Unicornia not loaded yet."""
     # dpytest writes sent files into the working directory
     monkeypatch.chdir(tmp_path)
     # Red's loader re-executes an already imported package in place, which would swap the
@@ -50,7 +51,11 @@ async def _start(tmp_path: Path, clock: FakeClock, wall: WallClock, monkeypatch,
     # tests' module objects back afterwards.
     for name in [n for n in sys.modules if n == "unicornia" or n.startswith("unicornia.")]:
         monkeypatch.delitem(sys.modules, name)
-    bot = await start_bot(tmp_path / "red-data")
+    return await start_bot(tmp_path / "red-data")
+
+
+async def _start(tmp_path: Path, clock: FakeClock, wall: WallClock, monkeypatch, *, goals: bool):
+    bot = await _start_red(tmp_path, monkeypatch)
     await bot.load_cog(REPO_ROOT)
     bot.cog.xp.clock = clock
     bot.cog.store.now = wall
@@ -82,6 +87,16 @@ async def sim(tmp_path: Path, clock: FakeClock, wall: WallClock, monkeypatch) ->
     """A Red bot with unicornia loaded as installed: XP and level-ups only (achievements, quests and
     the server goal are off by default)."""
     bot = await _start(tmp_path, clock, wall, monkeypatch, goals=False)
+    try:
+        yield bot
+    finally:
+        await bot.close()
+
+
+@pytest.fixture
+async def red(tmp_path: Path, monkeypatch) -> SimBot:
+    """A Red bot without Unicornia: the test loads it (``red.load_cog(REPO_ROOT)``, or by command)."""
+    bot = await _start_red(tmp_path, monkeypatch)
     try:
         yield bot
     finally:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 import discord
-from redbot.core import Config, commands
+from redbot.core import Config, commands, errors
 from redbot.core.bot import Red
 from redbot.core.data_manager import bundled_data_path, cog_data_path
 
@@ -19,7 +19,7 @@ from .commands.hints import SHORTCUTS
 from .commands import (ActivityAdminCommands, AdminCommands, ClubCommands, GoalAdminCommands, GoalCommands,
                        LevelCommands, ShopCommands, TransferCommands)
 from .core.settings import GUILD_DEFAULTS
-from .db.store import XpStore
+from .db.store import StoreRefused, XpStore
 from .systems.achievements import AchievementService
 from .systems.goals import BASELINE_KEEP, GoalService
 from .systems.importer import ImportService
@@ -104,7 +104,13 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
 
     async def cog_load(self) -> None:
         self._add_shortcuts()
-        await self.store.open()
+        try:
+            await self.store.open()
+        except StoreRefused as refused:  # a file that is not ours, or from a newer Unicornia
+            log.error("Unicornia did not start: %s", refused)
+            await self.store.close()
+            await self.cards.close()
+            raise errors.CogLoadError(str(refused)) from None
         self.xp.restore_spill(self.data_path / SPILL_FILE)
         await self.shop.load()
         await self.goals.start()

@@ -4,7 +4,7 @@ import discord
 import pytest
 from discord.ext.test import backend as fake
 
-from tests.conftest import chatter, db_rows, members, reaction_payload, stored_xp, texts
+from tests.conftest import REPO_ROOT, chatter, db_rows, members, reaction_payload, stored_xp, texts
 
 
 def _role(sim, name: str, position: int, **perms) -> discord.Role:
@@ -308,44 +308,33 @@ async def setup(bot):
 '''
 
 
-async def test_loads_beside_a_cog_that_owns_daily_and_achievements(tmp_path, monkeypatch, caplog):
-    import sys
-
-    from harness.redbot_env import start_bot
-    from tests.conftest import REPO_ROOT
-
-    monkeypatch.chdir(tmp_path)
-    for name in [n for n in sys.modules if n == "unicornia" or n.startswith("unicornia.")]:
-        monkeypatch.delitem(sys.modules, name)
+async def test_loads_beside_a_cog_that_owns_daily_and_achievements(red, tmp_path, caplog):
+    sim = red
     cogs = tmp_path / "cogs"
     (cogs / "rival").mkdir(parents=True)
     (cogs / "rival" / "__init__.py").write_text(RIVAL)
-    sim = await start_bot(tmp_path / "red-data")
-    try:
-        await sim.command(f"addpath {cogs}", sim.owner())
-        await sim.command("load rival", sim.owner())
-        assert sim.bot.get_cog("Rival") is not None
-        sim.replies()
-        with caplog.at_level("WARNING", logger="red.unicornia"):
-            await sim.load_cog(REPO_ROOT)
-        warnings = [r.getMessage() for r in caplog.records if r.name == "red.unicornia"]
-        assert any("[p]daily is taken by Rival" in w for w in warnings), warnings
-        assert any("[p]achievements is taken by Rival" in w for w in warnings), warnings
-        alice = [m for m in sim.guild.members if not m.bot][0]
-        await sim.command("daily", alice)
-        assert sim.replies()[-1].content == "rival daily"
-        await sim.command("level daily", alice)
-        assert "You claimed" in sim.replies()[-1].content
-        await sim.command("quests", alice)  # a free name keeps its short form
-        assert sim.replies()[-1].content == "Quests are off in this server."
-        assert sim.bot.get_command("club join").cog is sim.cog
+    await sim.command(f"addpath {cogs}", sim.owner())
+    await sim.command("load rival", sim.owner())
+    assert sim.bot.get_cog("Rival") is not None
+    sim.replies()
+    with caplog.at_level("WARNING", logger="red.unicornia"):
+        await sim.load_cog(REPO_ROOT)
+    warnings = [r.getMessage() for r in caplog.records if r.name == "red.unicornia"]
+    assert any("[p]daily is taken by Rival" in w for w in warnings), warnings
+    assert any("[p]achievements is taken by Rival" in w for w in warnings), warnings
+    alice = [m for m in sim.guild.members if not m.bot][0]
+    await sim.command("daily", alice)
+    assert sim.replies()[-1].content == "rival daily"
+    await sim.command("level daily", alice)
+    assert "You claimed" in sim.replies()[-1].content
+    await sim.command("quests", alice)  # a free name keeps its short form
+    assert sim.replies()[-1].content == "Quests are off in this server."
+    assert sim.bot.get_command("club join").cog is sim.cog
 
-        await sim.reload_cog()
-        assert sim.cog is not None and sim.bot.get_command("daily").cog_name == "Rival"
-        await sim.unload_cog()
-        assert sim.bot.get_command("daily").cog_name == "Rival" and sim.bot.get_command("quests") is None
-    finally:
-        await sim.close()
+    await sim.reload_cog()
+    assert sim.cog is not None and sim.bot.get_command("daily").cog_name == "Rival"
+    await sim.unload_cog()
+    assert sim.bot.get_command("daily").cog_name == "Rival" and sim.bot.get_command("quests") is None
 
 
 # --- 5. rough edges ---------------------------------------------------------------------------

@@ -255,6 +255,24 @@ async def test_backup_is_a_consistent_copy(sim):
         await sim.command("unicornia backup", alice)
 
 
+async def test_a_unicornia_backup_is_not_imported_as_nadekobots(sim):
+    """Its tables have NadekoBot's names; taken for NadekoBot's, every member's XP would come twice."""
+    alice = members(sim)[0]
+    await sim.command(f"unicornia guild addxp {alice.id} 77", sim.owner())
+    await sim.command("unicornia backup", sim.owner())
+    backup = sim.replies()[-1].content.split("`")[1]
+    unmarked = backup.replace(".db", "-unmarked.db")  # a backup made before files were marked
+    with sqlite3.connect(backup) as copy, sqlite3.connect(unmarked) as target:
+        copy.backup(target)
+        target.execute("PRAGMA application_id = 0")
+    before = untouched(sim)
+    for path in (backup, unmarked):
+        await sim.command(f"unicornia import nadeko {path}", sim.owner())
+        said = sim.replies()[-1].content
+        assert "Nothing was imported: this is a Unicornia database" in said and "`!unicornia backup`" in said, said
+    assert untouched(sim) == before and stored_xp(sim, alice) == 77
+
+
 async def test_progress_message_shows_bar_counts_and_rate(sim, tmp_path, monkeypatch):
     crowd = [(10**17 + i, 100 + i) for i in range(30_000)]
     source = nadeko_v6(tmp_path / "big.db", sim.guild.id, crowd)

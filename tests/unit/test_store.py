@@ -36,17 +36,6 @@ async def test_reopen_is_idempotent(tmp_path, store):
     await again.close()
 
 
-async def test_newer_schema_is_refused(tmp_path):
-    path = tmp_path / "unicornia.db"
-    conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    conn.close()
-    s = XpStore(path)
-    with pytest.raises(SchemaTooNew):
-        await s.open()
-    await s.close()
-
-
 async def test_write_gains_adds_and_keeps_awarded(store):
     await store.award(10, 1, 100)
     await store.write_gains([GainRow(1, 10, 5, messages=2, voice_seconds=60), GainRow(1, 20, 7)])

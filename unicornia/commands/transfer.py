@@ -14,6 +14,7 @@ from redbot.core.utils.chat_formatting import humanize_number, pagify
 
 from ..abc import MixinMeta
 from .confirm import confirm
+from .hints import with_prefix
 from ..core.transfer import ImportRefused, progress_text, summarize
 from ..db.transfer import ImportResult, Progress
 from .admin import AdminCommands
@@ -45,7 +46,7 @@ class TransferCommands(MixinMeta):
         try:
             plan, changes = await self.importer.plan_nadeko(path)
         except ImportRefused as exc:
-            await ctx.send(f"Nothing was imported: {exc}.")
+            await ctx.send(with_prefix(ctx, f"Nothing was imported: {exc}."))
             return
         schema = plan.schema
         lines = [f"**NadekoBot database** (schema {schema.version}, last migration "
@@ -80,7 +81,7 @@ class TransferCommands(MixinMeta):
         try:
             plan, changes = await self.importer.plan_levelup()
         except ImportRefused as exc:
-            await ctx.send(f"Nothing was imported: {exc}.")
+            await ctx.send(with_prefix(ctx, f"Nothing was imported: {exc}."))
             return
         lines = [f"**LevelUp data** ({plan.version}, `{plan.path.name}`)",
                  f"Would import **{humanize_number(plan.members)}** member(s) in **{len(plan.guilds)}** server(s), "
@@ -113,7 +114,7 @@ class TransferCommands(MixinMeta):
             result = job.result()
         except ImportRefused as exc:
             await _edit(message, progress_text("Stopped", progress.done, progress.total, progress.rate()))
-            await ctx.send(f"Nothing was imported: {exc}.")
+            await ctx.send(with_prefix(ctx, f"Nothing was imported: {exc}."))
             return
         except Exception:
             log.exception("Import failed in guild %s", ctx.guild.id if ctx.guild else None)

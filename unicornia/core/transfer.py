@@ -46,9 +46,18 @@ class NadekoSchema:
         return "v6" if self.settings_by_guild_id or self.new_exclusions else "v5"
 
 
-def nadeko_schema(columns: Mapping[str, set[str]], last_migration: Optional[str]) -> NadekoSchema:
+#: Tables only a Unicornia database has (its files from before they were marked with an application id).
+UNICORNIA_TABLES = frozenset({"ImportLedger", "CounterBaseline", "XpHistory"})
+
+
+def nadeko_schema(columns: Mapping[str, set[str]], last_migration: Optional[str], *,
+                  unicornia_file: bool = False) -> NadekoSchema:
     """Recognise the schema from ``{table: {columns}}``; ImportRefused when it is not NadekoBot's
-    or not a version this importer knows."""
+    or not a version this importer knows.  ``unicornia_file``: the file carries Unicornia's mark."""
+    if unicornia_file or UNICORNIA_TABLES & set(columns):  # its XP would be added a second time
+        raise ImportRefused("this is a Unicornia database (a `[p]unicornia backup` file, or this cog's own), not "
+                            "NadekoBot's: its XP is already Unicornia's. To move a Unicornia database to this bot, "
+                            "unload the cog and put the file in place of the one in its data folder")
     stats = columns.get("UserXpStats")
     if stats is None or "DiscordUser" not in columns:
         found = ", ".join(sorted(columns)[:8]) or "no tables"

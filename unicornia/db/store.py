@@ -22,6 +22,7 @@ from . import statements as sql
 from .clubs import ClubQueries
 from .goals import FlushPlan, GoalQueries, SettleReport
 from .transfer import TransferQueries
+from .identity import APPLICATION_ID, Kind, inspect_database
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .worker import in_worker
 
@@ -43,12 +44,20 @@ DEFAULT_BUSY_TIMEOUT_MS = 5_000
 MIN_SQLITE = (3, 35, 0)
 
 
-class SqliteTooOld(RuntimeError):
+class StoreRefused(RuntimeError):
+    """The store will not open: the message says why and what the owner can do."""
+
+
+class SqliteTooOld(StoreRefused):
     """This Python's SQLite lacks what the flush needs; refusing beats failing every flush."""
 
 
-class SchemaTooNew(RuntimeError):
+class SchemaTooNew(StoreRefused):
     """The file was written by a newer Unicornia; refusing beats corrupting it."""
+
+
+class NotOurDatabase(StoreRefused):
+    """Another program's file (or no database at all) sits where Unicornia's should be."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +119,15 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
                 f"this Python has {sqlite3.sqlite_version}. A Python from python.org, pyenv or the deadsnakes PPA "
                 "brings a recent one")
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        identity = self._check_identity()
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             for pragma in sql.PRAGMAS:
                 conn.execute(pragma)
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
             version = self._migrate(conn)
+            if not identity.marked:  # a new file, or one made before files were marked
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(sql.CREATE_FLUSH_STAGE)
             for statement in sql.CREATE_FLUSH_PLAN:
                 conn.execute(statement)
@@ -125,14 +137,34 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
         self.conn = conn
         return version
 
-    @staticmethod
-    def _migrate(conn: sqlite3.Connection) -> int:
+    def _check_identity(self):
+        """Refuse, before writing a byte, a file that is not Unicornia's or is from a newer Unicornia."""
+        identity = inspect_database(self.path)
+        if identity.kind is Kind.NOT_SQLITE:
+            raise NotOurDatabase(
+                f"{self.path} is not an SQLite database, so it cannot be Unicornia's. Unicornia left it "
+                "untouched and did not start: move the file elsewhere to start a new database, or put a "
+                "Unicornia database (a `[p]unicornia backup` file) in its place, then load Unicornia again.")
+        if identity.kind is Kind.FOREIGN:
+            raise NotOurDatabase(
+                f"{self.path} is another program's SQLite database, not Unicornia's. Unicornia left it "
+                "untouched and did not start: move the file elsewhere to start a new database, or put a "
+                "Unicornia database (a `[p]unicornia backup` file) in its place, then load Unicornia again. "
+                "To bring in NadekoBot's XP, use `[p]unicornia import nadeko` instead.")
+        if identity.user_version > SCHEMA_VERSION:
+            raise self._too_new(identity.user_version)
+        return identity
+
+    def _too_new(self, version: int) -> SchemaTooNew:
+        return SchemaTooNew(
+            f"{self.path} was written by a newer Unicornia (schema {version}; this one reads up to "
+            f"{SCHEMA_VERSION}). Unicornia left it untouched and did not start: update the cog "
+            "(`[p]cog update unicornia`) instead of downgrading it.")
+
+    def _migrate(self, conn: sqlite3.Connection) -> int:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise SchemaTooNew(
-                f"unicornia.db has schema version {version}, newer than this Unicornia's {SCHEMA_VERSION}; "
-                "update the cog instead of downgrading it"
-            )
+        if version > SCHEMA_VERSION:  # the header said otherwise: a newer migration still in the WAL
+            raise self._too_new(version)
         for number in range(version + 1, SCHEMA_VERSION + 1):
             conn.execute("BEGIN IMMEDIATE")
             try:

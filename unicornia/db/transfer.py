@@ -22,6 +22,7 @@ from ..core.transfer import (
     ImportRefused, NadekoSchema, nadeko_schema, valid_id,
 )
 from . import statements as sql
+from .identity import APPLICATION_ID
 from .worker import in_worker
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -123,7 +124,8 @@ class TransferQueries:
         if "__EFMigrationsHistory" in columns:
             row = src.execute(sql.NADEKO_LAST_MIGRATION).fetchone()
             last = row[0] if row else None
-        return nadeko_schema(columns, last)
+        unicornia_file = src.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+        return nadeko_schema(columns, last, unicornia_file=unicornia_file)
 
     @in_worker
     def plan_nadeko(self, path: Path, guild_ids: set[int], known_keys: set[str]) -> NadekoPlan:
