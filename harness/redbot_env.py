@@ -270,7 +270,10 @@ def _route_command_errors_to_dpytest(bot: Red) -> None:
         try:
             await red_handler(ctx, error, unhandled_by_cog)
         finally:
-            await dpytest.error_queue.put((ctx, error))
+            # as Red's handler does: an error the cog's own handler takes is not Red's (that
+            # handler calls this again with unhandled_by_cog=True for what it passes on)
+            if unhandled_by_cog or ctx.cog is None or not ctx.cog.has_error_handler():
+                await dpytest.error_queue.put((ctx, error))
 
     bot.on_command_error = on_command_error
 

@@ -19,7 +19,7 @@ from .commands.hints import SHORTCUTS
 from .commands import (ActivityAdminCommands, AdminCommands, ClubCommands, GoalAdminCommands, GoalCommands,
                        LevelCommands, ShopCommands, TransferCommands)
 from .core.settings import GUILD_DEFAULTS
-from .db.store import StoreRefused, XpStore
+from .db.store import StoreClosed, StoreRefused, XpStore
 from .systems.achievements import AchievementService
 from .systems.goals import BASELINE_KEEP, GoalService
 from .systems.importer import ImportService
@@ -40,6 +40,9 @@ DB_FILE = "unicornia.db"
 ACHIEVEMENTS_FILE = "achievements.yml"
 DEFAULT_HISTORY_DAYS = 90
 HISTORY_PRUNE_INTERVAL = 3600
+#: How long an unload waits for commands already running (a card being drawn, say) to finish.
+COMMAND_GRACE = 10.0
+RESTARTING = "Unicornia is restarting; try again in a moment."
 
 RequestType = Literal["discord_deleted_user", "owner", "user", "user_strict"]
 
@@ -55,6 +58,8 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
         self.config.register_guild(**GUILD_DEFAULTS, quests_seeded=False)
         self.config.register_global(history_days=DEFAULT_HISTORY_DAYS)
         self._pruner: asyncio.Task | None = None
+        #: Tasks running one of this cog's commands: an unload lets them finish first.
+        self._running: set[asyncio.Task] = set()
         self.data_path: Path = cog_data_path(self)
         self.settings = SettingsCache(self.config)
         self.store = XpStore(self.data_path / DB_FILE)
@@ -120,12 +125,30 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
     async def cog_unload(self) -> None:
         if self._pruner is not None:
             self._pruner.cancel()
+        # Red has already taken the commands away: no new one starts. Those running finish (or,
+        # past the grace period, meet the closed store and are told Unicornia is restarting).
+        running = self._running - {asyncio.current_task()}
+        if running:
+            await asyncio.wait(running, timeout=COMMAND_GRACE)
         try:
             await self.goals.close()
             await self.xp.stop(self.data_path)
         finally:
             await self.store.close()
             await self.cards.close()
+
+    async def cog_before_invoke(self, ctx: commands.Context) -> None:
+        task = asyncio.current_task()  # the message's own task: it ends with the command
+        if task is not None and task not in self._running:
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def cog_command_error(self, ctx: commands.Context, error: commands.CommandError) -> None:
+        """A command that outlived an unload's grace period says so; everything else is Red's to handle."""
+        if isinstance(getattr(error, "original", None), StoreClosed):
+            await ctx.send(RESTARTING)
+            return
+        await self.bot.on_command_error(ctx, error, unhandled_by_cog=True)
 
     @commands.Cog.listener()
     async def on_message_without_command(self, message: discord.Message) -> None:

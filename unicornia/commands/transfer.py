@@ -17,6 +17,7 @@ from .confirm import confirm
 from .hints import with_prefix
 from ..core.transfer import ImportRefused, progress_text, summarize
 from ..db.transfer import ImportResult, Progress
+from ..db.worker import StoreClosed
 from .admin import AdminCommands
 
 log = logging.getLogger("red.unicornia.import")
@@ -116,6 +117,9 @@ class TransferCommands(MixinMeta):
             await _edit(message, progress_text("Stopped", progress.done, progress.total, progress.rate()))
             await ctx.send(with_prefix(ctx, f"Nothing was imported: {exc}."))
             return
+        except StoreClosed:  # the cog unloaded meanwhile: nothing was written (see cog_command_error)
+            await _edit(message, progress_text("Stopped", progress.done, progress.total, progress.rate()))
+            raise
         except Exception:
             log.exception("Import failed in guild %s", ctx.guild.id if ctx.guild else None)
             await _edit(message, progress_text("Failed", progress.done, progress.total, progress.rate()))

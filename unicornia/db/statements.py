@@ -208,10 +208,16 @@ DELETE_USER_LEFTOVERS = (
     "DELETE FROM XpBoost WHERE UserId = ?",
     "DELETE FROM AuditLog WHERE UserId = ?",
     "DELETE FROM QuestCompletion WHERE UserId = ?",
+    "DELETE FROM ImportLedger WHERE UserId = ?",
     "UPDATE AuditLog SET ActorId = NULL WHERE ActorId = ?",
 )
 SELECT_USER_ACHIEVEMENTS = "SELECT GuildId, Key, UnlockedAt FROM UserAchievement WHERE UserId = ? ORDER BY GuildId, UnlockedAt"
 SELECT_USER_DAILY = "SELECT GuildId, LastDay, Streak, BestStreak FROM DailyClaim WHERE UserId = ? ORDER BY GuildId"
+SELECT_USER_IMPORTS = ("SELECT Source, GuildId, Xp, AwardedXp, Messages, VoiceSeconds, At FROM ImportLedger "
+                       "WHERE UserId = ? ORDER BY Source, GuildId")
+SELECT_USER_QUESTS = ("SELECT GuildId, QuestId, PeriodStart, CompletedAt FROM QuestCompletion WHERE UserId = ? "
+                      "ORDER BY GuildId, CompletedAt")
+SELECT_USER_BOOSTS = "SELECT GuildId, Multiplier, ExpiresAt FROM XpBoost WHERE UserId = ? ORDER BY GuildId"
 SELECT_USER_AUDIT = "SELECT GuildId, At, Kind, Amount, Reason FROM AuditLog WHERE UserId = ? ORDER BY Id"
 
 SELECT_USER_STATS = """

@@ -24,7 +24,7 @@ from .goals import FlushPlan, GoalQueries, SettleReport
 from .transfer import TransferQueries
 from .identity import APPLICATION_ID, Kind, inspect_database
 from .schema import MIGRATIONS, SCHEMA_VERSION
-from .worker import in_worker
+from .worker import StoreClosed, in_worker
 
 log = logging.getLogger("red.unicornia.db")
 
@@ -178,19 +178,19 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
             log.info("Migrated unicornia.db to schema version %d", number)
         return SCHEMA_VERSION
 
-    @in_worker
     def _close_conn(self) -> None:
         if self.conn is not None:
             self.conn.close()
             self.conn = None
 
     async def close(self) -> None:
-        """Close the connection and stop the thread; closing twice is harmless."""
+        """Close the connection and stop the thread (calls already queued run first; later ones
+        raise StoreClosed); closing twice is harmless."""
         if self._closed:
             return
         self._closed = True
         try:
-            await self._close_conn()
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._close_conn)
         finally:
             self._executor.shutdown(wait=True)
 
@@ -448,9 +448,15 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
                  for r in conn.execute(sql.SELECT_USER_DAILY, (user_id,))]
         audit = [dict(zip(("guild_id", "at", "kind", "amount", "reason"), r))
                  for r in conn.execute(sql.SELECT_USER_AUDIT, (user_id,))]
+        imports = [dict(zip(("source", "guild_id", "xp", "awarded_xp", "messages", "voice_seconds", "at"), r))
+                   for r in conn.execute(sql.SELECT_USER_IMPORTS, (user_id,))]
+        quests = [dict(zip(("guild_id", "quest_id", "period_start", "completed_at"), r))
+                  for r in conn.execute(sql.SELECT_USER_QUESTS, (user_id,))]
+        boosts = [dict(zip(("guild_id", "multiplier", "expires_at"), r))
+                  for r in conn.execute(sql.SELECT_USER_BOOSTS, (user_id,))]
         return {"guild_stats": stats, "total_xp": total[0] if total else 0, "shop_items": items,
                 "shop_log": shop_log, "xp_history": history, "achievements": achievements, "daily": daily,
-                "audit_log": audit}
+                "audit_log": audit, "imports": imports, "quests_completed": quests, "xp_boosts": boosts}
 
     # --- the XP shop -------------------------------------------------------------------------
     @in_worker

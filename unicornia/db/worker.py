@@ -8,11 +8,21 @@ from typing import Any, Callable, TypeVar
 T = TypeVar("T")
 
 
+class StoreClosed(RuntimeError):
+    """The store was closed (the cog is unloading): nothing more can be read or written."""
+
+    def __init__(self) -> None:
+        super().__init__("Unicornia's database is closed: the cog is unloading or restarting")
+
+
 def in_worker(method: Callable[..., T]) -> Callable[..., "asyncio.Future[T]"]:
-    """Turn a synchronous method that uses ``self.conn`` into a coroutine run on the store's thread."""
+    """Turn a synchronous method that uses ``self.conn`` into a coroutine run on the store's thread
+    (StoreClosed once the store has closed, whatever the method)."""
 
     @functools.wraps(method)
     async def runner(self: Any, *args: Any, **kwargs: Any) -> T:
+        if self._closed:
+            raise StoreClosed()
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(method, self, *args, **kwargs))
 

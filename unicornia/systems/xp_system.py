@@ -266,6 +266,9 @@ class XpSystem:
         self._tasks = []
         for attempt in range(1, FINAL_FLUSH_ATTEMPTS + 1):
             if await self.flush():
+                # what the last flush paid (quests, the server goal) and the levels it crossed:
+                # roles, currency and announcements, all before the store closes
+                await self.settle()
                 return
             await asyncio.sleep(0.2 * attempt)
         self.spill(spill_dir / SPILL_FILE)
