@@ -113,7 +113,7 @@ async def test_announcement_modes_templates_and_fallback(sim, caplog):
     alice, bob = members(sim)[:2]
     await admin(sim, "activity xpcap 0", "xppermessage 40")
     replies = await admin(sim, "levelup message {mention} hit {level} in {nope}")
-    assert "Unknown variable {nope}" in replies[-1].content
+    assert "Unknown variable `{nope}`" in replies[-1].content
     replies = await admin(sim, "levelup message " + "x" * 1900)
     assert "1800" in replies[-1].content
     await admin(sim, "levelup message GG {user}: {old_level} -> {level} ({xp} XP) in {guild}")

@@ -213,7 +213,7 @@ class ActivityAdminCommands(MixinMeta):
         """Set the level-up message.
 
         `reset` goes back to the default.  Variables: {mention} {user} {level} {old_level} {xp}
-        {guild} {role}.
+        {guild} {role}.  Levels take number formats ({level:,}); the others are text ({user:>20}).
 
         Example: `[p]unicornia guild levelup message GG {mention}, level {level}! {role}`
         """

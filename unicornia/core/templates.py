@@ -1,36 +1,180 @@
-"""Level-up message templates: validation and rendering (``str.format`` fields, a fixed set of names)."""
+"""Level-up message templates: validation and rendering.
+
+A template is ``str.format`` text whose fields are plain variable names from :data:`VARIABLE_TABLE`,
+each with an optional conversion and format spec (``{level:,}``).  A template is checked by filling
+every field with values of the very types the announcement passes, its longest and its shortest, so
+what is accepted renders at every level-up.  Fields that reach into a value (``{mention.__class__}``,
+``{mention[0]}``), positional fields (``{}``, ``{0}``) and fields nested in a format spec are refused
+outright: a template may name a value, never look inside it.
+"""
 from __future__ import annotations
 
+import logging
+import re
 import string
-from typing import Mapping
+from typing import Mapping, NamedTuple, Optional
+
+from .levels import MAX_LEVEL, total_xp_for_level
+
+log = logging.getLogger("red.unicornia.templates")
 
 DEFAULT_TEMPLATE = "\N{PARTY POPPER} {mention} reached **level {level}**!"
-VARIABLES = ("mention", "user", "level", "old_level", "xp", "guild", "role")
 #: Discord's message limit, less room for the reward line appended after the template.
 MAX_RENDERED = 1800
-#: What the longest value of each variable may be when a template is checked.
-WORST_CASE = {"mention": "<@" + "9" * 20 + ">", "user": "W" * 32, "level": "10000", "old_level": "9999",
-              "xp": "450,000,000", "guild": "W" * 100, "role": "W" * 100}
+#: Largest width or precision a format spec may ask for: anything wider could only pass
+#: MAX_RENDERED, and is refused before a string that big is built.
+MAX_SPEC_NUMBER = MAX_RENDERED
+#: Conversions str.format knows (``{user!r}``); any other is refused.
+CONVERSIONS = frozenset({"r", "s", "a"})
+
+WHOLE_NUMBER = "a whole number"
+
+
+class Variable(NamedTuple):
+    """One template variable as the announcement fills it (``RewardService.render_announcement``)."""
+
+    name: str
+    #: What its value is, as an admin reads it in a refusal.
+    kind: str
+    #: The longest value it takes, of the type the announcement passes.
+    longest: object
+    #: The shortest value it takes, of the same type.
+    shortest: object
+
+
+#: Every variable a template may use, with samples of the exact type the announcement passes:
+#: a template is checked against these, so a type changed there must be changed here.
+VARIABLE_TABLE = (
+    Variable("mention", "text: a mention", "<@" + "9" * 20 + ">", "<@1>"),
+    Variable("user", "text: a display name", "W" * 32, "W"),
+    Variable("level", WHOLE_NUMBER, MAX_LEVEL, 1),
+    Variable("old_level", WHOLE_NUMBER, MAX_LEVEL - 1, 0),
+    Variable("xp", "text: the XP already written with separators, like 1,234",
+             f"{total_xp_for_level(MAX_LEVEL):,}", "0"),
+    Variable("guild", "text: the server name", "W" * 100, "WW"),
+    Variable("role", "text: the reward roles given, empty when none", "W" * 100, ""),
+)
+VARIABLES = tuple(variable.name for variable in VARIABLE_TABLE)
+_BY_NAME = {variable.name: variable for variable in VARIABLE_TABLE}
+LONGEST = {variable.name: variable.longest for variable in VARIABLE_TABLE}
+SHORTEST = {variable.name: variable.shortest for variable in VARIABLE_TABLE}
+
+#: The name a field starts with, before any ``.attribute`` or ``[index]``.
+_FIELD_ROOT = re.compile(r"[^.\[]*")
+#: The numbers in a format spec: its fill (one character), width and precision.
+_SPEC_NUMBER = re.compile(r"[0-9]+")
 
 
 class TemplateError(ValueError):
     """A template Unicornia refuses; the message says why, for the admin."""
 
 
+class Field(NamedTuple):
+    """One ``{...}`` of a template, as written."""
+
+    name: str
+    conversion: Optional[str]
+    spec: str
+
+    def __str__(self) -> str:
+        conversion = f"!{self.conversion}" if self.conversion else ""
+        spec = f":{self.spec}" if self.spec else ""
+        return "{" + self.name + conversion + spec + "}"
+
+
+class _PlainNames(string.Formatter):
+    """``str.format`` that looks a field up by its plain name and nothing else: no attribute, no
+    index, no positional argument, even if a template got past :func:`fields`."""
+
+    def get_field(self, field_name: str, args, kwargs) -> tuple[object, str]:
+        if field_name not in kwargs:
+            raise KeyError(field_name)
+        return kwargs[field_name], field_name
+
+
+_FORMATTER = _PlainNames()
+
+
+def _variables_hint() -> str:
+    return "Use: " + ", ".join("{" + name + "}" for name in VARIABLES) + "."
+
+
+def _refusal(field: Field) -> Optional[str]:
+    """Why one field is refused on its form alone, or None."""
+    root = _FIELD_ROOT.match(field.name).group()
+    if not root or root.isdigit():
+        return f"`{field}`: fields need a variable's name, not a position. {_variables_hint()}"
+    if root != field.name:
+        hint = f"Try {{{root}}}." if root in _BY_NAME else _variables_hint()
+        return f"`{field}`: a field can only name a variable, not look inside it (no `.` or `[...]`). {hint}"
+    if field.name not in _BY_NAME:
+        return f"Unknown variable `{field}`. {_variables_hint()}"
+    if field.conversion is not None and field.conversion not in CONVERSIONS:
+        return f"`{field}`: `!{field.conversion}` is not a conversion. Try {{{field.name}}}."
+    if "{" in field.spec or "}" in field.spec:
+        return f"`{field}`: a format can't hold another field. Try {{{field.name}}}."
+    biggest = max((int(number) for number in _SPEC_NUMBER.findall(field.spec)), default=0)
+    if biggest > MAX_SPEC_NUMBER:
+        return f"`{field}`: {biggest} is wider than a message can be (at most {MAX_SPEC_NUMBER})."
+    return None
+
+
+def fields(template: str) -> list[Field]:
+    """The fields of ``template``; raises TemplateError for a broken one or one of a refused form."""
+    try:
+        parsed = [Field(name, conversion, spec or "")
+                  for _, name, spec, conversion in string.Formatter().parse(template) if name is not None]
+    except ValueError as exc:
+        raise TemplateError(f"The message has a broken {{...}} field ({exc}). "
+                            "Use {{ and }} for literal braces.") from None
+    for field in parsed:
+        problem = _refusal(field)
+        if problem:
+            raise TemplateError(problem)
+    return parsed
+
+
+def _format_refusal(field: Field) -> str:
+    """The refusal of a field whose format spec (or conversion) does not fit its variable's type."""
+    variable = _BY_NAME[field.name]
+    kind = "text" if field.conversion else variable.kind
+    plain = "{" + field.name + "}"
+    hint = f"{plain} or {{{field.name}:,}}" if kind == WHOLE_NUMBER else plain
+    return f"`{field}`: the format `{field.spec}` does not apply to {field.name} ({kind}). Try {hint}."
+
+
+def _fill(template: str, values: Mapping[str, object]) -> str:
+    return _FORMATTER.vformat(template, (), {name: values.get(name, "") for name in VARIABLES})
+
+
 def check_template(template: str) -> None:
+    """Refuse, with a TemplateError saying why, a template that would not render at a level-up:
+    empty, a broken or refused field, a format its variable's type can't take, or too long once
+    filled with the longest values."""
     if not template.strip():
         raise TemplateError("The message can't be empty.")
-    try:
-        fields = [name for _, name, spec, conversion in string.Formatter().parse(template) if name is not None]
-    except ValueError as exc:
-        raise TemplateError(f"The message has a broken {{...}} field ({exc}). Use {{{{ and }}}} for literal braces.")
-    for name in fields:
-        if name not in VARIABLES:
-            shown = name or "{}"
-            raise TemplateError(f"Unknown variable {{{shown}}}. Use: " + ", ".join("{" + v + "}" for v in VARIABLES))
-    if len(render(template, WORST_CASE)) > MAX_RENDERED:
+    found = fields(template)
+    for values in (LONGEST, SHORTEST):
+        for field in found:
+            try:
+                value = _FORMATTER.convert_field(values[field.name], field.conversion)
+                _FORMATTER.format_field(value, field.spec)
+            except (ValueError, TypeError, OverflowError):
+                raise TemplateError(_format_refusal(field)) from None
+    if len(_fill(template, LONGEST)) > MAX_RENDERED:
         raise TemplateError(f"The message could grow past {MAX_RENDERED} characters once filled in; shorten it.")
 
 
 def render(template: str, values: Mapping[str, object]) -> str:
-    return template.format_map({name: values.get(name, "") for name in VARIABLES})
+    """``template`` filled with ``values`` (missing ones are empty).
+
+    A template that fails anyway (saved before it would have been refused, or a value of a type
+    the table does not expect) is logged and the default template is used instead, so the
+    announcement is never lost."""
+    try:
+        fields(template)
+        return _fill(template, values)
+    except Exception as exc:  # a bad template must not cost the member their announcement
+        log.warning("Level-up template %r could not be filled (%s: %s); used the default instead",
+                    template, type(exc).__name__, exc)
+        return _fill(DEFAULT_TEMPLATE, values)
