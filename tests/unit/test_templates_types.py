@@ -117,3 +117,11 @@ def test_render_falls_back_to_the_default_and_logs(caplog):
     assert sum("used the default" in r.getMessage() for r in caplog.records) == 6
     assert render("{level:,} / {xp}", {"level": 12345, "xp": "1,234"}) == "12,345 / 1,234"
     assert render("{level} {role}", {"level": 1}) == "1 "  # a missing value is empty
+
+
+def test_uses_finds_a_variable_in_any_format_and_not_in_a_refused_template():
+    from unicornia.core.templates import uses
+
+    assert uses("{mention} got {role:>10}", "role") and uses("{role!s}", "role")
+    assert not uses("{mention} {{role}}", "role")  # literal braces show the word, not the roles
+    assert not uses("{role.name}", "role")  # refused: it renders as the default, without roles

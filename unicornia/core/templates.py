@@ -134,6 +134,15 @@ def fields(template: str) -> list[Field]:
     return parsed
 
 
+def uses(template: str, name: str) -> bool:
+    """Whether ``template`` shows the variable ``name`` (in any format); False for a refused template,
+    which renders as the default."""
+    try:
+        return any(field.name == name for field in fields(template))
+    except TemplateError:
+        return False
+
+
 def _format_refusal(field: Field) -> str:
     """The refusal of a field whose format spec (or conversion) does not fit its variable's type."""
     variable = _BY_NAME[field.name]

@@ -11,7 +11,7 @@ from redbot.core.utils.chat_formatting import humanize_number
 
 from ..core.levels import level_from_xp, total_xp_for_level
 from ..core.rewards import RewardPlan, expected_roles, plan_rewards
-from ..core.templates import render
+from ..core.templates import render, uses
 from .gate import RedGate
 from .settings import SettingsCache
 
@@ -154,7 +154,7 @@ class RewardService:
             "guild": member.guild.name, "role": ", ".join(r.name for r in roles),
         })
         extras = []
-        if roles and "{role}" not in settings.levelup_template:
+        if roles and not uses(settings.levelup_template, "role"):
             extras.append("New role: " + ", ".join(r.name for r in roles) + ".")
         if paid:
             currency = await bank.get_currency_name(member.guild)
