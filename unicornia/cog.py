@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import io
 import time
 import json
@@ -47,6 +48,19 @@ RESTARTING = "Unicornia is restarting; try again in a moment."
 RequestType = Literal["discord_deleted_user", "owner", "user", "user_strict"]
 
 
+def prefix_copy(command: commands.Command) -> commands.Command:
+    """A prefix-only copy of a hybrid command (or group, with its subcommands): the same
+    callback, checks and cooldowns, and no slash command of its own."""
+    kwargs = {k: v for k, v in command.__original_kwargs__.items() if k not in ("parent", "with_app_command")}
+    if isinstance(command, commands.Group):  # hybrid groups take hybrid subcommands only
+        copy = commands.HybridGroup(command.callback, with_app_command=False, **kwargs)
+        for sub in command.commands:
+            copy.add_command(prefix_copy(sub))
+    else:
+        copy = commands.HybridCommand(command.callback, with_app_command=False, **kwargs)
+    return copy
+
+
 class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands, GoalAdminCommands, ClubCommands,
                 TransferCommands, AdminCommands, commands.Cog, metaclass=CompositeMetaClass):
     """Levels and XP for your server: messages and voice earn XP, levels earn roles and currency."""
@@ -87,25 +101,33 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
         self.xp.on_settled = self.goals.settled
 
     def _add_shortcuts(self) -> None:
-        """Give the :data:`SHORTCUTS` their top-level forms where the name is free (a taken one is
-        skipped with a warning, never a failed load).
+        """Place the :data:`SHORTCUTS` (``daily``, ``club`` ...): each is a top-level hybrid command
+        (``[p]daily`` and ``/daily``) and also ``[p]level daily``, a prefix-only copy that always
+        stays reachable. A top-level name another loaded cog already has is left to that cog,
+        with a warning, never a failed load.
 
-        Runs in ``cog_load``, before discord.py registers the cog's commands from
-        ``__cog_commands__``: a copy of ``[p]level daily`` added there becomes ``[p]daily``."""
-        extra = []
-        for name in SHORTCUTS:
-            other = self.bot.get_command(name)
-            if other is not None:
-                owner = other.cog_name or "a command without a cog"
-                log.warning("[p]%s is taken by %s; Unicornia's stays reachable as [p]level %s", name, owner, name)
-                continue
-            short = self.level.get_command(name).copy()
-            short.parent = None  # the copy keeps [p]level as its parent otherwise
-            short.__original_kwargs__.pop("parent", None)
-            extra.append(short)
-            if isinstance(short, commands.Group):
-                extra.extend(short.walk_commands())  # discord.py binds each of them to the cog
-        self.__cog_commands__ = (*self.__cog_commands__, *extra)
+        Runs in ``cog_load``, before discord.py registers ``__cog_commands__`` with the bot."""
+        keep, extra = [], []
+        shortcuts = {name: self.__getattribute__(attr) for name, attr in SHORTCUTS.items()}
+        for command in self.__cog_commands__:
+            if command.parent is None and command.name in shortcuts:
+                other = self.bot.get_command(command.name)
+                if other is not None:
+                    owner = other.cog_name or "a command without a cog"
+                    log.warning("[p]%s is taken by %s; Unicornia's stays reachable as [p]level %s",
+                                command.name, owner, command.name)
+                    continue
+            keep.append(command)
+        for name, command in shortcuts.items():
+            under_level = prefix_copy(command)
+            self.level.add_command(under_level)
+            extra.append(under_level)
+            if isinstance(under_level, commands.Group):
+                extra.extend(under_level.walk_commands())  # discord.py binds each of them to the cog
+        kept = {c.qualified_name for c in keep}
+        # subcommands of a dropped shortcut group go with it
+        self.__cog_commands__ = (*(c for c in keep if c.root_parent is None or c.root_parent.qualified_name in kept),
+                                 *extra)
 
     async def cog_load(self) -> None:
         self._add_shortcuts()
@@ -144,10 +166,20 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
             task.add_done_callback(self._running.discard)
 
     async def cog_command_error(self, ctx: commands.Context, error: commands.CommandError) -> None:
-        """A command that outlived an unload's grace period says so; everything else is Red's to handle."""
+        """A command that outlived an unload's grace period says so; a slash command's cooldown
+        or bad input is told to the caller alone; everything else is Red's to handle."""
         if isinstance(getattr(error, "original", None), StoreClosed):
-            await ctx.send(RESTARTING)
+            await ctx.send(RESTARTING, ephemeral=True)
             return
+        if ctx.interaction is not None:
+            if isinstance(error, commands.CommandOnCooldown):
+                again = discord.utils.utcnow() + datetime.timedelta(seconds=error.retry_after)
+                await ctx.send(f"This command is on cooldown. Try again {discord.utils.format_dt(again, 'R')}.",
+                               ephemeral=True)
+                return
+            if isinstance(error, commands.UserInputError) and str(error):
+                await ctx.send(str(error), ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+                return
         await self.bot.on_command_error(ctx, error, unhandled_by_cog=True)
 
     @commands.Cog.listener()

@@ -3,21 +3,25 @@ from __future__ import annotations
 
 import contextlib
 from datetime import datetime, timezone
-from typing import AsyncIterator, Optional, Union
+from typing import AsyncIterator, Optional
 
 import discord
+from discord import app_commands
 from redbot.core import commands
 from redbot.core.utils.chat_formatting import humanize_number
 from redbot.core.utils.mod import is_admin_or_superior
 
 from ..abc import MixinMeta
-from .replies import send_embed
+from .replies import refuse, send_embed
 from .hints import with_prefix
-from .level import LevelCommands
 from .confirm import confirm
-from ..systems.clubs import ClubError, ClubInfo, ClubLeaderboard, ClubService, echo
+from ..systems.clubs import ClubError, ClubInfo, ClubLeaderboard, ClubService, echo, name_key
 
 NO_PINGS = discord.AllowedMentions.none()
+#: Discord shows at most 25 autocomplete choices.
+MAX_CHOICES = 25
+#: Members of a club an autocomplete looks through for a name.
+MAX_CLUB_SCAN = 500
 #: Quotes members put around a name out of habit (discord.py keeps them in a rest-of-message argument).
 QUOTE_PAIRS = {'"': '"', "'": "'", "\N{LEFT DOUBLE QUOTATION MARK}": "\N{RIGHT DOUBLE QUOTATION MARK}"}
 
@@ -35,7 +39,25 @@ async def replying(ctx: commands.Context) -> AsyncIterator[None]:
     try:
         yield
     except ClubError as exc:
-        await ctx.send(with_prefix(ctx, str(exc)), allowed_mentions=NO_PINGS)
+        await refuse(ctx, with_prefix(ctx, str(exc)), allowed_mentions=NO_PINGS)
+
+
+class MemberOrId(commands.Converter):
+    """A member, or the user ID of someone who left the server: ``(user id, name to show)``.
+
+    A slash command gets it as text (with the club's members offered as choices)."""
+
+    async def convert(self, ctx: commands.Context, argument: str) -> tuple[int, str]:
+        text = argument.strip()
+        if text.isdigit():  # an ID: a member here, or someone who left (no look-up on Discord)
+            user_id = int(text)
+            user = ctx.guild.get_member(user_id) or ctx.bot.get_user(user_id)
+            return user_id, echo(user.display_name) if user else f"User {user_id}"
+        try:
+            member = await commands.MemberConverter().convert(ctx, text)
+        except commands.BadArgument:
+            raise commands.BadArgument(f"I can't find the member `{echo(text)}`; use a mention or a user ID.") from None
+        return member.id, echo(member.display_name)
 
 
 async def is_club_admin(ctx: commands.Context) -> bool:
@@ -84,7 +106,7 @@ def leaderboard_embed(guild: discord.Guild, board: ClubLeaderboard) -> discord.E
 class ClubCommands(MixinMeta):
     clubs: ClubService
 
-    @LevelCommands.level.group(name="club", invoke_without_command=True)
+    @commands.hybrid_group(name="club", invoke_without_command=True)
     @commands.guild_only()
     async def club(self, ctx: commands.Context) -> None:
         """Clubs: members band together.
@@ -96,6 +118,7 @@ class ClubCommands(MixinMeta):
         await ctx.invoke(self.club_info)
 
     @club.command(name="create")
+    @app_commands.describe(name="Up to 20 characters, unique in this server")
     async def club_create(self, ctx: commands.Context, *, name: str = "") -> None:
         """Start a club and become its owner.
 
@@ -108,6 +131,7 @@ class ClubCommands(MixinMeta):
                                             f"`[p]club join {club.name}`; give it an icon with `[p]club icon <link>`."))
 
     @club.command(name="join")
+    @app_commands.describe(name="The club's name")
     async def club_join(self, ctx: commands.Context, *, name: str = "") -> None:
         """Join a club (one at a time).
 
@@ -128,6 +152,7 @@ class ClubCommands(MixinMeta):
             await ctx.send(f"You left **{club.name}**.")
 
     @club.command(name="icon")
+    @app_commands.describe(url="A link to a PNG, JPEG, GIF or WebP image, or `none`")
     async def club_icon(self, ctx: commands.Context, *, url: str = "") -> None:
         """Set your club's icon from an image link (owner).
 
@@ -143,21 +168,19 @@ class ClubCommands(MixinMeta):
                 await ctx.send(f"**{club.name}** has a new icon; it shows on its members' XP cards.")
 
     @club.command(name="kick")
-    async def club_kick(self, ctx: commands.Context, member: Union[discord.Member, int]) -> None:
+    @app_commands.describe(member="A member of your club, or the user ID of one who left the server")
+    async def club_kick(self, ctx: commands.Context, member: MemberOrId) -> None:
         """Remove a member from your club (owner).
 
         A user ID works for someone who has left the server.  Example: `[p]club kick @Bob`
         """
-        if isinstance(member, int):
-            user = ctx.bot.get_user(member)
-            user_id, shown = member, echo(user.display_name) if user else f"User {member}"
-        else:
-            user_id, shown = member.id, echo(member.display_name)
+        user_id, shown = member
         async with replying(ctx):
             club = await self.clubs.kick(ctx.author, user_id, shown)
             await ctx.send(f"{shown} is no longer a member of **{club.name}**.", allowed_mentions=NO_PINGS)
 
     @club.command(name="transfer")
+    @app_commands.describe(member="The club member who becomes its owner")
     async def club_transfer(self, ctx: commands.Context, member: discord.Member) -> None:
         """Hand your club to another of its members (owner).
 
@@ -172,6 +195,7 @@ class ClubCommands(MixinMeta):
             await ctx.send(f"{shown} now owns **{club.name}**.", allowed_mentions=NO_PINGS)
 
     @club.command(name="disband")
+    @app_commands.describe(name="A club's name (server admins only; yours by default)")
     async def club_disband(self, ctx: commands.Context, *, name: Optional[str] = None) -> None:
         """End your club (owner) or any club (server admins).
 
@@ -191,6 +215,7 @@ class ClubCommands(MixinMeta):
                            f"to join another club.")
 
     @club.command(name="info")
+    @app_commands.describe(name="A club's name (yours by default)")
     async def club_info(self, ctx: commands.Context, *, name: Optional[str] = None) -> None:
         """Show a club: owner, members, total XP, rank, creation date.
 
@@ -201,6 +226,7 @@ class ClubCommands(MixinMeta):
             await send_embed(ctx, info_embed(ctx.guild, info), info_summary(info), allowed_mentions=NO_PINGS)
 
     @club.command(name="leaderboard", aliases=["lb", "top"])
+    @app_commands.describe(page="Which page (ten clubs a page)")
     async def club_leaderboard(self, ctx: commands.Context, page: int = 1) -> None:
         """The server's clubs by total XP, ten a page.
 
@@ -209,3 +235,37 @@ class ClubCommands(MixinMeta):
         async with replying(ctx):
             board = await self.clubs.leaderboard(ctx.guild.id, page)
             await send_embed(ctx, leaderboard_embed(ctx.guild, board))
+
+    # --- slash command choices -----------------------------------------------------------------
+    @club_join.autocomplete("name")
+    @club_info.autocomplete("name")
+    @club_disband.autocomplete("name")
+    async def _club_name_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        if interaction.guild is None:
+            return []
+        names = await self.store.club_names(interaction.guild.id, name_key(current), MAX_CHOICES)
+        return [app_commands.Choice(name=name, value=name) for name in names]
+
+    @club_kick.autocomplete("member")
+    async def _club_member_choices(self, interaction: discord.Interaction,
+                                   current: str) -> list[app_commands.Choice[str]]:
+        """The caller's club's members (not the caller), by name."""
+        guild = interaction.guild
+        if guild is None:
+            return []
+        club = await self.store.club_of(guild.id, interaction.user.id)
+        if club is None:
+            return []
+        wanted = current.casefold()
+        choices = []
+        for user_id, _ in await self.store.club_top_members(club.id, MAX_CLUB_SCAN):
+            if user_id == interaction.user.id:
+                continue
+            member = guild.get_member(user_id)
+            shown = member.display_name if member else f"(left) {user_id}"
+            if wanted in shown.casefold() or current == str(user_id):
+                choices.append(app_commands.Choice(name=shown[:100], value=str(user_id)))
+            if len(choices) == MAX_CHOICES:
+                break
+        return choices
+

@@ -4,11 +4,12 @@ from __future__ import annotations
 from typing import Optional
 
 import discord
+from discord import app_commands
 from redbot.core import commands
 from redbot.core.utils.chat_formatting import humanize_number
 
 from ..abc import MixinMeta
-from .replies import send_embed
+from .replies import refuse, send_embed
 from ..core.achievements import CONDITIONS
 from ..core.periods import progress_bar
 from ..systems.goals import REQUIREMENTS, GoalService
@@ -30,8 +31,9 @@ def when(ts: int, style: str = "R") -> str:
 
 class GoalCommands(MixinMeta):
     # --- achievements ------------------------------------------------------------------------
-    @LevelCommands.level.command(name="achievements")
+    @commands.hybrid_command(name="achievements")
     @commands.guild_only()
+    @app_commands.describe(member="Whose achievements (yours by default)", page="Which page")
     async def achievements_cmd(self, ctx: commands.Context, member: Optional[discord.Member] = None,
                                page: int = 1) -> None:
         """Achievements unlocked (with dates) and progress on the rest.
@@ -40,11 +42,11 @@ class GoalCommands(MixinMeta):
         """
         member = member or ctx.author
         if member.bot:
-            await ctx.send("Bots don't collect achievements.")
+            await refuse(ctx, "Bots don't collect achievements.")
             return
         settings = await self.settings.get(ctx.guild.id)
         if not settings.achievements_enabled:
-            await ctx.send("Achievements are switched off in this server.")
+            await refuse(ctx, "Achievements are switched off in this server.")
             return
         streak, _, _ = await self.goals.streak(member)
         unlocked, locked = await self.achievements.overview(member, streak)
@@ -52,11 +54,11 @@ class GoalCommands(MixinMeta):
         lines += [f"🔒 {a.emoji} {a.title} · {humanize_number(min(have, a.value))}/{humanize_number(a.value)} "
                   f"{CONDITIONS[a.condition]} {progress_bar(have, a.value, 8)}" for a, _, have in locked]
         if not lines:
-            await ctx.send("This server offers no achievements.")
+            await refuse(ctx, "This server offers no achievements.")
             return
         pages = max(1, -(-len(lines) // PAGE))
         if not 1 <= page <= pages:
-            await ctx.send(f"There {'is' if pages == 1 else 'are'} {pages} page(s).")
+            await refuse(ctx, f"There {'is' if pages == 1 else 'are'} {pages} page(s).")
             return
         embed = discord.Embed(title=f"{member.display_name}'s achievements",
                               description="\n".join(lines[(page - 1) * PAGE:page * PAGE]),
@@ -64,7 +66,7 @@ class GoalCommands(MixinMeta):
         embed.set_footer(text=f"{len(unlocked)} of {len(unlocked) + len(locked)} unlocked · page {page}/{pages}")
         await send_embed(ctx, embed, allowed_mentions=NO_PINGS)
 
-    @LevelCommands.level.command(name="nextachievement")
+    @commands.hybrid_command(name="nextachievement")
     @commands.guild_only()
     async def next_achievement(self, ctx: commands.Context) -> None:
         """The achievement you are closest to.
@@ -73,12 +75,12 @@ class GoalCommands(MixinMeta):
         """
         settings = await self.settings.get(ctx.guild.id)
         if not settings.achievements_enabled:
-            await ctx.send("Achievements are switched off in this server.")
+            await refuse(ctx, "Achievements are switched off in this server.")
             return
         streak, _, _ = await self.goals.streak(ctx.author)
         found = await self.achievements.closest(ctx.author, streak)
         if found is None:
-            await ctx.send("You have unlocked every achievement here. 🎉")
+            await refuse(ctx, "You have unlocked every achievement here. 🎉")
             return
         a, fraction, have = found
         reward = f" Reward: {humanize_number(a.reward_xp)} XP." if a.reward_xp else ""
@@ -87,7 +89,7 @@ class GoalCommands(MixinMeta):
                        f"{progress_bar(have, a.value)} {fraction:.0%}.{reward}", allowed_mentions=NO_PINGS)
 
     # --- daily -------------------------------------------------------------------------------
-    @LevelCommands.level.command(name="daily")
+    @commands.hybrid_command(name="daily")
     @commands.guild_only()
     async def daily(self, ctx: commands.Context) -> None:
         """Claim your daily XP; consecutive days grow a streak bonus.
@@ -96,12 +98,12 @@ class GoalCommands(MixinMeta):
         """
         settings = await self.settings.get(ctx.guild.id)
         if not settings.enabled:
-            await ctx.send("XP is switched off in this server.")
+            await refuse(ctx, "XP is switched off in this server.")
             return
         result, unlocked = await self.goals.claim_daily(ctx.author, ctx.channel)
         if result.outcome == "claimed":
-            await ctx.send(f"You already claimed today's reward. The next one is ready {when(result.next_at)}. "
-                           f"Streak: **{result.streak}** day(s).")
+            await refuse(ctx, f"You already claimed today's reward. The next one is ready {when(result.next_at)}. "
+                              f"Streak: **{result.streak}** day(s).")
             return
         lines = [f"You claimed **{humanize_number(result.amount)} XP**.",
                  OUTCOME_LINES[result.outcome].format(streak=result.streak)]
@@ -111,7 +113,7 @@ class GoalCommands(MixinMeta):
         await ctx.send("\n".join(lines), allowed_mentions=NO_PINGS)
 
     # --- quests ------------------------------------------------------------------------------
-    @LevelCommands.level.command(name="quests")
+    @commands.hybrid_command(name="quests")
     @commands.guild_only()
     async def quests(self, ctx: commands.Context) -> None:
         """This server's quests with your progress.
@@ -119,11 +121,11 @@ class GoalCommands(MixinMeta):
         Example: `[p]quests`
         """
         if not (await self.settings.get(ctx.guild.id)).quests_enabled:
-            await ctx.send("Quests are off in this server.")
+            await refuse(ctx, "Quests are off in this server.")
             return
         statuses = await self.goals.statuses(ctx.author)
         if not statuses:
-            await ctx.send("This server has no quests.")
+            await refuse(ctx, "This server has no quests.")
             return
         embed = discord.Embed(title="Quests", colour=await ctx.embed_colour())
         for status in statuses[:25]:
@@ -149,7 +151,7 @@ class GoalCommands(MixinMeta):
         """
         settings = await self.settings.get(ctx.guild.id)
         if not settings.goal_enabled:
-            await ctx.send("The server goal is switched off here.")
+            await refuse(ctx, "The server goal is switched off here.")
             return
         messages, target, reached, mine, ends = await self.goals.goal(ctx.guild.id, ctx.author.id)
         head = (f"🎯 Reached {when(reached)}! Everyone who chatted today earned {humanize_number(settings.goal_bonus)} XP."

@@ -5,9 +5,11 @@ import re
 
 from redbot.core import commands
 
-#: Commands that live under ``[p]level`` and also get a short top-level form (``[p]daily``) when
-#: no other loaded cog has the name (see Unicornia._add_shortcuts).
-SHORTCUTS = ("daily", "quests", "achievements", "nextachievement", "club")
+#: Top-level member commands (``[p]daily`` and ``/daily``; name -> the cog's attribute) that are
+#: also reachable as ``[p]level daily``, which stays when another loaded cog has the short name
+#: (see Unicornia._add_shortcuts).
+SHORTCUTS = {"daily": "daily", "quests": "quests", "achievements": "achievements_cmd",
+             "nextachievement": "next_achievement", "club": "club"}
 
 _HINT = re.compile(r"\[p\](\w+)")
 

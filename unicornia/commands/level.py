@@ -7,12 +7,13 @@ import time
 from typing import Optional
 
 import discord
+from discord import app_commands
 from redbot.core import commands
 from redbot.core.utils.chat_formatting import humanize_number, humanize_timedelta
 from redbot.core.utils.views import SimpleMenu
 
 from ..abc import MixinMeta
-from .replies import embed_text, send_embed, send_page
+from .replies import embed_text, refuse, send_embed, send_page
 from ..core.levels import progress
 from ..systems import standing as standing_service
 from ..systems.charts import XpStats, render_chart
@@ -34,6 +35,8 @@ EMPTY_BOARD = {
 }
 #: Card renders a member may ask for per window (LevelUp allows the same).
 CARD_RATE, CARD_WINDOW = 3, 10
+#: Discord shows at most 25 autocomplete choices.
+MAX_CHOICES = 25
 
 
 def text_bar(fraction: float, width: int = BAR_WIDTH) -> str:
@@ -42,7 +45,7 @@ def text_bar(fraction: float, width: int = BAR_WIDTH) -> str:
 
 
 class LevelCommands(MixinMeta):
-    @commands.group(name="level", invoke_without_command=True)
+    @commands.hybrid_group(name="level", invoke_without_command=True)
     @commands.guild_only()
     async def level(self, ctx: commands.Context, member: discord.Member = None) -> None:
         """Levels and XP in this server.
@@ -53,6 +56,7 @@ class LevelCommands(MixinMeta):
 
     @level.command(name="check")
     @commands.cooldown(CARD_RATE, CARD_WINDOW, commands.BucketType.member)
+    @app_commands.describe(member="Whose card (yours by default)")
     async def level_check(self, ctx: commands.Context, member: discord.Member = None) -> None:
         """Show a member's XP card: level, rank, progress.
 
@@ -78,6 +82,10 @@ class LevelCommands(MixinMeta):
                        allowed_mentions=NO_PINGS)
 
     @level.command(name="leaderboard", aliases=["lb", "top"])
+    @app_commands.describe(page="Which page (ten members a page)", sort="What to rank by",
+                           everyone="Include members who left the server")
+    @app_commands.choices(sort=[app_commands.Choice(name=name.capitalize() if name != "xp" else "XP", value=name)
+                                for name in SORTS])
     async def level_leaderboard(self, ctx: commands.Context, page: int = 1, sort: str = "xp",
                                 everyone: bool = False) -> None:
         """The server's top members.
@@ -89,10 +97,10 @@ class LevelCommands(MixinMeta):
         """
         sort = sort.lower()
         if sort not in SORTS:
-            await ctx.send("Sort by " + ", ".join(f"`{name}`" for name in SORTS) + ".")
+            await refuse(ctx, "Sort by " + ", ".join(f"`{name}`" for name in SORTS) + ".")
             return
         if page < 1 or (not everyone and page > MAX_LEADERBOARD_PAGES):
-            await ctx.send(f"Pick a page from 1 to {MAX_LEADERBOARD_PAGES}.")
+            await refuse(ctx, f"Pick a page from 1 to {MAX_LEADERBOARD_PAGES}.")
             return
         guild = ctx.guild
         if sort != "xp":
@@ -117,11 +125,11 @@ class LevelCommands(MixinMeta):
             if everyone or page == 1:
                 await ctx.send(EMPTY_BOARD[sort])
             else:
-                await ctx.send(f"There are only {total_pages} page(s) of members with XP.")
+                await refuse(ctx, f"There are only {total_pages} page(s) of members with XP.")
             return
         pages = [entries[i:i + PAGE_SIZE] for i in range(0, len(entries), PAGE_SIZE)]
         if page >= first + len(pages):
-            await ctx.send(f"There are only {total_pages} page(s) of members with XP.")
+            await refuse(ctx, f"There are only {total_pages} page(s) of members with XP.")
             return
         colour = await ctx.embed_colour()
         rendered = [
@@ -136,6 +144,7 @@ class LevelCommands(MixinMeta):
             await SimpleMenu(rendered, page_start=start_at, timeout=120).start(ctx)
 
     @level.command(name="profile")
+    @app_commands.describe(member="Whose profile (yours by default)")
     async def level_profile(self, ctx: commands.Context, member: discord.Member = None) -> None:
         """A member's level and activity counters.
 
@@ -157,6 +166,8 @@ class LevelCommands(MixinMeta):
 
     @level.command(name="xpstats")
     @commands.cooldown(CARD_RATE, CARD_WINDOW, commands.BucketType.member)
+    @app_commands.describe(who="A member, or `server` for the whole server (you by default)",
+                           days="How many days back (1 to 90)")
     async def level_xpstats(self, ctx: commands.Context, who: Optional[str] = None, days: int = 14) -> None:
         """A chart of XP per day by source.
 
@@ -176,10 +187,11 @@ class LevelCommands(MixinMeta):
                     if who.isdigit() and len(who) < 4:
                         days = int(who)
                     else:
-                        await ctx.send(f"I can't find the member `{who}`; use a mention, a name or `server`.")
+                        await refuse(ctx, f"I can't find the member `{who}`; use a mention, a name or `server`.",
+                                     allowed_mentions=NO_PINGS)
                         return
         if not 1 <= days <= MAX_STATS_DAYS:
-            await ctx.send(f"Pick between 1 and {MAX_STATS_DAYS} days.")
+            await refuse(ctx, f"Pick between 1 and {MAX_STATS_DAYS} days.")
             return
         await self.xp.flush_recent()
         today = int(self.store.now()) // 86_400 * 86_400
@@ -204,6 +216,23 @@ class LevelCommands(MixinMeta):
         from .admin import rewards_text  # one formatter for members and admins
 
         await ctx.send(await rewards_text(ctx.guild, await self.settings.get(ctx.guild.id)))
+
+    @level_xpstats.autocomplete("who")
+    async def _xpstats_who_choices(self, interaction: discord.Interaction,
+                                   current: str) -> list[app_commands.Choice[str]]:
+        """`server`, then the server's members whose name starts with what was typed."""
+        guild = interaction.guild
+        if guild is None:
+            return []
+        wanted = current.casefold()
+        choices = [app_commands.Choice(name="The whole server", value="server")] if "server".startswith(wanted) else []
+        for member in guild.members:
+            if len(choices) == MAX_CHOICES:
+                break
+            if not member.bot and (member.display_name.casefold().startswith(wanted)
+                                   or member.name.casefold().startswith(wanted)):
+                choices.append(app_commands.Choice(name=member.display_name[:100], value=str(member.id)))
+        return choices
 
 
 NO_ATTACH = "-# I can't attach images in this channel, so here is the text."

@@ -35,3 +35,9 @@ async def send_page(ctx: commands.Context, page: Union[str, discord.Embed], **kw
     if isinstance(page, discord.Embed):
         return await ctx.send(embed=page, **kwargs)
     return await ctx.send(page, **kwargs)
+
+
+async def refuse(ctx: commands.Context, text: str, **kwargs) -> discord.Message:
+    """A reply that concerns only the caller (a refusal, an error, their own list): ephemeral when
+    the command came as a slash command, an ordinary message otherwise."""
+    return await ctx.send(text, ephemeral=True, **kwargs)

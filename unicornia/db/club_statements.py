@@ -49,6 +49,9 @@ CLUB_LEADERBOARD = _GUILD_CLUBS + "SELECT Id, Name, OwnerId, Members, Xp FROM Ra
 #: How many clubs rank above (xp, id); params: guild, xp, xp, id.
 COUNT_CLUBS_ABOVE = _GUILD_CLUBS + "SELECT COUNT(*) FROM Ranked WHERE Xp > ? OR (Xp = ? AND Id < ?)"
 COUNT_CLUBS = "SELECT COUNT(*) FROM Club WHERE GuildId = ?"
+# names starting with a (casefolded) prefix, in name order, through the (GuildId, NameKey) index
+CLUB_NAMES_FROM = ("SELECT Name FROM Club WHERE GuildId = ? AND NameKey >= ? AND NameKey < ? || char(1114111) "
+                   "ORDER BY NameKey LIMIT ?")
 
 #: (user id, XP) of a club's members, most XP first; params: club, limit.
 TOP_MEMBERS = """

@@ -78,6 +78,11 @@ class ClubQueries:
         return self.conn.execute(sql.COUNT_CLUBS, (guild_id,)).fetchone()[0]
 
     @in_worker
+    def club_names(self, guild_id: int, prefix: str, limit: int) -> list[str]:
+        """Names of the guild's clubs whose casefolded name starts with ``prefix`` (casefolded), in order."""
+        return [name for (name,) in self.conn.execute(sql.CLUB_NAMES_FROM, (guild_id, prefix, prefix, limit))]
+
+    @in_worker
     def club_leaderboard(self, guild_id: int, limit: int, offset: int) -> list[ClubRankRow]:
         rows = self.conn.execute(sql.CLUB_LEADERBOARD, (guild_id, limit, offset)).fetchall()
         return [ClubRankRow(offset + i + 1, *row) for i, row in enumerate(rows)]
