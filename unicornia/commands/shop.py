@@ -17,6 +17,14 @@ BROWSER_TIMEOUT = 180
 PREVIEW_NAME = "preview{suffix}"
 
 
+def refused_notice(shop: ShopService) -> Optional[str]:
+    """For the bot owner: the shop runs on the shipped default because their file was refused."""
+    if shop.refused is None:
+        return None
+    return (f"The shop config at `{shop.config_path}` was refused: {shop.refused}. The shop uses the bundled "
+            "default until the file is fixed and `[p]xpshop reload` is run.")
+
+
 def buy_message(result: BuyResult, currency: str) -> str:
     item = result.item
     if result.status is BuyStatus.UNKNOWN:
@@ -98,10 +106,10 @@ class ShopBrowser(discord.ui.View):
         self.previous_button.disabled = self.next_button.disabled = len(self.items) < 2
         return page
 
-    async def start(self, ctx: commands.Context) -> None:
+    async def start(self, ctx: commands.Context, note: Optional[str] = None) -> None:
         self.ctx = ctx
         page = await self.render()
-        self.message = await ctx.send(embed=page["embed"], files=_files(page), view=self)
+        self.message = await ctx.send(note, embed=page["embed"], files=_files(page), view=self)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.member.id:
@@ -166,7 +174,8 @@ class ShopCommands(MixinMeta):
         if not 1 <= page <= len(items):
             await ctx.send(f"Pick a page from 1 to {len(items)}.")
             return
-        await ShopBrowser(self, ctx.author, items, page - 1).start(ctx)
+        note = refused_notice(self.shop) if await ctx.bot.is_owner(ctx.author) else None
+        await ShopBrowser(self, ctx.author, items, page - 1).start(ctx, note and with_prefix(ctx, note))
 
     @xpshop.command(name="buy")
     async def xpshop_buy(self, ctx: commands.Context, key: str) -> None:
@@ -206,14 +215,15 @@ class ShopCommands(MixinMeta):
 
         Example: `[p]xpshop reload`
         """
+        kept = "the bundled default" if self.shop.refused is not None else "its previous config"
         try:
             config = await self.shop.reload()
         except ShopConfigError as exc:
-            await ctx.send(f"The shop config was **not** applied: {exc}\nThe shop keeps its previous config.\n"
+            await ctx.send(f"The shop config was **not** applied: {exc}\nThe shop keeps {kept}.\n"
                            f"File: `{self.shop.config_path}`")
             return
         except OSError as exc:
-            await ctx.send(f"Couldn't read `{self.shop.config_path}` ({exc.strerror}); the shop keeps its previous config.")
+            await ctx.send(f"Couldn't read `{self.shop.config_path}` ({exc.strerror}); the shop keeps {kept}.")
             return
         shown = len(config.for_sale())
         await ctx.send(f"Shop config reloaded: {len(config.backgrounds)} background(s), {shown} for sale.")

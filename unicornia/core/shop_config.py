@@ -1,6 +1,11 @@
 """The XP shop's configuration file: parsing and validation, with line numbers in every error.
 
 Pure: it reads text and, for bundled files, checks paths under a given folder.
+
+The file is the bot owner's, but it is read as untrusted input: whatever it holds, parsing ends
+in a :class:`ShopConfig` or a :class:`ShopConfigError`, in time linear in the file's size.  Before
+anything is built from it, one pass over YAML's event stream (which needs no recursion) enforces
+the limits below and records the line of every key for the error messages.
 """
 from __future__ import annotations
 
@@ -21,11 +26,28 @@ MAX_NAME = 64
 MAX_DESC = 200
 MAX_PRICE = 10**12
 
+KIB = 1024
+#: The largest file read; a shop of :data:`MAX_ITEMS` items with long descriptions fits with room to spare.
+MAX_CONFIG_BYTES = 1024 * KIB
+#: Backgrounds in ``shop.bgs``, the default included.
+MAX_ITEMS = 2000
+#: Aliases (``*name``) in the file: enough to share a value, too few for an "alias bomb".
+MAX_ALIASES = 100
+#: Lists and mappings inside one another; the shop itself needs 4 (file, shop, bgs, item).
+MAX_DEPTH = 20
+#: Keys whose line is recorded for error messages: file, shop, bgs, item, field.
+KEY_LINE_DEPTH = 4
+MERGE_TAG = "tag:yaml.org,2002:merge"
+#: Error messages quote at most this much of a value, and are cut at :data:`MAX_REASON` characters.
+MAX_SHOWN = 40
+MAX_REASON = 300
+
 
 class ShopConfigError(ValueError):
     """A config the shop refuses; ``str()`` names the line and the reason."""
 
     def __init__(self, reason: str, line: Optional[int] = None) -> None:
+        reason = reason if len(reason) <= MAX_REASON else reason[:MAX_REASON - 1] + "\N{HORIZONTAL ELLIPSIS}"
         self.reason = reason
         self.line = line
         super().__init__(f"line {line}: {reason}" if line else reason)
@@ -63,8 +85,8 @@ class ShopConfig:
         return self.backgrounds.get(key.lower())
 
 
-class _DuplicateCheckingLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a mapping with the same key twice (PyYAML keeps the last silently)."""
+class _DuplicateChecking:
+    """Mixin for a SafeConstructor: a key twice in one mapping is an error, with both lines."""
 
     def construct_mapping(self, node, deep=False):
         seen: dict[Any, int] = {}
@@ -72,24 +94,28 @@ class _DuplicateCheckingLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
             if key in seen:
-                raise ShopConfigError(f"duplicate key {key!r} (first on line {seen[key]})", line)
+                raise ShopConfigError(f"duplicate key {_show(key)} (first on line {seen[key]})", line)
             seen[key] = line
         return super().construct_mapping(node, deep)
 
 
-def parse_shop_config(text: str, *, bundled_root: Optional[Path] = None) -> ShopConfig:
-    """Parse and validate the whole file; raise :class:`ShopConfigError` at the first problem."""
-    try:
-        root_node = yaml.compose(text, Loader=_DuplicateCheckingLoader)
-        data = yaml.load(text, Loader=_DuplicateCheckingLoader)
-    except ShopConfigError:
-        raise
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise ShopConfigError(f"not valid YAML: {exc.problem or exc.context}", mark.line + 1 if mark else None)
-    except yaml.YAMLError as exc:
-        raise ShopConfigError(f"not valid YAML: {exc}")
-    lines = _key_lines(root_node)
+def _loader_class(base: type) -> type:
+    """``base`` (a safe PyYAML loader) refusing a mapping with the same key twice (PyYAML keeps the last silently)."""
+
+    class _DuplicateCheckingLoader(_DuplicateChecking, base):
+        pass
+
+    return _DuplicateCheckingLoader
+
+
+#: libyaml's parser when PyYAML has it (about 20 times faster), otherwise the pure-Python one.
+_LOADER = _loader_class(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def parse_shop_config(source: str | bytes, *, bundled_root: Optional[Path] = None) -> ShopConfig:
+    """Parse and validate the whole file (its bytes, or its text); raise :class:`ShopConfigError`
+    at the first problem, whatever the file holds."""
+    data, lines = _read_yaml(_decode(source))
     if not isinstance(data, dict):
         raise ShopConfigError("the file must be a mapping with a 'shop' section", 1)
     _only(data, {"shop"}, "top level", lines, ())
@@ -100,6 +126,9 @@ def parse_shop_config(text: str, *, bundled_root: Optional[Path] = None) -> Shop
     bgs = shop.get("bgs")
     if not isinstance(bgs, dict) or not bgs:
         raise ShopConfigError("'shop.bgs' must list at least the 'default' background", lines.get(("shop", "bgs")))
+    if len(bgs) > MAX_ITEMS:
+        raise ShopConfigError(f"'shop.bgs' lists {len(bgs):,} backgrounds; the shop takes at most {MAX_ITEMS:,}",
+                              lines.get(("shop", "bgs")))
     items = {}
     for key, raw in bgs.items():
         path = ("shop", "bgs", key)
@@ -111,11 +140,115 @@ def parse_shop_config(text: str, *, bundled_root: Optional[Path] = None) -> Shop
     return ShopConfig(backgrounds=items)
 
 
+def _decode(source: str | bytes) -> str:
+    """The file's text, refusing a file over :data:`MAX_CONFIG_BYTES` or one that isn't UTF-8."""
+    size = len(source.encode("utf-8", "surrogatepass")) if isinstance(source, str) else len(source)
+    if size > MAX_CONFIG_BYTES:
+        raise ShopConfigError(f"the file is larger than the {MAX_CONFIG_BYTES // KIB:,} KiB limit")
+    if isinstance(source, str):
+        return source
+    try:
+        return source.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = source.count(b"\n", 0, exc.start) + 1
+        raise ShopConfigError(f"the file is not UTF-8 text (byte {source[exc.start]:#04x} is not valid there)", line)
+
+
+def _read_yaml(text: str) -> tuple[Any, dict[tuple, int]]:
+    """The file's data and the line of each key (see :func:`_scan`).
+
+    Whatever PyYAML raises on the text is the text's fault and becomes a :class:`ShopConfigError`;
+    the scan first makes sure nothing can recurse deeply or expand."""
+    try:
+        lines = _scan(text)
+        return yaml.load(text, Loader=_LOADER), lines
+    except ShopConfigError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise ShopConfigError(f"not valid YAML: {exc.problem or exc.context}", mark.line + 1 if mark else None) from exc
+    except yaml.reader.ReaderError as exc:
+        raise ShopConfigError(f"not valid YAML: {exc.reason}", _line_of_character(text, exc.character)) from exc
+    except yaml.YAMLError as exc:
+        raise ShopConfigError(f"not valid YAML: {exc}") from exc
+    except RecursionError as exc:
+        raise ShopConfigError(f"nested more than {MAX_DEPTH} levels deep") from exc
+    except Exception as exc:  # a value PyYAML can't build (a date like 2024-02-30, ...)
+        raise ShopConfigError(f"not valid YAML: {exc}") from exc
+
+
+def _line_of_character(text: str, character: Any) -> Optional[int]:
+    """The line of the first ``character`` (PyYAML gives it as text, libyaml as a code point)."""
+    if isinstance(character, int):
+        character = chr(character)
+    index = text.find(character) if isinstance(character, str) and character else -1
+    return text.count("\n", 0, index) + 1 if index >= 0 else None
+
+
+class _Level:
+    """One open list or mapping during :func:`_scan`."""
+
+    __slots__ = ("is_mapping", "path", "awaiting_key", "key_path")
+
+    def __init__(self, is_mapping: bool, path: Optional[tuple]) -> None:
+        self.is_mapping = is_mapping
+        self.path = path  # keys from the root; None under a list or below KEY_LINE_DEPTH
+        self.awaiting_key = True
+        self.key_path: Optional[tuple] = None  # path of the value being read
+
+
+def _scan(text: str) -> dict[tuple, int]:
+    """One pass over the event stream, before anything is composed: refuse nesting deeper than
+    :data:`MAX_DEPTH`, more than :data:`MAX_ALIASES` aliases, merge keys (``<<``, which copy whole
+    mappings) and keys that aren't plain values; return the 1-based line of every key up to
+    :data:`KEY_LINE_DEPTH` levels, by its path from the root (an alias is never followed, so this
+    is linear in the file)."""
+    lines: dict[tuple, int] = {}
+    stack: list[_Level] = []
+    aliases = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, yaml.CollectionEndEvent):
+            stack.pop()
+            continue
+        if not isinstance(event, yaml.NodeEvent):
+            continue  # stream and document boundaries
+        line = event.start_mark.line + 1
+        parent = stack[-1] if stack else None
+        path: Optional[tuple] = () if parent is None else None
+        if parent is not None and parent.is_mapping:
+            if parent.awaiting_key:
+                _check_key(event, line)
+                parent.key_path = None
+                if parent.path is not None and len(parent.path) < KEY_LINE_DEPTH:
+                    parent.key_path = parent.path + (event.value,)
+                    lines[parent.key_path] = line
+            path = parent.key_path
+            parent.awaiting_key = not parent.awaiting_key
+        if isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise ShopConfigError(f"more than {MAX_ALIASES} aliases (*name); the shop refuses files that "
+                                      "repeat so much", line)
+        elif isinstance(event, yaml.CollectionStartEvent):
+            if len(stack) >= MAX_DEPTH:
+                raise ShopConfigError(f"nested more than {MAX_DEPTH} levels deep", line)
+            stack.append(_Level(isinstance(event, yaml.MappingStartEvent), path))
+    return lines
+
+
+def _check_key(event: yaml.Event, line: int) -> None:
+    """A mapping key must be a plain value (text, a number...), and not YAML's merge key."""
+    if not isinstance(event, yaml.ScalarEvent):
+        raise ShopConfigError("a key must be a plain name, not a list, a mapping or an alias", line)
+    if event.tag == MERGE_TAG or (event.tag is None and event.implicit[0] and event.value == "<<"):
+        raise ShopConfigError("merge keys (<<) are not supported; write each item's fields out", line)
+
+
 def _item(key: Any, raw: Any, lines, path, bundled_root: Optional[Path]) -> ShopItem:
     line = lines.get(path)
     if not isinstance(key, str) or not KEY_PATTERN.match(key):
         raise ShopConfigError(
-            f"item key {key!r} must be 1-32 lowercase letters, digits, '-' or '_', starting with a letter or digit", line
+            f"item key {_show(key)} must be 1-32 lowercase letters, digits, '-' or '_', starting with a letter or digit", line
         )
     if not isinstance(raw, dict):
         raise ShopConfigError(f"item '{key}' must be a mapping of name, price, url or file", line)
@@ -132,7 +265,7 @@ def _item(key: Any, raw: Any, lines, path, bundled_root: Optional[Path]) -> Shop
     price = raw.get("price")
     if isinstance(price, bool) or not isinstance(price, int) or not 0 <= price <= MAX_PRICE:
         hint = " (to take an item off sale, use hidden: true)" if isinstance(price, int) and price < 0 else ""
-        raise ShopConfigError(f"item '{key}': price must be a whole number from 0 to {MAX_PRICE}, not {price!r}{hint}", at("price"))
+        raise ShopConfigError(f"item '{key}': price must be a whole number from 0 to {MAX_PRICE}, not {_show(price)}{hint}", at("price"))
     url, file = raw.get("url"), raw.get("file")
     if (url is None) == (file is None):
         raise ShopConfigError(f"item '{key}' needs exactly one of url or file", line)
@@ -152,9 +285,13 @@ def _item(key: Any, raw: Any, lines, path, bundled_root: Optional[Path]) -> Shop
 def _check_url(key: str, url: Any, line: Optional[int]) -> None:
     if not isinstance(url, str):
         raise ShopConfigError(f"item '{key}': url must be text", line)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ShopConfigError(f"item '{key}': url must be an http:// or https:// address, not {url!r}", line)
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # "http://[oops": urlsplit refuses a malformed address
+        usable = False
+    if not usable:
+        raise ShopConfigError(f"item '{key}': url must be an http:// or https:// address, not {_show(url)}", line)
 
 
 def _check_file(key: str, file: Any, line: Optional[int], bundled_root: Optional[Path]) -> None:
@@ -162,27 +299,33 @@ def _check_file(key: str, file: Any, line: Optional[int], bundled_root: Optional
         raise ShopConfigError(f"item '{key}': file must be a path under the cog's data folder", line)
     relative = PurePosixPath(file)
     if relative.is_absolute() or ".." in relative.parts:
-        raise ShopConfigError(f"item '{key}': file must stay inside the cog's data folder, not {file!r}", line)
+        raise ShopConfigError(f"item '{key}': file must stay inside the cog's data folder, not {_show(file)}", line)
     if relative.suffix.lower() not in IMAGE_SUFFIXES:
         raise ShopConfigError(f"item '{key}': file must be a .png, .jpg, .gif or .webp image", line)
-    if bundled_root is not None and not (bundled_root / relative).is_file():
-        raise ShopConfigError(f"item '{key}': no bundled file {file!r}", line)
+    if bundled_root is not None and not _is_file(bundled_root / relative):
+        raise ShopConfigError(f"item '{key}': no bundled file {_show(file)}", line)
+
+
+def _is_file(path: Path) -> bool:
+    """``Path.is_file``, also False for a name the system refuses (too long, say)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def _only(mapping: dict, allowed: set[str], where: str, lines, path) -> None:
     for key in mapping:
         if key not in allowed:
             raise ShopConfigError(
-                f"unknown key {key!r} in {where} (allowed: {', '.join(sorted(allowed))})", lines.get(path + (key,))
+                f"unknown key {_show(key)} in {where} (allowed: {', '.join(sorted(allowed))})", lines.get(path + (key,))
             )
 
 
-def _key_lines(node, path=()) -> dict[tuple, int]:
-    """Line (1-based) of every mapping key, by its path from the root."""
-    found: dict[tuple, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key_path = path + (key_node.value,)
-            found[key_path] = key_node.start_mark.line + 1
-            found.update(_key_lines(value_node, key_path))
-    return found
+def _show(value: Any) -> str:
+    """A value for an error message: short, and never the contents of a list or mapping (aliases
+    can make one enormous while the file stays small)."""
+    if isinstance(value, (dict, list, tuple, set)):
+        return f"a {'mapping' if isinstance(value, dict) else 'list'}"
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 1] + "\N{HORIZONTAL ELLIPSIS}"

@@ -14,7 +14,8 @@ from redbot.core import bank
 from redbot.core.bank import errors as bank_errors
 
 from ..core.locks import KeyedLocks
-from ..core.shop_config import DEFAULT_KEY, ITEM_TYPE_BACKGROUND, ShopConfig, ShopItem, parse_shop_config
+from ..core.shop_config import (DEFAULT_KEY, ITEM_TYPE_BACKGROUND, MAX_CONFIG_BYTES, ShopConfig, ShopConfigError,
+                                ShopItem, parse_shop_config)
 from ..db.store import XpStore
 
 log = logging.getLogger("red.unicornia.shop")
@@ -68,30 +69,53 @@ class ShopService:
         self.store = store
         self.config_path = data_path / CONFIG_NAME
         self.bundled_root = bundled_root
-        self.config: ShopConfig = self._parse(SHIPPED_CONFIG.read_text(encoding="utf-8"))
+        self.config: ShopConfig = parse_shop_config(SHIPPED_CONFIG.read_bytes(), bundled_root=bundled_root)
+        #: Why the owner's file was refused when the cog loaded, while the shop runs on the shipped
+        #: default because of it (None once a file is applied); shown to the owner in [p]xpshop.
+        self.refused: Optional[str] = None
         # one lock per member: two buys at once must not both pass the balance check
         self._lock = KeyedLocks()  # one purchase per member at a time
-
-    def _parse(self, text: str) -> ShopConfig:
-        return parse_shop_config(text, bundled_root=self.bundled_root)
+        self._reloading = asyncio.Lock()  # reloads apply in the order they were asked for
 
     # --- configuration -----------------------------------------------------------------------
     async def load(self) -> None:
-        """Use the owner's copy in the data folder, creating it from the shipped file the first time."""
-        if not self.config_path.exists():
-            await asyncio.to_thread(shutil.copyfile, SHIPPED_CONFIG, self.config_path)
-            log.info("Copied the default shop config to %s", self.config_path)
+        """Use the owner's copy in the data folder, creating it from the shipped file the first time.
+
+        Never raises: a file that can't be read or is refused leaves the shipped default in place,
+        with a warning in the log and :attr:`refused` set for the owner to see."""
         try:
+            if not self.config_path.exists():
+                await asyncio.to_thread(shutil.copyfile, SHIPPED_CONFIG, self.config_path)
+                log.info("Copied the default shop config to %s", self.config_path)
             await self.reload()
-        except ValueError as exc:
-            log.error("The shop config %s is invalid (%s); using the shipped default until it is fixed "
-                      "and [p]xpshop reload is run", self.config_path, exc)
+        except (ShopConfigError, OSError) as exc:
+            self.refused = str(exc) if isinstance(exc, ShopConfigError) else f"it can't be read ({exc.strerror})"
+        except Exception:
+            log.exception("Loading the shop config %s failed", self.config_path)
+            self.refused = "loading it failed (the bot's log has the details)"
+        if self.refused is not None:
+            log.warning("The shop config %s was refused: %s; the shop uses the shipped default until the file is "
+                        "fixed and [p]xpshop reload is run", self.config_path, self.refused)
 
     async def reload(self) -> ShopConfig:
-        """Read and validate the file; on any problem raise and keep the current config."""
-        text = await asyncio.to_thread(self.config_path.read_text, encoding="utf-8")
-        self.config = self._parse(text)
-        return self.config
+        """Read and validate the file in a worker thread (the event loop never waits on a big or
+        hostile file); on any problem raise :class:`ShopConfigError` or ``OSError`` and keep the
+        current config."""
+        async with self._reloading:
+            try:
+                config = await asyncio.to_thread(self._read_config)
+            except ShopConfigError as exc:
+                if self.refused is not None:
+                    self.refused = str(exc)  # still on the shipped default: the reason is the latest one
+                raise
+            self.config, self.refused = config, None
+            return config
+
+    def _read_config(self) -> ShopConfig:
+        """Blocking: read at most one byte over the limit (so a huge file is refused unread) and parse."""
+        with open(self.config_path, "rb") as file:
+            raw = file.read(MAX_CONFIG_BYTES + 1)
+        return parse_shop_config(raw, bundled_root=self.bundled_root)
 
     def bundled_file(self, item: ShopItem) -> Optional[Path]:
         return self.bundled_root / item.file if item.file else None
