@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench clean venv
+.PHONY: demo test bench clean venv locales
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
@@ -23,6 +23,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
+
+# the translation template: every _() string and every command's help, in unicornia/locales
+locales: $(STAMP)
+	$(VENV)/bin/redgettext --command-docstrings --recursive --relative-to-cwd --output-dir unicornia/locales unicornia
 
 clean:
 	rm -rf $(VENV) build demo-output .pytest_cache

@@ -18,6 +18,8 @@ from redbot.core.bot import Red
 from redbot.core.core_commands import Core
 from redbot.core._cog_manager import CogManagerUI
 
+from harness.interactions import InteractionDriver, InteractionResult
+
 PREFIX = "!"
 OWNER_ID = 1_000_000_000_000_001
 INSTANCE = "unicornia-sim"
@@ -57,6 +59,7 @@ class SimBot:
     bot: Red
     data_dir: Path
     guilds: list = field(default_factory=list)
+    _interactions: Optional[InteractionDriver] = field(default=None, repr=False)
 
     @property
     def guild(self) -> discord.Guild:
@@ -75,6 +78,40 @@ class SimBot:
         message = await dpytest.message(PREFIX + text, channel=channel, member=member)
         await self.settle()
         return message
+
+    # --- interactions (slash commands, autocomplete, components): see harness/interactions.py ---
+    @property
+    def interactions(self) -> InteractionDriver:
+        """The interaction driver, made on first use."""
+        if self._interactions is None:
+            self._interactions = InteractionDriver(self)
+        return self._interactions
+
+    async def enable_app_commands(self, module: str = "unicornia") -> list[str]:
+        """``[p]slash enablecog <module>`` as the owner; returns the app commands now enabled."""
+        return await self.interactions.enable_app_commands(module)
+
+    async def slash(self, command: str, member: discord.Member, /, **kwargs) -> InteractionResult:
+        """``member`` runs ``/command`` (e.g. ``"level check"``); see ``InteractionDriver.slash``."""
+        return await self.interactions.slash(command, member, **kwargs)
+
+    async def autocomplete(self, command: str, member: discord.Member, /, **kwargs) -> list[tuple]:
+        """The ``(name, value)`` choices offered while ``member`` types ``value`` into ``option``."""
+        return await self.interactions.autocomplete(command, member, **kwargs)
+
+    async def click(self, target, custom_id: str, member: discord.Member, /, **kwargs) -> InteractionResult:
+        """``member`` presses a button (custom id or label) on a message the bot sent."""
+        return await self.interactions.click(target, custom_id, member, **kwargs)
+
+    async def select(self, target, custom_id: str, values, member: discord.Member, /,
+                     **kwargs) -> InteractionResult:
+        """``member`` picks ``values`` in a select menu on a message the bot sent."""
+        return await self.interactions.select(target, custom_id, values, member, **kwargs)
+
+    async def submit_modal(self, result: InteractionResult, member: discord.Member, /, values,
+                           **kwargs) -> InteractionResult:
+        """``member`` fills in the modal ``result`` opened (``values`` by input id or label) and submits."""
+        return await self.interactions.submit_modal(result, member, values, **kwargs)
 
     async def say(self, text: str, member: discord.Member, channel=None) -> discord.Message:
         """``member`` chats; returns once the XP engine has finished with the message."""
@@ -176,6 +213,8 @@ class SimBot:
         self.replies()
 
     async def close(self) -> None:
+        if self._interactions is not None:
+            await self._interactions.close()
         with contextlib.suppress(Exception):
             await self.bot.close()
         await dpytest.empty_queue()

@@ -11,15 +11,18 @@ from pathlib import Path
 from typing import Literal
 
 import discord
+from discord import app_commands
 from redbot.core import Config, commands, errors
 from redbot.core.bot import Red
 from redbot.core.data_manager import bundled_data_path, cog_data_path
+from redbot.core.i18n import cog_i18n
 
 from .abc import CompositeMetaClass
 from .commands.hints import SHORTCUTS
 from .commands import (ActivityAdminCommands, AdminCommands, ClubCommands, GoalAdminCommands, GoalCommands,
                        LevelCommands, ShopCommands, TransferCommands)
 from .core.settings import GUILD_DEFAULTS
+from .i18n import _
 from .db.store import StoreClosed, StoreRefused, XpStore
 from .systems.achievements import AchievementService
 from .systems.goals import BASELINE_KEEP, GoalService
@@ -43,7 +46,6 @@ DEFAULT_HISTORY_DAYS = 90
 HISTORY_PRUNE_INTERVAL = 3600
 #: How long an unload waits for commands already running (a card being drawn, say) to finish.
 COMMAND_GRACE = 10.0
-RESTARTING = "Unicornia is restarting; try again in a moment."
 
 RequestType = Literal["discord_deleted_user", "owner", "user", "user_strict"]
 
@@ -61,6 +63,7 @@ def prefix_copy(command: commands.Command) -> commands.Command:
     return copy
 
 
+@cog_i18n(_)
 class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands, GoalAdminCommands, ClubCommands,
                 TransferCommands, AdminCommands, commands.Cog, metaclass=CompositeMetaClass):
     """Levels and XP for your server: messages and voice earn XP, levels earn roles and currency."""
@@ -166,21 +169,31 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
             task.add_done_callback(self._running.discard)
 
     async def cog_command_error(self, ctx: commands.Context, error: commands.CommandError) -> None:
-        """A command that outlived an unload's grace period says so; a slash command's cooldown
-        or bad input is told to the caller alone; everything else is Red's to handle."""
-        if isinstance(getattr(error, "original", None), StoreClosed):
-            await ctx.send(RESTARTING, ephemeral=True)
+        """A command that outlived an unload's grace period says so. A slash command's cooldown,
+        failed check, bad input or internal error is told to the caller alone (Red answers none of
+        them for a slash command, and the member would see "The application did not respond").
+        Everything else is Red's to handle."""
+        root = error
+        while getattr(root, "original", None) is not None:  # HybridCommandError, CommandInvokeError ...
+            root = root.original
+        if isinstance(root, StoreClosed):
+            await ctx.send(_("Unicornia is restarting; try again in a moment."), ephemeral=True)
             return
-        if ctx.interaction is not None:
-            if isinstance(error, commands.CommandOnCooldown):
-                again = discord.utils.utcnow() + datetime.timedelta(seconds=error.retry_after)
-                await ctx.send(f"This command is on cooldown. Try again {discord.utils.format_dt(again, 'R')}.",
-                               ephemeral=True)
-                return
-            if isinstance(error, commands.UserInputError) and str(error):
-                await ctx.send(str(error), ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
-                return
-        await self.bot.on_command_error(ctx, error, unhandled_by_cog=True)
+        if ctx.interaction is None:
+            await self.bot.on_command_error(ctx, error, unhandled_by_cog=True)
+            return
+        if isinstance(root, commands.CommandOnCooldown):
+            again = discord.utils.utcnow() + datetime.timedelta(seconds=root.retry_after)
+            text = _("This command is on cooldown. Try again {when}.").format(when=discord.utils.format_dt(again, "R"))
+        elif isinstance(root, (commands.CheckFailure, app_commands.CheckFailure)):
+            text = _("You can't use this command here.")
+        elif isinstance(root, (commands.UserInputError, app_commands.TransformerError)) and str(root):
+            text = str(root)
+        else:
+            log.error("Slash command %s failed for member %s in guild %s", ctx.command.qualified_name,
+                      ctx.author.id, ctx.guild.id if ctx.guild else None, exc_info=root)
+            text = _("Something went wrong; the bot owner can find the details in the log.")
+        await ctx.send(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
 
     @commands.Cog.listener()
     async def on_message_without_command(self, message: discord.Message) -> None:

@@ -5,15 +5,19 @@ from datetime import datetime, timezone
 from typing import Optional
 
 import discord
+from discord import app_commands
 from redbot.core import bank, commands
 from redbot.core.utils.chat_formatting import box, humanize_number, pagify
 
 from ..abc import MixinMeta
 from .hints import with_prefix
-from ..core.shop_config import ShopConfigError, ShopItem
+from .replies import refuse
+from ..core.shop_config import DEFAULT_KEY, ShopConfigError, ShopItem
 from ..systems.shop import BuyResult, BuyStatus, ShopService, UseStatus
 
 BROWSER_TIMEOUT = 180
+#: Discord shows at most 25 autocomplete choices.
+MAX_CHOICES = 25
 PREVIEW_NAME = "preview{suffix}"
 
 
@@ -153,7 +157,7 @@ class ShopBrowser(discord.ui.View):
 class ShopCommands(MixinMeta):
     shop: ShopService
 
-    @commands.group(name="xpshop", invoke_without_command=True)
+    @commands.hybrid_group(name="xpshop", invoke_without_command=True)
     @commands.guild_only()
     async def xpshop(self, ctx: commands.Context, page: int = 1) -> None:
         """Card backgrounds to buy with currency.
@@ -162,7 +166,8 @@ class ShopCommands(MixinMeta):
         """
         await ctx.invoke(self.xpshop_backgrounds, page=page)
 
-    @xpshop.command(name="backgrounds", aliases=["bgs", "list"])
+    @xpshop.command(name="browse", aliases=["backgrounds", "bgs", "list"])
+    @app_commands.describe(page="Which background to open at")
     async def xpshop_backgrounds(self, ctx: commands.Context, page: int = 1) -> None:
         """Browse the backgrounds for sale.
 
@@ -172,21 +177,24 @@ class ShopCommands(MixinMeta):
         """
         items = self.shop.config.for_sale()
         if not 1 <= page <= len(items):
-            await ctx.send(f"Pick a page from 1 to {len(items)}.")
+            await refuse(ctx, f"Pick a page from 1 to {len(items)}.")
             return
         note = refused_notice(self.shop) if await ctx.bot.is_owner(ctx.author) else None
         await ShopBrowser(self, ctx.author, items, page - 1).start(ctx, note and with_prefix(ctx, note))
 
     @xpshop.command(name="buy")
+    @app_commands.describe(key="The background to buy")
     async def xpshop_buy(self, ctx: commands.Context, key: str) -> None:
         """Buy a background by its key.
 
         Example: `[p]xpshop buy sunset`
         """
         result = await self.shop.buy(ctx.author, key)
-        await ctx.send(with_prefix(ctx, buy_message(result, await bank.get_currency_name(ctx.guild))))
+        text = with_prefix(ctx, buy_message(result, await bank.get_currency_name(ctx.guild)))
+        await ctx.send(text, ephemeral=result.status is not BuyStatus.BOUGHT)
 
     @xpshop.command(name="use", aliases=["equip"])
+    @app_commands.describe(key="A background you own, or `default`")
     async def xpshop_use(self, ctx: commands.Context, key: str) -> None:
         """Put a background you own on your card.
 
@@ -195,7 +203,7 @@ class ShopCommands(MixinMeta):
         Example: `[p]xpshop use sunset`
         """
         status, item = await self.shop.use(ctx.author, key)
-        await ctx.send(with_prefix(ctx, use_message(status, item)))
+        await ctx.send(with_prefix(ctx, use_message(status, item)), ephemeral=status is not UseStatus.EQUIPPED)
 
     @xpshop.command(name="owned", aliases=["inventory"])
     async def xpshop_owned(self, ctx: commands.Context) -> None:
@@ -206,9 +214,9 @@ class ShopCommands(MixinMeta):
         owned = await self.shop.owned(ctx.author.id)
         lines = [f"{'*' if o.in_use else ' '} {o.item.key:<20} {o.item.name}" + (" (in use)" if o.in_use else "")
                  for o in owned]
-        await ctx.send(f"Your backgrounds ({len(owned)}):" + box("\n".join(lines)))
+        await refuse(ctx, f"Your backgrounds ({len(owned)}):" + box("\n".join(lines)))
 
-    @xpshop.command(name="reload")
+    @xpshop.command(name="reload", with_app_command=False)
     @commands.is_owner()
     async def xpshop_reload(self, ctx: commands.Context) -> None:
         """Re-read the shop config from the data folder (bot owner).
@@ -228,7 +236,7 @@ class ShopCommands(MixinMeta):
         shown = len(config.for_sale())
         await ctx.send(f"Shop config reloaded: {len(config.backgrounds)} background(s), {shown} for sale.")
 
-    @xpshop.command(name="log")
+    @xpshop.command(name="log", with_app_command=False)
     @commands.admin_or_permissions(manage_guild=True)
     async def xpshop_log(self, ctx: commands.Context, member: discord.Member = None) -> None:
         """Audit purchases, equips and refunds in this server (admins).
@@ -246,3 +254,28 @@ class ShopCommands(MixinMeta):
             lines.append(f"{when}  {(who.display_name if who else str(user_id))[:20]:<20} {action:<6} {key:<16} {price}")
         for page in pagify("\n".join(lines), page_length=1800):
             await ctx.send(box(page))
+
+    # --- slash command choices -----------------------------------------------------------------
+    @xpshop_buy.autocomplete("key")
+    async def _for_sale_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """Backgrounds for sale (shown by name) that the caller does not own yet."""
+        owned = await self.shop.owned_keys(interaction.user.id)
+        items = [i for i in self.shop.config.for_sale() if i.key not in owned]
+        return _item_choices(items, current)
+
+    @xpshop_use.autocomplete("key")
+    async def _owned_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """Backgrounds the caller owns (and the default)."""
+        owned = [o.item for o in await self.shop.owned(interaction.user.id)]
+        default = self.shop.config.backgrounds.get(DEFAULT_KEY)
+        if default is not None and all(item.key != DEFAULT_KEY for item in owned):
+            owned.insert(0, default)
+        return _item_choices(owned, current)
+
+
+def _item_choices(items, current: str) -> list[app_commands.Choice[str]]:
+    """Items whose name or key contains what was typed, as choices showing the name."""
+    wanted = current.casefold()
+    found = [i for i in items if wanted in i.name.casefold() or wanted in i.key.casefold()]
+    return [app_commands.Choice(name=f"{i.name} ({i.key})"[:100], value=i.key) for i in found[:MAX_CHOICES]]
+

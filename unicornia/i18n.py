@@ -1,0 +1,24 @@
+"""Unicornia's one translator: every module's strings live in ``unicornia/locales``.
+
+Use ``from ..i18n import _`` (``from .i18n import _`` at the package root) and write
+``_("Text with {name}").format(name=value)``: the English text is the key, so keep it whole
+(no f-strings inside ``_()``, no sentence glued from translated pieces). Red's Translator has no
+plural forms: write one string for one and another for many.
+
+Red picks the language per command (``[p]set locale``, global or per server). Code with no
+command behind it (listeners, background loops) calls :func:`guild_locale` first. ``_()`` looks
+the text up when it runs, in the current task's language: a translated table is built by a
+function at the moment it is used, never as a module-level constant (that would be English,
+frozen at import). Work sent to a thread (card drawing) gets its labels translated before it goes.
+"""
+from __future__ import annotations
+
+from redbot.core.i18n import Translator, set_contextual_locales_from_guild
+
+_ = Translator("Unicornia", __file__)
+
+
+async def guild_locale(bot, guild) -> None:
+    """Use the server's language (``[p]set locale`` for the server, else the bot's) from here on
+    in this task: for listeners and background loops, which have no command context."""
+    await set_contextual_locales_from_guild(bot, guild)
