@@ -10,6 +10,7 @@ from redbot.core import commands
 from redbot.core.utils.chat_formatting import box, humanize_list
 
 from ..abc import MixinMeta
+from ..i18n import _
 from .hints import with_prefix
 from ..core.levels import level_from_xp
 from ..core.settings import ANNOUNCE_MODES, GUILD_DEFAULTS, ROLE_MODES
@@ -34,7 +35,8 @@ class ActivityAdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild activity linkxp 3`
         """
-        await self._set_number(ctx, "link_xp", amount, "Link XP", f"Messages with a link now earn {amount} extra XP.")
+        await self._set_number(ctx, "link_xp", amount, _("Link XP"),
+                               _("Messages with a link now earn {amount} extra XP.").format(amount=amount))
 
     @activity_group.command(name="thanksxp")
     async def set_thanks_xp(self, ctx: commands.Context, amount: int) -> None:
@@ -42,7 +44,8 @@ class ActivityAdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild activity thanksxp 5`
         """
-        await self._set_number(ctx, "thanks_xp", amount, "Thanks XP", f"Being thanked now earns {amount} XP.")
+        await self._set_number(ctx, "thanks_xp", amount, _("Thanks XP"),
+                               _("Being thanked now earns {amount} XP.").format(amount=amount))
 
     @activity_group.command(name="thankscooldown")
     async def set_thanks_cooldown(self, ctx: commands.Context, seconds: int) -> None:
@@ -52,8 +55,10 @@ class ActivityAdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild activity thankscooldown 600`
         """
-        await self._set_number(ctx, "thanks_cooldown", seconds, "The thanks cooldown",
-                               f"A member's thanks to the same person now pays once every {seconds} second(s).")
+        await self._set_number(ctx, "thanks_cooldown", seconds, _("The thanks cooldown"),
+                               _("A member's thanks to the same person now pays once every second.") if seconds == 1
+                               else _("A member's thanks to the same person now pays once every {seconds} seconds.")
+                               .format(seconds=seconds))
 
     @activity_group.command(name="thankswords")
     async def set_thanks_words(self, ctx: commands.Context, *, words: str) -> None:
@@ -68,11 +73,11 @@ class ActivityAdminCommands(MixinMeta):
         else:
             chosen = [w.strip() for w in words.split(",") if w.strip()]
         if not chosen or len(chosen) > MAX_THANKS_WORDS or any(len(w) > 40 for w in chosen):
-            await ctx.send(f"Give 1 to {MAX_THANKS_WORDS} words or phrases of at most 40 characters, "
-                           "separated by commas.")
+            await ctx.send(_("Give 1 to {max_words} words or phrases of at most 40 characters, "
+                             "separated by commas.").format(max_words=MAX_THANKS_WORDS))
             return
         await self.settings.update(ctx.guild.id, lambda g: g.thanks_words.set(chosen))
-        await ctx.send("Thanks words: " + humanize_list([f"`{w}`" for w in chosen]))
+        await ctx.send(_("Thanks words: {words}").format(words=humanize_list([f"`{w}`" for w in chosen])))
 
     @activity_group.command(name="reactionxp")
     async def set_reaction_xp(self, ctx: commands.Context, amount: int) -> None:
@@ -80,7 +85,8 @@ class ActivityAdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild activity reactionxp 1`
         """
-        await self._set_number(ctx, "reaction_xp", amount, "Reaction XP", f"Reactions now earn {amount} XP.")
+        await self._set_number(ctx, "reaction_xp", amount, _("Reaction XP"),
+                               _("Reactions now earn {amount} XP.").format(amount=amount))
 
     @activity_group.command(name="commandxp")
     async def set_command_xp(self, ctx: commands.Context, amount: int) -> None:
@@ -88,7 +94,8 @@ class ActivityAdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild activity commandxp 1`
         """
-        await self._set_number(ctx, "command_xp", amount, "Command XP", f"Commands now earn {amount} XP.")
+        await self._set_number(ctx, "command_xp", amount, _("Command XP"),
+                               _("Commands now earn {amount} XP.").format(amount=amount))
 
     # --- multipliers -------------------------------------------------------------------------
     @multiplier_group.command(name="booster")
@@ -97,8 +104,8 @@ class ActivityAdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild multiplier booster 1.5`
         """
-        await self._set_number(ctx, "booster_multiplier", multiplier, "The booster multiplier",
-                               f"Server boosters now earn x{multiplier:g} XP.")
+        await self._set_number(ctx, "booster_multiplier", multiplier, _("The booster multiplier"),
+                               _("Server boosters now earn x{multiplier} XP.").format(multiplier=f"{multiplier:g}"))
 
     @multiplier_group.command(name="role")
     async def set_role_multiplier(self, ctx: commands.Context, role: discord.Role, multiplier: float) -> None:
@@ -122,7 +129,7 @@ class ActivityAdminCommands(MixinMeta):
         await self._set_multiplier(ctx, "channel_multipliers", channel.id, multiplier, channel.mention)
 
     async def _set_multiplier(self, ctx, field: str, item_id: int, value: float, label: str) -> None:
-        if problem := self._limit("multiplier", value, "The multiplier"):
+        if problem := self._limit("multiplier", value, _("The multiplier")):
             await ctx.send(problem)
             return
 
@@ -134,7 +141,8 @@ class ActivityAdminCommands(MixinMeta):
                     table[str(item_id)] = value
 
         await self.settings.update(ctx.guild.id, change)
-        await ctx.send(f"{label}: no multiplier." if value == 1 else f"{label} now multiplies XP by {value:g}.",
+        done = _("{label}: no multiplier.") if value == 1 else _("{label} now multiplies XP by {multiplier}.")
+        await ctx.send(done.format(label=label, multiplier=f"{value:g}"),
                        allowed_mentions=discord.AllowedMentions.none())
 
     @multiplier_group.command(name="list")
@@ -145,13 +153,15 @@ class ActivityAdminCommands(MixinMeta):
         """
         s = await self.settings.get(ctx.guild.id)
         guild = ctx.guild
-        lines = [f"Boosters: x{s.booster_multiplier:g}"]
+        lines = [_("Boosters: x{multiplier}").format(multiplier=f"{s.booster_multiplier:g}")]
         for role_id, value in s.role_multipliers.items():
             role = guild.get_role(role_id)
-            lines.append(f"Role {('@' + role.name) if role else role_id}: x{value:g}")
+            lines.append(_("Role {role}: x{multiplier}").format(
+                role=('@' + role.name) if role else role_id, multiplier=f"{value:g}"))
         for channel_id, value in s.channel_multipliers.items():
             channel = guild.get_channel_or_thread(channel_id)
-            lines.append(f"Channel {('#' + channel.name) if channel else channel_id}: x{value:g}")
+            lines.append(_("Channel {channel}: x{multiplier}").format(
+                channel=('#' + channel.name) if channel else channel_id, multiplier=f"{value:g}"))
         await ctx.send(box("\n".join(lines)))
 
     # --- anti-farming ------------------------------------------------------------------------
@@ -163,9 +173,9 @@ class ActivityAdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild activity xpcap 20`
         """
-        await self._set_number(ctx, "xp_per_minute_cap", per_minute, "The per-minute cap",
-                               f"Members now earn at most {per_minute} XP a minute." if per_minute
-                               else "There is no per-minute XP cap now.")
+        await self._set_number(ctx, "xp_per_minute_cap", per_minute, _("The per-minute cap"),
+                               _("Members now earn at most {amount} XP a minute.").format(amount=per_minute)
+                               if per_minute else _("There is no per-minute XP cap now."))
 
     @activity_group.command(name="minlength")
     async def set_min_length(self, ctx: commands.Context, characters: int) -> None:
@@ -175,8 +185,9 @@ class ActivityAdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild activity minlength 5`
         """
-        await self._set_number(ctx, "min_message_length", characters, "The minimum length",
-                               f"Messages need a space or {characters} characters to earn XP.")
+        await self._set_number(ctx, "min_message_length", characters, _("The minimum length"),
+                               _("Messages need a space or {characters} characters to earn XP.").format(
+                                   characters=characters))
 
     # --- announcements -----------------------------------------------------------------------
     @levelup_group.command(name="where")
@@ -189,24 +200,28 @@ class ActivityAdminCommands(MixinMeta):
         """
         if isinstance(where, discord.TextChannel):
             if not where.permissions_for(ctx.guild.me).send_messages:
-                await ctx.send(f"I can't send messages in {where.mention}; nothing was changed.")
+                await ctx.send(_("I can't send messages in {channel}; nothing was changed.").format(
+                    channel=where.mention))
                 return
-            mode, channel_id, said = "set", where.id, f"in {where.mention}"
+            mode, channel_id = "set", where.id
+            done = _("Level-ups are now announced in {channel}.").format(channel=where.mention)
         else:
             word = where.lower()
             mode = {"here": "channel", "channel": "channel", "dm": "dm", "off": "off"}.get(word)
             if mode is None:
-                await ctx.send("Say `here`, `dm`, `off`, or mention a channel.")
+                await ctx.send(_("Say `here`, `dm`, `off`, or mention a channel."))
                 return
             channel_id = None
-            said = {"channel": "where they happen", "dm": "by direct message", "off": "nowhere (off)"}[mode]
+            done = {"channel": _("Level-ups are now announced where they happen."),
+                    "dm": _("Level-ups are now announced by direct message."),
+                    "off": _("Level-ups are now announced nowhere (off).")}[mode]
 
         async def change(group) -> None:
             await group.announce_mode.set(mode)
             await group.announce_channel.set(channel_id)
 
         await self.settings.update(ctx.guild.id, change)
-        await ctx.send(f"Level-ups are now announced {said}.")
+        await ctx.send(done)
 
     @levelup_group.command(name="message")
     async def set_announce_message(self, ctx: commands.Context, *, template: str) -> None:
@@ -219,15 +234,16 @@ class ActivityAdminCommands(MixinMeta):
         """
         if template.strip().lower() == "reset":
             await self.settings.update(ctx.guild.id, lambda g: g.levelup_template.clear())
-            await ctx.send("The level-up message is back to the default.")
+            await ctx.send(_("The level-up message is back to the default."))
             return
         try:
             check_template(template)
         except TemplateError as exc:
-            await ctx.send(f"{exc} Nothing was changed.")
+            await ctx.send(_("{problem} Nothing was changed.").format(problem=exc))
             return
         await self.settings.update(ctx.guild.id, lambda g: g.levelup_template.set(template))
-        await ctx.send(with_prefix(ctx, "Level-up message saved. See it with `[p]unicornia guild levelup preview`."))
+        await ctx.send(with_prefix(ctx, _("Level-up message saved. See it with "
+                                          "`[p]unicornia guild levelup preview`.")))
 
     @levelup_group.command(name="preview")
     async def preview_announce(self, ctx: commands.Context) -> None:
@@ -241,7 +257,7 @@ class ActivityAdminCommands(MixinMeta):
         level = level_from_xp(xp)
         text = await self.rewards.render_announcement(ctx.author, level, level + 1, xp, [], 0)
         settings = await self.settings.get(ctx.guild.id)
-        await ctx.send(f"Preview (announced: {settings.announce_mode}):\n{text}",
+        await ctx.send(_("Preview (announced: {mode}):\n{text}").format(mode=settings.announce_mode, text=text),
                        allowed_mentions=discord.AllowedMentions.none())
 
     # --- reward roles ------------------------------------------------------------------------
@@ -255,11 +271,14 @@ class ActivityAdminCommands(MixinMeta):
         """
         mode = mode.lower()
         if mode not in ROLE_MODES:
-            await ctx.send("Say `stack` or `replace`.")
+            await ctx.send(_("Say `stack` or `replace`."))
             return
         await self.settings.update(ctx.guild.id, lambda g: g.role_mode.set(mode))
-        await ctx.send(with_prefix(ctx, f"Reward roles now {'stack' if mode == 'stack' else 'replace each other'}. "
-                                        "Run `[p]unicornia guild roles sync` to apply it to everyone now."))
+        done = (_("Reward roles now stack. Run `[p]unicornia guild roles sync` to apply it to everyone now.")
+                if mode == "stack" else
+                _("Reward roles now replace each other. Run `[p]unicornia guild roles sync` to apply it to everyone "
+                  "now."))
+        await ctx.send(with_prefix(ctx, done))
 
     @roles_group.command(name="rejoin")
     async def set_rejoin_roles(self, ctx: commands.Context, enabled: bool) -> None:
@@ -268,7 +287,8 @@ class ActivityAdminCommands(MixinMeta):
         Example: `[p]unicornia guild roles rejoin true`
         """
         await self.settings.update(ctx.guild.id, lambda g: g.rejoin_roles.set(enabled))
-        await ctx.send(f"Reward roles are {'' if enabled else 'not '}given back on rejoin.")
+        await ctx.send(_("Reward roles are given back on rejoin.") if enabled
+                       else _("Reward roles are not given back on rejoin."))
 
     @guild_group.command(name="resetonleave")
     async def set_reset_on_leave(self, ctx: commands.Context, enabled: bool) -> None:
@@ -277,7 +297,8 @@ class ActivityAdminCommands(MixinMeta):
         Example: `[p]unicornia guild resetonleave true`
         """
         await self.settings.update(ctx.guild.id, lambda g: g.reset_on_leave.set(enabled))
-        await ctx.send(f"Members' XP is {'' if enabled else 'not '}reset when they leave.")
+        await ctx.send(_("Members' XP is reset when they leave.") if enabled
+                       else _("Members' XP is not reset when they leave."))
 
     @roles_group.command(name="sync")
     @commands.bot_has_permissions(manage_roles=True)
@@ -289,13 +310,16 @@ class ActivityAdminCommands(MixinMeta):
         Example: `[p]unicornia guild roles sync`
         """
         members = [m for m in ctx.guild.members if not m.bot]
-        progress = await ctx.send(f"Syncing reward roles: 0/{len(members)}...")
+        progress = await ctx.send(_("Syncing reward roles: 0/{total}...").format(total=len(members)))
         changed, last_edit = 0, time.monotonic()
         for done, member in enumerate(members, start=1):
             if await self.rewards.sync_member(member, await self.xp.current_xp((ctx.guild.id, member.id))):
                 changed += 1
             if time.monotonic() - last_edit >= PROGRESS_EVERY:
                 last_edit = time.monotonic()
-                await progress.edit(content=f"Syncing reward roles: {done}/{len(members)}, {changed} changed...")
+                await progress.edit(content=_("Syncing reward roles: {done}/{total}, {changed} changed...").format(
+                    done=done, total=len(members), changed=changed))
             await asyncio.sleep(0)
-        await progress.edit(content=f"Reward roles synced: {len(members)} member(s) checked, {changed} changed.")
+        finished = (_("Reward roles synced: 1 member checked, {changed} changed.") if len(members) == 1
+                    else _("Reward roles synced: {count} members checked, {changed} changed."))
+        await progress.edit(content=finished.format(count=len(members), changed=changed))

@@ -8,6 +8,7 @@ from redbot.core import bank, commands
 from redbot.core.utils.chat_formatting import box, humanize_number, pagify
 
 from ..abc import MixinMeta
+from ..i18n import _
 from .confirm import confirm
 from ..core.levels import MAX_LEVEL, level_from_xp, total_xp_for_level
 from ..core.settings import LIMITS, GuildSettings
@@ -23,7 +24,7 @@ async def rewards_text(guild: discord.Guild, settings: GuildSettings) -> str:
     """Every reward by level, flagging roles that are gone or that the bot can no longer assign."""
     levels = sorted({r.level for r in settings.role_rewards} | set(settings.currency_rewards))
     if not levels:
-        return "No level rewards are set up in this server."
+        return _("No level rewards are set up in this server.")
     currency = await bank.get_currency_name(guild)
     lines = []
     for level in levels:
@@ -31,21 +32,23 @@ async def rewards_text(guild: discord.Guild, settings: GuildSettings) -> str:
         for reward in (r for r in settings.role_rewards if r.level == level):
             role = guild.get_role(reward.role_id)
             if role is None:
-                parts.append(f"(deleted role {reward.role_id})")
+                parts.append(_("(deleted role {role_id})").format(role_id=reward.role_id))
                 continue
-            verb = "remove" if reward.remove else "give"
-            problem = reward_problem(guild, reward)
-            parts.append(f"{verb} @{role.name}" + (f" [can't: {problem}]" if problem else ""))
+            part = (_("remove @{role}") if reward.remove else _("give @{role}")).format(role=role.name)
+            if problem := reward_problem(guild, reward):
+                part = _("{reward} [can't: {problem}]").format(reward=part, problem=problem)
+            parts.append(part)
         if level in settings.currency_rewards:
-            parts.append(f"{humanize_number(settings.currency_rewards[level])} {currency}")
-        lines.append(f"Level {level:>4}: " + "; ".join(parts))
+            parts.append(_("{amount} {currency}").format(
+                amount=humanize_number(settings.currency_rewards[level]), currency=currency))
+        lines.append(_("Level {level}: {rewards}").format(level=f"{level:>4}", rewards="; ".join(parts)))
     return box("\n".join(lines))
 
 
 def reward_problem(guild: discord.Guild, reward) -> Optional[str]:
     """Why the bot can't give or take a reward's role now (deleted, or not assignable), or None."""
     role = guild.get_role(reward.role_id)
-    return "the role was deleted" if role is None else role_problem(role, guild.me)
+    return _("the role was deleted") if role is None else role_problem(role, guild.me)
 
 
 def unassignable_rewards(guild: discord.Guild, settings: GuildSettings) -> int:
@@ -72,10 +75,11 @@ class AdminCommands(MixinMeta):
         Example: `[p]unicornia historydays 90`
         """
         if not 1 <= days <= 3650:
-            await ctx.send("Keep between 1 and 3650 days of history.")
+            await ctx.send(_("Keep between 1 and 3650 days of history."))
             return
         await self.config.history_days.set(days)
-        await ctx.send(f"XP history older than {days} day(s) is pruned every hour.")
+        await ctx.send(_("XP history older than 1 day is pruned every hour.") if days == 1
+                       else _("XP history older than {days} days is pruned every hour.").format(days=days))
 
     @unicornia.group(name="guild", aliases=["server"])
     @commands.guild_only()
@@ -107,7 +111,8 @@ class AdminCommands(MixinMeta):
         Example: `[p]unicornia guild xpenabled false`
         """
         await self.settings.update(ctx.guild.id, lambda g: g.enabled.set(enabled))
-        await ctx.send(f"XP gain is now {'on' if enabled else 'off'} in this server.")
+        await ctx.send(_("XP gain is now on in this server.") if enabled
+                       else _("XP gain is now off in this server."))
 
     @guild_group.command(name="xprate")
     async def set_rate(self, ctx: commands.Context, multiplier: float) -> None:
@@ -115,7 +120,8 @@ class AdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild xprate 1.5`
         """
-        await self._set_number(ctx, "xp_rate", multiplier, "The XP rate", f"XP rate set to x{multiplier:g}.")
+        await self._set_number(ctx, "xp_rate", multiplier, _("The XP rate"),
+                               _("XP rate set to x{rate}.").format(rate=f"{multiplier:g}"))
 
     @guild_group.command(name="xppermessage")
     async def set_per_message(self, ctx: commands.Context, amount: int) -> None:
@@ -123,8 +129,8 @@ class AdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild xppermessage 5`
         """
-        await self._set_number(ctx, "xp_per_message", amount, "XP per message",
-                               f"Each message now earns {amount} XP (before the rate).")
+        await self._set_number(ctx, "xp_per_message", amount, _("XP per message"),
+                               _("Each message now earns {amount} XP (before the rate).").format(amount=amount))
 
     @guild_group.command(name="cooldown")
     async def set_cooldown(self, ctx: commands.Context, seconds: int) -> None:
@@ -134,8 +140,10 @@ class AdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild cooldown 30`
         """
-        await self._set_number(ctx, "cooldown", seconds, "The cooldown",
-                               f"Members now earn message XP at most once every {seconds} second(s).")
+        await self._set_number(ctx, "cooldown", seconds, _("The cooldown"),
+                               _("Members now earn message XP at most once every second.") if seconds == 1
+                               else _("Members now earn message XP at most once every {seconds} seconds.").format(
+                                   seconds=seconds))
 
     @guild_group.command(name="voicexp")
     async def set_voice_xp(self, ctx: commands.Context, per_minute: int) -> None:
@@ -143,8 +151,9 @@ class AdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild voicexp 2`
         """
-        await self._set_number(ctx, "voice_xp", per_minute, "Voice XP per minute",
-                               f"Voice XP set to {per_minute} per minute." if per_minute else "Voice XP is off.")
+        await self._set_number(ctx, "voice_xp", per_minute, _("Voice XP per minute"),
+                               _("Voice XP set to {amount} per minute.").format(amount=per_minute) if per_minute
+                               else _("Voice XP is off."))
 
     @staticmethod
     def _limit(field: str, value: float, what: str) -> Optional[str]:
@@ -169,7 +178,7 @@ class AdminCommands(MixinMeta):
             await group.announce_mode.set("channel" if enabled else "off")  # `levelup where` offers more places
 
         await self.settings.update(ctx.guild.id, change)
-        await ctx.send(f"Level-up messages are now {'on' if enabled else 'off'}.")
+        await ctx.send(_("Level-up messages are now on.") if enabled else _("Level-up messages are now off."))
 
     # --- exclusions --------------------------------------------------------------------------
     @guild_group.command(name="excludechannel")
@@ -209,7 +218,8 @@ class AdminCommands(MixinMeta):
     async def _edit_id_list(self, ctx, field: str, item_id: int, *, add: bool, label: str) -> None:
         current = getattr(await self.settings.get(ctx.guild.id), field)
         if add == (item_id in current):
-            await ctx.send(f"{label} is {'already' if add else 'not'} excluded.")
+            await ctx.send((_("{label} is already excluded.") if add else _("{label} is not excluded.")).format(
+                label=label))
             return
 
         async def change(group) -> None:
@@ -217,7 +227,7 @@ class AdminCommands(MixinMeta):
                 ids.append(item_id) if add else ids.remove(item_id)
 
         await self.settings.update(ctx.guild.id, change)
-        await ctx.send(f"{label} {'no longer earns' if add else 'earns'} XP.")
+        await ctx.send((_("{label} no longer earns XP.") if add else _("{label} earns XP.")).format(label=label))
 
     @guild_group.command(name="exclusions")
     async def show_exclusions(self, ctx: commands.Context) -> None:
@@ -229,8 +239,8 @@ class AdminCommands(MixinMeta):
         guild = ctx.guild
         channels = [guild.get_channel_or_thread(c) for c in settings.excluded_channels]
         roles = [guild.get_role(r) for r in settings.excluded_roles]
-        lines = ["Channels: " + (", ".join(c.mention for c in channels if c) or "none"),
-                 "Roles: " + (", ".join(f"@{r.name}" for r in roles if r) or "none")]
+        lines = [_("Channels: {channels}").format(channels=", ".join(c.mention for c in channels if c) or _("none")),
+                 _("Roles: {roles}").format(roles=", ".join(f"@{r.name}" for r in roles if r) or _("none"))]
         await ctx.send("\n".join(lines), allowed_mentions=discord.AllowedMentions.none())
 
     # --- rewards -----------------------------------------------------------------------------
@@ -244,14 +254,16 @@ class AdminCommands(MixinMeta):
         `[p]unicornia guild rolereward 10 Newcomer remove`
         """
         if mode is not None and mode.lower() not in REMOVE_WORDS:
-            await ctx.send(f"`{mode}` isn't understood: add `remove` to take the role away, or nothing to give it.")
+            await ctx.send(_("`{mode}` isn't understood: add `remove` to take the role away, or nothing to give it.")
+                           .format(mode=mode))
             return
         remove = mode is not None
         if not 1 <= level <= MAX_LEVEL:
-            await ctx.send(f"The level must be between 1 and {MAX_LEVEL}.")
+            await ctx.send(_("The level must be between 1 and {max_level}.").format(max_level=MAX_LEVEL))
             return
         if problem := role_problem(role, ctx.guild.me) or await invoker_problem(role, ctx.author, ctx.bot):
-            await ctx.send(problem + " Nothing was changed.", allowed_mentions=discord.AllowedMentions.none())
+            await ctx.send(_("{problem} Nothing was changed.").format(problem=problem),
+                           allowed_mentions=discord.AllowedMentions.none())
             return
 
         async def change(group) -> None:
@@ -261,9 +273,9 @@ class AdminCommands(MixinMeta):
                 rewards[str(level)] = entries
 
         await self.settings.update(ctx.guild.id, change)
-        verb = "lose" if remove else "get"
-        await ctx.send(f"Members reaching level {level} now {verb} @{role.name}.",
-                       allowed_mentions=discord.AllowedMentions.none())
+        done = _("Members reaching level {level} now lose @{role}.") if remove \
+            else _("Members reaching level {level} now get @{role}.")
+        await ctx.send(done.format(level=level, role=role.name), allowed_mentions=discord.AllowedMentions.none())
 
     @guild_group.command(name="delrolereward")
     async def remove_role_reward(self, ctx: commands.Context, level: int, *, role: discord.Role) -> None:
@@ -273,7 +285,7 @@ class AdminCommands(MixinMeta):
         """
         settings = await self.settings.get(ctx.guild.id)
         if not any(r.level == level and r.role_id == role.id for r in settings.role_rewards):
-            await ctx.send(f"There is no reward for @{role.name} at level {level}.",
+            await ctx.send(_("There is no reward for @{role} at level {level}.").format(role=role.name, level=level),
                            allowed_mentions=discord.AllowedMentions.none())
             return
 
@@ -286,7 +298,7 @@ class AdminCommands(MixinMeta):
                     rewards.pop(str(level), None)
 
         await self.settings.update(ctx.guild.id, change)
-        await ctx.send(f"Removed the level {level} reward for @{role.name}.",
+        await ctx.send(_("Removed the level {level} reward for @{role}.").format(level=level, role=role.name),
                        allowed_mentions=discord.AllowedMentions.none())
 
     @guild_group.command(name="currencyreward")
@@ -296,17 +308,18 @@ class AdminCommands(MixinMeta):
         Example: `[p]unicornia guild currencyreward 5 500`
         """
         if not 1 <= level <= MAX_LEVEL:
-            await ctx.send(f"The level must be between 1 and {MAX_LEVEL}.")
+            await ctx.send(_("The level must be between 1 and {max_level}.").format(max_level=MAX_LEVEL))
             return
         if amount == 0:
             await self._drop_currency_reward(ctx, level)
             return
-        if problem := _check("currency_reward", amount, "The amount"):
+        if problem := _check("currency_reward", amount, _("The amount")):
             await ctx.send(problem)
             return
         max_balance = await bank.get_max_balance(ctx.guild)
         if amount > max_balance:
-            await ctx.send(f"The amount can't exceed the bank's maximum balance ({humanize_number(max_balance)}).")
+            await ctx.send(_("The amount can't exceed the bank's maximum balance ({max_balance}).").format(
+                max_balance=humanize_number(max_balance)))
             return
 
         async def change(group) -> None:
@@ -315,7 +328,8 @@ class AdminCommands(MixinMeta):
 
         await self.settings.update(ctx.guild.id, change)
         currency = await bank.get_currency_name(ctx.guild)
-        await ctx.send(f"Members reaching level {level} now receive {humanize_number(amount)} {currency}.")
+        await ctx.send(_("Members reaching level {level} now receive {amount} {currency}.").format(
+            level=level, amount=humanize_number(amount), currency=currency))
 
     @guild_group.command(name="delcurrencyreward")
     async def remove_currency_reward(self, ctx: commands.Context, level: int) -> None:
@@ -327,7 +341,7 @@ class AdminCommands(MixinMeta):
 
     async def _drop_currency_reward(self, ctx, level: int) -> None:
         if level not in (await self.settings.get(ctx.guild.id)).currency_rewards:
-            await ctx.send(f"There is no currency reward at level {level}.")
+            await ctx.send(_("There is no currency reward at level {level}.").format(level=level))
             return
 
         async def change(group) -> None:
@@ -335,7 +349,7 @@ class AdminCommands(MixinMeta):
                 rewards.pop(str(level), None)
 
         await self.settings.update(ctx.guild.id, change)
-        await ctx.send(f"Removed the currency reward at level {level}.")
+        await ctx.send(_("Removed the currency reward at level {level}.").format(level=level))
 
     @guild_group.command(name="rewards")
     async def list_rewards(self, ctx: commands.Context) -> None:
@@ -354,32 +368,36 @@ class AdminCommands(MixinMeta):
         Example: `[p]unicornia guild settings`
         """
         s = await self.settings.get(ctx.guild.id)
+        yes, no, on, off = _("yes"), _("no"), _("on"), _("off")
+        announced = {"channel": _("where they happen"), "dm": _("by DM"), "off": off,
+                     "set": _("in <#{channel}>").format(channel=s.announce_channel)}[s.announce_mode]
+        # the role mode is shown as the word `roles mode` takes (stack or replace)
+        rejoin = _("{mode}, given back on rejoin") if s.rejoin_roles else _("{mode}, not given back on rejoin")
+        broken = unassignable_rewards(ctx.guild, s)
         rows = [
-            ("XP enabled", "yes" if s.enabled else "no"),
-            ("XP per message", s.xp_per_message),
-            ("XP rate", f"x{s.xp_rate:g}"),
-            ("Cooldown", f"{s.cooldown} s"),
-            ("Voice XP per minute", s.voice_xp),
-            ("Level-ups announced", {"channel": "where they happen", "dm": "by DM", "off": "off",
-                                     "set": f"in <#{s.announce_channel}>"}[s.announce_mode]),
-            ("Link / thanks XP", f"{s.link_xp} / {s.thanks_xp}"),
-            ("Reaction / command XP", f"{s.reaction_xp} / {s.command_xp}"),
-            ("XP cap per minute", s.xp_per_minute_cap or "none"),
-            ("Minimum length", s.min_message_length),
-            ("Booster multiplier", f"x{s.booster_multiplier:g}"),
-            ("Role / channel multipliers", f"{len(s.role_multipliers)} / {len(s.channel_multipliers)}"),
-            ("Reward roles", f"{s.role_mode}, {'given back' if s.rejoin_roles else 'not given back'} on rejoin"),
-            ("Reset XP on leave", "yes" if s.reset_on_leave else "no"),
-            ("Achievements / quests / goal", " / ".join("on" if on else "off" for on in (
+            (_("XP enabled"), yes if s.enabled else no),
+            (_("XP per message"), s.xp_per_message),
+            (_("XP rate"), f"x{s.xp_rate:g}"),
+            (_("Cooldown"), _("{seconds} s").format(seconds=s.cooldown)),
+            (_("Voice XP per minute"), s.voice_xp),
+            (_("Level-ups announced"), announced),
+            (_("Link / thanks XP"), f"{s.link_xp} / {s.thanks_xp}"),
+            (_("Reaction / command XP"), f"{s.reaction_xp} / {s.command_xp}"),
+            (_("XP cap per minute"), s.xp_per_minute_cap or _("none")),
+            (_("Minimum length"), s.min_message_length),
+            (_("Booster multiplier"), f"x{s.booster_multiplier:g}"),
+            (_("Role / channel multipliers"), f"{len(s.role_multipliers)} / {len(s.channel_multipliers)}"),
+            (_("Reward roles"), rejoin.format(mode=s.role_mode)),
+            (_("Reset XP on leave"), yes if s.reset_on_leave else no),
+            (_("Achievements / quests / goal"), " / ".join(on if enabled else off for enabled in (
                 s.achievements_enabled, s.quests_enabled, s.goal_enabled))),
-            ("Excluded channels", len(s.excluded_channels)),
-            ("Excluded roles", len(s.excluded_roles)),
-            ("Role rewards", f"{len(s.role_rewards)}" + (
-                f" ({broken} the bot can't assign: see rewards)"
-                if (broken := unassignable_rewards(ctx.guild, s)) else "")),
-            ("Currency rewards", len(s.currency_rewards)),
+            (_("Excluded channels"), len(s.excluded_channels)),
+            (_("Excluded roles"), len(s.excluded_roles)),
+            (_("Role rewards"), _("{count} ({broken} the bot can't assign: see rewards)").format(
+                count=len(s.role_rewards), broken=broken) if broken else f"{len(s.role_rewards)}"),
+            (_("Currency rewards"), len(s.currency_rewards)),
         ]
-        width = max(len(name) for name, _ in rows)
+        width = max(len(name) for name, _value in rows)
         await ctx.send(box("\n".join(f"{name:<{width}} : {value}" for name, value in rows)))
 
     # --- XP changes --------------------------------------------------------------------------
@@ -392,10 +410,10 @@ class AdminCommands(MixinMeta):
         Example: `[p]unicornia guild addxp @Alice 500`
         """
         if member.bot:
-            await ctx.send("Bots don't have XP.")
+            await ctx.send(_("Bots don't have XP."))
             return
-        if amount == 0 or (problem := _check("add_xp", amount, "The amount")):
-            await ctx.send(problem if amount else "The amount can't be zero.")
+        if amount == 0 or (problem := _check("add_xp", amount, _("The amount"))):
+            await ctx.send(problem if amount else _("The amount can't be zero."))
             return
         award = await self.xp.award(member, amount, kind="add", actor_id=ctx.author.id, reason="addxp")
         await self._after_admin_change(ctx, member, award.old_xp, award.new_xp)
@@ -409,10 +427,11 @@ class AdminCommands(MixinMeta):
         Example: `[p]unicornia guild setlevel @Alice 12`
         """
         if member.bot:
-            await ctx.send("Bots don't have XP.")
+            await ctx.send(_("Bots don't have XP."))
             return
         if not 1 <= level <= MAX_LEVEL:
-            await ctx.send(f"The level must be between 1 and {MAX_LEVEL}; use `reset` to clear a member.")
+            await ctx.send(_("The level must be between 1 and {max_level}; use `reset` to clear a member.").format(
+                max_level=MAX_LEVEL))
             return
         current = await self.xp.current_xp((ctx.guild.id, member.id))
         award = await self.xp.award(member, total_xp_for_level(level) - current, kind="set", actor_id=ctx.author.id,
@@ -424,7 +443,8 @@ class AdminCommands(MixinMeta):
         if new_level > old_level:
             await self.rewards.level_up(member, old_level, new_level, None, announce=False)
         await ctx.send(
-            f"{member.display_name} now has {humanize_number(new_xp)} XP (level {new_level}, was {old_level}).",
+            _("{member} now has {xp} XP (level {level}, was {old_level}).").format(
+                member=member.display_name, xp=humanize_number(new_xp), level=new_level, old_level=old_level),
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
@@ -436,12 +456,15 @@ class AdminCommands(MixinMeta):
 
         Asks for confirmation.  Example: `[p]unicornia guild reset @Alice`
         """
-        target = f"{member.display_name}'s XP" if member else "the XP of EVERY member of this server"
-        if not await confirm(ctx, f"This resets {target}.", nothing="nothing was reset"):
+        question = (_("This resets {member}'s XP.").format(member=member.display_name) if member
+                    else _("This resets the XP of EVERY member of this server."))
+        if not await confirm(ctx, question, nothing=_("nothing was reset")):
             return
         if member:
             await self.xp.reset_member(ctx.guild.id, member.id, ctx.author.id)
-            await ctx.send(f"Reset {member.display_name}'s XP.", allowed_mentions=discord.AllowedMentions.none())
+            await ctx.send(_("Reset {member}'s XP.").format(member=member.display_name),
+                           allowed_mentions=discord.AllowedMentions.none())
         else:
             count = await self.xp.reset_guild(ctx.guild.id, ctx.author.id)
-            await ctx.send(f"Reset the XP of {humanize_number(count)} member(s).")
+            await ctx.send(_("Reset the XP of 1 member.") if count == 1
+                           else _("Reset the XP of {count} members.").format(count=humanize_number(count)))

@@ -8,6 +8,7 @@ from redbot.core import commands
 from redbot.core.utils.chat_formatting import box, humanize_number, pagify
 
 from ..abc import MixinMeta
+from ..i18n import _
 from .replies import send_embed
 from .hints import with_prefix
 from ..core.achievements import CONDITIONS, MAX_PER_GUILD, AchievementError, edited, validate
@@ -18,8 +19,14 @@ from .goals import when
 
 guild_group = AdminCommands.guild_group
 NO_PINGS = discord.AllowedMentions.none()
+#: The words `resetweekday` takes (Monday first, as the setting stores it); see weekday_names.
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 AUDIT_PAGE = 15
+
+
+def weekday_names() -> tuple[str, ...]:
+    """The weekdays as shown, Monday first, in the current language."""
+    return (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday"))
 
 
 class GoalAdminCommands(MixinMeta):
@@ -40,13 +47,14 @@ class GoalAdminCommands(MixinMeta):
         settings = await self.settings.get(ctx.guild.id)
         rows = []
         for a in self.achievements.defaults.values():
-            state = "hidden" if a.key in settings.hidden_achievements else "shipped"
+            state = _("hidden") if a.key in settings.hidden_achievements else _("shipped")
             rows.append(f"{a.key:<16} {state:<8} {a.condition} >= {a.value:,}  +{a.reward_xp} XP  {a.title}")
+        custom = _("custom")
         for key, raw in settings.custom_achievements.items():
-            rows.append(f"{key:<16} {'custom':<8} {raw['condition']} >= {raw['value']:,}  +{raw.get('reward_xp', 0)} XP  "
+            rows.append(f"{key:<16} {custom:<8} {raw['condition']} >= {raw['value']:,}  +{raw.get('reward_xp', 0)} XP  "
                         f"{raw['title']}")
-        state = "on" if settings.achievements_enabled else "OFF"
-        await ctx.send(f"Achievements are {state} in this server.")
+        await ctx.send(_("Achievements are on in this server.") if settings.achievements_enabled
+                       else _("Achievements are OFF in this server."))
         await _send_boxed(ctx, rows)
 
     @achievement_group.command(name="add")
@@ -61,21 +69,24 @@ class GoalAdminCommands(MixinMeta):
         settings = await self.settings.get(ctx.guild.id)
         key = key.lower()
         if key in self.achievements.defaults or key in settings.custom_achievements:
-            await ctx.send(with_prefix(ctx, f"`{key}` is taken; use `[p]unicornia guild achievement edit` to change it."))
+            await ctx.send(with_prefix(ctx, _("`{key}` is taken; use `[p]unicornia guild achievement edit` to change "
+                                              "it.").format(key=key)))
             return
         if len(settings.custom_achievements) >= MAX_PER_GUILD:
-            await ctx.send(f"A server can add at most {MAX_PER_GUILD} achievements.")
+            await ctx.send(_("A server can add at most {max_count} achievements.").format(max_count=MAX_PER_GUILD))
             return
         raw = {"condition": condition.lower(), "value": value, "reward_xp": reward_xp, "emoji": emoji,
                "title": title, "description": description}
         try:
             achievement = validate(key, raw, custom=True)
         except AchievementError as exc:
-            await ctx.send(f"Not added: {exc}.")
+            await ctx.send(_("Not added: {problem}.").format(problem=exc))
             return
         await self._save_custom(ctx.guild.id, key, achievement.to_config())
-        await ctx.send(f"Added {achievement.label} ({condition} >= {value:,}, +{reward_xp:,} XP). Members who already "
-                       "qualify unlock it at their next activity.", allowed_mentions=NO_PINGS)
+        await ctx.send(_("Added {achievement} ({condition} >= {value}, +{reward_xp} XP). Members who already "
+                         "qualify unlock it at their next activity.").format(
+                           achievement=achievement.label, condition=condition, value=f"{value:,}",
+                           reward_xp=f"{reward_xp:,}"), allowed_mentions=NO_PINGS)
 
     @achievement_group.command(name="edit")
     async def achievement_edit(self, ctx: commands.Context, key: str, field: str, *, value: str) -> None:
@@ -88,8 +99,10 @@ class GoalAdminCommands(MixinMeta):
         settings = await self.settings.get(ctx.guild.id)
         raw = settings.custom_achievements.get(key.lower())
         if raw is None:
-            hint = " Shipped ones can't be edited; hide it and add your own." if key.lower() in self.achievements.defaults else ""
-            await ctx.send(f"This server has no achievement `{key}`.{hint}")
+            missing = (_("This server has no achievement `{key}`. Shipped ones can't be edited; hide it and add your "
+                         "own.") if key.lower() in self.achievements.defaults
+                       else _("This server has no achievement `{key}`."))
+            await ctx.send(missing.format(key=key))
             return
         field = field.lower()
         parsed: object = value
@@ -97,15 +110,15 @@ class GoalAdminCommands(MixinMeta):
             try:
                 parsed = int(value.replace(",", ""))
             except ValueError:
-                await ctx.send(f"{field} must be a whole number.")
+                await ctx.send(_("{field} must be a whole number.").format(field=field))
                 return
         try:
             achievement = edited(validate(key.lower(), raw, custom=True), field, parsed)
         except AchievementError as exc:
-            await ctx.send(f"Not changed: {exc}.")
+            await ctx.send(_("Not changed: {problem}.").format(problem=exc))
             return
         await self._save_custom(ctx.guild.id, achievement.key, achievement.to_config())
-        await ctx.send(f"Updated {achievement.label}.", allowed_mentions=NO_PINGS)
+        await ctx.send(_("Updated {achievement}.").format(achievement=achievement.label), allowed_mentions=NO_PINGS)
 
     @achievement_group.command(name="remove")
     async def achievement_remove(self, ctx: commands.Context, key: str) -> None:
@@ -122,15 +135,15 @@ class GoalAdminCommands(MixinMeta):
                 async with group.custom_achievements() as custom:
                     custom.pop(key, None)
             await self.settings.update(ctx.guild.id, drop)
-            done = f"Removed `{key}`."
+            done = _("Removed `{key}`.").format(key=key)
         elif key in self.achievements.defaults:
             if key in settings.hidden_achievements:
-                await ctx.send(f"`{key}` is already hidden.")
+                await ctx.send(_("`{key}` is already hidden.").format(key=key))
                 return
             await self._set_hidden(ctx.guild.id, key, True)
-            done = f"Hid `{key}`; `[p]unicornia guild achievement restore {key}` brings it back."
+            done = _("Hid `{key}`; `[p]unicornia guild achievement restore {key}` brings it back.").format(key=key)
         else:
-            await ctx.send(f"There is no achievement `{key}`.")
+            await ctx.send(_("There is no achievement `{key}`.").format(key=key))
             return
         self.xp.refresh_marks(ctx.guild.id)
         await ctx.send(with_prefix(ctx, done))
@@ -144,11 +157,11 @@ class GoalAdminCommands(MixinMeta):
         key = key.lower()
         settings = await self.settings.get(ctx.guild.id)
         if key not in settings.hidden_achievements:
-            await ctx.send(f"`{key}` is not hidden.")
+            await ctx.send(_("`{key}` is not hidden.").format(key=key))
             return
         await self._set_hidden(ctx.guild.id, key, False)
         self.xp.refresh_marks(ctx.guild.id)
-        await ctx.send(f"`{key}` is offered again.")
+        await ctx.send(_("`{key}` is offered again.").format(key=key))
 
     async def _set_hidden(self, guild_id: int, key: str, hidden: bool) -> None:
         """Hide a shipped achievement from this guild, or offer it again."""
@@ -169,22 +182,31 @@ class GoalAdminCommands(MixinMeta):
         """
         settings = await self.settings.get(ctx.guild.id)
         if enabled == settings.achievements_enabled:
-            await ctx.send(f"Achievements are already {'on' if enabled else 'off'}.")
+            await ctx.send(_("Achievements are already on.") if enabled else _("Achievements are already off."))
             return
         if not enabled:
             await self.settings.update(ctx.guild.id, lambda g: g.achievements_enabled.set(False))
             self.xp.refresh_marks(ctx.guild.id)
-            await ctx.send("Achievements are now off.")
+            await ctx.send(_("Achievements are now off."))
             return
         async with ctx.typing():
             members, count = await self.achievements.catch_up(ctx.guild.id, self.rewards.level_up)
             await self.settings.update(ctx.guild.id, lambda g: g.achievements_enabled.set(True))
             self.xp.refresh_marks(ctx.guild.id)
-        text = "Achievements are now on."
+        text = _("Achievements are now on.")
         if count:
-            text += (f" {humanize_number(members)} member(s) already qualified and unlocked "
-                     f"{humanize_number(count)} achievement(s) between them, without announcements.")
-        await ctx.send(text + with_prefix(ctx, " See them with `[p]achievements`."))
+            if members == 1:
+                caught_up = (_("1 member already qualified and unlocked 1 achievement, without announcements.")
+                             if count == 1 else
+                             _("1 member already qualified and unlocked {count} achievements, without "
+                               "announcements."))
+            else:
+                caught_up = (_("{members} members already qualified and unlocked 1 achievement between them, "
+                               "without announcements.") if count == 1 else
+                             _("{members} members already qualified and unlocked {count} achievements between "
+                               "them, without announcements."))
+            text += " " + caught_up.format(members=humanize_number(members), count=humanize_number(count))
+        await ctx.send(text + " " + with_prefix(ctx, _("See them with `[p]achievements`.")))
 
     async def _save_custom(self, guild_id: int, key: str, raw: dict) -> None:
         async def save(group) -> None:
@@ -202,7 +224,8 @@ class GoalAdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild achievementchannel #hall-of-fame`
         """
-        await self._set_channel(ctx, "achievement_channel", channel, "Achievements")
+        await self._set_channel(ctx, "achievement_channel", channel, _("Achievements are now announced in {channel}."),
+                                _("Achievements are now announced with the level-up announcements."))
 
     @guild_group.command(name="questchannel")
     async def quest_channel(self, ctx: commands.Context, channel: Optional[discord.TextChannel] = None) -> None:
@@ -212,15 +235,18 @@ class GoalAdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild questchannel #quests`
         """
-        await self._set_channel(ctx, "quest_channel", channel, "Quests and the server goal")
+        await self._set_channel(ctx, "quest_channel", channel,
+                                _("Quests and the server goal are now announced in {channel}."),
+                                _("Quests and the server goal are now announced with the level-up announcements."))
 
-    async def _set_channel(self, ctx, field: str, channel: Optional[discord.TextChannel], what: str) -> None:
+    async def _set_channel(self, ctx, field: str, channel: Optional[discord.TextChannel], in_channel: str,
+                           with_levelups: str) -> None:
+        """Set where something is announced; ``in_channel`` (with ``{channel}``) or ``with_levelups`` says so."""
         if channel is not None and not channel.permissions_for(ctx.guild.me).send_messages:
-            await ctx.send(f"I can't send messages in {channel.mention}; nothing changed.")
+            await ctx.send(_("I can't send messages in {channel}; nothing changed.").format(channel=channel.mention))
             return
         await self.settings.update(ctx.guild.id, lambda g: getattr(g, field).set(channel.id if channel else None))
-        where = channel.mention if channel else "with the level-up announcements"
-        await ctx.send(f"{what} are now announced {'in ' if channel else ''}{where}.")
+        await ctx.send(in_channel.format(channel=channel.mention) if channel else with_levelups)
 
     # --- schedule, daily and goal ------------------------------------------------------------
     @guild_group.command(name="resethour")
@@ -231,8 +257,8 @@ class GoalAdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild resethour 6`
         """
-        await self._set_number(ctx, "reset_hour", hour, "The reset hour",
-                               f"The server's day now starts at {hour:02d}:00 UTC.")
+        await self._set_number(ctx, "reset_hour", hour, _("The reset hour"),
+                               _("The server's day now starts at {hour}:00 UTC.").format(hour=f"{hour:02d}"))
 
     @guild_group.command(name="resetweekday")
     async def reset_weekday(self, ctx: commands.Context, weekday: str) -> None:
@@ -242,10 +268,11 @@ class GoalAdminCommands(MixinMeta):
         """
         day = weekday.lower()
         if day not in WEEKDAYS:
-            await ctx.send(f"Say a weekday: {', '.join(WEEKDAYS)}.")
+            await ctx.send(_("Say a weekday: {weekdays}.").format(weekdays=", ".join(WEEKDAYS)))
             return
         await self.settings.update(ctx.guild.id, lambda g: g.reset_weekday.set(WEEKDAYS.index(day)))
-        await ctx.send(f"Weekly quests now refresh on {day.title()}.")
+        await ctx.send(_("Weekly quests now refresh on {weekday}.").format(
+            weekday=weekday_names()[WEEKDAYS.index(day)]))
 
     @guild_group.command(name="daily")
     async def daily_settings(self, ctx: commands.Context, xp: int, streak_bonus: int, streak_cap: int) -> None:
@@ -255,11 +282,13 @@ class GoalAdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild daily 20 5 10` (day 1: 20 XP, day 2: 25, ... up to 70)
         """
-        if not await self._set_numbers(ctx, {"daily_xp": (xp, "Daily XP"), "streak_bonus": (streak_bonus, "The streak bonus"),
-                                             "streak_cap": (streak_cap, "The streak cap")}):
+        if not await self._set_numbers(ctx, {"daily_xp": (xp, _("Daily XP")),
+                                             "streak_bonus": (streak_bonus, _("The streak bonus")),
+                                             "streak_cap": (streak_cap, _("The streak cap"))}):
             return
-        await ctx.send(f"Daily reward: {xp:,} XP, +{streak_bonus:,} per streak day for up to {streak_cap} days "
-                       f"(at most {xp + streak_bonus * streak_cap:,} XP).")
+        await ctx.send(_("Daily reward: {xp} XP, +{bonus} per streak day for up to {cap} days (at most {most} XP).")
+                       .format(xp=f"{xp:,}", bonus=f"{streak_bonus:,}", cap=streak_cap,
+                               most=f"{xp + streak_bonus * streak_cap:,}"))
 
     @guild_group.command(name="goal")
     async def goal_settings(self, ctx: commands.Context, enabled: bool, floor: int = 50, percent: int = 100,
@@ -270,15 +299,17 @@ class GoalAdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild goal true 100 110 7 50`
         """
-        if not await self._set_numbers(ctx, {"goal_floor": (floor, "The floor"), "goal_percent": (percent, "The percentage"),
-                                             "goal_days": (days, "The days"), "goal_bonus": (bonus, "The bonus")},
+        if not await self._set_numbers(ctx, {"goal_floor": (floor, _("The floor")),
+                                             "goal_percent": (percent, _("The percentage")),
+                                             "goal_days": (days, _("The days")), "goal_bonus": (bonus, _("The bonus"))},
                                        goal_enabled=enabled):
             return
         if not enabled:
-            await ctx.send("The server goal is off.")
+            await ctx.send(_("The server goal is off."))
             return
-        await ctx.send(f"Each day's goal is {percent}% of the last {days} days' average messages (at least {floor:,}); "
-                       f"reaching it pays {bonus:,} XP to everyone who chatted that day. Today's goal stays as set.")
+        await ctx.send(_("Each day's goal is {percent}% of the last {days} days' average messages (at least {floor}); "
+                         "reaching it pays {bonus} XP to everyone who chatted that day. Today's goal stays as set.")
+                       .format(percent=percent, days=days, floor=f"{floor:,}", bonus=f"{bonus:,}"))
 
     async def _set_numbers(self, ctx, numbers: dict[str, tuple[int, str]], **others) -> bool:
         """Store several settings together if every number is within its limit; else say which is not."""
@@ -288,7 +319,7 @@ class GoalAdminCommands(MixinMeta):
                 return False
 
         async def change(group) -> None:
-            for field, value in {**{f: v for f, (v, _) in numbers.items()}, **others}.items():
+            for field, value in {**{f: v for f, (v, _what) in numbers.items()}, **others}.items():
                 await getattr(group, field).set(value)
         await self.settings.update(ctx.guild.id, change)
         return True
@@ -313,11 +344,13 @@ class GoalAdminCommands(MixinMeta):
             quest_id = await self.goals.add_quest(ctx.guild.id, name, cycle.lower(), requirement.lower(), amount,
                                                   reward_xp, multiplier, minutes, difficulty.lower())
         except QuestError as exc:
-            await ctx.send(f"Not added: {exc}")
+            await ctx.send(_("Not added: {problem}").format(problem=exc))
             return
-        text = f"Added quest #{quest_id} **{name.strip()}**; progress counts from now."
+        text = _("Added quest #{quest_id} **{name}**; progress counts from now.").format(quest_id=quest_id,
+                                                                                         name=name.strip())
         if not (await self.settings.get(ctx.guild.id)).quests_enabled:
-            text += with_prefix(ctx, " Quests are off here: turn them on with `[p]unicornia guild quest toggle true`.")
+            text += " " + with_prefix(ctx, _("Quests are off here: turn them on with "
+                                             "`[p]unicornia guild quest toggle true`."))
         await ctx.send(text, allowed_mentions=NO_PINGS)
 
     @quest_group.command(name="remove")
@@ -327,9 +360,9 @@ class GoalAdminCommands(MixinMeta):
         Example: `[p]unicornia guild quest remove 3`
         """
         if await self.goals.remove_quest(ctx.guild.id, quest_id):
-            await ctx.send(f"Removed quest #{quest_id}.")
+            await ctx.send(_("Removed quest #{quest_id}.").format(quest_id=quest_id))
         else:
-            await ctx.send(f"This server has no quest #{quest_id}.")
+            await ctx.send(_("This server has no quest #{quest_id}.").format(quest_id=quest_id))
 
     @quest_group.command(name="ends")
     async def quest_ends(self, ctx: commands.Context, quest_id: int, days: str) -> None:
@@ -343,9 +376,11 @@ class GoalAdminCommands(MixinMeta):
             span = None if days.lower() == "never" else float(days)
             ends_at = await self.goals.end_quest(ctx.guild.id, quest_id, span)
         except ValueError as exc:  # QuestError, or a number that isn't one
-            await ctx.send(f"Not changed: {exc if isinstance(exc, QuestError) else 'say a number of days or never.'}")
+            await ctx.send(_("Not changed: {problem}").format(problem=exc) if isinstance(exc, QuestError)
+                           else _("Not changed: say a number of days or never."))
             return
-        await ctx.send(f"Quest #{quest_id} ends {when(ends_at)}." if ends_at else f"Quest #{quest_id} no longer ends.")
+        await ctx.send(_("Quest #{quest_id} ends {when}.").format(quest_id=quest_id, when=when(ends_at)) if ends_at
+                       else _("Quest #{quest_id} no longer ends.").format(quest_id=quest_id))
 
     @quest_group.command(name="list")
     async def quest_list(self, ctx: commands.Context) -> None:
@@ -355,7 +390,7 @@ class GoalAdminCommands(MixinMeta):
         """
         quests = await self.goals.quests_of(ctx.guild.id)
         if not quests:
-            await ctx.send(with_prefix(ctx, "No quests. `[p]unicornia guild quest defaults` adds a starter set."))
+            await ctx.send(with_prefix(ctx, _("No quests. `[p]unicornia guild quest defaults` adds a starter set.")))
             return
         rows = [f"#{q.id:<4} {q.cycle:<8} {q.requirement} {q.amount:,}  {GoalService.reward_text(q)}  "
                 f"({q.difficulty}) {q.name}" for q in quests]
@@ -368,7 +403,11 @@ class GoalAdminCommands(MixinMeta):
         Example: `[p]unicornia guild quest defaults`
         """
         added = await self.goals.add_starter_quests(ctx.guild.id)
-        await ctx.send(f"Added {len(added)} quest(s)." if added else "The starter quests are already here.")
+        if not added:
+            await ctx.send(_("The starter quests are already here."))
+        else:
+            await ctx.send(_("Added 1 quest.") if len(added) == 1
+                           else _("Added {count} quests.").format(count=len(added)))
 
     @quest_group.command(name="toggle")
     async def quest_toggle(self, ctx: commands.Context, enabled: bool) -> None:
@@ -379,16 +418,17 @@ class GoalAdminCommands(MixinMeta):
         """
         await self.settings.update(ctx.guild.id, lambda g: g.quests_enabled.set(enabled))
         if not enabled:
-            await ctx.send("Quests are now off: nothing counts toward them and none pays.")
+            await ctx.send(_("Quests are now off: nothing counts toward them and none pays."))
             return
         group = self.config.guild(ctx.guild)
         added = [] if await group.quests_seeded() else await self.goals.add_starter_quests(ctx.guild.id)
         await group.quests_seeded.set(True)
         count = len(await self.goals.quests_of(ctx.guild.id))
-        text = f"Quests are now on ({count} quest(s); progress counts from now)."
+        text = (_("Quests are now on (1 quest; progress counts from now).") if count == 1
+                else _("Quests are now on ({count} quests; progress counts from now).").format(count=count))
         if added:
-            text += f" Added the starter set: {', '.join(added)}."
-        text += with_prefix(ctx, " See them with `[p]unicornia guild quest list`.")
+            text += " " + _("Added the starter set: {names}.").format(names=", ".join(added))
+        text += " " + with_prefix(ctx, _("See them with `[p]unicornia guild quest list`."))
         await ctx.send(text, allowed_mentions=NO_PINGS)
 
     # --- audit log ---------------------------------------------------------------------------
@@ -401,23 +441,29 @@ class GoalAdminCommands(MixinMeta):
         Example: `[p]unicornia guild audit`, `[p]unicornia guild audit @Alice 2`
         """
         if page < 1:
-            await ctx.send("Pages start at 1.")
+            await ctx.send(_("Pages start at 1."))
             return
         rows, total = await self.store.audit_page(ctx.guild.id, member.id if member else None, AUDIT_PAGE,
                                                   (page - 1) * AUDIT_PAGE)
         pages = max(1, -(-total // AUDIT_PAGE))
         if not rows:
-            await ctx.send("Nothing recorded yet." if page == 1 else f"There {'is' if pages == 1 else 'are'} {pages} page(s).")
+            await ctx.send(_("Nothing recorded yet.") if page == 1 else _("There is 1 page.") if pages == 1
+                           else _("There are {pages} pages.").format(pages=pages))
             return
         lines = []
         for row in rows:
-            who = f"<@{row.user_id}>" if row.user_id else "everyone"
-            by = f" by <@{row.actor_id}>" if row.actor_id else ""
-            amount = f"{row.amount:+,}" + (" credits" if row.kind in ("currency", "buy", "refund") else " XP")
-            lines.append(f"{when(row.at, 'f')} **{row.kind}** {who} {amount}{by} · {row.reason}")
-        embed = discord.Embed(title="Audit log" + (f": {member.display_name}" if member else ""),
-                              description="\n".join(lines), colour=await ctx.embed_colour())
-        embed.set_footer(text=f"page {page}/{pages} · {humanize_number(total)} entries")
+            who = f"<@{row.user_id}>" if row.user_id else _("everyone")
+            amount = (_("{amount} credits") if row.kind in ("currency", "buy", "refund") else _("{amount} XP")).format(
+                amount=f"{row.amount:+,}")
+            line = (_("{when} **{kind}** {who} {amount} by {actor} · {reason}") if row.actor_id
+                    else _("{when} **{kind}** {who} {amount} · {reason}"))
+            lines.append(line.format(when=when(row.at, 'f'), kind=row.kind, who=who, amount=amount,
+                                     actor=f"<@{row.actor_id}>", reason=row.reason))
+        title = _("Audit log: {member}").format(member=member.display_name) if member else _("Audit log")
+        embed = discord.Embed(title=title, description="\n".join(lines), colour=await ctx.embed_colour())
+        embed.set_footer(text=(_("page {page}/{pages} · 1 entry") if total == 1
+                               else _("page {page}/{pages} · {count} entries")).format(
+                                   page=page, pages=pages, count=humanize_number(total)))
         await send_embed(ctx, embed, allowed_mentions=NO_PINGS)
 
 

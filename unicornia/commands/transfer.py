@@ -13,6 +13,7 @@ from redbot.core import commands
 from redbot.core.utils.chat_formatting import humanize_number, pagify
 
 from ..abc import MixinMeta
+from ..i18n import _
 from .confirm import confirm
 from .hints import with_prefix
 from ..core.transfer import ImportRefused, progress_text, summarize
@@ -26,6 +27,42 @@ NO_PINGS = discord.AllowedMentions.none()
 PROGRESS_EVERY = 3.0
 #: Exports larger than this (or the guild's upload limit) are gzipped.
 EXPORT_GZIP_OVER = 8 * 1024 * 1024
+
+
+def would_import(members: int, servers: int, xp: int, *, levelup: bool = False) -> str:
+    """The plan's headline: how many members in how many servers, how much XP."""
+    one_member, one_server = members == 1, servers == 1
+    if levelup:
+        if one_member:
+            text = (_("Would import **1** member in **1** server, {xp} XP in all (prestige included), with messages "
+                      "and voice time.") if one_server else
+                    _("Would import **1** member in **{servers}** servers, {xp} XP in all (prestige included), with "
+                      "messages and voice time."))
+        else:
+            text = (_("Would import **{members}** members in **1** server, {xp} XP in all (prestige included), with "
+                      "messages and voice time.") if one_server else
+                    _("Would import **{members}** members in **{servers}** servers, {xp} XP in all (prestige "
+                      "included), with messages and voice time."))
+    elif one_member:
+        text = (_("Would import **1** member in **1** server, {xp} XP in all.") if one_server
+                else _("Would import **1** member in **{servers}** servers, {xp} XP in all."))
+    else:
+        text = (_("Would import **{members}** members in **1** server, {xp} XP in all.") if one_server
+                else _("Would import **{members}** members in **{servers}** servers, {xp} XP in all."))
+    return text.format(members=humanize_number(members), servers=servers, xp=humanize_number(xp))
+
+
+def imported_text(result: ImportResult, prefix: str) -> str:
+    """What an import did, and the roles sync it leaves to do."""
+    members = (_("1 member changed") if result.members_changed == 1
+               else _("{count} members changed").format(count=humanize_number(result.members_changed)))
+    items = (_("1 background added") if result.items_added == 1
+             else _("{count} backgrounds added").format(count=humanize_number(result.items_added)))
+    done = _("Imported: {members}, {xp} XP added, {backgrounds}; {rows} rows read in {seconds} s.").format(
+        members=members, xp=humanize_number(result.xp_added), backgrounds=items,
+        rows=humanize_number(result.rows_read), seconds=f"{result.seconds:.1f}")
+    return done + " " + _("Run `{prefix}unicornia guild roles sync` in each server to hand out reward roles for the "
+                          "imported levels.").format(prefix=prefix)
 
 
 class TransferCommands(MixinMeta):
@@ -47,25 +84,26 @@ class TransferCommands(MixinMeta):
         try:
             plan, changes = await self.importer.plan_nadeko(path)
         except ImportRefused as exc:
-            await ctx.send(with_prefix(ctx, f"Nothing was imported: {exc}."))
+            await ctx.send(with_prefix(ctx, _("Nothing was imported: {reason}.").format(reason=exc)))
             return
         schema = plan.schema
-        lines = [f"**NadekoBot database** (schema {schema.version}, last migration "
-                 f"`{schema.last_migration or 'unknown'}`)",
-                 f"Would import **{humanize_number(plan.members)}** member(s) in **{len(plan.guilds)}** server(s), "
-                 f"{humanize_number(plan.xp)} XP in all."]
+        lines = [_("**NadekoBot database** (schema {version}, last migration `{migration}`)").format(
+                     version=schema.version, migration=schema.last_migration or _("unknown")),
+                 would_import(plan.members, len(plan.guilds), plan.xp)]
         if plan.items_known or plan.items_unknown:
             known = sum(plan.items_known.values())
-            lines.append(f"Backgrounds: {humanize_number(known)} owned with keys your shop has.")
+            lines.append(_("Backgrounds: {count} owned with keys your shop has.").format(count=humanize_number(known)))
             if plan.items_unknown:
-                lines.append("Keys your shop does not have (imported as owned; add them to `xp_config.yml` to show "
-                             "them): " + ", ".join(f"`{k}` ({n})" for k, n in plan.items_unknown.items()))
-        lines.append("Settings: " + summarize(changes.counts) + " (merged; existing settings win).")
+                lines.append(_("Keys your shop does not have (imported as owned; add them to `xp_config.yml` to show "
+                               "them): {keys}").format(
+                                 keys=", ".join(f"`{k}` ({n})" for k, n in plan.items_unknown.items())))
+        lines.append(_("Settings: {summary} (merged; existing settings win).").format(
+            summary=summarize(changes.counts)))
         skipped = {**plan.skipped, **changes.skipped}
-        lines.append("Skipped: " + summarize(skipped) + ".")
-        lines.extend(f"Note: {note}" for note in changes.notes)
+        lines.append(_("Skipped: {summary}.").format(summary=summarize(skipped)))
+        lines.extend(_("Note: {note}").format(note=note) for note in changes.notes)
         if not plan.guilds:
-            lines.append("None of these servers has this bot in it: there is nothing to import.")
+            lines.append(_("None of these servers has this bot in it: there is nothing to import."))
             await self._send_long(ctx, lines)
             return
         await self._confirm_and_run(ctx, lines, lambda progress: self.importer.import_nadeko(path, progress,
@@ -82,16 +120,15 @@ class TransferCommands(MixinMeta):
         try:
             plan, changes = await self.importer.plan_levelup()
         except ImportRefused as exc:
-            await ctx.send(with_prefix(ctx, f"Nothing was imported: {exc}."))
+            await ctx.send(with_prefix(ctx, _("Nothing was imported: {reason}.").format(reason=exc)))
             return
-        lines = [f"**LevelUp data** ({plan.version}, `{plan.path.name}`)",
-                 f"Would import **{humanize_number(plan.members)}** member(s) in **{len(plan.guilds)}** server(s), "
-                 f"{humanize_number(plan.xp)} XP in all (prestige included), with messages and voice time.",
-                 "Settings: " + summarize(changes.counts) + " (merged; existing settings win).",
-                 "Skipped: " + summarize({**plan.skipped, **changes.skipped}) + "."]
-        lines.extend(f"Note: {note}" for note in changes.notes[:20])
+        lines = [_("**LevelUp data** ({version}, `{file}`)").format(version=plan.version, file=plan.path.name),
+                 would_import(plan.members, len(plan.guilds), plan.xp, levelup=True),
+                 _("Settings: {summary} (merged; existing settings win).").format(summary=summarize(changes.counts)),
+                 _("Skipped: {summary}.").format(summary=summarize({**plan.skipped, **changes.skipped}))]
+        lines.extend(_("Note: {note}").format(note=note) for note in changes.notes[:20])
         if not plan.guilds:
-            lines.append("None of these servers has this bot in it: there is nothing to import.")
+            lines.append(_("None of these servers has this bot in it: there is nothing to import."))
             await self._send_long(ctx, lines)
             return
         await self._confirm_and_run(ctx, lines, lambda progress: self.importer.import_levelup(progress, ctx.author.id))
@@ -99,10 +136,10 @@ class TransferCommands(MixinMeta):
     async def _confirm_and_run(self, ctx: commands.Context, lines: list[str],
                                start: Callable[[Progress], Awaitable[ImportResult]]) -> None:
         if self.importer.busy:
-            await ctx.send("An import is already running; wait for it to finish.")
+            await ctx.send(_("An import is already running; wait for it to finish."))
             return
         await self._send_long(ctx, lines)
-        if not await confirm(ctx, "Nothing has been written yet.", nothing="nothing was imported", timeout=60):
+        if not await confirm(ctx, _("Nothing has been written yet."), nothing=_("nothing was imported"), timeout=60):
             return
         progress = Progress()
         message = await ctx.send(progress_text("Starting", 0, 0, 0))
@@ -115,7 +152,7 @@ class TransferCommands(MixinMeta):
             result = job.result()
         except ImportRefused as exc:
             await _edit(message, progress_text("Stopped", progress.done, progress.total, progress.rate()))
-            await ctx.send(with_prefix(ctx, f"Nothing was imported: {exc}."))
+            await ctx.send(with_prefix(ctx, _("Nothing was imported: {reason}.").format(reason=exc)))
             return
         except StoreClosed:  # the cog unloaded meanwhile: nothing was written (see cog_command_error)
             await _edit(message, progress_text("Stopped", progress.done, progress.total, progress.rate()))
@@ -123,14 +160,11 @@ class TransferCommands(MixinMeta):
         except Exception:
             log.exception("Import failed in guild %s", ctx.guild.id if ctx.guild else None)
             await _edit(message, progress_text("Failed", progress.done, progress.total, progress.rate()))
-            await ctx.send("The import failed and was rolled back: nothing was written. The bot's log has the details.")
+            await ctx.send(_("The import failed and was rolled back: nothing was written. The bot's log has the "
+                             "details."))
             return
         await _edit(message, progress_text("Done", result.rows_read, result.rows_read, progress.rate()))
-        await ctx.send(f"Imported: {humanize_number(result.members_changed)} member(s) changed, "
-                             f"{humanize_number(result.xp_added)} XP added, {humanize_number(result.items_added)} "
-                             f"background(s) added; {humanize_number(result.rows_read)} rows read in "
-                             f"{result.seconds:.1f} s. Run `{ctx.clean_prefix}unicornia guild roles sync` in each server "
-                             "to hand out reward roles for the imported levels.")
+        await ctx.send(imported_text(result, ctx.clean_prefix))
 
     @staticmethod
     async def _send_long(ctx: commands.Context, lines: list[str]) -> None:
@@ -152,10 +186,12 @@ class TransferCommands(MixinMeta):
             data = await asyncio.to_thread(gzip.compress, data)
             name += ".gz"
         if len(data) > getattr(ctx.guild, "filesize_limit", 25 * 1024 * 1024):
-            await ctx.send(f"The export ({len(data) / 1024 / 1024:.1f} MB compressed) is larger than this server's "
-                           f"upload limit; ask the bot owner for `{ctx.clean_prefix}unicornia backup`.")
+            await ctx.send(_("The export ({size} MB compressed) is larger than this server's upload limit; ask the "
+                             "bot owner for `{prefix}unicornia backup`.").format(
+                               size=f"{len(data) / 1024 / 1024:.1f}", prefix=ctx.clean_prefix))
             return
-        await ctx.send(f"{humanize_number(rows)} member(s).", file=discord.File(io.BytesIO(data), filename=name))
+        await ctx.send(_("1 member.") if rows == 1 else _("{count} members.").format(count=humanize_number(rows)),
+                       file=discord.File(io.BytesIO(data), filename=name))
 
     @AdminCommands.unicornia.command(name="backup")
     @commands.is_owner()
@@ -171,9 +207,10 @@ class TransferCommands(MixinMeta):
         try:
             size = await self.store.backup_to(destination)
         except OSError as exc:
-            await ctx.send(f"The backup could not be written: {exc}.")
+            await ctx.send(_("The backup could not be written: {error}.").format(error=exc))
             return
-        await ctx.send(f"Backup written to `{destination}` ({size / 1024 / 1024:.1f} MB).")
+        await ctx.send(_("Backup written to `{path}` ({size} MB).").format(path=destination,
+                                                                            size=f"{size / 1024 / 1024:.1f}"))
 
 
 async def _edit(message: discord.Message, text: str) -> None:

@@ -12,6 +12,7 @@ from typing import Any, Mapping, Optional
 from .rewards import RoleReward
 from .rules import scaled_amount, thanks_pattern
 from .templates import DEFAULT_TEMPLATE
+from ..i18n import _
 
 GUILD_DEFAULTS: dict[str, Any] = {
     "enabled": True,
@@ -82,7 +83,8 @@ class Limit:
         """None when ``value`` fits, else a message saying what is allowed."""
         if self.low <= value <= self.high:
             return None
-        return f"{what} must be between {self.low:g} and {self.high:g}; {value:g} is not."
+        return _("{what} must be between {low} and {high}; {value} is not.").format(
+            what=what, low=f"{self.low:g}", high=f"{self.high:g}", value=f"{value:g}")
 
 
 LIMITS = {

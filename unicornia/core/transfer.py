@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
+from ..i18n import _
 from .periods import progress_bar
 
 MAX_ID = 2**63 - 1  # SQLite's INTEGER, and every Discord snowflake so far
@@ -55,22 +56,24 @@ def nadeko_schema(columns: Mapping[str, set[str]], last_migration: Optional[str]
     """Recognise the schema from ``{table: {columns}}``; ImportRefused when it is not NadekoBot's
     or not a version this importer knows.  ``unicornia_file``: the file carries Unicornia's mark."""
     if unicornia_file or UNICORNIA_TABLES & set(columns):  # its XP would be added a second time
-        raise ImportRefused("this is a Unicornia database (a `[p]unicornia backup` file, or this cog's own), not "
-                            "NadekoBot's: its XP is already Unicornia's. To move a Unicornia database to this bot, "
-                            "unload the cog and put the file in place of the one in its data folder")
+        raise ImportRefused(_("this is a Unicornia database (a `[p]unicornia backup` file, or this cog's own), not "
+                              "NadekoBot's: its XP is already Unicornia's. To move a Unicornia database to this bot, "
+                              "unload the cog and put the file in place of the one in its data folder"))
     stats = columns.get("UserXpStats")
     if stats is None or "DiscordUser" not in columns:
-        found = ", ".join(sorted(columns)[:8]) or "no tables"
-        raise ImportRefused("this is not a NadekoBot database: it has no UserXpStats and DiscordUser tables "
-                            f"(it has {found})")
+        found = ", ".join(sorted(columns)[:8]) or _("no tables")
+        raise ImportRefused(_("this is not a NadekoBot database: it has no UserXpStats and DiscordUser tables "
+                              "(it has {found})").format(found=found))
     missing = {"UserId", "GuildId", "Xp"} - stats
     if missing:
-        raise ImportRefused(f"this NadekoBot schema (last migration {last_migration or 'unknown'}) is not one "
-                            f"Unicornia can read: UserXpStats has no {', '.join(sorted(missing))} column")
+        raise ImportRefused(_("this NadekoBot schema (last migration {migration}) is not one Unicornia can read: "
+                              "UserXpStats has no {columns} column").format(
+                                migration=last_migration or _("unknown"), columns=", ".join(sorted(missing))))
     settings = columns.get("XpSettings", set())
     if settings and not ({"GuildId", "GuildConfigId"} & settings):
-        raise ImportRefused(f"this NadekoBot schema (last migration {last_migration or 'unknown'}) is not one "
-                            "Unicornia can read: XpSettings has neither GuildId nor GuildConfigId")
+        raise ImportRefused(_("this NadekoBot schema (last migration {migration}) is not one Unicornia can read: "
+                              "XpSettings has neither GuildId nor GuildConfigId").format(
+                                migration=last_migration or _("unknown")))
     shop = columns.get("XpShopOwnedItem", set())
     return NadekoSchema(
         awarded_xp="AwardedXp" in stats,
@@ -150,13 +153,13 @@ def parse_levelup(data: Any) -> tuple[str, list[LevelUpGuild]]:
     including what prestige took away, so it maps onto Unicornia's curve by XP.
     """
     if not isinstance(data, dict):
-        raise ImportRefused("LevelUp's file does not hold a JSON object")
+        raise ImportRefused(_("LevelUp's file does not hold a JSON object"))
     if "configs" in data and isinstance(data["configs"], dict):
         version, guilds = "v4", data["configs"]
     elif isinstance(data.get(LEVELUP_CONFIG_ID), dict) and isinstance(data[LEVELUP_CONFIG_ID].get("GUILD", {}), dict):
         version, guilds = "v3", data[LEVELUP_CONFIG_ID].get("GUILD", {})
     else:
-        raise ImportRefused("this is not LevelUp's data: no `configs` (v4) or `117117117` (v3) section")
+        raise ImportRefused(_("this is not LevelUp's data: no `configs` (v4) or `117117117` (v3) section"))
     out = []
     for raw_gid, conf in guilds.items():
         try:
@@ -194,14 +197,14 @@ def _levelup_guild(gid: int, conf: dict, version: str) -> LevelUpGuild:
             messages = int(_number(profile.get("messages", 0)))
             voice = int(_number(profile.get("voice", 0)))
         except (ValueError, TypeError):
-            guild.skip("unreadable profile")
+            guild.skip(_("unreadable profile"))
             continue
         total = int(round(xp)) + max(prestige, 0) * per_prestige
         if total > MAX_XP or messages > MAX_XP or voice > MAX_XP:
-            guild.skip("impossible numbers")
+            guild.skip(_("impossible numbers"))
             continue
         if total <= 0 and messages <= 0 and voice <= 0:
-            guild.skip("no XP or activity")
+            guild.skip(_("no XP or activity"))
             continue
         guild.members.append((uid, max(total, 0), max(messages, 0), max(voice, 0)))
     roles = conf.get("levelroles", {})
@@ -209,7 +212,7 @@ def _levelup_guild(gid: int, conf: dict, version: str) -> LevelUpGuild:
         try:
             guild.level_roles.append((int(_number(level)), _id(role)))
         except (ValueError, TypeError):
-            guild.skip("unreadable level role")
+            guild.skip(_("unreadable level role"))
     for key, target in (("ignoredchannels", guild.ignored_channels), ("ignoredroles", guild.ignored_roles)):
         for value in conf.get(key, []) or []:
             try:
@@ -219,12 +222,24 @@ def _levelup_guild(gid: int, conf: dict, version: str) -> LevelUpGuild:
     return guild
 
 
+def phase_names() -> dict[str, str]:
+    """An import's phases (``Progress.phase`` and the command's own) as shown, in the current language."""
+    return {"starting": _("Starting"), "Starting": _("Starting"), "Counting": _("Counting"), "Reading": _("Reading"),
+            "Writing": _("Writing"), "Done": _("Done"), "Stopped": _("Stopped"), "Failed": _("Failed")}
+
+
 def progress_text(phase: str, done: int, total: int, rate: float, width: int = 20) -> str:
-    """One line an import edits as it goes: a bar, counts and rows per second."""
+    """One line an import edits as it goes: a bar, counts and rows per second.
+
+    ``phase`` is a key of :func:`phase_names` (another text is shown as it is)."""
     bar = progress_bar(done, total, width)
     percent = f"{100 * done / total:.0f}%" if total else "…"
-    return f"{phase}: `{bar}` {done:,}/{total:,} ({percent}) · {rate:,.0f} rows/s"
+    return _("{phase}: `{bar}` {done}/{total} ({percent}) · {rate} rows/s").format(
+        phase=phase_names().get(phase, phase), bar=bar, done=f"{done:,}", total=f"{total:,}", percent=percent,
+        rate=f"{rate:,.0f}")
 
 
 def summarize(counts: Mapping[str, int]) -> str:
-    return ", ".join(f"{n:,} {reason}" for reason, n in sorted(counts.items(), key=lambda kv: -kv[1])) or "none"
+    """``{reason: count}`` as one line, most frequent first; reasons are shown as they are."""
+    return ", ".join(_("{count} {reason}").format(count=f"{n:,}", reason=reason)
+                     for reason, n in sorted(counts.items(), key=lambda kv: -kv[1])) or _("none")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 from typing import Any, Callable, TypeVar
 
@@ -24,6 +25,8 @@ def in_worker(method: Callable[..., T]) -> Callable[..., "asyncio.Future[T]"]:
         if self._closed:
             raise StoreClosed()
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(method, self, *args, **kwargs))
+        # in the caller's context, so text built there (an importer's refusal) is in its language
+        call = functools.partial(contextvars.copy_context().run, method, self, *args, **kwargs)
+        return await loop.run_in_executor(self._executor, call)
 
     return runner
