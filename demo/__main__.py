@@ -77,6 +77,23 @@ class Transcript:
             path.write_bytes(data)
             self.say(f"       (image: {path.relative_to(OUTPUT.parent)}, {len(data) / 1024:.0f} KiB)")
 
+    def slash(self, result, label: str) -> None:
+        """What a slash command showed: its text, who could see it, and any image it posted."""
+        for sent in result.responses:
+            if not sent.shows_message:
+                continue
+            who = " (only they see this)" if sent.ephemeral else ""
+            for line in (sent.text or "").splitlines():
+                self.say(f"  bot{who}> {line}")
+            for filename, data in sent.files:
+                self.saved += 1
+                stem = re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-").lower()
+                path = OUTPUT / f"{self.saved:02d}-{stem}-{filename}"
+                path.write_bytes(data)
+                self.say(f"       (image: {path.relative_to(OUTPUT.parent)}, {len(data) / 1024:.0f} KiB)")
+        if result.deferred:
+            self.say("       (the bot showed \"thinking...\" while it drew)")
+
     def section(self, title: str) -> None:
         self.say()
         self.say(f"== {title} " + "=" * max(0, 70 - len(title)))
@@ -248,6 +265,28 @@ async def run() -> int:
         out.say(f"  {people[3].display_name}> !level rewards")
         await sim.command("level rewards", people[3])
         out.replies(sim.replies())
+
+        out.section("Slash commands (after the owner's !slash enablecog unicornia)")
+        await sim.enable_app_commands("unicornia")
+        asker = people[3]
+        for command, options in (("level check", {}), ("level leaderboard", {"sort": "messages"}), ("xpshop owned", {})):
+            shown = " ".join(f"{k}:{v}" for k, v in options.items())
+            out.say(f"  {asker.display_name}> /{command} {shown}".rstrip())
+            result = await sim.slash(command, asker, **options)
+            out.slash(result, label=f"slash-{asker.display_name}")
+
+        out.section("The same server in German (owner: !set locale server de-DE)")
+        await sim.command("set locale server de-DE", sim.owner())
+        sim.replies()
+        for command in ("level rewards", "daily", "level leaderboard"):
+            out.say(f"  {asker.display_name}> !{command}")
+            await sim.command(command, asker)
+            out.replies(sim.replies())
+        out.say(f"  {asker.display_name}> !level check")
+        await sim.command("level check", asker)
+        out.replies(sim.replies(), recorder, label=f"{asker.display_name}-de")
+        await sim.command("set locale server en-US", sim.owner())
+        sim.replies()
 
         out.section("Rewards that were paid")
         holders = {name: sum(1 for p in people if role in p.roles) for name, role in roles.items() if name != "Muted"}
