@@ -199,9 +199,9 @@ async def test_xpstats_chart_and_totals(sim, sent):
     await sim.command("level xpstats", alice)
     text, image = sent[-1]["content"], Image.open(io.BytesIO(sent[-1]["file_bytes"][0]))
     assert image.format == "PNG" and image.size == (900, 420)
-    assert "9 XP over 14 day(s)" in text and "thanks 56% (5)" in text and "link 33% (3)" in text
+    assert "9 XP over 14 days" in text and "thanks 56% (5)" in text and "link 33% (3)" in text
     await sim.command("level xpstats server 7", alice)
-    assert "10 XP over 7 day(s)" in sent[-1]["content"]
+    assert "10 XP over 7 days" in sent[-1]["content"]
     await sim.command("level xpstats server 400", alice)
     assert "between 1 and 90" in sim.replies()[-1].content
 

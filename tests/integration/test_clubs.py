@@ -247,13 +247,13 @@ async def test_disband_by_owner_and_by_admins(sim):
     assert await answer(sim, "club disband", alice, "no") == "Nothing was changed."
     assert snapshot(sim) == before
     assert await answer(sim, "club disband", alice, "yes") == \
-        "**Owls** was disbanded; its 2 member(s) are free to join another club."
+        "**Owls** was disbanded; its 2 members are free to join another club."
     assert snapshot(sim) == ([("Larks", "larks", carol.id, None)], {carol.id: "Larks"})  # memberships cascade
     # a member with Manage Server may disband any club by name
     moderator = fake.make_role("Moderators", sim.guild, permissions=discord.Permissions(manage_guild=True).value)
     sim.set_roles(bob, [moderator])
     assert await answer(sim, "club disband larks", bob, "yes") == \
-        "**Larks** was disbanded; its 1 member(s) are free to join another club."
+        "**Larks** was disbanded; its 1 member is free to join another club."
     assert snapshot(sim) == ([], {})
 
 
@@ -284,7 +284,7 @@ async def test_info_shows_owner_members_xp_rank_and_date(sim, sent):
     await sim.say("a message not yet flushed", bob)  # buffered XP counts too
     await sim.command("club", bob)
     call = sent[-1]
-    assert call["content"] == "**Owls**: 2 member(s), 151 XP, rank #2 of 2."
+    assert call["content"] == "**Owls**: 2 members, 151 XP, rank #2 of 2."
     fields = {f.name: f.value for f in call["embed"].fields}
     created = db_rows(sim, "SELECT CreatedAt FROM Club WHERE Name = 'Owls'")[0][0]
     assert call["embed"].title == "Owls"
@@ -293,7 +293,7 @@ async def test_info_shows_owner_members_xp_rank_and_date(sim, sent):
     assert fields["Top members"].splitlines() == [f"1. {shown(alice)} \N{EM DASH} 100 XP",
                                                   f"2. {shown(bob)} \N{EM DASH} 51 XP"]
     await sim.command("club info LARKS", alice)
-    assert sent[-1]["content"] == "**Larks**: 1 member(s), 500 XP, rank #1 of 2."
+    assert sent[-1]["content"] == "**Larks**: 1 member, 500 XP, rank #1 of 2."
     assert "no club called **Herons**" in await reply(sim, "club info Herons", alice)
 
 
@@ -306,8 +306,8 @@ async def test_leaderboard_pages_of_ten(sim, sent):
     await sim.command("club leaderboard", alice)
     embed = sent[-1]["embed"]
     lines = embed.description.splitlines()
-    assert len(lines) == 10 and embed.footer.text == "Page 1/2 \N{EM DASH} 12 club(s)"
-    assert lines[0] == "`#  1` **Club 11** \N{EM DASH} 120 XP, 1 member(s)"
+    assert len(lines) == 10 and embed.footer.text == "Page 1/2 \N{EM DASH} 12 clubs"
+    assert lines[0] == "`#  1` **Club 11** \N{EM DASH} 120 XP, 1 member"
     assert lines[9].startswith("`# 10` **Club 02**")
     await sim.command("club lb 2", alice)
     lines = sent[-1]["embed"].description.splitlines()

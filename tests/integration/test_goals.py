@@ -210,7 +210,7 @@ async def test_goal_reached_pays_every_contributor_once_and_is_announced(goals_s
     await sim.cog.xp.flush()
     await sim.settle()
     said = texts(sim)
-    assert any("reached today's goal of **6**" in t and "2 member(s)" in t for t in said), said
+    assert any("reached today's goal of **6**" in t and "2 members who chatted today" in t for t in said), said
     assert [a for _, a, _, _ in audit(sim, alice, "goal")] == [10]
     assert [a for _, a, _, _ in audit(sim, bob, "goal")] == [10]
     assert audit(sim, carol, "goal") == []
@@ -302,7 +302,7 @@ async def test_audit_log_command_lists_changes_with_pages(goals_sim):
     said = await admin(sim, f"audit {alice.mention}", f"audit {alice.mention} 2", "audit 9")
     assert "+17 XP" in said[0] and "page 1/2" in said[0] and "addxp" in said[0]
     assert "+1 XP" in said[1] and "page 2/2" in said[1]
-    assert "2 page(s)" in said[2]
+    assert "2 pages" in said[2]
     asking = asyncio.create_task(sim.command(f"unicornia guild reset {alice.id}", sim.owner()))
     await asyncio.sleep(0.05)
     await sim.say("yes", sim.owner())
@@ -346,7 +346,7 @@ async def test_profile_shows_streak_achievements_and_club(goals_sim, sent, wall)
     await sim.command("club create Owls", alice)
     await sim.command("level profile", alice)
     fields = {f.name: f.value for f in sent[-1]["embed"].fields}
-    assert fields["Daily streak"] == "2 day(s) (best 2) · claimed today"
+    assert fields["Daily streak"] == "2 days (best 2) · claimed today"
     assert fields["Achievements"] == "1" and fields["Club"] == "Owls"
 
 

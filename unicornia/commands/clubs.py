@@ -15,6 +15,7 @@ from ..abc import MixinMeta
 from .replies import refuse, send_embed
 from .hints import with_prefix
 from .confirm import confirm
+from ..i18n import _
 from ..systems.clubs import ClubError, ClubInfo, ClubLeaderboard, ClubService, echo, name_key
 
 NO_PINGS = discord.AllowedMentions.none()
@@ -52,11 +53,12 @@ class MemberOrId(commands.Converter):
         if text.isdigit():  # an ID: a member here, or someone who left (no look-up on Discord)
             user_id = int(text)
             user = ctx.guild.get_member(user_id) or ctx.bot.get_user(user_id)
-            return user_id, echo(user.display_name) if user else f"User {user_id}"
+            return user_id, echo(user.display_name) if user else _("User {user_id}").format(user_id=user_id)
         try:
             member = await commands.MemberConverter().convert(ctx, text)
         except commands.BadArgument:
-            raise commands.BadArgument(f"I can't find the member `{echo(text)}`; use a mention or a user ID.") from None
+            raise commands.BadArgument(
+                _("I can't find the member `{name}`; use a mention or a user ID.").format(name=echo(text))) from None
         return member.id, echo(member.display_name)
 
 
@@ -68,13 +70,17 @@ async def is_club_admin(ctx: commands.Context) -> bool:
 
 def member_name(guild: discord.Guild, user_id: int) -> str:
     member = guild.get_member(user_id)
-    return echo(member.display_name) if member else f"(left) {user_id}"
+    return echo(member.display_name) if member else _("(left) {user_id}").format(user_id=user_id)
 
 
 def info_summary(info: ClubInfo) -> str:
     """One line for screen readers and members with embeds off."""
-    return (f"**{info.club.name}**: {humanize_number(info.members)} member(s), {humanize_number(info.xp)} XP, "
-            f"rank #{info.rank} of {humanize_number(info.ranked)}.")
+    if info.members == 1:
+        text = _("**{club}**: 1 member, {xp} XP, rank #{rank} of {ranked}.")
+    else:
+        text = _("**{club}**: {members} members, {xp} XP, rank #{rank} of {ranked}.")
+    return text.format(club=info.club.name, members=humanize_number(info.members), xp=humanize_number(info.xp),
+                       rank=info.rank, ranked=humanize_number(info.ranked))
 
 
 def info_embed(guild: discord.Guild, info: ClubInfo) -> discord.Embed:
@@ -82,24 +88,33 @@ def info_embed(guild: discord.Guild, info: ClubInfo) -> discord.Embed:
     embed = discord.Embed(title=club.name, colour=discord.Colour.teal())
     if club.icon_url:
         embed.set_thumbnail(url=club.icon_url)
-    embed.add_field(name="Owner", value=member_name(guild, club.owner_id))
-    embed.add_field(name="Members", value=humanize_number(info.members))
-    embed.add_field(name="Total XP", value=humanize_number(info.xp))
-    embed.add_field(name="Rank", value=f"#{info.rank} of {humanize_number(info.ranked)}")
+    embed.add_field(name=_("Owner"), value=member_name(guild, club.owner_id))
+    embed.add_field(name=_("Members"), value=humanize_number(info.members))
+    embed.add_field(name=_("Total XP"), value=humanize_number(info.xp))
+    embed.add_field(name=_("Rank"), value=_("#{rank} of {ranked}").format(rank=info.rank,
+                                                                         ranked=humanize_number(info.ranked)))
     created = datetime.fromtimestamp(club.created_at, tz=timezone.utc)
-    embed.add_field(name="Created", value=discord.utils.format_dt(created, "D"))
+    embed.add_field(name=_("Created"), value=discord.utils.format_dt(created, "D"))
     if info.top_members:
-        lines = [f"{i}. {member_name(guild, uid)} \N{EM DASH} {humanize_number(xp)} XP"
+        lines = [_("{position}. {name} \N{EM DASH} {xp} XP").format(
+                     position=i, name=member_name(guild, uid), xp=humanize_number(xp))
                  for i, (uid, xp) in enumerate(info.top_members, 1)]
-        embed.add_field(name="Top members", value="\n".join(lines), inline=False)
+        embed.add_field(name=_("Top members"), value="\n".join(lines), inline=False)
     return embed
 
 
 def leaderboard_embed(guild: discord.Guild, board: ClubLeaderboard) -> discord.Embed:
-    lines = [f"`#{e.position:>3}` **{e.name}** \N{EM DASH} {humanize_number(e.xp)} XP, "
-             f"{humanize_number(e.members)} member(s)" for e in board.entries]
-    embed = discord.Embed(title=f"{guild.name} clubs", description="\n".join(lines), colour=discord.Colour.gold())
-    embed.set_footer(text=f"Page {board.page}/{board.pages} \N{EM DASH} {humanize_number(board.clubs)} club(s)")
+    lines = [(_("`#{position}` **{club}** \N{EM DASH} {xp} XP, 1 member") if e.members == 1
+              else _("`#{position}` **{club}** \N{EM DASH} {xp} XP, {members} members")).format(
+                 position=f"{e.position:>3}", club=e.name, xp=humanize_number(e.xp), members=humanize_number(e.members))
+             for e in board.entries]
+    embed = discord.Embed(title=_("{guild} clubs").format(guild=guild.name), description="\n".join(lines),
+                          colour=discord.Colour.gold())
+    if board.clubs == 1:
+        footer = _("Page {page}/{pages} \N{EM DASH} 1 club")
+    else:
+        footer = _("Page {page}/{pages} \N{EM DASH} {clubs} clubs")
+    embed.set_footer(text=footer.format(page=board.page, pages=board.pages, clubs=humanize_number(board.clubs)))
     return embed
 
 
@@ -127,8 +142,9 @@ class ClubCommands(MixinMeta):
         """
         async with replying(ctx):
             club = await self.clubs.create(ctx.author, unquote(name))
-            await ctx.send(with_prefix(ctx, f"Created **{club.name}**; you're its owner. Others join with "
-                                            f"`[p]club join {club.name}`; give it an icon with `[p]club icon <link>`."))
+            await ctx.send(with_prefix(ctx, _("Created **{club}**; you're its owner. Others join with "
+                                              "`[p]club join {club}`; give it an icon with `[p]club icon <link>`.")
+                                       .format(club=club.name)))
 
     @club.command(name="join")
     @app_commands.describe(name="The club's name")
@@ -139,7 +155,7 @@ class ClubCommands(MixinMeta):
         """
         async with replying(ctx):
             club = await self.clubs.join(ctx.author, unquote(name))
-            await ctx.send(f"You joined **{club.name}**. Your XP now counts for the club.")
+            await ctx.send(_("You joined **{club}**. Your XP now counts for the club.").format(club=club.name))
 
     @club.command(name="leave")
     async def club_leave(self, ctx: commands.Context) -> None:
@@ -149,7 +165,7 @@ class ClubCommands(MixinMeta):
         """
         async with replying(ctx):
             club = await self.clubs.leave(ctx.author)
-            await ctx.send(f"You left **{club.name}**.")
+            await ctx.send(_("You left **{club}**.").format(club=club.name))
 
     @club.command(name="icon")
     @app_commands.describe(url="A link to a PNG, JPEG, GIF or WebP image, or `none`")
@@ -163,9 +179,9 @@ class ClubCommands(MixinMeta):
             async with ctx.typing():
                 club, new_url = await self.clubs.set_icon(ctx.author, url)
             if new_url is None:
-                await ctx.send(f"**{club.name}** no longer has an icon.")
+                await ctx.send(_("**{club}** no longer has an icon.").format(club=club.name))
             else:
-                await ctx.send(f"**{club.name}** has a new icon; it shows on its members' XP cards.")
+                await ctx.send(_("**{club}** has a new icon; it shows on its members' XP cards.").format(club=club.name))
 
     @club.command(name="kick")
     @app_commands.describe(member="A member of your club, or the user ID of one who left the server")
@@ -177,7 +193,8 @@ class ClubCommands(MixinMeta):
         user_id, shown = member
         async with replying(ctx):
             club = await self.clubs.kick(ctx.author, user_id, shown)
-            await ctx.send(f"{shown} is no longer a member of **{club.name}**.", allowed_mentions=NO_PINGS)
+            await ctx.send(_("{member} is no longer a member of **{club}**.").format(member=shown, club=club.name),
+                           allowed_mentions=NO_PINGS)
 
     @club.command(name="transfer")
     @app_commands.describe(member="The club member who becomes its owner")
@@ -189,10 +206,12 @@ class ClubCommands(MixinMeta):
         async with replying(ctx):
             club = await self.clubs.check_transfer(ctx.author, member)
             shown = echo(member.display_name)
-            if not await confirm(ctx, f"Make {shown} the owner of **{club.name}**? You stay a member."):
+            if not await confirm(ctx, _("Make {member} the owner of **{club}**? You stay a member.").format(
+                    member=shown, club=club.name)):
                 return
             club = await self.clubs.transfer(ctx.author, member)
-            await ctx.send(f"{shown} now owns **{club.name}**.", allowed_mentions=NO_PINGS)
+            await ctx.send(_("{member} now owns **{club}**.").format(member=shown, club=club.name),
+                           allowed_mentions=NO_PINGS)
 
     @club.command(name="disband")
     @app_commands.describe(name="A club's name (server admins only; yours by default)")
@@ -207,12 +226,18 @@ class ClubCommands(MixinMeta):
             name = unquote(name)
             club = await self.clubs.check_disband(ctx.author, name, is_admin=is_admin)
             members = await self.clubs.member_count(club)
-            if not await confirm(ctx, f"Disband **{club.name}** and remove its {humanize_number(members)} "
-                                      f"member(s)? This can't be undone."):
+            if members == 1:
+                question = _("Disband **{club}** and remove its 1 member? This can't be undone.")
+            else:
+                question = _("Disband **{club}** and remove its {members} members? This can't be undone.")
+            if not await confirm(ctx, question.format(club=club.name, members=humanize_number(members))):
                 return
             club, members = await self.clubs.disband(ctx.author, name or None, is_admin=is_admin)
-            await ctx.send(f"**{club.name}** was disbanded; its {humanize_number(members)} member(s) are free "
-                           f"to join another club.")
+            if members == 1:
+                done = _("**{club}** was disbanded; its 1 member is free to join another club.")
+            else:
+                done = _("**{club}** was disbanded; its {members} members are free to join another club.")
+            await ctx.send(done.format(club=club.name, members=humanize_number(members)))
 
     @club.command(name="info")
     @app_commands.describe(name="A club's name (yours by default)")
@@ -258,11 +283,11 @@ class ClubCommands(MixinMeta):
             return []
         wanted = current.casefold()
         choices = []
-        for user_id, _ in await self.store.club_top_members(club.id, MAX_CLUB_SCAN):
+        for user_id, _xp in await self.store.club_top_members(club.id, MAX_CLUB_SCAN):
             if user_id == interaction.user.id:
                 continue
             member = guild.get_member(user_id)
-            shown = member.display_name if member else f"(left) {user_id}"
+            shown = member.display_name if member else _("(left) {user_id}").format(user_id=user_id)
             if wanted in shown.casefold() or current == str(user_id):
                 choices.append(app_commands.Choice(name=shown[:100], value=str(user_id)))
             if len(choices) == MAX_CHOICES:

@@ -10,18 +10,23 @@ from redbot.core.utils.chat_formatting import humanize_number
 
 from ..abc import MixinMeta
 from .replies import refuse, send_embed
-from ..core.achievements import CONDITIONS
-from ..core.periods import progress_bar
-from ..systems.goals import REQUIREMENTS, GoalService
+from ..core.achievements import condition_label
+from ..core.periods import cycle_label, progress_bar
+from ..i18n import _
+from ..systems.goals import GoalService, difficulty_label, requirement_label
 from .level import LevelCommands
 
 NO_PINGS = discord.AllowedMentions.none()
 PAGE = 10
-OUTCOME_LINES = {
-    "first": "Your first daily reward: welcome!",
-    "kept": "Streak kept: **{streak}** days in a row.",
-    "reset": "You missed a day, so your streak starts again at **1**.",
-}
+
+
+def outcome_line(outcome: str, streak: int) -> str:
+    """What a daily claim says about the streak, by outcome (``first``, ``kept``, ``reset``)."""
+    return {
+        "first": _("Your first daily reward: welcome!"),
+        "kept": _("Streak kept: **{streak}** days in a row."),  # kept: two days or more
+        "reset": _("You missed a day, so your streak starts again at **1**."),
+    }[outcome].format(streak=streak)
 
 
 def when(ts: int, style: str = "R") -> str:
@@ -42,28 +47,33 @@ class GoalCommands(MixinMeta):
         """
         member = member or ctx.author
         if member.bot:
-            await refuse(ctx, "Bots don't collect achievements.")
+            await refuse(ctx, _("Bots don't collect achievements."))
             return
         settings = await self.settings.get(ctx.guild.id)
         if not settings.achievements_enabled:
-            await refuse(ctx, "Achievements are switched off in this server.")
+            await refuse(ctx, _("Achievements are switched off in this server."))
             return
-        streak, _, _ = await self.goals.streak(member)
+        streak = (await self.goals.streak(member))[0]
         unlocked, locked = await self.achievements.overview(member, streak)
-        lines = [f"{a.emoji} **{a.title}** · unlocked {when(at, 'D')}" for a, at in unlocked]
-        lines += [f"🔒 {a.emoji} {a.title} · {humanize_number(min(have, a.value))}/{humanize_number(a.value)} "
-                  f"{CONDITIONS[a.condition]} {progress_bar(have, a.value, 8)}" for a, _, have in locked]
+        lines = [_("{emoji} **{title}** · unlocked {date}").format(emoji=a.emoji, title=a.title, date=when(at, "D"))
+                 for a, at in unlocked]
+        lines += [_("🔒 {emoji} {title} · {have}/{value} {condition} {bar}").format(
+                      emoji=a.emoji, title=a.title, have=humanize_number(min(have, a.value)),
+                      value=humanize_number(a.value), condition=condition_label(a.condition),
+                      bar=progress_bar(have, a.value, 8))
+                  for a, _fraction, have in locked]
         if not lines:
-            await refuse(ctx, "This server offers no achievements.")
+            await refuse(ctx, _("This server offers no achievements."))
             return
         pages = max(1, -(-len(lines) // PAGE))
         if not 1 <= page <= pages:
-            await refuse(ctx, f"There {'is' if pages == 1 else 'are'} {pages} page(s).")
+            await refuse(ctx, _("There is 1 page.") if pages == 1 else _("There are {count} pages.").format(count=pages))
             return
-        embed = discord.Embed(title=f"{member.display_name}'s achievements",
+        embed = discord.Embed(title=_("{name}'s achievements").format(name=member.display_name),
                               description="\n".join(lines[(page - 1) * PAGE:page * PAGE]),
                               colour=await ctx.embed_colour())
-        embed.set_footer(text=f"{len(unlocked)} of {len(unlocked) + len(locked)} unlocked · page {page}/{pages}")
+        embed.set_footer(text=_("{unlocked} of {total} unlocked · page {page}/{pages}").format(
+            unlocked=len(unlocked), total=len(unlocked) + len(locked), page=page, pages=pages))
         await send_embed(ctx, embed, allowed_mentions=NO_PINGS)
 
     @commands.hybrid_command(name="nextachievement")
@@ -75,18 +85,24 @@ class GoalCommands(MixinMeta):
         """
         settings = await self.settings.get(ctx.guild.id)
         if not settings.achievements_enabled:
-            await refuse(ctx, "Achievements are switched off in this server.")
+            await refuse(ctx, _("Achievements are switched off in this server."))
             return
-        streak, _, _ = await self.goals.streak(ctx.author)
+        streak = (await self.goals.streak(ctx.author))[0]
         found = await self.achievements.closest(ctx.author, streak)
         if found is None:
-            await refuse(ctx, "You have unlocked every achievement here. 🎉")
+            await refuse(ctx, _("You have unlocked every achievement here. 🎉"))
             return
         a, fraction, have = found
-        reward = f" Reward: {humanize_number(a.reward_xp)} XP." if a.reward_xp else ""
-        await ctx.send(f"Next: {a.emoji} **{a.title}** ({a.description}) · "
-                       f"{humanize_number(min(have, a.value))}/{humanize_number(a.value)} {CONDITIONS[a.condition]} "
-                       f"{progress_bar(have, a.value)} {fraction:.0%}.{reward}", allowed_mentions=NO_PINGS)
+        if a.reward_xp:
+            text = _("Next: {emoji} **{title}** ({description}) · {have}/{value} {condition} {bar} {percent}. "
+                     "Reward: {xp} XP.")
+        else:
+            text = _("Next: {emoji} **{title}** ({description}) · {have}/{value} {condition} {bar} {percent}.")
+        await ctx.send(text.format(emoji=a.emoji, title=a.title, description=a.description,
+                                   have=humanize_number(min(have, a.value)), value=humanize_number(a.value),
+                                   condition=condition_label(a.condition), bar=progress_bar(have, a.value),
+                                   percent=f"{fraction:.0%}", xp=humanize_number(a.reward_xp)),
+                       allowed_mentions=NO_PINGS)
 
     # --- daily -------------------------------------------------------------------------------
     @commands.hybrid_command(name="daily")
@@ -98,18 +114,22 @@ class GoalCommands(MixinMeta):
         """
         settings = await self.settings.get(ctx.guild.id)
         if not settings.enabled:
-            await refuse(ctx, "XP is switched off in this server.")
+            await refuse(ctx, _("XP is switched off in this server."))
             return
         result, unlocked = await self.goals.claim_daily(ctx.author, ctx.channel)
         if result.outcome == "claimed":
-            await refuse(ctx, f"You already claimed today's reward. The next one is ready {when(result.next_at)}. "
-                              f"Streak: **{result.streak}** day(s).")
+            if result.streak == 1:
+                text = _("You already claimed today's reward. The next one is ready {when}. Streak: **1** day.")
+            else:
+                text = _("You already claimed today's reward. The next one is ready {when}. "
+                         "Streak: **{streak}** days.")
+            await refuse(ctx, text.format(when=when(result.next_at), streak=result.streak))
             return
-        lines = [f"You claimed **{humanize_number(result.amount)} XP**.",
-                 OUTCOME_LINES[result.outcome].format(streak=result.streak)]
-        if result.best > 1:
-            lines.append(f"Best streak: {result.best} day(s).")
-        lines.append(f"Come back {when(result.next_at)} to keep it going.")
+        lines = [_("You claimed **{xp} XP**.").format(xp=humanize_number(result.amount)),
+                 outcome_line(result.outcome, result.streak)]
+        if result.best > 1:  # never one day here
+            lines.append(_("Best streak: {best} days.").format(best=result.best))
+        lines.append(_("Come back {when} to keep it going.").format(when=when(result.next_at)))
         await ctx.send("\n".join(lines), allowed_mentions=NO_PINGS)
 
     # --- quests ------------------------------------------------------------------------------
@@ -121,23 +141,27 @@ class GoalCommands(MixinMeta):
         Example: `[p]quests`
         """
         if not (await self.settings.get(ctx.guild.id)).quests_enabled:
-            await refuse(ctx, "Quests are off in this server.")
+            await refuse(ctx, _("Quests are off in this server."))
             return
         statuses = await self.goals.statuses(ctx.author)
         if not statuses:
-            await refuse(ctx, "This server has no quests.")
+            await refuse(ctx, _("This server has no quests."))
             return
-        embed = discord.Embed(title="Quests", colour=await ctx.embed_colour())
+        embed = discord.Embed(title=_("Quests"), colour=await ctx.embed_colour())
         for status in statuses[:25]:
             q = status.quest
-            state = (f"✅ done {when(status.completed_at)}" if status.completed_at
+            state = (_("✅ done {when}").format(when=when(status.completed_at)) if status.completed_at
                      else f"{humanize_number(status.progress)}/{humanize_number(q.amount)} {progress_bar(status.progress, q.amount)}")
-            refresh = f" · refreshes {when(status.ends_at)}" if status.ends_at and q.cycle != "once" else (
-                f" · ends {when(status.ends_at)}" if status.ends_at else "")
+            reward = [_("Reward: {reward}").format(reward=GoalService.reward_text(q))]
+            if status.ends_at:
+                ends = (_("refreshes {when}") if q.cycle != "once" else _("ends {when}")).format(when=when(status.ends_at))
+                reward.append(ends)
             embed.add_field(
-                name=f"#{q.id} {q.name} ({q.cycle}, {q.difficulty})",
-                value=f"{humanize_number(q.amount)} {REQUIREMENTS[q.requirement]}: {state}\n"
-                      f"Reward: {GoalService.reward_text(q)}{refresh}",
+                name=_("#{id} {name} ({cycle}, {difficulty})").format(
+                    id=q.id, name=q.name, cycle=cycle_label(q.cycle), difficulty=difficulty_label(q.difficulty)),
+                value=_("{amount} {requirement}: {state}").format(
+                    amount=humanize_number(q.amount), requirement=requirement_label(q.requirement), state=state)
+                      + "\n" + " · ".join(reward),
                 inline=False)
         await send_embed(ctx, embed)
 
@@ -151,11 +175,16 @@ class GoalCommands(MixinMeta):
         """
         settings = await self.settings.get(ctx.guild.id)
         if not settings.goal_enabled:
-            await refuse(ctx, "The server goal is switched off here.")
+            await refuse(ctx, _("The server goal is switched off here."))
             return
         messages, target, reached, mine, ends = await self.goals.goal(ctx.guild.id, ctx.author.id)
-        head = (f"🎯 Reached {when(reached)}! Everyone who chatted today earned {humanize_number(settings.goal_bonus)} XP."
-                if reached else f"🎯 Today's goal: **{humanize_number(target)}** messages; "
-                                f"everyone who chats today earns {humanize_number(settings.goal_bonus)} XP when it is reached.")
-        await ctx.send(f"{head}\n{humanize_number(messages)}/{humanize_number(target)} {progress_bar(messages, target)} · "
-                       f"you sent {humanize_number(mine)} · the day ends {when(ends)}.")
+        bonus = humanize_number(settings.goal_bonus)
+        if reached:
+            head = _("🎯 Reached {when}! Everyone who chatted today earned {xp} XP.").format(when=when(reached), xp=bonus)
+        else:
+            head = _("🎯 Today's goal: **{target}** messages; everyone who chats today earns {xp} XP when it is "
+                     "reached.").format(target=humanize_number(target), xp=bonus)
+        status = _("{messages}/{target} {bar} · you sent {mine} · the day ends {when}.").format(
+            messages=humanize_number(messages), target=humanize_number(target), bar=progress_bar(messages, target),
+            mine=humanize_number(mine), when=when(ends))
+        await ctx.send(f"{head}\n{status}")

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import io
 import logging
-import time
+from datetime import datetime, timezone
 from typing import Optional
 
 import discord
+from babel.dates import format_date
 from discord import app_commands
 from redbot.core import commands
 from redbot.core.utils.chat_formatting import humanize_number, humanize_timedelta
@@ -15,28 +16,42 @@ from redbot.core.utils.views import SimpleMenu
 from ..abc import MixinMeta
 from .replies import embed_text, refuse, send_embed, send_page
 from ..core.levels import progress
+from ..i18n import _
 from ..systems import standing as standing_service
 from ..systems.charts import XpStats, render_chart
 
 log = logging.getLogger("red.unicornia.commands")
 NO_PINGS = discord.AllowedMentions.none()
 PAGE_SIZE = 10
+#: Sort keys (typed by members, untranslated) and the column each ranks by.
 SORTS = {"xp": "Xp", "messages": "MessageCount", "voice": "VoiceSeconds", "thanks": "ThanksReceived"}
 SOURCE_NAMES = ("message", "link", "voice", "thanks", "reaction", "command")
 MAX_STATS_DAYS = 90
 MAX_LEADERBOARD_PAGES = 100
 BAR_WIDTH = 20
-#: What an empty leaderboard says, by sort.
-EMPTY_BOARD = {
-    "xp": "Nobody has earned XP here yet.",
-    "messages": "Nobody has sent a message that counts here yet.",
-    "voice": "Nobody has spent time in voice here yet.",
-    "thanks": "Nobody has been thanked here yet.",
-}
+#: How `xpstats` writes its best day (babel's pattern, month names in the server's regional format).
+BEST_DAY_PATTERN = "dd MMM y"
 #: Card renders a member may ask for per window (LevelUp allows the same).
 CARD_RATE, CARD_WINDOW = 3, 10
 #: Discord shows at most 25 autocomplete choices.
 MAX_CHOICES = 25
+
+
+def empty_board(sort: str) -> str:
+    """What an empty leaderboard says, by sort (in the current language)."""
+    return {
+        "xp": _("Nobody has earned XP here yet."),
+        "messages": _("Nobody has sent a message that counts here yet."),
+        "voice": _("Nobody has spent time in voice here yet."),
+        "thanks": _("Nobody has been thanked here yet."),
+    }[sort]
+
+
+def only_pages(count: int) -> str:
+    """The refusal for a leaderboard page past the last one."""
+    if count == 1:
+        return _("There is only 1 page of members with XP.")
+    return _("There are only {count} pages of members with XP.").format(count=humanize_number(count))
 
 
 def text_bar(fraction: float, width: int = BAR_WIDTH) -> str:
@@ -67,7 +82,7 @@ class LevelCommands(MixinMeta):
             stand = await standing_service.standing(self.xp, self.store, ctx.guild.id, member.id)
             summary = summary_line(member, stand)
             if not can_attach(ctx):
-                await send_embed(ctx, standing_embed(member, stand), summary + "\n" + NO_ATTACH,
+                await send_embed(ctx, standing_embed(member, stand), summary + "\n" + no_attach(),
                                  allowed_mentions=NO_PINGS)
                 return
             try:
@@ -97,10 +112,10 @@ class LevelCommands(MixinMeta):
         """
         sort = sort.lower()
         if sort not in SORTS:
-            await refuse(ctx, "Sort by " + ", ".join(f"`{name}`" for name in SORTS) + ".")
+            await refuse(ctx, _("Sort by {sorts}.").format(sorts=", ".join(f"`{name}`" for name in SORTS)))
             return
         if page < 1 or (not everyone and page > MAX_LEADERBOARD_PAGES):
-            await refuse(ctx, f"Pick a page from 1 to {MAX_LEADERBOARD_PAGES}.")
+            await refuse(ctx, _("Pick a page from 1 to {last}.").format(last=MAX_LEADERBOARD_PAGES))
             return
         guild = ctx.guild
         if sort != "xp":
@@ -123,13 +138,13 @@ class LevelCommands(MixinMeta):
                 total_pages = min(max(total_pages, -(-ranked // PAGE_SIZE)), MAX_LEADERBOARD_PAGES)
         if not entries:
             if everyone or page == 1:
-                await ctx.send(EMPTY_BOARD[sort])
+                await ctx.send(empty_board(sort))
             else:
-                await refuse(ctx, f"There are only {total_pages} page(s) of members with XP.")
+                await refuse(ctx, only_pages(total_pages))
             return
         pages = [entries[i:i + PAGE_SIZE] for i in range(0, len(entries), PAGE_SIZE)]
         if page >= first + len(pages):
-            await refuse(ctx, f"There are only {total_pages} page(s) of members with XP.")
+            await refuse(ctx, only_pages(total_pages))
             return
         colour = await ctx.embed_colour()
         rendered = [
@@ -156,12 +171,12 @@ class LevelCommands(MixinMeta):
         stand = await standing_service.standing(self.xp, self.store, ctx.guild.id, member.id)
         embed = profile_embed(member, stand)
         streak, best, claimed = await self.goals.streak(member)
-        embed.add_field(name="Daily streak", value=f"{streak} day(s) (best {best})" + (" · claimed today" if claimed else ""))
+        embed.add_field(name=_("Daily streak"), value=streak_text(streak, best, claimed))
         unlocked = len(await self.store.unlocked_with_dates(ctx.guild.id, member.id))
-        embed.add_field(name="Achievements", value=str(unlocked))
+        embed.add_field(name=_("Achievements"), value=str(unlocked))
         club = await self.store.club_of(ctx.guild.id, member.id)
         if club is not None:
-            embed.add_field(name="Club", value=club.name)
+            embed.add_field(name=_("Club"), value=club.name)
         await send_embed(ctx, embed, summary_line(member, stand), allowed_mentions=NO_PINGS)
 
     @level.command(name="xpstats")
@@ -187,11 +202,11 @@ class LevelCommands(MixinMeta):
                     if who.isdigit() and len(who) < 4:
                         days = int(who)
                     else:
-                        await refuse(ctx, f"I can't find the member `{who}`; use a mention, a name or `server`.",
-                                     allowed_mentions=NO_PINGS)
+                        await refuse(ctx, _("I can't find the member `{who}`; use a mention, a name or `server`.")
+                                     .format(who=who), allowed_mentions=NO_PINGS)
                         return
         if not 1 <= days <= MAX_STATS_DAYS:
-            await refuse(ctx, f"Pick between 1 and {MAX_STATS_DAYS} days.")
+            await refuse(ctx, _("Pick between 1 and {most} days.").format(most=MAX_STATS_DAYS))
             return
         await self.xp.flush_recent()
         today = int(self.store.now()) // 86_400 * 86_400
@@ -199,9 +214,10 @@ class LevelCommands(MixinMeta):
         rows = await self.store.history_by_day(ctx.guild.id, member.id if member else None, start)
         stats = XpStats.from_rows(rows, days, start)
         name = member.display_name if member else ctx.guild.name
-        title = f"XP of {name}, last {days} day(s)"
+        title = (_("XP of {name}, today") if days == 1 else _("XP of {name}, last {days} days")).format(
+            name=name, days=days)
         if not can_attach(ctx):
-            await ctx.send(stats_text(name, stats) + "\n" + NO_ATTACH, allowed_mentions=NO_PINGS)
+            await ctx.send(stats_text(name, stats) + "\n" + no_attach(), allowed_mentions=NO_PINGS)
             return
         chart = await self.cards.generator.run(render_chart, stats, title, self.cards.generator.fonts.label_path)
         await ctx.send(stats_text(name, stats), file=discord.File(io.BytesIO(chart), filename="xpstats.png"),
@@ -225,7 +241,7 @@ class LevelCommands(MixinMeta):
         if guild is None:
             return []
         wanted = current.casefold()
-        choices = [app_commands.Choice(name="The whole server", value="server")] if "server".startswith(wanted) else []
+        choices = [app_commands.Choice(name=_("The whole server"), value="server")] if "server".startswith(wanted) else []
         for member in guild.members:
             if len(choices) == MAX_CHOICES:
                 break
@@ -235,7 +251,9 @@ class LevelCommands(MixinMeta):
         return choices
 
 
-NO_ATTACH = "-# I can't attach images in this channel, so here is the text."
+def no_attach() -> str:
+    """The note under a text reply sent instead of an image."""
+    return _("-# I can't attach images in this channel, so here is the text.")
 
 
 def can_attach(ctx: commands.Context) -> bool:
@@ -245,33 +263,47 @@ def can_attach(ctx: commands.Context) -> bool:
 def summary_line(member: discord.Member, stand: standing_service.Standing) -> str:
     """One line for screen readers and members with embeds or previews off."""
     p = stand.progress
-    return (
-        f"{member.display_name}: level {p.level}, {'' if stand.rank is None else 'rank '}{stand.rank_text}, "
-        f"{humanize_number(p.into_level)}/{humanize_number(p.needed)} XP into the level, "
-        f"{humanize_number(p.total_xp)} XP in total."
-    )
+    if stand.rank is None:
+        text = _("{name}: level {level}, unranked (no XP yet), {into}/{needed} XP into the level, "
+                 "{total} XP in total.")
+    else:
+        text = _("{name}: level {level}, rank {rank}, {into}/{needed} XP into the level, {total} XP in total.")
+    return text.format(name=member.display_name, level=p.level, rank=stand.rank_text,
+                       into=humanize_number(p.into_level), needed=humanize_number(p.needed),
+                       total=humanize_number(p.total_xp))
+
+
+def streak_text(streak: int, best: int, claimed: bool) -> str:
+    """The profile's daily streak: "2 days (best 5) · claimed today"."""
+    if streak == 1:
+        text = _("1 day (best {best})").format(best=best)
+    else:
+        text = _("{count} days (best {best})").format(count=streak, best=best)
+    return " · ".join((text, _("claimed today"))) if claimed else text
 
 
 def standing_embed(member: discord.Member, stand: standing_service.Standing) -> discord.Embed:
     p = stand.progress
     embed = discord.Embed(title=f"{member.display_name}", colour=member.colour or discord.Colour.blurple())
     embed.set_thumbnail(url=member.display_avatar.url)
-    embed.add_field(name="Level", value=str(p.level))
-    embed.add_field(name="Rank", value=stand.rank_text)
-    embed.add_field(name="Total XP", value=humanize_number(p.total_xp))
+    embed.add_field(name=_("Level"), value=str(p.level))
+    embed.add_field(name=_("Rank"), value=stand.rank_text)
+    embed.add_field(name=_("Total XP"), value=humanize_number(p.total_xp))
     embed.add_field(
-        name="Progress",
-        value=f"`{text_bar(p.fraction)}` {humanize_number(p.into_level)} / {humanize_number(p.needed)} XP",
+        name=_("Progress"),
+        value=_("`{bar}` {into} / {needed} XP").format(
+            bar=text_bar(p.fraction), into=humanize_number(p.into_level), needed=humanize_number(p.needed)),
         inline=False,
     )
     row = stand.row
     if row.awarded_xp:
-        embed.add_field(name="Awarded by admins", value=humanize_number(row.awarded_xp))
-    embed.add_field(name="Messages", value=humanize_number(row.messages))
+        embed.add_field(name=_("Awarded by admins"), value=humanize_number(row.awarded_xp))
+    embed.add_field(name=_("Messages"), value=humanize_number(row.messages))
     if row.voice_seconds:
         from datetime import timedelta
 
-        embed.add_field(name="Voice time", value=humanize_timedelta(timedelta=timedelta(seconds=row.voice_seconds)))
+        embed.add_field(name=_("Voice time"),
+                        value=humanize_timedelta(timedelta=timedelta(seconds=row.voice_seconds)))
     return embed
 
 
@@ -280,47 +312,76 @@ def leaderboard_embed(guild: discord.Guild, entries, number: int, total_pages: i
     lines = []
     for entry in entries:
         member = guild.get_member(entry.user_id)
-        name = discord.utils.escape_markdown(member.display_name) if member else f"(left) {entry.user_id}"
-        if sort == "xp":
-            value = f"level {progress(entry.xp).level}, {humanize_number(entry.xp)} XP"
-        elif sort == "voice":
-            value = f"{entry.xp / 3600:.1f} h in voice"
-        else:
-            value = f"{humanize_number(entry.xp)} {sort}"
-        lines.append(f"`#{entry.position:>3}` **{name}** \N{EM DASH} {value}")
-    title = f"{guild.name} leaderboard" + ("" if sort == "xp" else f" by {sort}")
-    embed = discord.Embed(title=title, description="\n".join(lines), colour=colour)
-    embed.set_footer(text=f"Page {number}/{total_pages}")
+        name = (discord.utils.escape_markdown(member.display_name) if member
+                else _("(left) {user_id}").format(user_id=entry.user_id))
+        lines.append(f"`#{entry.position:>3}` **{name}** \N{EM DASH} {board_value(sort, entry)}")
+    embed = discord.Embed(title=board_title(guild, sort), description="\n".join(lines), colour=colour)
+    embed.set_footer(text=_("Page {page}/{pages}").format(page=number, pages=total_pages))
     return embed
+
+
+def board_value(sort: str, entry: standing_service.LeaderboardEntry) -> str:
+    """What a leaderboard line shows after the name, by sort."""
+    if sort == "xp":
+        return _("level {level}, {xp} XP").format(level=progress(entry.xp).level, xp=humanize_number(entry.xp))
+    if sort == "voice":
+        return _("{hours} h in voice").format(hours=f"{entry.xp / 3600:.1f}")
+    if sort == "messages":
+        if entry.xp == 1:
+            return _("1 message")
+        return _("{count} messages").format(count=humanize_number(entry.xp))
+    if entry.xp == 1:
+        return _("1 thanks")
+    return _("{count} thanks").format(count=humanize_number(entry.xp))
+
+
+def board_title(guild: discord.Guild, sort: str) -> str:
+    return {
+        "xp": _("{guild} leaderboard"),
+        "messages": _("{guild} leaderboard by messages"),
+        "voice": _("{guild} leaderboard by voice"),
+        "thanks": _("{guild} leaderboard by thanks"),
+    }[sort].format(guild=guild.name)
 
 
 def profile_embed(member: discord.Member, stand: standing_service.Standing) -> discord.Embed:
     p, row = stand.progress, stand.row
-    embed = discord.Embed(title=f"{member.display_name}'s profile", colour=member.colour or discord.Colour.blurple())
+    embed = discord.Embed(title=_("{name}'s profile").format(name=member.display_name),
+                          colour=member.colour or discord.Colour.blurple())
     embed.set_thumbnail(url=member.display_avatar.url)
-    embed.add_field(name="Level", value=str(p.level))
-    embed.add_field(name="Rank", value=stand.rank_text)
-    embed.add_field(name="XP", value=f"{humanize_number(p.total_xp)} ({p.fraction:.0%} to level {p.level + 1})")
-    embed.add_field(name="Messages", value=humanize_number(row.messages))
-    embed.add_field(name="Links shared", value=humanize_number(row.links))
-    embed.add_field(name="Thanks received", value=humanize_number(row.thanks))
-    embed.add_field(name="Reactions", value=humanize_number(row.reactions))
-    embed.add_field(name="Commands", value=humanize_number(row.commands))
-    embed.add_field(name="Voice time", value=f"{row.voice_seconds / 3600:.1f} h")
+    embed.add_field(name=_("Level"), value=str(p.level))
+    embed.add_field(name=_("Rank"), value=stand.rank_text)
+    embed.add_field(name=_("XP"), value=_("{xp} ({percent} to level {next})").format(
+        xp=humanize_number(p.total_xp), percent=f"{p.fraction:.0%}", next=p.level + 1))
+    embed.add_field(name=_("Messages"), value=humanize_number(row.messages))
+    embed.add_field(name=_("Links shared"), value=humanize_number(row.links))
+    embed.add_field(name=_("Thanks received"), value=humanize_number(row.thanks))
+    embed.add_field(name=_("Reactions"), value=humanize_number(row.reactions))
+    embed.add_field(name=_("Commands"), value=humanize_number(row.commands))
+    embed.add_field(name=_("Voice time"), value=_("{hours} h").format(hours=f"{row.voice_seconds / 3600:.1f}"))
     if row.awarded_xp:
-        embed.add_field(name="Awarded by admins", value=humanize_number(row.awarded_xp))
+        embed.add_field(name=_("Awarded by admins"), value=humanize_number(row.awarded_xp))
     return embed
 
 
 def stats_text(name: str, stats: XpStats) -> str:
-    lines = [f"**{name}**: {humanize_number(stats.total)} XP over {stats.days} day(s), "
-             f"{stats.daily_average:,.1f} a day on average."]
+    if stats.days == 1:
+        head = _("**{name}**: {total} XP today.")
+    else:
+        head = _("**{name}**: {total} XP over {days} days, {average} a day on average.")
+    lines = [head.format(name=name, total=humanize_number(stats.total), days=stats.days,
+                         average=f"{stats.daily_average:,.1f}")]
     best = stats.best_day
     if best:
-        lines.append(f"Best day: {time.strftime('%d %b %Y', time.gmtime(best[0]))} with {humanize_number(best[1])} XP.")
+        lines.append(_("Best day: {date} with {xp} XP.").format(
+            date=format_date(datetime.fromtimestamp(best[0], tz=timezone.utc).date(), BEST_DAY_PATTERN,
+                             locale=stats.labels.region),
+            xp=humanize_number(best[1])))
     if stats.total:
-        lines.append("By source: " + ", ".join(f"{source} {xp / stats.total:.0%} ({humanize_number(xp)})"
-                                                for source, xp in stats.by_source.items()))
+        names = stats.labels.sources
+        shares = ", ".join(f"{names.get(source, source)} {xp / stats.total:.0%} ({humanize_number(xp)})"
+                           for source, xp in stats.by_source.items())
+        lines.append(_("By source: {shares}").format(shares=shares))
     else:
-        lines.append("No XP in this period.")
+        lines.append(_("No XP in this period."))
     return "\n".join(lines)

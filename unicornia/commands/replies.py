@@ -6,6 +6,8 @@ from typing import Optional, Union
 import discord
 from redbot.core import commands
 
+from ..i18n import _
+
 
 def embed_text(embed: discord.Embed) -> str:
     """An embed as plain text (Red's ``[p]embedset`` can turn embeds off per server or channel)."""
@@ -14,7 +16,7 @@ def embed_text(embed: discord.Embed) -> str:
         parts.append(f"**{embed.title}**")
     if embed.description:
         parts.append(embed.description)
-    parts.extend(f"**{field.name}**: {field.value}" for field in embed.fields)
+    parts.extend(_("**{name}**: {value}").format(name=field.name, value=field.value) for field in embed.fields)
     if embed.footer and embed.footer.text:
         parts.append(f"-# {embed.footer.text}")
     return "\n".join(parts)

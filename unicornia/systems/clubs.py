@@ -21,6 +21,7 @@ from ..core.locks import KeyedLocks
 from ..core.lru import LRUCache
 from ..db.clubs import ClubRankRow, ClubRow
 from ..db.store import XpStore
+from ..i18n import _
 from .downloader import DownloadRefused
 
 if TYPE_CHECKING:
@@ -72,18 +73,21 @@ def clean_club_name(raw: str) -> str:
     invisible characters, mentions, links and markdown are refused rather than silently removed.
     """
     if any(unicodedata.category(ch) in REFUSED_CATEGORIES and ch != ZERO_WIDTH_JOINER for ch in raw.strip()):
-        raise ClubError("Club names must be a single line of visible text (no line breaks or invisible characters).")
+        raise ClubError(_("Club names must be a single line of visible text (no line breaks or invisible "
+                          "characters)."))
     name = " ".join(raw.split())
     if not name_key(name):
-        raise ClubError("Give the club a name, for example `[p]club create Night Owls`.")
+        raise ClubError(_("Give the club a name, for example `[p]club create Night Owls`."))
     if len(name) > MAX_NAME_LENGTH:
-        raise ClubError(f"Club names can be at most {MAX_NAME_LENGTH} characters; that one has {len(name)}.")
+        raise ClubError(_("Club names can be at most {most} characters; that one has {length}.").format(
+            most=MAX_NAME_LENGTH, length=len(name)))
     if any(ch in MENTION_CHARACTERS for ch in name):
-        raise ClubError("Club names can't contain mentions or the characters `@ < >`.")
+        raise ClubError(_("Club names can't contain mentions or the characters `@ < >`."))
     if any(ch in MARKDOWN_CHARACTERS for ch in name):
-        raise ClubError(f"Club names can't contain formatting characters: ``{' '.join(sorted(MARKDOWN_CHARACTERS))}``")
+        raise ClubError(_("Club names can't contain formatting characters: ``{characters}``").format(
+            characters=" ".join(sorted(MARKDOWN_CHARACTERS))))
     if "://" in name:
-        raise ClubError("Club names can't contain links.")
+        raise ClubError(_("Club names can't contain links."))
     return name
 
 
@@ -99,12 +103,13 @@ def clean_icon_url(raw: str) -> Optional[str]:
     if url.lower() in CLEAR_WORDS:
         return None
     if not url:
-        raise ClubError("Give a link to an image, for example `[p]club icon https://example.com/owl.png`, "
-                        "or `[p]club icon none` to remove the icon.")
+        raise ClubError(_("Give a link to an image, for example `[p]club icon https://example.com/owl.png`, "
+                          "or `[p]club icon none` to remove the icon."))
     if len(url) > MAX_ICON_URL_LENGTH:
-        raise ClubError(f"That link is too long (at most {MAX_ICON_URL_LENGTH} characters); nothing was changed.")
+        raise ClubError(_("That link is too long (at most {most} characters); nothing was changed.").format(
+            most=MAX_ICON_URL_LENGTH))
     if any(ch.isspace() for ch in url):
-        raise ClubError("That doesn't look like a single link; nothing was changed.")
+        raise ClubError(_("That doesn't look like a single link; nothing was changed."))
     return url
 
 
@@ -156,23 +161,27 @@ class ClubService:
 
     async def find(self, guild_id: int, name: str) -> ClubRow:
         if not name_key(name):
-            raise ClubError("Which club? For example `[p]club join Night Owls`; `[p]club leaderboard` lists them all.")
+            raise ClubError(_("Which club? For example `[p]club join Night Owls`; `[p]club leaderboard` lists them "
+                              "all."))
         club = await self.store.club_by_key(guild_id, name_key(name))
         if club is None:
-            raise ClubError(f"There's no club called **{echo(name)}** here. See `[p]club leaderboard` for the list.")
+            raise ClubError(_("There's no club called **{name}** here. See `[p]club leaderboard` for the list.")
+                            .format(name=echo(name)))
         return club
 
     async def _own_club(self, member: discord.Member) -> ClubRow:
         club = await self.club_of(member)
         if club is None:
-            raise ClubError("You're not in a club. Join one with `[p]club join <name>` or start one with "
-                            "`[p]club create <name>`.")
+            raise ClubError(_("You're not in a club. Join one with `[p]club join <name>` or start one with "
+                              "`[p]club create <name>`."))
         return club
 
-    async def _owned_club(self, member: discord.Member, action: str) -> ClubRow:
+    async def _owned_club(self, member: discord.Member, refusal: str) -> ClubRow:
+        """The member's club if they own it; otherwise ``refusal`` (a translated sentence naming
+        ``{club}``, such as "Only the owner of **{club}** can kick members.") is the ClubError."""
         club = await self._own_club(member)
         if club.owner_id != member.id:
-            raise ClubError(f"Only the owner of **{club.name}** can {action}.")
+            raise ClubError(refusal.format(club=club.name))
         return club
 
     # --- membership --------------------------------------------------------------------------
@@ -186,11 +195,12 @@ class ClubService:
                 raise ClubError(self._already_in(owner, current))
             taken = await self.store.club_by_key(guild_id, name_key(name))
             if taken is not None:
-                raise ClubError(f"There's already a club called **{taken.name}** here; pick another name.")
+                raise ClubError(_("There's already a club called **{club}** here; pick another name.").format(
+                    club=taken.name))
             try:
                 return await self.store.create_club(guild_id, name, name_key(name), owner.id)
             except sqlite3.IntegrityError:  # only if something wrote around the lock
-                raise ClubError("That name was just taken, or you just joined a club; nothing was created.") from None
+                raise ClubError(_("That name was just taken, or you just joined a club; nothing was created.")) from None
 
     async def join(self, member: discord.Member, raw_name: str) -> ClubRow:
         guild_id = member.guild.id
@@ -199,50 +209,51 @@ class ClubService:
             current = await self.club_of(member)
             if current is not None:
                 if current.id == club.id:
-                    raise ClubError(f"You're already in **{club.name}**.")
+                    raise ClubError(_("You're already in **{club}**.").format(club=club.name))
                 raise ClubError(self._already_in(member, current))
             try:
                 await self.store.add_club_member(guild_id, member.id, club.id)
             except sqlite3.IntegrityError:
-                raise ClubError("You just joined another club; nothing was changed.") from None
+                raise ClubError(_("You just joined another club; nothing was changed.")) from None
             return club
 
     @staticmethod
     def _already_in(member: discord.Member, club: ClubRow) -> str:
         if club.owner_id == member.id:
-            return (f"You own **{club.name}**. Hand it over with `[p]club transfer <member>` or end it with "
-                    f"`[p]club disband` first.")
-        return f"You're already in **{club.name}**; leave it first with `[p]club leave`."
+            return _("You own **{club}**. Hand it over with `[p]club transfer <member>` or end it with "
+                     "`[p]club disband` first.").format(club=club.name)
+        return _("You're already in **{club}**; leave it first with `[p]club leave`.").format(club=club.name)
 
     async def leave(self, member: discord.Member) -> ClubRow:
         async with self._lock(member.guild.id):
             club = await self._own_club(member)
             if club.owner_id == member.id:
-                raise ClubError(f"You own **{club.name}**, so you can't just leave it: hand it to another member "
-                                f"with `[p]club transfer <member>` first, or end it with `[p]club disband`.")
+                raise ClubError(_("You own **{club}**, so you can't just leave it: hand it to another member "
+                                  "with `[p]club transfer <member>` first, or end it with `[p]club disband`.")
+                                .format(club=club.name))
             await self.store.remove_club_member(member.guild.id, member.id, club.id)
             return club
 
     async def kick(self, owner: discord.Member, user_id: int, shown_as: str) -> ClubRow:
         """Remove ``user_id`` from the owner's club.  ``shown_as`` names them in messages."""
         async with self._lock(owner.guild.id):
-            club = await self._owned_club(owner, "kick members")
+            club = await self._owned_club(owner, _("Only the owner of **{club}** can kick members."))
             if user_id == owner.id:
-                raise ClubError("You can't kick yourself. To leave your club, hand it over with "
-                                "`[p]club transfer <member>` first, or end it with `[p]club disband`.")
+                raise ClubError(_("You can't kick yourself. To leave your club, hand it over with "
+                                  "`[p]club transfer <member>` first, or end it with `[p]club disband`."))
             if not await self.store.remove_club_member(owner.guild.id, user_id, club.id):
-                raise ClubError(f"{shown_as} isn't a member of **{club.name}**.")
+                raise ClubError(_("{member} isn't a member of **{club}**.").format(member=shown_as, club=club.name))
             return club
 
     async def check_transfer(self, owner: discord.Member, new_owner: discord.Member) -> ClubRow:
         """The club that :meth:`transfer` would hand over, or :class:`ClubError`; changes nothing."""
-        club = await self._owned_club(owner, "hand it over")
+        club = await self._owned_club(owner, _("Only the owner of **{club}** can hand it over."))
         if new_owner.id == owner.id:
-            raise ClubError(f"You already own **{club.name}**.")
+            raise ClubError(_("You already own **{club}**.").format(club=club.name))
         theirs = await self.club_of(new_owner)
         if theirs is None or theirs.id != club.id:
-            raise ClubError(f"{echo(new_owner.display_name)} isn't a member of **{club.name}**; they need to "
-                            f"`[p]club join {club.name}` first.")
+            raise ClubError(_("{member} isn't a member of **{club}**; they need to `[p]club join {club}` first.")
+                            .format(member=echo(new_owner.display_name), club=club.name))
         return club
 
     async def transfer(self, owner: discord.Member, new_owner: discord.Member) -> ClubRow:
@@ -258,7 +269,7 @@ class ClubService:
         else:
             club = await self.find(member.guild.id, raw_name)
         if club.owner_id != member.id and not is_admin:
-            raise ClubError(f"Only the owner of **{club.name}** or a server admin can disband it.")
+            raise ClubError(_("Only the owner of **{club}** or a server admin can disband it.").format(club=club.name))
         return club
 
     async def member_count(self, club: ClubRow) -> int:
@@ -274,16 +285,18 @@ class ClubService:
     async def set_icon(self, owner: discord.Member, raw_url: str) -> tuple[ClubRow, Optional[str]]:
         """Check the link by downloading it as an image, then store it; returns the club and the new URL."""
         url = clean_icon_url(raw_url)
-        await self._owned_club(owner, "change its icon")  # refuse before downloading anything
+        not_owner = _("Only the owner of **{club}** can change its icon.")
+        await self._owned_club(owner, not_owner)  # refuse before downloading anything
         if url is not None:
             try:
                 await self.cards.downloader.fetch_image(url)
             except DownloadRefused as exc:
                 log.info("Club icon %r refused for member %s in guild %s: %s", url, owner.id, owner.guild.id, exc)
-                raise ClubError(f"I can't use that icon: {exc.public}. Nothing was changed.") from None
+                raise ClubError(_("I can't use that icon: {reason}. Nothing was changed.").format(
+                    reason=exc.public)) from None
             self._icon_failures.pop(url)
         async with self._lock(owner.guild.id):
-            club = await self._owned_club(owner, "change its icon")
+            club = await self._owned_club(owner, not_owner)
             await self.store.set_club_icon(club.id, url)
             return club, url
 
@@ -329,10 +342,10 @@ class ClubService:
     async def leaderboard(self, guild_id: int, page: int = 1) -> ClubLeaderboard:
         clubs = await self.store.club_count(guild_id)
         if not clubs:
-            raise ClubError("There are no clubs here yet. Start one with `[p]club create <name>`.")
+            raise ClubError(_("There are no clubs here yet. Start one with `[p]club create <name>`."))
         pages = page_count(clubs)
         if not 1 <= page <= pages:
-            raise ClubError(f"Pick a page from 1 to {pages}.")
+            raise ClubError(_("Pick a page from 1 to {last}.").format(last=pages))
         await self.xp.flush_recent()
         size = LEADERBOARD_PAGE_SIZE
         entries = await self.store.club_leaderboard(guild_id, size, (page - 1) * size)

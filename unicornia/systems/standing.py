@@ -7,6 +7,7 @@ from typing import AsyncIterator, Callable, Optional
 from redbot.core.utils.chat_formatting import humanize_number
 
 from ..core.levels import LevelProgress, progress
+from ..i18n import _
 from ..db.store import MemberRow, XpStore
 from .xp_system import XpSystem
 
@@ -28,8 +29,8 @@ class Standing:
     def rank_text(self) -> str:
         """"#12 of 295", or "unranked (no XP yet)"."""
         if self.rank is None:
-            return "unranked (no XP yet)"
-        return f"#{humanize_number(self.rank)} of {humanize_number(self.ranked)}"
+            return _("unranked (no XP yet)")
+        return _("#{rank} of {ranked}").format(rank=humanize_number(self.rank), ranked=humanize_number(self.ranked))
 
     @property
     def awarded_xp(self) -> int:
