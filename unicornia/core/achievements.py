@@ -2,31 +2,68 @@
 
 Pure: no Discord and no I/O.  A member's counters are checked only when one of them reaches
 its *mark* (the smallest locked threshold for that condition), so the message path compares
-one integer, never scans the definitions.
+one integer, never scans the definitions.  What members and admins read is translated when it
+is asked for, in the current task's language (:func:`condition_label`, refusals).
 """
 from __future__ import annotations
 
 import math
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional
 
 import yaml
 
+from ..i18n import _
 from .levels import MAX_LEVEL, level_from_xp, total_xp_for_level
 
-#: Conditions an achievement can have, and what members see for each.
-CONDITIONS = {
-    "messages": "messages",
-    "links": "links shared",
-    "thanks_received": "thanks received",
-    "reactions": "reactions",
-    "commands": "commands used",
-    "voice_minutes": "minutes in voice",
-    "level": "level",
-    "total_xp": "XP",
-    "streak": "days of daily streak",
-}
+
+class TranslatedLabels(Mapping[str, str]):
+    """A table of fixed keys (words admins type) whose values are text for people, built by
+    ``build`` each time one is read: so in the language of the task reading it, never the
+    language at import."""
+
+    def __init__(self, build: Callable[[], dict[str, str]]) -> None:
+        self._build = build
+        self._keys = tuple(build())
+
+    def __getitem__(self, key: str) -> str:
+        if key not in self._keys:
+            raise KeyError(key)
+        return self._build()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+
+def condition_labels() -> dict[str, str]:
+    """Each condition an achievement can have, and what members see for it (current language)."""
+    return {
+        "messages": _("messages"),
+        "links": _("links shared"),
+        "thanks_received": _("thanks received"),
+        "reactions": _("reactions"),
+        "commands": _("commands used"),
+        "voice_minutes": _("minutes in voice"),
+        "level": _("level"),
+        "total_xp": _("XP"),
+        "streak": _("days of daily streak"),
+    }
+
+
+def condition_label(condition: str) -> str:
+    """What members see for one condition (``120 minutes in voice``), in the current language."""
+    return condition_labels().get(condition, condition)
+
+
+#: Conditions an achievement can have; ``CONDITIONS[c]`` reads what members see, translated then.
+CONDITIONS = TranslatedLabels(condition_labels)
 #: Conditions measured in XP (a level is the XP it takes to reach it).
 XP_CONDITIONS = ("level", "total_xp")
 #: Conditions counted by the XP engine's cached counters (everything but XP and streak).
@@ -74,33 +111,41 @@ class Achievement:
 
 def validate(key: str, raw: Mapping[str, Any], *, custom: bool) -> Achievement:
     """One definition from a mapping (a YAML entry or an admin's command); raises AchievementError."""
+    shown = f"`{key}`"
     if not isinstance(key, str) or not KEY_PATTERN.match(key):
-        raise AchievementError(f"`{key}` is not a valid key: use 1-32 lowercase letters, digits, - or _")
+        raise AchievementError(_("{key} is not a valid key: use 1-32 lowercase letters, digits, - or _").format(
+            key=shown))
     if not isinstance(raw, Mapping):
-        raise AchievementError(f"`{key}` must be a mapping of fields")
+        raise AchievementError(_("{key} must be a mapping of fields").format(key=shown))
     unknown = set(raw) - FIELDS
     if unknown:
-        raise AchievementError(f"`{key}` has unknown fields: {', '.join(sorted(map(str, unknown)))}")
+        raise AchievementError(_("{key} has unknown fields: {fields}").format(
+            key=shown, fields=", ".join(sorted(map(str, unknown)))))
     condition = raw.get("condition")
     if condition not in CONDITIONS:
-        raise AchievementError(f"`{key}`: condition must be one of {', '.join(CONDITIONS)}")
+        raise AchievementError(_("{key}: condition must be one of {choices}").format(
+            key=shown, choices=", ".join(CONDITIONS)))
     value = raw.get("value")
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VALUE:
-        raise AchievementError(f"`{key}`: value must be a whole number from 1 to {MAX_VALUE:,}")
+        raise AchievementError(_("{key}: value must be a whole number from 1 to {most}").format(
+            key=shown, most=f"{MAX_VALUE:,}"))
     if condition == "level" and value > MAX_LEVEL:
-        raise AchievementError(f"`{key}`: a level condition goes up to {MAX_LEVEL:,}")
+        raise AchievementError(_("{key}: a level condition goes up to {most}").format(key=shown, most=f"{MAX_LEVEL:,}"))
     title = raw.get("title")
     if not isinstance(title, str) or not title.strip() or len(title) > MAX_TITLE or "\n" in title:
-        raise AchievementError(f"`{key}`: title must be one line of 1-{MAX_TITLE} characters")
+        raise AchievementError(_("{key}: title must be one line of 1-{limit} characters").format(
+            key=shown, limit=MAX_TITLE))
     description = raw.get("description", "")
     if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
-        raise AchievementError(f"`{key}`: description must be text of at most {MAX_DESCRIPTION} characters")
+        raise AchievementError(_("{key}: description must be text of at most {limit} characters").format(
+            key=shown, limit=MAX_DESCRIPTION))
     emoji = raw.get("emoji", "🏅")
     if not isinstance(emoji, str) or not emoji.strip() or len(emoji) > MAX_EMOJI or any(c.isspace() for c in emoji):
-        raise AchievementError(f"`{key}`: emoji must be a single emoji")
+        raise AchievementError(_("{key}: emoji must be a single emoji").format(key=shown))
     reward = raw.get("reward_xp", 0)
     if isinstance(reward, bool) or not isinstance(reward, int) or not 0 <= reward <= MAX_REWARD_XP:
-        raise AchievementError(f"`{key}`: reward_xp must be a whole number from 0 to {MAX_REWARD_XP:,}")
+        raise AchievementError(_("{key}: reward_xp must be a whole number from 0 to {most}").format(
+            key=shown, most=f"{MAX_REWARD_XP:,}"))
     return Achievement(key, condition, value, title.strip(), description.strip(), emoji, reward, custom)
 
 
@@ -110,19 +155,19 @@ def parse_definitions(text: str) -> dict[str, Achievement]:
         root = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise AchievementError(f"not valid YAML: {exc}") from None
+        raise AchievementError(_("not valid YAML: {error}").format(error=exc)) from None
     if not isinstance(data, dict) or not isinstance(data.get("achievements"), dict):
-        raise AchievementError("the file needs an `achievements:` mapping")
+        raise AchievementError(_("the file needs an `achievements:` mapping"))
     lines = {}
     for key_node, value_node in root.value:
         if key_node.value == "achievements":
-            lines = {k.value: k.start_mark.line + 1 for k, _ in value_node.value}
+            lines = {k.value: k.start_mark.line + 1 for k, _value in value_node.value}
     out = {}
     for key, raw in data["achievements"].items():
         try:
             out[key] = validate(key, raw, custom=False)
         except AchievementError as exc:
-            raise AchievementError(f"line {lines.get(key, '?')}: {exc}") from None
+            raise AchievementError(_("line {line}: {error}").format(line=lines.get(key, "?"), error=exc)) from None
     return out
 
 
@@ -221,7 +266,7 @@ def build_book(defaults: Mapping[str, Achievement], custom: Mapping[str, Mapping
 def edited(original: Achievement, field_name: str, value: Any) -> Achievement:
     """A copy of ``original`` with one field changed, validated like a new one."""
     if field_name not in FIELDS:
-        raise AchievementError(f"field must be one of {', '.join(sorted(FIELDS))}")
+        raise AchievementError(_("field must be one of {choices}").format(choices=", ".join(sorted(FIELDS))))
     raw = original.to_config()
     raw[field_name] = value
     return replace(validate(original.key, raw, custom=True), custom=True)

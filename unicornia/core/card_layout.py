@@ -1,4 +1,8 @@
-"""The XP card's geometry and colours, in one place (NadekoBot's 800x392 card size)."""
+"""The XP card's geometry and colours, in one place (NadekoBot's 800x392 card size).
+
+Words on the card come in any language, so each has a room (a width) and a smallest size: the
+drawing shrinks a word that does not fit down to that size, then shortens it with an ellipsis.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,8 +32,13 @@ class CardLayout:
     stats_baseline: int = 200
     stats_label_baseline: int = 146
     stats_columns: tuple[int, ...] = (260, 420, 580)
+    #: Where the last column's room ends; each other column's ends ``stats_gap`` before the next.
+    stats_right: int = 750
+    stats_gap: int = 16
     stats_size: int = 44
+    stats_min_size: int = 24
     label_size: int = 20
+    label_min_size: int = 12
 
     bar: Box = (260, 232, 750, 272)
     bar_back: RGBA = (255, 255, 255, 60)
@@ -38,6 +47,9 @@ class CardLayout:
 
     footer_baseline: int = 330
     footer_size: int = 22
+    footer_min_size: int = 14
+    #: Between the total XP and the admins' award, on the footer line (which spans the bar's width).
+    footer_gap: int = 24
 
     club_icon: Box = (686, 36, 750, 100)
     club_name_baseline: int = 126
@@ -50,6 +62,11 @@ class CardLayout:
     accent: RGBA = (120, 200, 255, 255)
     awarded: RGBA = (255, 210, 120, 255)
     shadow: RGBA = (0, 0, 0, 160)
+
+    def stats_room(self) -> tuple[int, ...]:
+        """The width each stats column's label and value may take."""
+        ends = (*(x - self.stats_gap for x in self.stats_columns[1:]), self.stats_right)
+        return tuple(end - x for x, end in zip(self.stats_columns, ends))
 
 
 DEFAULT_LAYOUT = CardLayout()

@@ -1,7 +1,8 @@
 """Guild days, weeks and months (UTC, from the guild's reset hour), daily streaks and goals.
 
-Pure: timestamps in, numbers out.  A guild's day starts at its reset hour (UTC); its week
-starts on its reset weekday (0 = Monday) at that hour; its month on the 1st at that hour.
+Pure: timestamps in, numbers out (and the cycles' names, translated when asked for).  A guild's
+day starts at its reset hour (UTC); its week starts on its reset weekday (0 = Monday) at that
+hour; its month on the 1st at that hour.
 """
 from __future__ import annotations
 
@@ -10,9 +11,17 @@ import math
 from datetime import datetime, timedelta, timezone
 from typing import Iterable, NamedTuple, Optional
 
+from ..i18n import _
+
 DAY = 86_400
 HOUR = 3_600
+#: The cycles an admin types (these words stay English; :func:`cycle_label` is what members read).
 CYCLES = ("daily", "weekly", "monthly", "once")
+
+
+def cycle_label(cycle: str) -> str:
+    """A quest cycle as members read it, in the current language."""
+    return {"daily": _("daily"), "weekly": _("weekly"), "monthly": _("monthly"), "once": _("once")}.get(cycle, cycle)
 
 
 def day_start(ts: float, reset_hour: int = 0) -> int:

@@ -6,6 +6,10 @@ every field with values of the very types the announcement passes, its longest a
 what is accepted renders at every level-up.  Fields that reach into a value (``{mention.__class__}``,
 ``{mention[0]}``), positional fields (``{}``, ``{0}``) and fields nested in a format spec are refused
 outright: a template may name a value, never look inside it.
+
+The default template is translated (:func:`default_template`): a server whose admins set none
+gets it in the server's language. An admin's own template is their text and is shown as written.
+Refusals are translated when raised, in the language of the command that asked.
 """
 from __future__ import annotations
 
@@ -14,10 +18,13 @@ import re
 import string
 from typing import Mapping, NamedTuple, Optional
 
+from ..i18n import _
 from .levels import MAX_LEVEL, total_xp_for_level
 
 log = logging.getLogger("red.unicornia.templates")
 
+#: The default in English: what the settings hold when the admins set no template. It is shown
+#: translated (:func:`default_template`); keep the two texts the same.
 DEFAULT_TEMPLATE = "\N{PARTY POPPER} {mention} reached **level {level}**!"
 #: Discord's message limit, less room for the reward line appended after the template.
 MAX_RENDERED = 1800
@@ -30,11 +37,16 @@ CONVERSIONS = frozenset({"r", "s", "a"})
 WHOLE_NUMBER = "a whole number"
 
 
+def default_template() -> str:
+    """:data:`DEFAULT_TEMPLATE` in the current language."""
+    return _("\N{PARTY POPPER} {mention} reached **level {level}**!")
+
+
 class Variable(NamedTuple):
     """One template variable as the announcement fills it (``RewardService.render_announcement``)."""
 
     name: str
-    #: What its value is, as an admin reads it in a refusal.
+    #: What its value is (English; :func:`kind_text` gives what an admin reads in a refusal).
     kind: str
     #: The longest value it takes, of the type the announcement passes.
     longest: object
@@ -95,27 +107,54 @@ class _PlainNames(string.Formatter):
 _FORMATTER = _PlainNames()
 
 
+def kind_text(kind: str) -> str:
+    """A :attr:`Variable.kind` as an admin reads it, in the current language."""
+    return {
+        WHOLE_NUMBER: _("a whole number"),
+        "text": _("text"),
+        "text: a mention": _("text: a mention"),
+        "text: a display name": _("text: a display name"),
+        "text: the XP already written with separators, like 1,234":
+            _("text: the XP already written with separators, like 1,234"),
+        "text: the server name": _("text: the server name"),
+        "text: the reward roles given, empty when none": _("text: the reward roles given, empty when none"),
+    }.get(kind, kind)
+
+
+def _braced(name: str) -> str:
+    return "{" + name + "}"
+
+
 def _variables_hint() -> str:
-    return "Use: " + ", ".join("{" + name + "}" for name in VARIABLES) + "."
+    return _("Use: {variables}.").format(variables=", ".join(_braced(name) for name in VARIABLES))
+
+
+def _try(name: str) -> str:
+    return _("Try {field}.").format(field=_braced(name))
 
 
 def _refusal(field: Field) -> Optional[str]:
     """Why one field is refused on its form alone, or None."""
     root = _FIELD_ROOT.match(field.name).group()
+    shown = f"`{field}`"
     if not root or root.isdigit():
-        return f"`{field}`: fields need a variable's name, not a position. {_variables_hint()}"
+        return _("{field}: fields need a variable's name, not a position. {hint}").format(
+            field=shown, hint=_variables_hint())
     if root != field.name:
-        hint = f"Try {{{root}}}." if root in _BY_NAME else _variables_hint()
-        return f"`{field}`: a field can only name a variable, not look inside it (no `.` or `[...]`). {hint}"
+        hint = _try(root) if root in _BY_NAME else _variables_hint()
+        return _("{field}: a field can only name a variable, not look inside it (no `.` or `[...]`). {hint}").format(
+            field=shown, hint=hint)
     if field.name not in _BY_NAME:
-        return f"Unknown variable `{field}`. {_variables_hint()}"
+        return _("Unknown variable {field}. {hint}").format(field=shown, hint=_variables_hint())
     if field.conversion is not None and field.conversion not in CONVERSIONS:
-        return f"`{field}`: `!{field.conversion}` is not a conversion. Try {{{field.name}}}."
+        return _("{field}: {conversion} is not a conversion. {hint}").format(
+            field=shown, conversion=f"`!{field.conversion}`", hint=_try(field.name))
     if "{" in field.spec or "}" in field.spec:
-        return f"`{field}`: a format can't hold another field. Try {{{field.name}}}."
+        return _("{field}: a format can't hold another field. {hint}").format(field=shown, hint=_try(field.name))
     biggest = max((int(number) for number in _SPEC_NUMBER.findall(field.spec)), default=0)
     if biggest > MAX_SPEC_NUMBER:
-        return f"`{field}`: {biggest} is wider than a message can be (at most {MAX_SPEC_NUMBER})."
+        return _("{field}: {number} is wider than a message can be (at most {limit}).").format(
+            field=shown, number=biggest, limit=MAX_SPEC_NUMBER)
     return None
 
 
@@ -123,10 +162,11 @@ def fields(template: str) -> list[Field]:
     """The fields of ``template``; raises TemplateError for a broken one or one of a refused form."""
     try:
         parsed = [Field(name, conversion, spec or "")
-                  for _, name, spec, conversion in string.Formatter().parse(template) if name is not None]
+                  for _literal, name, spec, conversion in string.Formatter().parse(template) if name is not None]
     except ValueError as exc:
-        raise TemplateError(f"The message has a broken {{...}} field ({exc}). "
-                            "Use {{ and }} for literal braces.") from None
+        raise TemplateError(_("The message has a broken {{...}} field ({error}). "
+                              "Use {open} and {close} for literal braces.").format(
+            error=exc, open="{{", close="}}")) from None
     for field in parsed:
         problem = _refusal(field)
         if problem:
@@ -147,9 +187,12 @@ def _format_refusal(field: Field) -> str:
     """The refusal of a field whose format spec (or conversion) does not fit its variable's type."""
     variable = _BY_NAME[field.name]
     kind = "text" if field.conversion else variable.kind
-    plain = "{" + field.name + "}"
-    hint = f"{plain} or {{{field.name}:,}}" if kind == WHOLE_NUMBER else plain
-    return f"`{field}`: the format `{field.spec}` does not apply to {field.name} ({kind}). Try {hint}."
+    if kind == WHOLE_NUMBER:
+        hint = _("Try {field} or {grouped}.").format(field=_braced(field.name), grouped=_braced(field.name + ":,"))
+    else:
+        hint = _try(field.name)
+    return _("{field}: the format {spec} does not apply to {name} ({kind}). {hint}").format(
+        field=f"`{field}`", spec=f"`{field.spec}`", name=field.name, kind=kind_text(kind), hint=hint)
 
 
 def _fill(template: str, values: Mapping[str, object]) -> str:
@@ -161,7 +204,7 @@ def check_template(template: str) -> None:
     empty, a broken or refused field, a format its variable's type can't take, or too long once
     filled with the longest values."""
     if not template.strip():
-        raise TemplateError("The message can't be empty.")
+        raise TemplateError(_("The message can't be empty."))
     found = fields(template)
     for values in (LONGEST, SHORTEST):
         for field in found:
@@ -171,19 +214,36 @@ def check_template(template: str) -> None:
             except (ValueError, TypeError, OverflowError):
                 raise TemplateError(_format_refusal(field)) from None
     if len(_fill(template, LONGEST)) > MAX_RENDERED:
-        raise TemplateError(f"The message could grow past {MAX_RENDERED} characters once filled in; shorten it.")
+        raise TemplateError(_("The message could grow past {limit} characters once filled in; shorten it.").format(
+            limit=MAX_RENDERED))
 
 
 def render(template: str, values: Mapping[str, object]) -> str:
-    """``template`` filled with ``values`` (missing ones are empty).
+    """``template`` filled with ``values`` (missing ones are empty); :data:`DEFAULT_TEMPLATE`
+    (the admins set none) is rendered in the current language.
 
     A template that fails anyway (saved before it would have been refused, or a value of a type
     the table does not expect) is logged and the default template is used instead, so the
     announcement is never lost."""
+    if template == DEFAULT_TEMPLATE:
+        return _render_default(values)
     try:
         fields(template)
         return _fill(template, values)
     except Exception as exc:  # a bad template must not cost the member their announcement
         log.warning("Level-up template %r could not be filled (%s: %s); used the default instead",
                     template, type(exc).__name__, exc)
-        return _fill(DEFAULT_TEMPLATE, values)
+        return _render_default(values)
+
+
+def _render_default(values: Mapping[str, object]) -> str:
+    """The default template in the current language; the English one if a translation is broken."""
+    translated = default_template()
+    if translated != DEFAULT_TEMPLATE:
+        try:
+            fields(translated)
+            return _fill(translated, values)
+        except Exception as exc:
+            log.warning("The translated default level-up message %r could not be filled (%s: %s); used English",
+                        translated, type(exc).__name__, exc)
+    return _fill(DEFAULT_TEMPLATE, values)

@@ -1,5 +1,6 @@
 """Achievements: the XP engine asks for each member's next marks and calls back when one is
-reached; this service unlocks what is due (once, atomically, with its reward) and announces it."""
+reached; this service unlocks what is due (once, atomically, with its reward) and announces it,
+in the server's language (an unlock usually comes from a message, with no command behind it)."""
 from __future__ import annotations
 
 import logging
@@ -7,10 +8,12 @@ from pathlib import Path
 from typing import Awaitable, Callable, Optional
 
 import discord
+from redbot.core.utils.chat_formatting import humanize_number
 
 from ..core.achievements import NEVER as INF, Achievement, Book, Counters, build_book, parse_definitions
 from ..core.levels import level_from_xp
 from ..db.store import XpStore
+from ..i18n import _, guild_locale
 from .settings import SettingsCache
 from .xp_system import NO_MARKS
 
@@ -94,10 +97,23 @@ class AchievementService:
         if reward:
             await self.xp.grant(key, reward, member, channel)
         if won and member is not None and self.announce is not None:
-            lines = [f"{a.emoji} **{a.title}**" + (f" (+{a.reward_xp:,} XP)" if a.reward_xp else "") for a in won]
-            text = f"🏅 {member.mention} unlocked " + ", ".join(lines) + "!"
-            await self.announce(member, text, channel, "achievement")
+            await self.announce(member, await self._unlocked_text(member, won), channel, "achievement")
         return won
+
+    async def _unlocked_text(self, member: discord.Member, won: list[Achievement]) -> str:
+        """The unlock announcement, in the server's language."""
+        bot = getattr(self.xp, "bot", None)
+        if bot is not None:
+            await guild_locale(bot, member.guild)
+        names = []
+        for a in won:
+            if a.reward_xp:
+                names.append(_("{emoji} **{title}** (+{xp} XP)").format(
+                    emoji=a.emoji, title=a.title, xp=humanize_number(a.reward_xp)))
+            else:
+                names.append(f"{a.emoji} **{a.title}**")
+        return _("\N{SPORTS MEDAL} {mention} unlocked {achievements}!").format(
+            mention=member.mention, achievements=", ".join(names))
 
     async def catch_up(self, guild_id: int, level_up: Callable[..., Awaitable[object]]) -> tuple[int, int]:
         """Achievements are being turned on: unlock, without announcing each, what members already

@@ -3,6 +3,11 @@
 Static backgrounds give a PNG; animated GIF backgrounds give an animated GIF with every
 frame composited, durations and looping kept, at most ``MAX_FRAMES`` frames, and shrunk
 (fewer frames, then smaller) until it fits Discord's upload limit for unboosted servers.
+
+The card's words come translated in :class:`CardLabels`, made on the event loop with the
+:class:`CardData`: Red's language lives in a context variable that a worker thread does not see,
+so nothing here calls the translator.  Every word is measured and shrunk to its room, since
+"STUFE" or "Gesamt-XP" is not as wide as "LEVEL" or "Total XP".
 """
 from __future__ import annotations
 
@@ -11,15 +16,19 @@ import io
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from hashlib import blake2b
 from pathlib import Path
 from typing import Optional
 
+from babel.core import Locale
+from babel.numbers import format_decimal
 from PIL import Image, ImageDraw, ImageOps, ImageSequence
+from redbot.core.i18n import get_babel_regional_format
 
 from ..core.card_layout import DEFAULT_LAYOUT, CardLayout
-from .fonts import FontSet, yield_gil
+from ..i18n import _
+from .fonts import ELLIPSIS, FontSet, graphemes, yield_gil
 
 #: Discord's upload limit for a bot in a server without boosts (10 MB), with headroom.
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
@@ -31,8 +40,41 @@ FITTED_BACKGROUND_CACHE = 16
 
 
 @dataclass(frozen=True)
+class CardLabels:
+    """The card's words and number format in one language, ready for a drawing thread."""
+
+    level: str
+    rank: str
+    of: str
+    #: Placeholders: ``{rank}``.
+    ranked_as: str
+    #: Placeholders: ``{xp}``.
+    total_xp: str
+    #: Placeholders: ``{amount}`` (signed).
+    awarded: str
+    #: Placeholders: ``{done}``, ``{needed}``.
+    progress: str
+    #: How numbers are written (Red's regional format: ``1,234`` or ``1.234``).
+    numbers: Locale
+
+    def number(self, n: int) -> str:
+        return format_decimal(n, locale=self.numbers)
+
+
+def card_labels() -> CardLabels:
+    """The card's words in the current task's language; call it on the event loop."""
+    return CardLabels(
+        level=_("LEVEL"), rank=_("RANK"), of=_("OF"), ranked_as=_("#{rank}"),
+        total_xp=_("Total XP {xp}"), awarded=_("Awarded by admins {amount}"), progress=_("{done} / {needed} XP"),
+        numbers=get_babel_regional_format(),
+    )
+
+
+@dataclass(frozen=True)
 class CardData:
-    """Everything drawn on one card; images as raw bytes (already downloaded and checked)."""
+    """Everything drawn on one card; images as raw bytes (already downloaded and checked).
+
+    Make it on the event loop: its :class:`CardLabels` are translated when it is made."""
 
     name: str
     level: int
@@ -46,6 +88,7 @@ class CardData:
     avatar: Optional[bytes] = None
     club_name: Optional[str] = None
     club_icon: Optional[bytes] = None
+    labels: CardLabels = field(default_factory=card_labels)
 
 
 @dataclass(frozen=True)
@@ -57,10 +100,6 @@ class RenderedCard:
     @property
     def animated(self) -> bool:
         return self.frames > 1
-
-
-def _number(n: int) -> str:
-    return f"{n:,}"
 
 
 class CardGenerator:
@@ -149,6 +188,7 @@ class CardGenerator:
 
     def _foreground(self, card: CardData) -> Image.Image:
         L = self.layout
+        words = card.labels
         layer = Image.new("RGBA", L.size, (0, 0, 0, 0))
         draw = ImageDraw.Draw(layer)
         draw.rounded_rectangle(L.panel, radius=L.panel_radius, fill=L.panel_fill)
@@ -158,26 +198,63 @@ class CardGenerator:
         name, size = fonts.fit(card.name, right - L.name_left, L.name_size, L.name_min_size)
         fonts.draw(layer, (L.name_left + 2, L.name_baseline + 2), name, size, L.shadow)
         fonts.draw(layer, (L.name_left, L.name_baseline), name, size, L.text)
-        label = fonts.font(fonts.label_name, L.label_size)
-        rank_text = "\N{EM DASH}" if card.rank is None else f"#{_number(card.rank)}"
-        columns = (("LEVEL", _number(card.level)), ("RANK", rank_text), ("OF", _number(card.ranked)))
-        for x, (title, value) in zip(L.stats_columns, columns):
-            draw.text((x, L.stats_label_baseline), title, font=label, fill=L.muted, anchor="ls")
-            fonts.draw(layer, (x, L.stats_baseline), value, L.stats_size, L.accent if title == "LEVEL" else L.text)
+        rank_text = "\N{EM DASH}" if card.rank is None else words.ranked_as.format(rank=words.number(card.rank))
+        columns = ((words.level, words.number(card.level), L.accent), (words.rank, rank_text, L.text),
+                   (words.of, words.number(card.ranked), L.text))
+        for x, room, (title, value, colour) in zip(L.stats_columns, L.stats_room(), columns):
+            title, label_size = self._fit_label(title, room, L.label_size, L.label_min_size)
+            draw.text((x, L.stats_label_baseline), title, font=fonts.font(fonts.label_name, label_size),
+                      fill=L.muted, anchor="ls")
+            value, value_size = fonts.fit(value, room, L.stats_size, L.stats_min_size)
+            fonts.draw(layer, (x, L.stats_baseline), value, value_size, colour)
         yield_gil()
-        self._bar(layer, draw, card, label)
-        footer = f"Total XP {_number(card.total_xp)}"
-        width = fonts.draw(layer, (L.bar[0], L.footer_baseline), footer, L.footer_size, L.text)
-        if card.awarded_xp:
-            sign = "+" if card.awarded_xp > 0 else "-"
-            fonts.draw(layer, (L.bar[0] + width + 24, L.footer_baseline),
-                       f"Awarded by admins {sign}{_number(abs(card.awarded_xp))}", L.footer_size, L.awarded)
+        self._bar(layer, draw, card)
+        self._footer(layer, card)
         if card.club_name:
             self._club(layer, card)
         return layer
 
-    def _bar(self, layer: Image.Image, draw: ImageDraw.ImageDraw, card: CardData, font) -> None:
+    def _footer(self, layer: Image.Image, card: CardData) -> None:
+        """Total XP, then (when there is any) the admins' award, on one line as wide as the bar;
+        both shrink together to fit, and only the award is ever cut short."""
+        L, words, fonts = self.layout, card.labels, self.fonts
+        left, _top, right, _bottom = L.bar
+        total = words.total_xp.format(xp=words.number(card.total_xp))
+        if not card.awarded_xp:
+            total, size = fonts.fit(total, right - left, L.footer_size, L.footer_min_size)
+            fonts.draw(layer, (left, L.footer_baseline), total, size, L.text)
+            return
+        sign = "+" if card.awarded_xp > 0 else "-"
+        awarded = words.awarded.format(amount=sign + words.number(abs(card.awarded_xp)))
+        room = right - left - L.footer_gap
+        widest = fonts.width(total, L.footer_size) + fonts.width(awarded, L.footer_size)
+        size = max(L.footer_min_size, min(L.footer_size, int(L.footer_size * room / widest)))
+        while size > L.footer_min_size and fonts.width(total, size) + fonts.width(awarded, size) > room:
+            size -= 1
+        total, size = fonts.fit(total, room, size, L.footer_min_size)  # a no-op unless it alone is too wide
+        width = fonts.draw(layer, (left, L.footer_baseline), total, size, L.text)
+        start = left + width + L.footer_gap
+        awarded, _same = fonts.fit(awarded, right - start, size, size)  # cut only past the smallest size
+        fonts.draw(layer, (start, L.footer_baseline), awarded, size, L.awarded)
+
+    def _fit_label(self, text: str, max_width: float, size: int, min_size: int) -> tuple[str, int]:
+        """Like FontSet.fit, in the label font: shrink to ``min_size``, then cut and add an ellipsis."""
+        font_name = self.fonts.label_name
+        for candidate in range(size, min_size - 1, -1):
+            if self.fonts.font(font_name, candidate).getlength(text) <= max_width:
+                return text, candidate
+        font = self.fonts.font(font_name, min_size)
+        clusters = graphemes(text)
+        while clusters:
+            clusters.pop()
+            shortened = "".join(clusters).rstrip() + ELLIPSIS
+            if font.getlength(shortened) <= max_width:
+                return shortened, min_size
+        return ELLIPSIS, min_size
+
+    def _bar(self, layer: Image.Image, draw: ImageDraw.ImageDraw, card: CardData) -> None:
         L = self.layout
+        words = card.labels
         left, top, right, bottom = L.bar
         radius = (bottom - top) // 2
         draw.rounded_rectangle(L.bar, radius=radius, fill=L.bar_back)
@@ -187,9 +264,10 @@ class CardGenerator:
             draw.rounded_rectangle((left, top, filled, bottom), radius=radius, fill=L.bar_fill)
         elif fraction > 0:
             draw.ellipse((left, top, left + 2 * radius, bottom), fill=L.bar_fill)
-        text = f"{_number(card.into_level)} / {_number(card.needed)} XP"
-        draw.text(((left + right) / 2, (top + bottom) / 2), text, font=font, fill=L.text, anchor="mm",
-                  stroke_width=2, stroke_fill=L.shadow)
+        text = words.progress.format(done=words.number(card.into_level), needed=words.number(card.needed))
+        text, size = self._fit_label(text, right - left - 2 * radius, L.bar_text_size, L.label_min_size)
+        draw.text(((left + right) / 2, (top + bottom) / 2), text, font=self.fonts.font(self.fonts.label_name, size),
+                  fill=L.text, anchor="mm", stroke_width=2, stroke_fill=L.shadow)
 
     def _avatar(self, layer: Image.Image, card: CardData) -> None:
         L = self.layout

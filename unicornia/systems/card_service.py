@@ -1,4 +1,7 @@
-"""Gathers what a member's card needs (avatar, equipped background, standing) and renders it."""
+"""Gathers what a member's card needs (avatar, equipped background, standing) and renders it.
+
+Runs on the event loop, in the command's language: the card's words are translated here
+(:func:`card_labels`) and handed to the drawing thread, which cannot see Red's language."""
 from __future__ import annotations
 
 import asyncio
@@ -10,7 +13,8 @@ import discord
 
 from ..core.bytecache import ByteCache
 from ..core.shop_config import ShopItem
-from .card_generator import CardData, CardGenerator, RenderedCard
+from ..i18n import _
+from .card_generator import CardData, CardGenerator, RenderedCard, card_labels
 from .downloader import DownloadRefused, SafeDownloader
 from .images import ImageRejected, check_image
 from .shop import ShopService
@@ -45,7 +49,7 @@ class CardService:
         data = CardData(
             name=member.display_name, level=p.level, rank=stand.rank, ranked=stand.ranked,
             into_level=p.into_level, needed=p.needed, total_xp=p.total_xp, awarded_xp=stand.awarded_xp,
-            background=background, avatar=avatar, club_name=club_name, club_icon=club_icon,
+            background=background, avatar=avatar, club_name=club_name, club_icon=club_icon, labels=card_labels(),
         )
         return await self.generator.render(data), note
 
@@ -77,8 +81,8 @@ class CardService:
             reason = exc.public
         except (OSError, ImageRejected) as exc:
             log.error("Bundled background %r (%s) is unusable: %s", item.key, item.file, exc)
-            reason = "the file is missing or broken"
-        note = f"Your background couldn't be loaded ({reason}), so the default one is shown."
+            reason = _("the file is missing or broken")
+        note = _("Your background couldn't be loaded ({reason}), so the default one is shown.").format(reason=reason)
         return await self._default_background(), note
 
     async def _default_background(self) -> bytes:

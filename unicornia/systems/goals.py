@@ -3,7 +3,8 @@
 The flush does the counting (see db/goals.py): each flush records the guild's messages for
 its day and, at a member's first flush in a period, their counters as the period's baseline;
 then it pays the quests and goals that flush completed.  This service plans each flush (which
-day, which periods, which quests), hands the results to the members and announces them.
+day, which periods, which quests), hands the results to the members and announces them, in each
+server's language (the flush runs in a background loop, with no command to set it).
 """
 from __future__ import annotations
 
@@ -13,31 +14,58 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable, Optional
 
 import discord
+from redbot.core.utils.chat_formatting import humanize_number
 
 from ..core import periods
+from ..core.achievements import TranslatedLabels
 from ..core.settings import GuildSettings
 from ..db.goals import DailyResult, FlushPlan, GoalReached, GuildPlan, QuestDone, QuestRow, SettleReport
 from ..db.store import XpStore
+from ..i18n import _, guild_locale
 from .settings import SettingsCache
 
 log = logging.getLogger("red.unicornia.goals")
 
-REQUIREMENTS = {
-    "messages": "messages", "reactions": "reactions", "voice_minutes": "minutes in voice",
-    "commands": "commands", "links": "links", "thanks": "thanks received",
-}
+def requirement_labels() -> dict[str, str]:
+    """What a quest counts, keyed by the word an admin types, as members read it (current language)."""
+    return {
+        "messages": _("messages"), "reactions": _("reactions"), "voice_minutes": _("minutes in voice"),
+        "commands": _("commands"), "links": _("links"), "thanks": _("thanks received"),
+    }
+
+
+def requirement_label(requirement: str) -> str:
+    """One requirement as members read it (``30 minutes in voice``), in the current language."""
+    return requirement_labels().get(requirement, requirement)
+
+
+#: The requirements an admin may type; ``REQUIREMENTS[key]`` reads the label in the current language.
+REQUIREMENTS = TranslatedLabels(requirement_labels)
 DIFFICULTIES = ("easy", "medium", "hard")
+
+
+def difficulty_label(difficulty: str) -> str:
+    """A quest's difficulty as members read it, in the current language (admins type the English word)."""
+    return {"easy": _("easy"), "medium": _("medium"), "hard": _("hard")}.get(difficulty, difficulty)
+
+
 MAX_QUESTS = 25
 MAX_QUEST_NAME = 40
-#: The set a guild gets when it has none: (name, cycle, requirement, amount, XP, multiplier, minutes, difficulty)
-DEFAULT_QUESTS = (
-    ("Say hello", "daily", "messages", 20, 25, 1.0, 0, "easy"),
-    ("Spread some reactions", "daily", "reactions", 10, 15, 1.0, 0, "easy"),
-    ("Hang out in voice", "daily", "voice_minutes", 30, 30, 1.0, 0, "medium"),
-    ("Weekly chatter", "weekly", "messages", 200, 150, 1.0, 0, "medium"),
-    ("Helping hand", "weekly", "thanks", 3, 100, 1.5, 60, "hard"),
-    ("Pillar of the month", "monthly", "messages", 1000, 500, 2.0, 120, "hard"),
-)
+
+
+def default_quests() -> tuple[tuple, ...]:
+    """The set a guild gets when it has none, named in the current language (the names are then the
+    server's own): (name, cycle, requirement, amount, XP, multiplier, minutes, difficulty)."""
+    return (
+        (_("Say hello"), "daily", "messages", 20, 25, 1.0, 0, "easy"),
+        (_("Spread some reactions"), "daily", "reactions", 10, 15, 1.0, 0, "easy"),
+        (_("Hang out in voice"), "daily", "voice_minutes", 30, 30, 1.0, 0, "medium"),
+        (_("Weekly chatter"), "weekly", "messages", 200, 150, 1.0, 0, "medium"),
+        (_("Helping hand"), "weekly", "thanks", 3, 100, 1.5, 60, "hard"),
+        (_("Pillar of the month"), "monthly", "messages", 1000, 500, 2.0, 120, "hard"),
+    )
+
+
 #: Baselines of periods that ended this long ago are pruned.
 BASELINE_KEEP = 40 * periods.DAY
 
@@ -73,25 +101,26 @@ def quest_ends(quest: QuestRow, now: float, settings: GuildSettings) -> Optional
 def validate_quest(name: str, cycle: str, requirement: str, amount: int, reward_xp: int, multiplier: float,
                    minutes: int, difficulty: str) -> None:
     if not name.strip() or len(name) > MAX_QUEST_NAME or "\n" in name:
-        raise QuestError(f"A quest's name is one line of 1-{MAX_QUEST_NAME} characters.")
+        raise QuestError(_("A quest's name is one line of 1-{limit} characters.").format(limit=MAX_QUEST_NAME))
     if cycle not in periods.CYCLES:
-        raise QuestError(f"The cycle must be one of {', '.join(periods.CYCLES)}.")
+        raise QuestError(_("The cycle must be one of {choices}.").format(choices=", ".join(periods.CYCLES)))
     if requirement not in REQUIREMENTS:
-        raise QuestError(f"The requirement must be one of {', '.join(REQUIREMENTS)}.")
+        raise QuestError(_("The requirement must be one of {choices}.").format(choices=", ".join(REQUIREMENTS)))
     if not 1 <= amount <= 1_000_000:
-        raise QuestError("The amount must be between 1 and 1,000,000.")
+        raise QuestError(_("The amount must be between 1 and {most}.").format(most=humanize_number(1_000_000)))
     if not 0 <= reward_xp <= 100_000:
-        raise QuestError("The reward must be between 0 and 100,000 XP.")
+        raise QuestError(_("The reward must be between 0 and {most} XP.").format(most=humanize_number(100_000)))
     if not 1.0 <= multiplier <= 5.0:
-        raise QuestError("The XP multiplier must be between 1 and 5 (1 for none).")
+        raise QuestError(_("The XP multiplier must be between 1 and 5 (1 for none)."))
     if not 0 <= minutes <= 7 * 24 * 60:
-        raise QuestError("The multiplier lasts between 0 and 10,080 minutes (a week).")
+        raise QuestError(_("The multiplier lasts between 0 and {most} minutes (a week).").format(
+            most=humanize_number(7 * 24 * 60)))
     if multiplier > 1.0 and minutes == 0:
-        raise QuestError("Say how many minutes the multiplier lasts.")
+        raise QuestError(_("Say how many minutes the multiplier lasts."))
     if reward_xp == 0 and multiplier == 1.0:
-        raise QuestError("A quest needs a reward: XP, a multiplier, or both.")
+        raise QuestError(_("A quest needs a reward: XP, a multiplier, or both."))
     if difficulty not in DIFFICULTIES:
-        raise QuestError(f"The difficulty must be one of {', '.join(DIFFICULTIES)}.")
+        raise QuestError(_("The difficulty must be one of {choices}.").format(choices=", ".join(DIFFICULTIES)))
 
 
 class GoalService:
@@ -180,10 +209,10 @@ class GoalService:
         return list(self._quests.get(guild_id, []))
 
     async def add_starter_quests(self, guild_id: int) -> list[str]:
-        """Add the starter set (:data:`DEFAULT_QUESTS`); the names added (one already there, or
-        past the server's limit, is skipped)."""
+        """Add the starter set (:func:`default_quests`, named in the current language); the names
+        added (one already there, or past the server's limit, is skipped)."""
         added = []
-        for name, cycle, requirement, amount, xp, multiplier, minutes, difficulty in DEFAULT_QUESTS:
+        for name, cycle, requirement, amount, xp, multiplier, minutes, difficulty in default_quests():
             try:
                 await self.add_quest(guild_id, name, cycle, requirement, amount, xp, multiplier, minutes, difficulty)
                 added.append(name)
@@ -221,8 +250,10 @@ class GoalService:
                 self.xp.boosts[key] = (max(quest.multiplier, current[0] if current else 1.0),
                                        max(expires, current[1] if current else 0))
         if member is not None and self.announce is not None:
-            await self.announce(member, f"✅ {member.mention} completed the quest **{quest.name}** ({self.reward_text(quest)})!",
-                                None, "quest")
+            await guild_locale(self.bot, member.guild)
+            text = _("\N{WHITE HEAVY CHECK MARK} {mention} completed the quest **{quest}** ({reward})!").format(
+                mention=member.mention, quest=quest.name, reward=self.reward_text(quest))
+            await self.announce(member, text, None, "quest")
 
     async def _goal_reached(self, goal: GoalReached) -> None:
         guild = self.bot.get_guild(goal.guild_id)
@@ -230,17 +261,26 @@ class GoalService:
             return
         first = next((m for m in map(guild.get_member, goal.contributors) if m is not None), None)
         if first is not None and self.announce is not None:
-            text = (f"🎯 The server reached today's goal of **{goal.target:,}** messages! "
-                    f"{len(goal.contributors):,} member(s) who chatted today earned **+{goal.bonus:,} XP**.")
+            await guild_locale(self.bot, guild)
+            target, bonus = humanize_number(goal.target), humanize_number(goal.bonus)
+            if len(goal.contributors) == 1:
+                text = _("\N{DIRECT HIT} The server reached today's goal of **{target}** messages! "
+                         "One member who chatted today earned **+{bonus} XP**.").format(target=target, bonus=bonus)
+            else:
+                text = _("\N{DIRECT HIT} The server reached today's goal of **{target}** messages! "
+                         "{count} members who chatted today earned **+{bonus} XP**.").format(
+                    target=target, count=humanize_number(len(goal.contributors)), bonus=bonus)
             await self.announce(first, text, None, "goal")
 
     @staticmethod
     def reward_text(quest: QuestRow) -> str:
+        """What a quest pays (``+25 XP, 1.5x XP for 60 min``), in the current language."""
         parts = []
         if quest.reward_xp:
-            parts.append(f"+{quest.reward_xp:,} XP")
+            parts.append(_("+{xp} XP").format(xp=humanize_number(quest.reward_xp)))
         if quest.multiplier > 1 and quest.boost_minutes:
-            parts.append(f"{quest.multiplier:g}x XP for {quest.boost_minutes} min")
+            parts.append(_("{multiplier}x XP for {minutes} min").format(
+                multiplier=humanize_number(quest.multiplier), minutes=humanize_number(quest.boost_minutes)))
         return ", ".join(parts)
 
     # --- daily -------------------------------------------------------------------------------
@@ -280,7 +320,7 @@ class GoalService:
         starts = [(q.id, quest_start(q, now, settings)) for q in live]
         found = await self.store.quest_progress(member.guild.id, member.id, starts)
         return [QuestStatus(q, min(found[q.id][0], q.amount), found[q.id][1], start, quest_ends(q, now, settings))
-                for q, (_, start) in zip(live, starts)]
+                for q, (_quest_id, start) in zip(live, starts)]
 
     async def add_quest(self, guild_id: int, name: str, cycle: str, requirement: str, amount: int, reward_xp: int,
                         multiplier: float = 1.0, minutes: int = 0, difficulty: str = "medium",
@@ -288,9 +328,9 @@ class GoalService:
         validate_quest(name, cycle, requirement, amount, reward_xp, multiplier, minutes, difficulty)
         quests = await self.quests_of(guild_id)
         if len(quests) >= MAX_QUESTS:
-            raise QuestError(f"A server can have at most {MAX_QUESTS} quests; remove one first.")
+            raise QuestError(_("A server can have at most {limit} quests; remove one first.").format(limit=MAX_QUESTS))
         if any(q.name.casefold() == name.strip().casefold() for q in quests):
-            raise QuestError(f"There is already a quest called {name.strip()}.")
+            raise QuestError(_("There is already a quest called {name}.").format(name=name.strip()))
         quest_id = await self.store.add_quest(guild_id, name.strip(), cycle, requirement, amount, reward_xp,
                                               multiplier, minutes, difficulty, ends_at)
         self._quests[guild_id] = await self.store.quests(guild_id)
@@ -299,10 +339,10 @@ class GoalService:
     async def end_quest(self, guild_id: int, quest_id: int, days: Optional[float]) -> Optional[int]:
         """End a one-off quest ``days`` from now (None: never); the end time, or raise QuestError."""
         if days is not None and not 0 < days <= 366:
-            raise QuestError("A one-off quest ends between 0 and 366 days from now.")
+            raise QuestError(_("A one-off quest ends between 0 and 366 days from now."))
         ends_at = None if days is None else int(self.store.now() + days * periods.DAY)
         if not await self.store.set_quest_end(guild_id, quest_id, ends_at):
-            raise QuestError(f"This server has no one-off quest #{quest_id} (only `once` quests end).")
+            raise QuestError(_("This server has no one-off quest #{id} (only `once` quests end).").format(id=quest_id))
         self._quests[guild_id] = await self.store.quests(guild_id)
         return ends_at
 

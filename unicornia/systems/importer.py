@@ -2,7 +2,8 @@
 
 The store reads and writes (off the event loop, in one transaction); this service finds the
 sources, maps rewards and exclusions onto the guilds' settings, and forgets cached XP that the
-import changed.
+import changed.  Its notes, reasons and counts are for the owner who runs the import command,
+in that command's language.
 """
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from pathlib import Path
 from typing import Optional
 
 import discord
+from redbot.core.utils.chat_formatting import humanize_number
 
 from ..core.levels import MAX_LEVEL, level_from_xp
 from ..core.transfer import ImportRefused, LevelUpGuild, parse_levelup
 from ..db.store import XpStore
 from ..db.transfer import ImportResult, NadekoPlan, Progress
+from ..i18n import _
 from .settings import SettingsCache
 
 log = logging.getLogger("red.unicornia.import")
@@ -42,11 +45,12 @@ class SettingsChanges:
 
     @property
     def counts(self) -> dict[str, int]:
+        """How many of each setting the import brings, by what the owner reads (current language)."""
         return {
-            "role rewards": sum(map(len, self.role_rewards.values())),
-            "currency rewards": sum(map(len, self.currency_rewards.values())),
-            "excluded channels": sum(map(len, self.excluded_channels.values())),
-            "excluded roles": sum(map(len, self.excluded_roles.values())),
+            _("role rewards"): sum(map(len, self.role_rewards.values())),
+            _("currency rewards"): sum(map(len, self.currency_rewards.values())),
+            _("excluded channels"): sum(map(len, self.excluded_channels.values())),
+            _("excluded roles"): sum(map(len, self.excluded_roles.values())),
         }
 
 
@@ -63,7 +67,7 @@ class LevelUpPlan:
 
     @property
     def xp(self) -> int:
-        return sum(xp for g in self.guilds for _, xp, _, _ in g.members)
+        return sum(xp for g in self.guilds for _user, xp, _messages, _voice in g.members)
 
     def rows(self) -> list[tuple[int, int, int, int, int, int]]:
         return [(g.guild_id, uid, xp, 0, messages, voice) for g in self.guilds for uid, xp, messages, voice in g.members]
@@ -94,8 +98,9 @@ class ImportService:
                                          plan.excluded_roles)
         for gid in plan.custom_curves:
             guild = self.bot.get_guild(gid)
-            changes.notes.append(f"{guild.name if guild else gid} used a custom level curve in NadekoBot: XP is "
-                                 "imported as it is, so levels follow Unicornia's (NadekoBot's default) curve")
+            changes.notes.append(_("{server} used a custom level curve in NadekoBot: XP is imported as it is, so "
+                                   "levels follow Unicornia's (NadekoBot's default) curve").format(
+                server=guild.name if guild else gid))
         return plan, changes
 
     async def import_nadeko(self, path: str, progress: Progress, actor_id: Optional[int]) -> ImportResult:
@@ -111,8 +116,9 @@ class ImportService:
     def _source_file(path: str) -> Path:
         source = Path(path.strip().strip("`\"'")).expanduser()
         if not source.is_file():
-            raise ImportRefused(f"there is no file at `{source}` (give the full path to NadekoBot's database, "
-                                "e.g. `/home/nadeko/data/NadekoBot.db`)")
+            raise ImportRefused(_("there is no file at {path} (give the full path to NadekoBot's database, "
+                                  "e.g. {example})").format(path=f"`{source}`",
+                                                           example="`/home/nadeko/data/NadekoBot.db`"))
         return source
 
     # --- LevelUp -----------------------------------------------------------------------------
@@ -120,23 +126,24 @@ class ImportService:
         folder = self.red_data_path / "cogs" / "LevelUp"
         found = next((folder / name for name in LEVELUP_FILES if (folder / name).is_file()), None)
         if found is None:
-            raise ImportRefused(f"LevelUp's data is not in this Red instance (looked for {', '.join(LEVELUP_FILES)} "
-                                f"in `{folder}`)")
+            raise ImportRefused(_("LevelUp's data is not in this Red instance (looked for {files} in {folder})").format(
+                files=", ".join(LEVELUP_FILES), folder=f"`{folder}`"))
         try:
             data = await asyncio.to_thread(lambda: json.loads(found.read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise ImportRefused(f"`{found.name}` could not be read as JSON ({exc}); nothing was imported") from None
+            raise ImportRefused(_("{file} could not be read as JSON ({error}); nothing was imported").format(
+                file=f"`{found.name}`", error=exc)) from None
         version, guilds = await asyncio.to_thread(parse_levelup, data)
         wanted = self._guild_ids()
         kept, skipped = [], {}
+        elsewhere = _("members of servers this bot is not in")
         for guild in guilds:
             for reason, n in guild.skipped.items():
                 skipped[reason] = skipped.get(reason, 0) + n
             if guild.guild_id in wanted:
                 kept.append(guild)
             elif guild.members:
-                skipped["members of servers this bot is not in"] = (
-                    skipped.get("members of servers this bot is not in", 0) + len(guild.members))
+                skipped[elsewhere] = skipped.get(elsewhere, 0) + len(guild.members)
         plan = LevelUpPlan(version, found, kept, skipped)
         roles = {}
         for guild in kept:  # LevelUp levels mapped by XP onto Unicornia's levels
@@ -149,9 +156,10 @@ class ImportService:
         changes = self._settings_changes(roles, {}, {g.guild_id: g.ignored_channels for g in kept},
                                          {g.guild_id: g.ignored_roles for g in kept})
         for guild in kept:
-            for level, _ in guild.level_roles:
-                changes.notes.append(f"LevelUp level {level} ({guild.curve.xp_for(level):,} XP) is Unicornia level "
-                                     f"{level_from_xp(guild.curve.xp_for(level))}")
+            for level, _role in guild.level_roles:
+                xp = guild.curve.xp_for(level)
+                changes.notes.append(_("LevelUp level {level} ({xp} XP) is Unicornia level {ours}").format(
+                    level=level, xp=humanize_number(xp), ours=level_from_xp(xp)))
         return plan, changes
 
     async def import_levelup(self, progress: Progress, actor_id: Optional[int]) -> ImportResult:
@@ -170,9 +178,9 @@ class ImportService:
             guild = self.bot.get_guild(gid)
             for level, role_id, remove in rewards:
                 if guild is None or guild.get_role(role_id) is None:
-                    changes.skip("role rewards whose role no longer exists")
+                    changes.skip(_("role rewards whose role no longer exists"))
                 elif not 1 <= level <= MAX_LEVEL:
-                    changes.skip("role rewards at an impossible level")
+                    changes.skip(_("role rewards at an impossible level"))
                 else:
                     changes.role_rewards.setdefault(gid, []).append((level, role_id, remove))
         for gid, rewards in currency_rewards.items():
@@ -180,18 +188,20 @@ class ImportService:
                 if 1 <= level <= MAX_LEVEL:
                     changes.currency_rewards.setdefault(gid, []).append((level, amount))
                 else:
-                    changes.skip("currency rewards at an impossible level")
-        for source, target, what in ((channels, changes.excluded_channels, "excluded channels"),
-                                     (roles, changes.excluded_roles, "excluded roles")):
+                    changes.skip(_("currency rewards at an impossible level"))
+        gone_channels = _("excluded channels that no longer exist")
+        gone_roles = _("excluded roles that no longer exist")
+        for source, target, is_channel in ((channels, changes.excluded_channels, True),
+                                           (roles, changes.excluded_roles, False)):
             for gid, ids in source.items():
                 guild = self.bot.get_guild(gid)
                 for item in ids:
-                    exists = guild is not None and (guild.get_channel(item) if what == "excluded channels"
+                    exists = guild is not None and (guild.get_channel(item) if is_channel
                                                     else guild.get_role(item)) is not None
                     if exists:
                         target.setdefault(gid, []).append(item)
                     else:
-                        changes.skip(f"{what} that no longer exist")
+                        changes.skip(gone_channels if is_channel else gone_roles)
         return changes
 
     async def _after_import(self, guilds: set[int], changes: SettingsChanges) -> None:

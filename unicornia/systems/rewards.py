@@ -1,4 +1,8 @@
-"""Level-up consequences: reward roles, currency through Red's bank, and the announcement."""
+"""Level-up consequences: reward roles, currency through Red's bank, and the announcement.
+
+Level-ups happen outside any command (a message, a flush, a voice interval), so the text is built
+after :func:`guild_locale` has switched to the server's language.
+"""
 from __future__ import annotations
 
 import logging
@@ -12,6 +16,7 @@ from redbot.core.utils.chat_formatting import humanize_number
 from ..core.levels import level_from_xp, total_xp_for_level
 from ..core.rewards import RewardPlan, expected_roles, plan_rewards
 from ..core.templates import render, uses
+from ..i18n import _, guild_locale
 from .gate import RedGate
 from .settings import SettingsCache
 
@@ -21,13 +26,14 @@ log = logging.getLogger("red.unicornia.rewards")
 def role_problem(role: discord.Role, me: discord.Member) -> Optional[str]:
     """Why the bot could not give or take ``role``, or None when it can."""
     if role.is_default():
-        return "@everyone can't be a reward."
+        return _("@everyone can't be a reward.")
     if role.managed:
-        return f"{role.name} is managed by an integration; nobody can assign it."
+        return _("{role} is managed by an integration; nobody can assign it.").format(role=role.name)
     if not me.guild_permissions.manage_roles:
-        return "I need the Manage Roles permission to give reward roles."
+        return _("I need the Manage Roles permission to give reward roles.")
     if role >= me.top_role:
-        return f"{role.name} is not below my highest role ({me.top_role.name}), so I can't assign it."
+        return _("{role} is not below my highest role ({top}), so I can't assign it.").format(
+            role=role.name, top=me.top_role.name)
     return None
 
 
@@ -40,19 +46,26 @@ async def invoker_problem(role: discord.Role, invoker: discord.Member, bot) -> O
     if invoker.id == invoker.guild.owner_id or await bot.is_owner(invoker):
         return None
     if not invoker.guild_permissions.manage_roles:
-        return f"You need the Manage Roles permission to make {role.name} a level reward."
+        return _("You need the Manage Roles permission to make {role} a level reward.").format(role=role.name)
     if role >= invoker.top_role:
-        return (f"{role.name} is not below your highest role ({invoker.top_role.name}), "
-                "so you can't make it a level reward.")
+        return _("{role} is not below your highest role ({top}), so you can't make it a level reward.").format(
+            role=role.name, top=invoker.top_role.name)
     return None
 
 
 class RewardService:
-    def __init__(self, settings: SettingsCache, gate: RedGate) -> None:
+    def __init__(self, settings: SettingsCache, gate: RedGate, bot=None) -> None:
         self.settings = settings
         self.gate = gate  # nothing is announced where the cog is disabled
+        #: The bot, for the server's language; the gate's bot unless given.
+        self.bot = bot if bot is not None else getattr(gate, "bot", None)
         #: Records every reward paid (the store's audit log); set by the cog.
         self.audit: Optional[Callable[..., Awaitable[None]]] = None
+
+    async def _use_guild_locale(self, guild: discord.Guild) -> None:
+        """Speak the server's language in this task from here on (no command set it)."""
+        if self.bot is not None:
+            await guild_locale(self.bot, guild)
 
     async def _record(self, member: discord.Member, kind: str, amount: int, reason: str) -> None:
         if self.audit is None:
@@ -73,12 +86,14 @@ class RewardService:
         announce: bool = True,
         xp: Optional[int] = None,
     ) -> RewardPlan:
-        """Give every reward for the levels crossed, then announce where the guild wants it."""
+        """Give every reward for the levels crossed, then announce where the guild wants it, in
+        the server's language."""
         settings = await self.settings.get(member.guild.id)
         plan = plan_rewards(old_level, new_level, dict(settings.currency_rewards))
         given_roles = await self._sync_roles(member, new_level, settings)
         paid = await self._pay(member, plan)
         if announce and settings.announce_mode != "off" and not await self.gate.guild_disabled(member.guild):
+            await self._use_guild_locale(member.guild)
             text = await self.render_announcement(member, old_level, new_level, xp, given_roles, paid, settings)
             await self._announce(member, text, channel, settings)
         return plan
@@ -102,7 +117,13 @@ class RewardService:
         current = set(member._roles)
         to_add = [r for r in (self._usable(guild, rid, member) for rid in should_have - current) if r]
         to_remove = [r for r in (self._usable(guild, rid, member) for rid in should_not & current) if r]
-        reason = f"Unicornia level rewards (level {level}, {settings.role_mode} mode)"
+        if not to_add and not to_remove:
+            return []
+        await self._use_guild_locale(guild)  # the reason shows in the server's audit log
+        if settings.role_mode == "replace":
+            reason = _("Unicornia level rewards (level {level}, replace mode)").format(level=level)
+        else:
+            reason = _("Unicornia level rewards (level {level}, stack mode)").format(level=level)
         try:
             if to_add:
                 await member.add_roles(*to_add, reason=reason)
@@ -111,9 +132,8 @@ class RewardService:
         except discord.HTTPException as exc:
             log.warning("Could not update reward roles of member %s in guild %s: %s", member.id, guild.id, exc)
             return []
-        if to_add or to_remove:
-            change = ", ".join([f"+{r.name}" for r in to_add] + [f"-{r.name}" for r in to_remove])
-            await self._record(member, "role", 0, f"level {level}: {change}")
+        change = ", ".join([f"+{r.name}" for r in to_add] + [f"-{r.name}" for r in to_remove])
+        await self._record(member, "role", 0, f"level {level}: {change}")  # the audit row stays English
         return to_add
 
     @staticmethod
@@ -147,6 +167,8 @@ class RewardService:
 
     async def render_announcement(self, member: discord.Member, old_level: int, new_level: int,
                                   xp: Optional[int], roles: list[discord.Role], paid: int, settings=None) -> str:
+        """The level-up message: the guild's template (the default one in the current language),
+        then the new roles and the currency paid."""
         settings = settings or await self.settings.get(member.guild.id)
         text = render(settings.levelup_template, {
             "mention": member.mention, "user": member.display_name, "level": new_level, "old_level": old_level,
@@ -155,10 +177,14 @@ class RewardService:
         })
         extras = []
         if roles and not uses(settings.levelup_template, "role"):
-            extras.append("New role: " + ", ".join(r.name for r in roles) + ".")
+            names = ", ".join(r.name for r in roles)
+            if len(roles) == 1:
+                extras.append(_("New role: {roles}.").format(roles=names))
+            else:
+                extras.append(_("New roles: {roles}.").format(roles=names))
         if paid:
             currency = await bank.get_currency_name(member.guild)
-            extras.append(f"Reward: {humanize_number(paid)} {currency}.")
+            extras.append(_("Reward: {amount} {currency}.").format(amount=humanize_number(paid), currency=currency))
         return " ".join([text, *extras])
 
     async def announce_event(self, member: discord.Member, text: str, channel, kind: str) -> None:
