@@ -60,7 +60,7 @@ async def test_no_config_stops_the_cog_loading(sim, sent, caplog, name):
     assert "**not** applied" in reply and reason in reply and "keeps the bundled default" in reply
     path.write_text(GOOD, encoding="utf-8")
     await sim.command("xpshop reload", owner)
-    assert "2 background(s)" in sim.replies()[-1].content
+    assert "2 backgrounds" in sim.replies()[-1].content
     await sim.command("xpshop", owner)
     assert sent[-1]["content"] is None
 
@@ -83,7 +83,7 @@ async def test_xpshop_reload_refuses_an_alias_bomb_and_the_shop_is_unchanged(sim
 @pytest.mark.parametrize("count, reply", [
     (20_000, "**not** applied: the file is larger than the 1,024 KiB limit"),  # 2.2 MB, ordinary
     (2_000, "**not** applied: line 3: 'shop.bgs' lists 2,001 backgrounds; the shop takes at most 2,000"),
-    (1_999, "Shop config reloaded: 2000 background(s), 2000 for sale."),
+    (1_999, "Shop config reloaded: 2000 backgrounds, 2000 for sale."),
 ])
 async def test_xpshop_reload_caps_the_file_size_and_the_items(sim, count, reply):
     sim.cog.shop.config_path.write_text(many_items(count), encoding="utf-8")
@@ -113,4 +113,4 @@ async def test_xpshop_reload_parses_off_the_event_loop(sim, monkeypatch):
     finish.set()
     await reload
     assert loop_was_free == [True]
-    assert "Shop config reloaded: 2 background(s)" in sim.replies()[-1].content
+    assert "Shop config reloaded: 2 backgrounds" in sim.replies()[-1].content

@@ -1,4 +1,7 @@
-"""``[p]xpshop``: browse, buy and equip card backgrounds; reload the config; audit the shop."""
+"""``[p]xpshop``: browse, buy and equip card backgrounds; reload the config; audit the shop.
+
+Every reply is translated where it is built, in the language of the command (or, for the
+browser's buttons, of the server: see :meth:`ShopBrowser.interaction_check`)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -13,6 +16,7 @@ from ..abc import MixinMeta
 from .hints import with_prefix
 from .replies import refuse
 from ..core.shop_config import DEFAULT_KEY, ShopConfigError, ShopItem
+from ..i18n import _, guild_locale
 from ..systems.shop import BuyResult, BuyStatus, ShopService, UseStatus
 
 BROWSER_TIMEOUT = 180
@@ -25,34 +29,48 @@ def refused_notice(shop: ShopService) -> Optional[str]:
     """For the bot owner: the shop runs on the shipped default because their file was refused."""
     if shop.refused is None:
         return None
-    return (f"The shop config at `{shop.config_path}` was refused: {shop.refused}. The shop uses the bundled "
-            "default until the file is fixed and `[p]xpshop reload` is run.")
+    return _("The shop config at `{path}` was refused: {reason}. The shop uses the bundled default until the file "
+             "is fixed and `[p]xpshop reload` is run.").format(path=shop.config_path, reason=shop.refused)
+
+
+def money(amount: int, currency: str) -> str:
+    """An amount in the bank's currency, such as "1,000 credits"."""
+    return _("{amount} {currency}").format(amount=humanize_number(amount), currency=currency)
+
+
+def log_actions() -> dict[str, str]:
+    """The shop log's actions (as the store records them) in the reader's words."""
+    return {"buy": _("buy"), "use": _("use"), "refund": _("refund")}
 
 
 def buy_message(result: BuyResult, currency: str) -> str:
     item = result.item
     if result.status is BuyStatus.UNKNOWN:
-        return "There's no background with that key for sale. See `[p]xpshop backgrounds`."
+        return _("There's no background with that key for sale. See `[p]xpshop backgrounds`.")
     if result.status is BuyStatus.ALREADY_OWNED:
-        return f"You already own **{item.name}**; nothing was charged. Equip it with `[p]xpshop use {item.key}`."
+        return _("You already own **{item}**; nothing was charged. Equip it with `[p]xpshop use {key}`.").format(
+            item=item.name, key=item.key)
     if result.status is BuyStatus.CANT_AFFORD:
-        return (f"**{item.name}** costs {humanize_number(item.price)} {currency} and you have "
-                f"{humanize_number(result.balance)}; nothing was charged.")
+        return _("**{item}** costs {price} and you have {balance}; nothing was charged.").format(
+            item=item.name, price=money(item.price, currency), balance=humanize_number(result.balance))
     if result.status is BuyStatus.REFUNDED:
-        return "Something went wrong recording your purchase, so your money was refunded. Please try again later."
-    price = f"{humanize_number(item.price)} {currency}" if item.price else "free"
-    return (f"You bought **{item.name}** ({price}). Balance: {humanize_number(result.balance)} {currency}. "
-            f"Equip it with `[p]xpshop use {item.key}`.")
+        return _("Something went wrong recording your purchase, so your money was refunded. Please try again later.")
+    if not item.price:
+        return _("You bought **{item}** (free). Balance: {balance}. Equip it with `[p]xpshop use {key}`.").format(
+            item=item.name, balance=money(result.balance, currency), key=item.key)
+    return _("You bought **{item}** ({price}). Balance: {balance}. Equip it with `[p]xpshop use {key}`.").format(
+        item=item.name, price=money(item.price, currency), balance=money(result.balance, currency), key=item.key)
 
 
 def use_message(status: UseStatus, item: Optional[ShopItem]) -> str:
     if status is UseStatus.UNKNOWN:
-        return "There's no background with that key. See `[p]xpshop owned`."
+        return _("There's no background with that key. See `[p]xpshop owned`.")
     if status is UseStatus.NOT_OWNED:
-        return f"You don't own **{item.name}** yet. Buy it with `[p]xpshop buy {item.key}`."
+        return _("You don't own **{item}** yet. Buy it with `[p]xpshop buy {key}`.").format(item=item.name,
+                                                                                            key=item.key)
     if status is UseStatus.ALREADY_USING:
-        return f"**{item.name}** is already on your card."
-    return f"**{item.name}** is now your card background."
+        return _("**{item}** is already on your card.").format(item=item.name)
+    return _("**{item}** is now your card background.").format(item=item.name)
 
 
 async def item_page(shop: ShopService, item: ShopItem, *, number: int, total: int, owned: set[str], using: str,
@@ -60,15 +78,16 @@ async def item_page(shop: ShopService, item: ShopItem, *, number: int, total: in
     """One listing page: an embed and, for a bundled image, the file it shows."""
     markers = []
     if item.key == using:
-        markers.append("\N{WHITE MEDIUM STAR} in use")
+        markers.append("\N{WHITE MEDIUM STAR} " + _("in use"))
     elif item.key in owned:
-        markers.append("\N{WHITE HEAVY CHECK MARK} owned")
+        markers.append("\N{WHITE HEAVY CHECK MARK} " + _("owned"))
     embed = discord.Embed(title=item.name, description=item.desc or None, colour=discord.Colour.purple())
-    embed.add_field(name="Price", value=f"{humanize_number(item.price)} {currency}" if item.price else "Free")
-    embed.add_field(name="Key", value=f"`{item.key}`")
+    embed.add_field(name=_("Price"), value=money(item.price, currency) if item.price else _("Free"))
+    embed.add_field(name=_("Key"), value=f"`{item.key}`")
     if markers:
-        embed.add_field(name="Status", value=" ".join(markers))
-    embed.set_footer(text=f"Background {number}/{total} \N{EM DASH} xpshop buy {item.key}")
+        embed.add_field(name=_("Status"), value=" ".join(markers))
+    embed.set_footer(text=_("Background {number}/{total} \N{EM DASH} xpshop buy {key}").format(
+        number=number, total=total, key=item.key))
     page: dict = {"embed": embed}
     path = shop.bundled_file(item)
     if path is not None:
@@ -97,6 +116,9 @@ class ShopBrowser(discord.ui.View):
         self.index = start
         self.message: Optional[discord.Message] = None
         self.ctx: Optional[commands.Context] = None  # set by start: replies name commands with its prefix
+        # labels here, not in the decorators (evaluated once, at import): each view speaks its invoker's language
+        self.buy_button.label = _("Buy")
+        self.use_button.label = _("Use")
 
     async def render(self) -> dict:
         shop = self.cog.shop
@@ -116,9 +138,14 @@ class ShopBrowser(discord.ui.View):
         self.message = await ctx.send(note, embed=page["embed"], files=_files(page), view=self)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Only the member who opened the window may press its buttons.
+
+        A button press runs in its own task, outside any command: this switches it to the server's
+        language, for this check and for the button's callback (discord.py runs both in that task)."""
+        await guild_locale(self.cog.bot, self.member.guild)
         if interaction.user.id != self.member.id:
-            await interaction.response.send_message(with_prefix(self.ctx, "This shop window belongs to someone "
-                                                                "else; open your own with `[p]xpshop`."), ephemeral=True)
+            await interaction.response.send_message(with_prefix(self.ctx, _(
+                "This shop window belongs to someone else; open your own with `[p]xpshop`.")), ephemeral=True)
             return False
         return True
 
@@ -131,12 +158,12 @@ class ShopBrowser(discord.ui.View):
         self.index = (self.index - 1) % len(self.items)
         await self._show(interaction)
 
-    @discord.ui.button(label="Buy", style=discord.ButtonStyle.green)
+    @discord.ui.button(style=discord.ButtonStyle.green)  # label: set in __init__
     async def buy_button(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         result = await self.cog.shop.buy(self.member, self.items[self.index].key)
         await self._show(interaction, with_prefix(self.ctx, buy_message(result, await bank.get_currency_name(self.member.guild))))
 
-    @discord.ui.button(label="Use", style=discord.ButtonStyle.blurple)
+    @discord.ui.button(style=discord.ButtonStyle.blurple)  # label: set in __init__
     async def use_button(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         status, item = await self.cog.shop.use(self.member, self.items[self.index].key)
         await self._show(interaction, with_prefix(self.ctx, use_message(status, item)))
@@ -177,7 +204,7 @@ class ShopCommands(MixinMeta):
         """
         items = self.shop.config.for_sale()
         if not 1 <= page <= len(items):
-            await refuse(ctx, f"Pick a page from 1 to {len(items)}.")
+            await refuse(ctx, _("Pick a page from 1 to {last}.").format(last=len(items)))
             return
         note = refused_notice(self.shop) if await ctx.bot.is_owner(ctx.author) else None
         await ShopBrowser(self, ctx.author, items, page - 1).start(ctx, note and with_prefix(ctx, note))
@@ -212,9 +239,10 @@ class ShopCommands(MixinMeta):
         Example: `[p]xpshop owned`
         """
         owned = await self.shop.owned(ctx.author.id)
-        lines = [f"{'*' if o.in_use else ' '} {o.item.key:<20} {o.item.name}" + (" (in use)" if o.in_use else "")
+        in_use = _("(in use)")
+        lines = [f"{'*' if o.in_use else ' '} {o.item.key:<20} {o.item.name}" + (f" {in_use}" if o.in_use else "")
                  for o in owned]
-        await refuse(ctx, f"Your backgrounds ({len(owned)}):" + box("\n".join(lines)))
+        await refuse(ctx, _("Your backgrounds ({count}):").format(count=len(owned)) + box("\n".join(lines)))
 
     @xpshop.command(name="reload", with_app_command=False)
     @commands.is_owner()
@@ -223,18 +251,28 @@ class ShopCommands(MixinMeta):
 
         Example: `[p]xpshop reload`
         """
-        kept = "the bundled default" if self.shop.refused is not None else "its previous config"
+        on_default = self.shop.refused is not None
+        path = self.shop.config_path
         try:
             config = await self.shop.reload()
         except ShopConfigError as exc:
-            await ctx.send(f"The shop config was **not** applied: {exc}\nThe shop keeps {kept}.\n"
-                           f"File: `{self.shop.config_path}`")
+            kept = _("The shop keeps the bundled default.") if on_default else _("The shop keeps its previous config.")
+            await ctx.send("\n".join((_("The shop config was **not** applied: {reason}").format(reason=exc), kept,
+                                      _("File: `{path}`").format(path=path))))
             return
         except OSError as exc:
-            await ctx.send(f"Couldn't read `{self.shop.config_path}` ({exc.strerror}); the shop keeps {kept}.")
+            if on_default:
+                text = _("Couldn't read `{path}` ({error}); the shop keeps the bundled default.")
+            else:
+                text = _("Couldn't read `{path}` ({error}); the shop keeps its previous config.")
+            await ctx.send(text.format(path=path, error=exc.strerror))
             return
         shown = len(config.for_sale())
-        await ctx.send(f"Shop config reloaded: {len(config.backgrounds)} background(s), {shown} for sale.")
+        if len(config.backgrounds) == 1:
+            text = _("Shop config reloaded: 1 background, {shown} for sale.")
+        else:
+            text = _("Shop config reloaded: {count} backgrounds, {shown} for sale.")
+        await ctx.send(text.format(count=len(config.backgrounds), shown=shown))
 
     @xpshop.command(name="log", with_app_command=False)
     @commands.admin_or_permissions(manage_guild=True)
@@ -245,13 +283,17 @@ class ShopCommands(MixinMeta):
         """
         rows = await self.shop.store.shop_log(ctx.guild.id, member.id if member else None)
         if not rows:
-            await ctx.send("No shop activity recorded here yet.")
+            await ctx.send(_("No shop activity recorded here yet."))
             return
+        actions = log_actions()
+        width = max(map(len, actions.values()))
         lines = []
         for at, user_id, action, key, price in rows:
             who = ctx.guild.get_member(user_id)
             when = datetime.fromtimestamp(at, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
-            lines.append(f"{when}  {(who.display_name if who else str(user_id))[:20]:<20} {action:<6} {key:<16} {price}")
+            shown = actions.get(action, action)
+            name = (who.display_name if who else str(user_id))[:20]
+            lines.append(f"{when}  {name:<20} {shown:<{width}} {key:<16} {price}")
         for page in pagify("\n".join(lines), page_length=1800):
             await ctx.send(box(page))
 

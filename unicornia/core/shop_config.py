@@ -6,6 +6,10 @@ The file is the bot owner's, but it is read as untrusted input: whatever it hold
 in a :class:`ShopConfig` or a :class:`ShopConfigError`, in time linear in the file's size.  Before
 anything is built from it, one pass over YAML's event stream (which needs no recursion) enforces
 the limits below and records the line of every key for the error messages.
+
+The error messages are for the bot owner and go through the translator: parsing runs in a worker
+thread started by ``asyncio.to_thread``, which copies the caller's context, so ``_()`` there uses
+the language of the command that asked for the reload.
 """
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from typing import Any, Optional
 from urllib.parse import urlsplit
 
 import yaml
+
+from ..i18n import _
 
 ITEM_TYPE_BACKGROUND = 1
 DEFAULT_KEY = "default"
@@ -50,7 +56,7 @@ class ShopConfigError(ValueError):
         reason = reason if len(reason) <= MAX_REASON else reason[:MAX_REASON - 1] + "\N{HORIZONTAL ELLIPSIS}"
         self.reason = reason
         self.line = line
-        super().__init__(f"line {line}: {reason}" if line else reason)
+        super().__init__(_("line {line}: {reason}").format(line=line, reason=reason) if line else reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +96,12 @@ class _DuplicateChecking:
 
     def construct_mapping(self, node, deep=False):
         seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
+        for key_node, _value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
             if key in seen:
-                raise ShopConfigError(f"duplicate key {_show(key)} (first on line {seen[key]})", line)
+                raise ShopConfigError(_("duplicate key {key} (first on line {first})").format(
+                    key=_show(key), first=seen[key]), line)
             seen[key] = line
         return super().construct_mapping(node, deep)
 
@@ -117,26 +124,27 @@ def parse_shop_config(source: str | bytes, *, bundled_root: Optional[Path] = Non
     at the first problem, whatever the file holds."""
     data, lines = _read_yaml(_decode(source))
     if not isinstance(data, dict):
-        raise ShopConfigError("the file must be a mapping with a 'shop' section", 1)
-    _only(data, {"shop"}, "top level", lines, ())
+        raise ShopConfigError(_("the file must be a mapping with a 'shop' section"), 1)
+    _only(data, {"shop"}, _("unknown key {key} in top level (allowed: {allowed})"), lines, ())
     shop = data.get("shop")
     if not isinstance(shop, dict):
-        raise ShopConfigError("'shop' must be a mapping with a 'bgs' section", lines.get(("shop",)))
-    _only(shop, {"bgs"}, "'shop'", lines, ("shop",))
+        raise ShopConfigError(_("'shop' must be a mapping with a 'bgs' section"), lines.get(("shop",)))
+    _only(shop, {"bgs"}, _("unknown key {key} in 'shop' (allowed: {allowed})"), lines, ("shop",))
     bgs = shop.get("bgs")
     if not isinstance(bgs, dict) or not bgs:
-        raise ShopConfigError("'shop.bgs' must list at least the 'default' background", lines.get(("shop", "bgs")))
+        raise ShopConfigError(_("'shop.bgs' must list at least the 'default' background"), lines.get(("shop", "bgs")))
     if len(bgs) > MAX_ITEMS:
-        raise ShopConfigError(f"'shop.bgs' lists {len(bgs):,} backgrounds; the shop takes at most {MAX_ITEMS:,}",
-                              lines.get(("shop", "bgs")))
+        raise ShopConfigError(_("'shop.bgs' lists {count} backgrounds; the shop takes at most {most}").format(
+            count=f"{len(bgs):,}", most=f"{MAX_ITEMS:,}"), lines.get(("shop", "bgs")))
     items = {}
     for key, raw in bgs.items():
         path = ("shop", "bgs", key)
         items[str(key)] = _item(key, raw, lines, path, bundled_root)
     if DEFAULT_KEY not in items:
-        raise ShopConfigError("there must be a background keyed 'default'", lines.get(("shop", "bgs")))
+        raise ShopConfigError(_("there must be a background keyed 'default'"), lines.get(("shop", "bgs")))
     if items[DEFAULT_KEY].price != 0 or items[DEFAULT_KEY].hidden:
-        raise ShopConfigError("the 'default' background must be free and not hidden", lines.get(("shop", "bgs", DEFAULT_KEY)))
+        raise ShopConfigError(_("the 'default' background must be free and not hidden"),
+                              lines.get(("shop", "bgs", DEFAULT_KEY)))
     return ShopConfig(backgrounds=items)
 
 
@@ -144,14 +152,16 @@ def _decode(source: str | bytes) -> str:
     """The file's text, refusing a file over :data:`MAX_CONFIG_BYTES` or one that isn't UTF-8."""
     size = len(source.encode("utf-8", "surrogatepass")) if isinstance(source, str) else len(source)
     if size > MAX_CONFIG_BYTES:
-        raise ShopConfigError(f"the file is larger than the {MAX_CONFIG_BYTES // KIB:,} KiB limit")
+        raise ShopConfigError(_("the file is larger than the {limit} KiB limit").format(
+            limit=f"{MAX_CONFIG_BYTES // KIB:,}"))
     if isinstance(source, str):
         return source
     try:
         return source.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = source.count(b"\n", 0, exc.start) + 1
-        raise ShopConfigError(f"the file is not UTF-8 text (byte {source[exc.start]:#04x} is not valid there)", line)
+        raise ShopConfigError(_("the file is not UTF-8 text (byte {byte} is not valid there)").format(
+            byte=f"{source[exc.start]:#04x}"), line)
 
 
 def _read_yaml(text: str) -> tuple[Any, dict[tuple, int]]:
@@ -166,15 +176,24 @@ def _read_yaml(text: str) -> tuple[Any, dict[tuple, int]]:
         raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise ShopConfigError(f"not valid YAML: {exc.problem or exc.context}", mark.line + 1 if mark else None) from exc
+        raise ShopConfigError(_not_yaml(exc.problem or exc.context), mark.line + 1 if mark else None) from exc
     except yaml.reader.ReaderError as exc:
-        raise ShopConfigError(f"not valid YAML: {exc.reason}", _line_of_character(text, exc.character)) from exc
+        raise ShopConfigError(_not_yaml(exc.reason), _line_of_character(text, exc.character)) from exc
     except yaml.YAMLError as exc:
-        raise ShopConfigError(f"not valid YAML: {exc}") from exc
+        raise ShopConfigError(_not_yaml(exc)) from exc
     except RecursionError as exc:
-        raise ShopConfigError(f"nested more than {MAX_DEPTH} levels deep") from exc
+        raise ShopConfigError(_too_deep()) from exc
     except Exception as exc:  # a value PyYAML can't build (a date like 2024-02-30, ...)
-        raise ShopConfigError(f"not valid YAML: {exc}") from exc
+        raise ShopConfigError(_not_yaml(exc)) from exc
+
+
+def _not_yaml(problem: Any) -> str:
+    """PyYAML's own description of the problem (in English: it comes from the library)."""
+    return _("not valid YAML: {problem}").format(problem=problem)
+
+
+def _too_deep() -> str:
+    return _("nested more than {depth} levels deep").format(depth=MAX_DEPTH)
 
 
 def _line_of_character(text: str, character: Any) -> Optional[int]:
@@ -227,11 +246,11 @@ def _scan(text: str) -> dict[tuple, int]:
         if isinstance(event, yaml.AliasEvent):
             aliases += 1
             if aliases > MAX_ALIASES:
-                raise ShopConfigError(f"more than {MAX_ALIASES} aliases (*name); the shop refuses files that "
-                                      "repeat so much", line)
+                raise ShopConfigError(_("more than {most} aliases (*name); the shop refuses files that repeat so "
+                                        "much").format(most=MAX_ALIASES), line)
         elif isinstance(event, yaml.CollectionStartEvent):
             if len(stack) >= MAX_DEPTH:
-                raise ShopConfigError(f"nested more than {MAX_DEPTH} levels deep", line)
+                raise ShopConfigError(_too_deep(), line)
             stack.append(_Level(isinstance(event, yaml.MappingStartEvent), path))
     return lines
 
@@ -239,71 +258,80 @@ def _scan(text: str) -> dict[tuple, int]:
 def _check_key(event: yaml.Event, line: int) -> None:
     """A mapping key must be a plain value (text, a number...), and not YAML's merge key."""
     if not isinstance(event, yaml.ScalarEvent):
-        raise ShopConfigError("a key must be a plain name, not a list, a mapping or an alias", line)
+        raise ShopConfigError(_("a key must be a plain name, not a list, a mapping or an alias"), line)
     if event.tag == MERGE_TAG or (event.tag is None and event.implicit[0] and event.value == "<<"):
-        raise ShopConfigError("merge keys (<<) are not supported; write each item's fields out", line)
+        raise ShopConfigError(_("merge keys (<<) are not supported; write each item's fields out"), line)
 
 
 def _item(key: Any, raw: Any, lines, path, bundled_root: Optional[Path]) -> ShopItem:
     line = lines.get(path)
     if not isinstance(key, str) or not KEY_PATTERN.match(key):
-        raise ShopConfigError(
-            f"item key {_show(key)} must be 1-32 lowercase letters, digits, '-' or '_', starting with a letter or digit", line
-        )
+        raise ShopConfigError(_("item key {key} must be 1-32 lowercase letters, digits, '-' or '_', starting with a "
+                                "letter or digit").format(key=_show(key)), line)
     if not isinstance(raw, dict):
-        raise ShopConfigError(f"item '{key}' must be a mapping of name, price, url or file", line)
-    _only(raw, ITEM_FIELDS, f"item '{key}'", lines, path)
+        raise ShopConfigError(_("item '{item}' must be a mapping of name, price, url or file").format(item=key), line)
+    _only(raw, ITEM_FIELDS, _("unknown key {key} in item '{item}' (allowed: {allowed})"), lines, path, item=key)
 
     def at(field: str) -> Optional[int]:
         return lines.get(path + (field,), line)
 
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise ShopConfigError(f"item '{key}' needs a name", at("name"))
+        raise ShopConfigError(_("item '{item}' needs a name").format(item=key), at("name"))
     if len(name) > MAX_NAME:
-        raise ShopConfigError(f"item '{key}': the name is longer than {MAX_NAME} characters", at("name"))
+        raise ShopConfigError(_("item '{item}': the name is longer than {most} characters").format(
+            item=key, most=MAX_NAME), at("name"))
     price = raw.get("price")
     if isinstance(price, bool) or not isinstance(price, int) or not 0 <= price <= MAX_PRICE:
-        hint = " (to take an item off sale, use hidden: true)" if isinstance(price, int) and price < 0 else ""
-        raise ShopConfigError(f"item '{key}': price must be a whole number from 0 to {MAX_PRICE}, not {_show(price)}{hint}", at("price"))
+        if isinstance(price, int) and price < 0:
+            reason = _("item '{item}': price must be a whole number from 0 to {most}, not {price} (to take an item "
+                       "off sale, use hidden: true)")
+        else:
+            reason = _("item '{item}': price must be a whole number from 0 to {most}, not {price}")
+        raise ShopConfigError(reason.format(item=key, most=MAX_PRICE, price=_show(price)), at("price"))
     url, file = raw.get("url"), raw.get("file")
     if (url is None) == (file is None):
-        raise ShopConfigError(f"item '{key}' needs exactly one of url or file", line)
+        raise ShopConfigError(_("item '{item}' needs exactly one of url or file").format(item=key), line)
     if url is not None:
         _check_url(key, url, at("url"))
     if file is not None:
         _check_file(key, file, at("file"), bundled_root)
     hidden = raw.get("hidden", False)
     if not isinstance(hidden, bool):
-        raise ShopConfigError(f"item '{key}': hidden must be true or false", at("hidden"))
+        raise ShopConfigError(_("item '{item}': hidden must be true or false").format(item=key), at("hidden"))
     desc = raw.get("desc", "") or ""
     if not isinstance(desc, str) or len(desc) > MAX_DESC:
-        raise ShopConfigError(f"item '{key}': desc must be text of at most {MAX_DESC} characters", at("desc"))
+        raise ShopConfigError(_("item '{item}': desc must be text of at most {most} characters").format(
+            item=key, most=MAX_DESC), at("desc"))
     return ShopItem(key=key, name=name.strip(), price=price, url=url, file=file, hidden=hidden, desc=desc.strip())
 
 
 def _check_url(key: str, url: Any, line: Optional[int]) -> None:
     if not isinstance(url, str):
-        raise ShopConfigError(f"item '{key}': url must be text", line)
+        raise ShopConfigError(_("item '{item}': url must be text").format(item=key), line)
     try:
         parts = urlsplit(url)
         usable = parts.scheme in ("http", "https") and bool(parts.hostname)
     except ValueError:  # "http://[oops": urlsplit refuses a malformed address
         usable = False
     if not usable:
-        raise ShopConfigError(f"item '{key}': url must be an http:// or https:// address, not {_show(url)}", line)
+        raise ShopConfigError(_("item '{item}': url must be an http:// or https:// address, not {url}").format(
+            item=key, url=_show(url)), line)
 
 
 def _check_file(key: str, file: Any, line: Optional[int], bundled_root: Optional[Path]) -> None:
     if not isinstance(file, str) or not file:
-        raise ShopConfigError(f"item '{key}': file must be a path under the cog's data folder", line)
+        raise ShopConfigError(_("item '{item}': file must be a path under the cog's data folder").format(item=key),
+                              line)
     relative = PurePosixPath(file)
     if relative.is_absolute() or ".." in relative.parts:
-        raise ShopConfigError(f"item '{key}': file must stay inside the cog's data folder, not {_show(file)}", line)
+        raise ShopConfigError(_("item '{item}': file must stay inside the cog's data folder, not {file}").format(
+            item=key, file=_show(file)), line)
     if relative.suffix.lower() not in IMAGE_SUFFIXES:
-        raise ShopConfigError(f"item '{key}': file must be a .png, .jpg, .gif or .webp image", line)
+        raise ShopConfigError(_("item '{item}': file must be a .png, .jpg, .gif or .webp image").format(item=key),
+                              line)
     if bundled_root is not None and not _is_file(bundled_root / relative):
-        raise ShopConfigError(f"item '{key}': no bundled file {_show(file)}", line)
+        raise ShopConfigError(_("item '{item}': no bundled file {file}").format(item=key, file=_show(file)), line)
 
 
 def _is_file(path: Path) -> bool:
@@ -314,18 +342,19 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _only(mapping: dict, allowed: set[str], where: str, lines, path) -> None:
+def _only(mapping: dict, allowed: set[str], refusal: str, lines, path, **where: Any) -> None:
+    """Refuse a key not in ``allowed``; ``refusal`` is the translated sentence, with ``{key}``,
+    ``{allowed}`` and the fields in ``where``."""
     for key in mapping:
         if key not in allowed:
-            raise ShopConfigError(
-                f"unknown key {_show(key)} in {where} (allowed: {', '.join(sorted(allowed))})", lines.get(path + (key,))
-            )
+            raise ShopConfigError(refusal.format(key=_show(key), allowed=", ".join(sorted(allowed)), **where),
+                                  lines.get(path + (key,)))
 
 
 def _show(value: Any) -> str:
     """A value for an error message: short, and never the contents of a list or mapping (aliases
     can make one enormous while the file stays small)."""
     if isinstance(value, (dict, list, tuple, set)):
-        return f"a {'mapping' if isinstance(value, dict) else 'list'}"
+        return _("a mapping") if isinstance(value, dict) else _("a list")
     text = repr(value)
     return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 1] + "\N{HORIZONTAL ELLIPSIS}"

@@ -6,6 +6,9 @@
 - host names that spell an address in any notation are checked as that address;
 - a total timeout, a byte cap enforced while streaming, and a check that the bytes are
   an image within a pixel budget.
+
+A refusal's ``public`` text is translated when it is raised: downloads run in the task of the
+command that needs the image (the resolver too, as the DNS cache is off), so in its language.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from aiohttp.abc import AbstractResolver
 
 from ..core import netguard
 from ..core.bytecache import ByteCache
+from ..i18n import _
 from .images import ImageRejected, check_image
 
 log = logging.getLogger("red.unicornia.downloads")
@@ -32,7 +36,8 @@ USER_AGENT = "Unicornia (Red-DiscordBot leveling cog) image fetcher"
 
 
 class DownloadRefused(Exception):
-    """A download that was refused or failed; ``public`` is what a member may be told."""
+    """A download that was refused or failed; ``public`` is what a member may be told (translated:
+    a clause such as "the image is too big"), ``detail`` what the log gets."""
 
     def __init__(self, public: str, detail: str = "") -> None:
         super().__init__(detail or public)
@@ -52,7 +57,7 @@ class GuardedResolver(AbstractResolver):
             _check(spelled, self.allow, host)
         results = await self.inner.resolve(host, port, family)
         if not results:
-            raise DownloadRefused("the image host could not be found", f"{host} resolved to nothing")
+            raise DownloadRefused(_("the image host could not be found"), f"{host} resolved to nothing")
         for result in results:
             _check(ipaddress.ip_address(result["host"]), self.allow, host)
         return results
@@ -63,7 +68,7 @@ class GuardedResolver(AbstractResolver):
 
 def _check(ip, allow, host: str) -> None:
     if not netguard.is_allowed(ip, allow):
-        raise DownloadRefused("that image address is not allowed", f"{host} -> {ip}: {netguard.refusal(ip)}")
+        raise DownloadRefused(_("that image address is not allowed"), f"{host} -> {ip}: {netguard.refusal(ip)}")
 
 
 class StaticResolver(AbstractResolver):
@@ -129,44 +134,48 @@ class SafeDownloader:
         try:
             await asyncio.to_thread(check_image, data)
         except ImageRejected as exc:
-            raise DownloadRefused(f"that file can't be used as an image: {exc}", f"{url}: {exc}") from None
+            raise DownloadRefused(_("that file can't be used as an image: {reason}").format(reason=exc),
+                                  f"{url}: {exc}") from None
         self.cache.put(url, data)
         return data
 
     async def _fetch(self, url: str) -> bytes:
         session = self._get_session()
         current = url
-        for _ in range(self.max_redirects + 1):
+        for _hop in range(self.max_redirects + 1):  # not `_`: that is the translator
             self._check_url(current)
             try:
                 async with session.get(current, allow_redirects=False) as resp:
                     if resp.status in (301, 302, 303, 307, 308):
                         location = resp.headers.get("Location")
                         if not location:
-                            raise DownloadRefused("the image server sent a broken redirect")
+                            raise DownloadRefused(_("the image server sent a broken redirect"),
+                                                  f"{current}: HTTP {resp.status} without a Location")
                         current = urljoin(current, location)
                         continue
                     if resp.status != 200:
-                        raise DownloadRefused("the image server refused the request", f"{current}: HTTP {resp.status}")
+                        raise DownloadRefused(_("the image server refused the request"),
+                                              f"{current}: HTTP {resp.status}")
                     return await self._read_capped(resp, current)
             except DownloadRefused:
                 raise
             except asyncio.TimeoutError:
-                raise DownloadRefused("the image took too long to download", f"{current}: timeout") from None
+                raise DownloadRefused(_("the image took too long to download"), f"{current}: timeout") from None
             except aiohttp.ClientConnectorError as exc:
                 # the resolver's refusal arrives wrapped in a connector error
                 cause = exc.__cause__ or exc.__context__
                 if isinstance(cause, DownloadRefused):
                     raise cause from None
-                raise DownloadRefused("the image server could not be reached", f"{current}: {exc}") from None
+                raise DownloadRefused(_("the image server could not be reached"), f"{current}: {exc}") from None
             except aiohttp.ClientError as exc:
-                raise DownloadRefused("the image could not be downloaded", f"{current}: {exc}") from None
-        raise DownloadRefused("the image address redirects too many times", f"{url}: > {self.max_redirects} redirects")
+                raise DownloadRefused(_("the image could not be downloaded"), f"{current}: {exc}") from None
+        raise DownloadRefused(_("the image address redirects too many times"),
+                              f"{url}: > {self.max_redirects} redirects")
 
     def _check_url(self, url: str) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise DownloadRefused("only http and https image addresses are allowed", url)
+            raise DownloadRefused(_("only http and https image addresses are allowed"), url)
         spelled = netguard.parse_host_address(parts.hostname)
         if spelled is not None:
             _check(spelled, self.allow, parts.hostname)
@@ -174,11 +183,11 @@ class SafeDownloader:
     async def _read_capped(self, resp: aiohttp.ClientResponse, url: str) -> bytes:
         declared = resp.content_length
         if declared is not None and declared > self.max_bytes:
-            raise DownloadRefused("the image is too big", f"{url}: Content-Length {declared}")
+            raise DownloadRefused(_("the image is too big"), f"{url}: Content-Length {declared}")
         chunks, total = [], 0
         async for chunk in resp.content.iter_chunked(64 * 1024):
             total += len(chunk)
             if total > self.max_bytes:
-                raise DownloadRefused("the image is too big", f"{url}: more than {self.max_bytes} bytes")
+                raise DownloadRefused(_("the image is too big"), f"{url}: more than {self.max_bytes} bytes")
             chunks.append(chunk)
         return b"".join(chunks)

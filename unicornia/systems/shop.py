@@ -17,6 +17,7 @@ from ..core.locks import KeyedLocks
 from ..core.shop_config import (DEFAULT_KEY, ITEM_TYPE_BACKGROUND, MAX_CONFIG_BYTES, ShopConfig, ShopConfigError,
                                 ShopItem, parse_shop_config)
 from ..db.store import XpStore
+from ..i18n import _
 
 log = logging.getLogger("red.unicornia.shop")
 
@@ -82,17 +83,19 @@ class ShopService:
         """Use the owner's copy in the data folder, creating it from the shipped file the first time.
 
         Never raises: a file that can't be read or is refused leaves the shipped default in place,
-        with a warning in the log and :attr:`refused` set for the owner to see."""
+        with a warning in the log and :attr:`refused` set for the owner to see (in the language
+        current when the cog loads: the bot's, as no command is running)."""
         try:
             if not self.config_path.exists():
                 await asyncio.to_thread(shutil.copyfile, SHIPPED_CONFIG, self.config_path)
                 log.info("Copied the default shop config to %s", self.config_path)
             await self.reload()
         except (ShopConfigError, OSError) as exc:
-            self.refused = str(exc) if isinstance(exc, ShopConfigError) else f"it can't be read ({exc.strerror})"
+            self.refused = (str(exc) if isinstance(exc, ShopConfigError)
+                            else _("it can't be read ({error})").format(error=exc.strerror))
         except Exception:
             log.exception("Loading the shop config %s failed", self.config_path)
-            self.refused = "loading it failed (the bot's log has the details)"
+            self.refused = _("loading it failed (the bot's log has the details)")
         if self.refused is not None:
             log.warning("The shop config %s was refused: %s; the shop uses the shipped default until the file is "
                         "fixed and [p]xpshop reload is run", self.config_path, self.refused)
@@ -100,7 +103,8 @@ class ShopService:
     async def reload(self) -> ShopConfig:
         """Read and validate the file in a worker thread (the event loop never waits on a big or
         hostile file); on any problem raise :class:`ShopConfigError` or ``OSError`` and keep the
-        current config."""
+        current config.  ``asyncio.to_thread`` copies this task's context, so the error's text is
+        in the caller's language."""
         async with self._reloading:
             try:
                 config = await asyncio.to_thread(self._read_config)
