@@ -219,7 +219,8 @@ class LevelCommands(MixinMeta):
         if not can_attach(ctx):
             await ctx.send(stats_text(name, stats) + "\n" + no_attach(), allowed_mentions=NO_PINGS)
             return
-        chart = await self.cards.generator.run(render_chart, stats, title, self.cards.generator.fonts.label_path)
+        async with ctx.typing():  # a slash command shows "thinking" while the chart is drawn
+            chart = await self.cards.generator.run(render_chart, stats, title, self.cards.generator.fonts.label_path)
         await ctx.send(stats_text(name, stats), file=discord.File(io.BytesIO(chart), filename="xpstats.png"),
                        allowed_mentions=NO_PINGS)
 
