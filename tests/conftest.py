@@ -93,6 +93,16 @@ async def sim(tmp_path: Path, clock: FakeClock, wall: WallClock, monkeypatch) ->
         await bot.close()
 
 
+async def load_extra_cog(red: SimBot, tmp_path: Path, name: str, source: str) -> None:
+    """Write a throwaway cog package ``name`` and load it through Red's ``[p]addpath`` and ``[p]load``."""
+    cogs = tmp_path / "cogs"
+    (cogs / name).mkdir(parents=True)
+    (cogs / name / "__init__.py").write_text(source)
+    await red.command(f"addpath {cogs}", red.owner())
+    await red.command(f"load {name}", red.owner())
+    red.replies()
+
+
 @pytest.fixture
 async def red(tmp_path: Path, monkeypatch) -> SimBot:
     """A Red bot without Unicornia: the test loads it (``red.load_cog(REPO_ROOT)``, or by command)."""

@@ -11,6 +11,7 @@ from discord.ext.test import backend as fake
 from PIL import Image
 
 from harness.interactions import DEFERRED_MESSAGE, DEFERRED_UPDATE, MESSAGE, UPDATE, settle_tasks
+from tests.conftest import load_extra_cog
 
 TOY = '''
 import asyncio
@@ -159,11 +160,7 @@ async def setup(bot):
 @pytest.fixture
 async def toy(red, tmp_path):
     """The Red bot with the toy cog loaded and its app commands enabled."""
-    cogs = tmp_path / "cogs"
-    (cogs / "toy").mkdir(parents=True)
-    (cogs / "toy" / "__init__.py").write_text(TOY)
-    await red.command(f"addpath {cogs}", red.owner())
-    await red.command("load toy", red.owner())
+    await load_extra_cog(red, tmp_path, "toy", TOY)
     assert red.bot.get_cog("Toy") is not None
     enabled = await red.enable_app_commands("toy")
     assert {"toy", "toysecret", "toycard", "toybuy", "toymenu"} <= set(enabled)

@@ -4,7 +4,7 @@ import discord
 import pytest
 from discord.ext.test import backend as fake
 
-from tests.conftest import REPO_ROOT, chatter, db_rows, members, reaction_payload, stored_xp, texts
+from tests.conftest import REPO_ROOT, chatter, load_extra_cog, db_rows, members, reaction_payload, stored_xp, texts
 
 
 def _role(sim, name: str, position: int, **perms) -> discord.Role:
@@ -310,13 +310,8 @@ async def setup(bot):
 
 async def test_loads_beside_a_cog_that_owns_daily_and_achievements(red, tmp_path, caplog):
     sim = red
-    cogs = tmp_path / "cogs"
-    (cogs / "rival").mkdir(parents=True)
-    (cogs / "rival" / "__init__.py").write_text(RIVAL)
-    await sim.command(f"addpath {cogs}", sim.owner())
-    await sim.command("load rival", sim.owner())
+    await load_extra_cog(sim, tmp_path, "rival", RIVAL)
     assert sim.bot.get_cog("Rival") is not None
-    sim.replies()
     with caplog.at_level("WARNING", logger="red.unicornia"):
         await sim.load_cog(REPO_ROOT)
     warnings = [r.getMessage() for r in caplog.records if r.name == "red.unicornia"]
