@@ -20,7 +20,7 @@ from redbot.core.i18n import cog_i18n
 from .abc import CompositeMetaClass
 from .commands.hints import SHORTCUTS
 from .commands import (ActivityAdminCommands, AdminCommands, ClubCommands, GoalAdminCommands, GoalCommands,
-                       LevelCommands, ShopCommands, TransferCommands)
+                       LevelCommands, SetupCommands, ShopCommands, TransferCommands)
 from .core.settings import GUILD_DEFAULTS
 from .i18n import _
 from .db.store import StoreClosed, StoreRefused, XpStore
@@ -65,7 +65,7 @@ def prefix_copy(command: commands.Command) -> commands.Command:
 
 @cog_i18n(_)
 class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands, GoalAdminCommands, ClubCommands,
-                TransferCommands, AdminCommands, commands.Cog, metaclass=CompositeMetaClass):
+                TransferCommands, SetupCommands, AdminCommands, commands.Cog, metaclass=CompositeMetaClass):
     """Levels and XP for your server: messages and voice earn XP, levels earn roles and currency."""
 
     def __init__(self, bot: Red) -> None:

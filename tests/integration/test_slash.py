@@ -10,7 +10,10 @@ from redbot.core import bank
 
 from tests.conftest import members
 
-MEMBER_COMMANDS = {"level", "xpshop", "club", "daily", "quests", "achievements", "nextachievement"}
+MEMBER_COMMANDS = {"level", "xpshop", "club", "daily", "quests", "achievements", "nextachievement", "unicornia"}
+#: `/unicornia` is a plain app command group for admins holding only `setup`; every other
+#: `[p]unicornia` subcommand stays prefix-only.
+APP_ONLY = {"unicornia"}
 
 
 @pytest.fixture
@@ -33,7 +36,12 @@ def test_tree_shape_fits_discords_limits_and_admin_settings_stay_prefix(sim):
     """`[p]slash enablecog` lists what the tree would hold; checked here without enabling."""
     cog = sim.cog
     apps = {c.name: c.app_command for c in cog.walk_commands() if c.parent is None and getattr(c, "app_command", None)}
-    assert set(apps) == MEMBER_COMMANDS
+    assert set(apps) == MEMBER_COMMANDS - APP_ONLY
+    plain = {c.name: c for c in cog.get_app_commands()}
+    assert set(plain) == APP_ONLY
+    assert {c.name for c in plain["unicornia"].commands} == {"setup"}
+    assert plain["unicornia"].default_permissions.manage_guild and plain["unicornia"].guild_only
+    apps.update(plain)
     assert {c.name for c in apps["level"].commands} == {"check", "leaderboard", "profile", "xpstats", "rewards", "goal"}
     assert {c.name for c in apps["xpshop"].commands} == {"browse", "buy", "use", "owned"}
     assert {c.name for c in apps["club"].commands} == {"create", "join", "leave", "icon", "kick", "transfer",
@@ -87,7 +95,8 @@ async def test_every_member_slash_command_answers(slash):
         answers[path] = result
     assert answers["daily"].ephemeral is False and "You claimed" in answers["daily"].text
     assert answers["xpshop owned"].ephemeral is True
-    assert answers["level xpstats"].files and answers["level xpstats"].ephemeral is False
+    assert answers["level xpstats"].files and answers["level xpstats"].deferred
+    assert answers["level xpstats"].ephemeral is False
     again = await slash.slash("daily", alice)
     assert again.ephemeral is True and "already claimed" in again.text
 

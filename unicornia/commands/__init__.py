@@ -5,7 +5,8 @@ from .clubs import ClubCommands
 from .goals import GoalCommands
 from .goals_admin import GoalAdminCommands
 from .level import LevelCommands
+from .setup import SetupCommands
 from .shop import ShopCommands
 from .transfer import TransferCommands
 
-__all__ = ["ActivityAdminCommands", "AdminCommands", "ClubCommands", "GoalAdminCommands", "GoalCommands", "LevelCommands", "ShopCommands", "TransferCommands"]
+__all__ = ["ActivityAdminCommands", "AdminCommands", "ClubCommands", "GoalAdminCommands", "GoalCommands", "LevelCommands", "SetupCommands", "ShopCommands", "TransferCommands"]
