@@ -115,11 +115,11 @@ async def _installed_plan(store: XpStore):
     """The plan the cog gives each flush for a guild with the default quests and the goal on."""
     from unicornia.core.settings import DEFAULT_SETTINGS
     from unicornia.db.goals import FlushPlan, GuildPlan
-    from unicornia.systems.goals import DEFAULT_QUESTS, quest_start
+    from unicornia.systems.goals import default_quests, quest_start
 
     created = store.now
     store.now = lambda: 1_700_000_000  # the quests were added long ago (as on a live server)
-    await store.add_quests(BIG_GUILD, list(DEFAULT_QUESTS))
+    await store.add_quests(BIG_GUILD, list(default_quests()))
     store.now = created
     quests = await store.quests(BIG_GUILD)
 
