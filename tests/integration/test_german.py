@@ -1,0 +1,63 @@
+"""A server whose locale is German (`[p]set locale server de-DE`) gets German: a command's reply,
+the card's labels and a level-up announcement (made outside any command), read from the shipped
+de-DE catalogue so the test follows the translation as it is written."""
+from pathlib import Path
+
+import polib
+import pytest
+
+from tests.conftest import members
+from unicornia.core.levels import level_from_xp
+
+CATALOGUE = Path(__file__).resolve().parents[2] / "unicornia" / "locales" / "de-DE.po"
+
+
+@pytest.fixture(scope="module")
+def german():
+    if not CATALOGUE.exists():
+        pytest.fail(f"{CATALOGUE} is missing")
+    translated = {e.msgid: e.msgstr for e in polib.pofile(str(CATALOGUE)) if e.msgstr}
+
+    def lookup(msgid: str) -> str:
+        text = translated[msgid]
+        assert text != msgid or msgid.isupper(), f"{msgid!r} is not translated"
+        return text
+
+    return lookup
+
+
+async def test_a_german_server_gets_german_replies_cards_and_announcements(sim, german, clock):
+    alice = members(sim)[0]
+    await sim.command("set locale server de-DE", sim.owner())
+    sim.replies()
+
+    # a command's reply
+    await sim.command("level leaderboard 500", alice)
+    assert sim.replies()[-1].content == german("Pick a page from 1 to {last}.").format(last=100)
+
+    # the card's labels, looked up on the event loop and handed to the drawing thread
+    drawn = []
+    real_render = sim.cog.cards.generator.render
+
+    async def spy(data):
+        drawn.append(data)
+        return await real_render(data)
+
+    sim.cog.cards.generator.render = spy
+    await sim.command("level check", alice)
+    labels = drawn[-1].labels
+    assert (labels.level, labels.rank, labels.total_xp) == (german("LEVEL"), german("RANK"), german("Total XP {xp}"))
+    assert labels.number(1234567) == "1.234.567"  # German digit grouping
+
+    # a level-up announcement, sent by the message listener (no command context)
+    await sim.command("unicornia guild activity xpcap 0", sim.owner())
+    await sim.command("unicornia guild xppermessage 100", sim.owner())
+    sim.replies()
+    clock.advance(61)
+    await sim.say("genug Worte für eine Stufe", alice)
+    announced = [m.content for m in sim.replies()]
+    expected = german("\N{PARTY POPPER} {mention} reached **level {level}**!")
+    level = level_from_xp(await sim.cog.xp.current_xp((sim.guild.id, alice.id)))
+    assert level >= 1
+    assert any(text.startswith(expected.format(mention=alice.mention, level=level)) for text in announced), announced
+    assert not any("reached **level" in text for text in announced), announced

@@ -1,0 +1,48 @@
+"""The translation template matches the code, and every shipped translation matches the template."""
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCALES = ROOT / "unicornia" / "locales"
+SHIPPED = ("de-DE", "es-ES")
+
+
+def entries(catalog: polib.POFile) -> set[str]:
+    return {entry.msgid for entry in catalog if not entry.obsolete}
+
+
+def test_the_pot_is_up_to_date_with_the_code(tmp_path):
+    """What `make locales` would write now, compared by message (line numbers may move)."""
+    fresh = tmp_path / "locales"
+    subprocess.run([str(Path(sys.executable).parent / "redgettext"), "--command-docstrings", "--recursive",
+                    "--relative-to-cwd", "--output-dir", str(fresh), "unicornia"], cwd=ROOT, check=True,
+                   capture_output=True)
+    committed, current = polib.pofile(str(LOCALES / "messages.pot")), polib.pofile(str(fresh / "messages.pot"))
+    missing, stale = entries(current) - entries(committed), entries(committed) - entries(current)
+    assert not missing and not stale, (
+        f"unicornia/locales/messages.pot is out of date: run `make locales` "
+        f"({len(missing)} new, {len(stale)} gone; e.g. {sorted(missing or stale)[:3]})")
+
+
+@pytest.mark.parametrize("locale", SHIPPED)
+def test_each_translation_is_complete_and_keeps_the_placeholders(locale):
+    import string
+
+    template = entries(polib.pofile(str(LOCALES / "messages.pot")))
+    catalog = polib.pofile(str(LOCALES / f"{locale}.po"))
+    translated = {e.msgid: e.msgstr for e in catalog if e.msgstr and not e.obsolete and "fuzzy" not in e.flags}
+    missing = template - set(translated)
+    assert not missing, f"{locale}: {len(missing)} untranslated, e.g. {sorted(missing)[:3]}"
+
+    def fields(text: str) -> set[str]:
+        try:
+            return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        except ValueError:
+            return {"<broken>"}
+
+    wrong = [msgid for msgid, msgstr in translated.items() if fields(msgid) != fields(msgstr)]
+    assert not wrong, f"{locale}: placeholders differ in {wrong[:3]}"
