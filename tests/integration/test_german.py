@@ -35,6 +35,12 @@ async def test_a_german_server_gets_german_replies_cards_and_announcements(sim, 
     await sim.command("level leaderboard 500", alice)
     assert sim.replies()[-1].content == german("Pick a page from 1 to {last}.").format(last=100)
 
+    # help, from the command's docstring (a top-level hybrid command's too)
+    await sim.command("help daily", alice)
+    [embed] = sim.replies()[-1].embeds
+    daily_doc = "Claim your daily XP; consecutive days grow a streak bonus.\n\n        Example: `[p]daily`\n        "
+    assert embed.fields[0].name == german(daily_doc).split("\n")[0]
+
     # the card's labels, looked up on the event loop and handed to the drawing thread
     drawn = []
     real_render = sim.cog.cards.generator.render

@@ -12,6 +12,7 @@ from redbot.core.utils.chat_formatting import humanize_number
 from redbot.core.utils.mod import is_admin_or_superior
 
 from ..abc import MixinMeta
+from . import hybrid
 from .replies import refuse, send_embed
 from .hints import with_prefix
 from .confirm import confirm
@@ -121,7 +122,7 @@ def leaderboard_embed(guild: discord.Guild, board: ClubLeaderboard) -> discord.E
 class ClubCommands(MixinMeta):
     clubs: ClubService
 
-    @commands.hybrid_group(name="club", invoke_without_command=True)
+    @hybrid.group(name="club", invoke_without_command=True)
     @commands.guild_only()
     async def club(self, ctx: commands.Context) -> None:
         """Clubs: members band together.

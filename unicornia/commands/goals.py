@@ -9,6 +9,7 @@ from redbot.core import commands
 from redbot.core.utils.chat_formatting import humanize_number
 
 from ..abc import MixinMeta
+from . import hybrid
 from .replies import refuse, send_embed
 from ..core.achievements import condition_label
 from ..core.periods import cycle_label, progress_bar
@@ -36,7 +37,7 @@ def when(ts: int, style: str = "R") -> str:
 
 class GoalCommands(MixinMeta):
     # --- achievements ------------------------------------------------------------------------
-    @commands.hybrid_command(name="achievements")
+    @hybrid.command(name="achievements")
     @commands.guild_only()
     @app_commands.describe(member="Whose achievements (yours by default)", page="Which page")
     async def achievements_cmd(self, ctx: commands.Context, member: Optional[discord.Member] = None,
@@ -76,7 +77,7 @@ class GoalCommands(MixinMeta):
             unlocked=len(unlocked), total=len(unlocked) + len(locked), page=page, pages=pages))
         await send_embed(ctx, embed, allowed_mentions=NO_PINGS)
 
-    @commands.hybrid_command(name="nextachievement")
+    @hybrid.command(name="nextachievement")
     @commands.guild_only()
     async def next_achievement(self, ctx: commands.Context) -> None:
         """The achievement you are closest to.
@@ -105,7 +106,7 @@ class GoalCommands(MixinMeta):
                        allowed_mentions=NO_PINGS)
 
     # --- daily -------------------------------------------------------------------------------
-    @commands.hybrid_command(name="daily")
+    @hybrid.command(name="daily")
     @commands.guild_only()
     async def daily(self, ctx: commands.Context) -> None:
         """Claim your daily XP; consecutive days grow a streak bonus.
@@ -133,7 +134,7 @@ class GoalCommands(MixinMeta):
         await ctx.send("\n".join(lines), allowed_mentions=NO_PINGS)
 
     # --- quests ------------------------------------------------------------------------------
-    @commands.hybrid_command(name="quests")
+    @hybrid.command(name="quests")
     @commands.guild_only()
     async def quests(self, ctx: commands.Context) -> None:
         """This server's quests with your progress.

@@ -14,6 +14,7 @@ from redbot.core.utils.chat_formatting import humanize_number, humanize_timedelt
 from redbot.core.utils.views import SimpleMenu
 
 from ..abc import MixinMeta
+from . import hybrid
 from .replies import embed_text, refuse, send_embed, send_page
 from ..core.levels import progress
 from ..i18n import _
@@ -60,7 +61,7 @@ def text_bar(fraction: float, width: int = BAR_WIDTH) -> str:
 
 
 class LevelCommands(MixinMeta):
-    @commands.hybrid_group(name="level", invoke_without_command=True)
+    @hybrid.group(name="level", invoke_without_command=True)
     @commands.guild_only()
     async def level(self, ctx: commands.Context, member: discord.Member = None) -> None:
         """Levels and XP in this server.

@@ -13,6 +13,7 @@ from redbot.core import bank, commands
 from redbot.core.utils.chat_formatting import box, humanize_number, pagify
 
 from ..abc import MixinMeta
+from . import hybrid
 from .hints import with_prefix
 from .replies import refuse
 from ..core.shop_config import DEFAULT_KEY, ShopConfigError, ShopItem
@@ -184,7 +185,7 @@ class ShopBrowser(discord.ui.View):
 class ShopCommands(MixinMeta):
     shop: ShopService
 
-    @commands.hybrid_group(name="xpshop", invoke_without_command=True)
+    @hybrid.group(name="xpshop", invoke_without_command=True)
     @commands.guild_only()
     async def xpshop(self, ctx: commands.Context, page: int = 1) -> None:
         """Card backgrounds to buy with currency.
