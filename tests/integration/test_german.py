@@ -67,3 +67,18 @@ async def test_a_german_server_gets_german_replies_cards_and_announcements(sim, 
     assert level >= 1
     assert any(text.startswith(expected.format(mention=alice.mention, level=level)) for text in announced), announced
     assert not any("reached **level" in text for text in announced), announced
+
+
+async def test_the_shipped_achievements_read_in_german(sim, german):
+    from tests.conftest import set_goal_features
+
+    alice = members(sim)[0]
+    await set_goal_features(sim, achievements=True, goal=False, default_quests=False, quests=False)
+    await sim.command("set locale server de-DE", sim.owner())
+    await sim.say("meine ersten Worte hier", alice)
+    await sim.cog.xp.flush()
+    await sim.settle()
+    sim.replies()
+    await sim.command("achievements", alice)
+    [embed] = sim.replies()[-1].embeds
+    assert german("First Words") in embed.description and "First Words" not in embed.description

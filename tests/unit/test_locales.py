@@ -46,3 +46,13 @@ def test_each_translation_is_complete_and_keeps_the_placeholders(locale):
 
     wrong = [msgid for msgid, msgstr in translated.items() if fields(msgid) != fields(msgstr)]
     assert not wrong, f"{locale}: placeholders differ in {wrong[:3]}"
+
+
+def test_the_shipped_achievements_texts_are_listed_for_translation():
+    import yaml
+
+    from unicornia.core.shipped_text import shipped_texts
+
+    shipped = yaml.safe_load((ROOT / "unicornia" / "achievements.yml").read_text(encoding="utf-8"))["achievements"]
+    expected = [text for a in shipped.values() for text in (a["title"], a["description"])]
+    assert list(shipped_texts()) == expected, "regenerate unicornia/core/shipped_text.py from achievements.yml"

@@ -56,10 +56,10 @@ class GoalCommands(MixinMeta):
             return
         streak = (await self.goals.streak(member))[0]
         unlocked, locked = await self.achievements.overview(member, streak)
-        lines = [_("{emoji} **{title}** · unlocked {date}").format(emoji=a.emoji, title=a.title, date=when(at, "D"))
+        lines = [_("{emoji} **{title}** · unlocked {date}").format(emoji=a.emoji, title=a.shown_title, date=when(at, "D"))
                  for a, at in unlocked]
         lines += [_("🔒 {emoji} {title} · {have}/{value} {condition} {bar}").format(
-                      emoji=a.emoji, title=a.title, have=humanize_number(min(have, a.value)),
+                      emoji=a.emoji, title=a.shown_title, have=humanize_number(min(have, a.value)),
                       value=humanize_number(a.value), condition=condition_label(a.condition),
                       bar=progress_bar(have, a.value, 8))
                   for a, _fraction, have in locked]
@@ -99,7 +99,7 @@ class GoalCommands(MixinMeta):
                      "Reward: {xp} XP.")
         else:
             text = _("Next: {emoji} **{title}** ({description}) · {have}/{value} {condition} {bar} {percent}.")
-        await ctx.send(text.format(emoji=a.emoji, title=a.title, description=a.description,
+        await ctx.send(text.format(emoji=a.emoji, title=a.shown_title, description=a.shown_description,
                                    have=humanize_number(min(have, a.value)), value=humanize_number(a.value),
                                    condition=condition_label(a.condition), bar=progress_bar(have, a.value),
                                    percent=f"{fraction:.0%}", xp=humanize_number(a.reward_xp)),

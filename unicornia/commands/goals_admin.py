@@ -48,7 +48,7 @@ class GoalAdminCommands(MixinMeta):
         rows = []
         for a in self.achievements.defaults.values():
             state = _("hidden") if a.key in settings.hidden_achievements else _("shipped")
-            rows.append(f"{a.key:<16} {state:<8} {a.condition} >= {a.value:,}  +{a.reward_xp} XP  {a.title}")
+            rows.append(f"{a.key:<16} {state:<8} {a.condition} >= {a.value:,}  +{a.reward_xp} XP  {a.shown_title}")
         custom = _("custom")
         for key, raw in settings.custom_achievements.items():
             rows.append(f"{key:<16} {custom:<8} {raw['condition']} >= {raw['value']:,}  +{raw.get('reward_xp', 0)} XP  "

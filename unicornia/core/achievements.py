@@ -96,8 +96,18 @@ class Achievement:
     custom: bool = False  # added by the guild's admins, not shipped with the cog
 
     @property
+    def shown_title(self) -> str:
+        """The title in the current language: a shipped one is translated (core/shipped_text.py),
+        an admin's own is shown as written."""
+        return self.title if self.custom else _(self.title)
+
+    @property
+    def shown_description(self) -> str:
+        return self.description if self.custom or not self.description else _(self.description)
+
+    @property
     def label(self) -> str:
-        return f"{self.emoji} {self.title}"
+        return f"{self.emoji} {self.shown_title}"
 
     @property
     def xp_threshold(self) -> int:

@@ -109,9 +109,9 @@ class AchievementService:
         for a in won:
             if a.reward_xp:
                 names.append(_("{emoji} **{title}** (+{xp} XP)").format(
-                    emoji=a.emoji, title=a.title, xp=humanize_number(a.reward_xp)))
+                    emoji=a.emoji, title=a.shown_title, xp=humanize_number(a.reward_xp)))
             else:
-                names.append(f"{a.emoji} **{a.title}**")
+                names.append(f"{a.emoji} **{a.shown_title}**")
         return _("\N{SPORTS MEDAL} {mention} unlocked {achievements}!").format(
             mention=member.mention, achievements=", ".join(names))
 
