@@ -146,3 +146,36 @@ async def test_an_internal_error_is_told_to_the_caller_and_logged(slash, monkeyp
         result = await slash.slash("daily", alice)
     assert result.acknowledged and result.ephemeral is True and "Something went wrong" in result.text
     assert any("Slash command daily failed" in r.getMessage() for r in caplog.records)
+
+
+async def test_club_owner_actions_through_slash(slash):
+    """/club icon, /club transfer and /club disband; the last two ask for a typed `yes`."""
+    import asyncio
+
+    alice, bob = members(slash)[:2]
+    await slash.slash("club create", alice, name="Larks")
+    await slash.slash("club join", bob, name="Larks")
+    cleared = await slash.slash("club icon", alice, url="none")
+    assert cleared.errors == [] and "no longer has an icon" in cleared.text
+    refused = await slash.slash("club icon", bob, url="none")
+    assert refused.ephemeral is True  # only the owner
+
+    asked = await slash.slash("club transfer", alice, member=bob)
+    assert "Type `yes`" in asked.text and asked.ephemeral is False
+    with slash.interactions.recording() as log:
+        await slash.say("yes", alice)
+        for _ in range(100):
+            if any(sent.text for sent in log if "now owns" in sent.text):
+                break
+            await asyncio.sleep(0.01)
+    assert any("now owns **Larks**" in sent.text for sent in log), log
+    asked = await slash.slash("club disband", bob)
+    assert "Disband **Larks**" in asked.text
+    with slash.interactions.recording() as log:
+        await slash.say("yes", bob)
+        for _ in range(100):
+            if any("was disbanded" in sent.text for sent in log):
+                break
+            await asyncio.sleep(0.01)
+    assert any("was disbanded" in sent.text for sent in log), log
+    assert await slash.cog.store.club_of(slash.guild.id, alice.id) is None

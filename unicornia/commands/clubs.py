@@ -177,6 +177,7 @@ class ClubCommands(MixinMeta):
         Example: `[p]club icon https://example.com/owl.png`
         """
         async with replying(ctx):
+            await self.clubs.check_icon(ctx.author, url)  # refusals before the public "thinking"
             async with ctx.typing():
                 club, new_url = await self.clubs.set_icon(ctx.author, url)
             if new_url is None:

@@ -282,6 +282,12 @@ class ClubService:
             return club, await self.store.delete_club(club.id)
 
     # --- the icon ----------------------------------------------------------------------------
+    async def check_icon(self, owner: discord.Member, raw_url: str) -> None:
+        """What :meth:`set_icon` refuses before downloading (a bad link, not the owner): quick, so a
+        slash command says it privately before it shows "thinking" for the download."""
+        clean_icon_url(raw_url)
+        await self._owned_club(owner, _("Only the owner of **{club}** can change its icon."))
+
     async def set_icon(self, owner: discord.Member, raw_url: str) -> tuple[ClubRow, Optional[str]]:
         """Check the link by downloading it as an image, then store it; returns the club and the new URL."""
         url = clean_icon_url(raw_url)
