@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, TypeVar
 
+from ..i18n import _
 from . import statements as sql
 from .clubs import ClubQueries
 from .goals import FlushPlan, GoalQueries, SettleReport
@@ -114,10 +115,10 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
     def open(self) -> int:
         """Open the file, set WAL, run pending migrations; return the schema version."""
         if sqlite3.sqlite_version_info < MIN_SQLITE:
-            raise SqliteTooOld(
-                f"Unicornia needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer (UPDATE ... FROM and RETURNING); "
-                f"this Python has {sqlite3.sqlite_version}. A Python from python.org, pyenv or the deadsnakes PPA "
-                "brings a recent one")
+            raise SqliteTooOld(_(
+                "Unicornia needs SQLite {needed} or newer (UPDATE ... FROM and RETURNING); this Python has "
+                "{found}. A Python from python.org, pyenv or the deadsnakes PPA brings a recent one").format(
+                    needed=".".join(map(str, MIN_SQLITE)), found=sqlite3.sqlite_version))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         identity = self._check_identity()
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -141,25 +142,25 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
         """Refuse, before writing a byte, a file that is not Unicornia's or is from a newer Unicornia."""
         identity = inspect_database(self.path)
         if identity.kind is Kind.NOT_SQLITE:
-            raise NotOurDatabase(
-                f"{self.path} is not an SQLite database, so it cannot be Unicornia's. Unicornia left it "
-                "untouched and did not start: move the file elsewhere to start a new database, or put a "
-                "Unicornia database (a `[p]unicornia backup` file) in its place, then load Unicornia again.")
+            raise NotOurDatabase(_(
+                "{path} is not an SQLite database, so it cannot be Unicornia's. Unicornia left it untouched and "
+                "did not start: move the file elsewhere to start a new database, or put a Unicornia database "
+                "(a `[p]unicornia backup` file) in its place, then load Unicornia again.").format(path=self.path))
         if identity.kind is Kind.FOREIGN:
-            raise NotOurDatabase(
-                f"{self.path} is another program's SQLite database, not Unicornia's. Unicornia left it "
-                "untouched and did not start: move the file elsewhere to start a new database, or put a "
-                "Unicornia database (a `[p]unicornia backup` file) in its place, then load Unicornia again. "
-                "To bring in NadekoBot's XP, use `[p]unicornia import nadeko` instead.")
+            raise NotOurDatabase(_(
+                "{path} is another program's SQLite database, not Unicornia's. Unicornia left it untouched and "
+                "did not start: move the file elsewhere to start a new database, or put a Unicornia database "
+                "(a `[p]unicornia backup` file) in its place, then load Unicornia again. To bring in "
+                "NadekoBot's XP, use `[p]unicornia import nadeko` instead.").format(path=self.path))
         if identity.user_version > SCHEMA_VERSION:
             raise self._too_new(identity.user_version)
         return identity
 
     def _too_new(self, version: int) -> SchemaTooNew:
-        return SchemaTooNew(
-            f"{self.path} was written by a newer Unicornia (schema {version}; this one reads up to "
-            f"{SCHEMA_VERSION}). Unicornia left it untouched and did not start: update the cog "
-            "(`[p]cog update unicornia`) instead of downgrading it.")
+        return SchemaTooNew(_(
+            "{path} was written by a newer Unicornia (schema {version}; this one reads up to {supported}). "
+            "Unicornia left it untouched and did not start: update the cog (`[p]cog update unicornia`) "
+            "instead of downgrading it.").format(path=self.path, version=version, supported=SCHEMA_VERSION))
 
     def _migrate(self, conn: sqlite3.Connection) -> int:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
