@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 from typing import Optional
 
 import discord
-from babel.dates import format_date
+from babel.dates import format_skeleton
+from babel.numbers import format_decimal, format_percent
 from discord import app_commands
 from redbot.core import commands
 from redbot.core.utils.chat_formatting import humanize_number, humanize_timedelta
@@ -30,8 +31,10 @@ SOURCE_NAMES = ("message", "link", "voice", "thanks", "reaction", "command")
 MAX_STATS_DAYS = 90
 MAX_LEADERBOARD_PAGES = 100
 BAR_WIDTH = 20
-#: How `xpstats` writes its best day (babel's pattern, month names in the server's regional format).
-BEST_DAY_PATTERN = "dd MMM y"
+#: How `xpstats` writes its best day (a CLDR skeleton: "Mar 3, 2025", "3. März 2025", "3 mar 2025").
+BEST_DAY_SKELETON = "yMMMd"
+#: `xpstats`'s daily average: grouped, at most one decimal, in the server's regional format.
+AVERAGE_PATTERN = "#,##0.#"
 #: Card renders a member may ask for per window (LevelUp allows the same).
 CARD_RATE, CARD_WINDOW = 3, 10
 #: Discord shows at most 25 autocomplete choices.
@@ -215,13 +218,12 @@ class LevelCommands(MixinMeta):
         rows = await self.store.history_by_day(ctx.guild.id, member.id if member else None, start)
         stats = XpStats.from_rows(rows, days, start)
         name = member.display_name if member else ctx.guild.name
-        title = (_("XP of {name}, today") if days == 1 else _("XP of {name}, last {days} days")).format(
-            name=name, days=days)
+        title = stats_title(name, days)
         if not can_attach(ctx):
             await ctx.send(stats_text(name, stats) + "\n" + no_attach(), allowed_mentions=NO_PINGS)
             return
         async with ctx.typing():  # a slash command shows "thinking" while the chart is drawn
-            chart = await self.cards.generator.run(render_chart, stats, title, self.cards.generator.fonts.label_path)
+            chart = await self.cards.generator.run(render_chart, stats, title, self.cards.generator.fonts)
         await ctx.send(stats_text(name, stats), file=discord.File(io.BytesIO(chart), filename="xpstats.png"),
                        allowed_mentions=NO_PINGS)
 
@@ -366,22 +368,31 @@ def profile_embed(member: discord.Member, stand: standing_service.Standing) -> d
     return embed
 
 
+def stats_title(name: str, days: int) -> str:
+    """The chart's title: one day is today, more are the last so many."""
+    if days == 1:
+        return _("XP of {name}, today").format(name=name)
+    return _("XP of {name}, last {days} days").format(name=name, days=days)
+
+
 def stats_text(name: str, stats: XpStats) -> str:
     if stats.days == 1:
         head = _("**{name}**: {total} XP today.")
     else:
         head = _("**{name}**: {total} XP over {days} days, {average} a day on average.")
+    region = stats.labels.region
     lines = [head.format(name=name, total=humanize_number(stats.total), days=stats.days,
-                         average=f"{stats.daily_average:,.1f}")]
+                         average=format_decimal(round(stats.daily_average, 1), AVERAGE_PATTERN, locale=region))]
     best = stats.best_day
     if best:
         lines.append(_("Best day: {date} with {xp} XP.").format(
-            date=format_date(datetime.fromtimestamp(best[0], tz=timezone.utc).date(), BEST_DAY_PATTERN,
-                             locale=stats.labels.region),
+            date=format_skeleton(BEST_DAY_SKELETON, datetime.fromtimestamp(best[0], tz=timezone.utc).date(),
+                                 locale=region),
             xp=humanize_number(best[1])))
     if stats.total:
         names = stats.labels.sources
-        shares = ", ".join(f"{names.get(source, source)} {xp / stats.total:.0%} ({humanize_number(xp)})"
+        shares = ", ".join(f"{names.get(source, source)} {format_percent(xp / stats.total, locale=region)} "
+                           f"({humanize_number(xp)})"
                            for source, xp in stats.by_source.items())
         lines.append(_("By source: {shares}").format(shares=shares))
     else:
