@@ -1,9 +1,13 @@
 """Per-character font fallback: mixed-script names drawn with every glyph some bundled font has.
 
-Text is split into grapheme clusters (so an emoji sequence or a letter with its accents is
-never split), each cluster gets the first font in the chain that has its base character,
-and consecutive clusters with the same font are drawn as one run (so Arabic shapes and
-joins through raqm).  Colour emoji come from a bitmap font drawn at its native size and scaled.
+Text is split into grapheme clusters (so an emoji sequence, a letter with its accents or an
+Indic syllable is never split), each cluster gets the first font in the chain that has its base
+character, and consecutive clusters with the same font are drawn as one run (so Arabic, Indic
+and Thai text shapes and joins through raqm).  Two exceptions to the chain order: the styled
+letters Unicode marks as font variants (𝓯𝓪𝓷𝓬𝔂, 𝕕𝕠𝕦𝕓𝕝𝕖, 𝖋𝖗𝖆𝖐𝖙𝖚𝖗, ℬ, ℌ...) all come from the math font
+so a name is drawn in one style, and colour emoji come from a bitmap font drawn at its native
+size and scaled.  Fonts that exist only in a regular weight are thickened with a stroke
+(a synthetic bold) so they do not look thin beside the bold text around them.
 """
 from __future__ import annotations
 
@@ -19,33 +23,86 @@ from PIL import Image, ImageDraw, ImageFont
 
 log = logging.getLogger("red.unicornia.fonts")
 
-#: Fallback order: Latin/Greek/Cyrillic, Arabic, CJK, colour emoji, then a broad symbol font.
+#: Fallback order: a character is drawn with the first font here that has it.  The script fonts
+#: come before the CJK, emoji and symbol fonts, whose broad coverage would otherwise take their
+#: shared characters; the last fonts only fill the gaps the others leave.
 FONT_CHAIN = (
-    "NotoSans-Bold.ttf",
+    "NotoSans-Bold.ttf",  # Latin, Greek, Cyrillic
     "NotoSansArabic-Bold.ttf",
-    "DroidSansFallback.ttf",
+    "NotoSansHebrew-Bold.ttf",
+    "NotoSansArmenian-Bold.ttf",
+    "NotoSansGeorgian-Bold.ttf",
+    "NotoSansThaana-Bold.ttf",
+    "NotoSansEthiopic-Bold.ttf",
+    "NotoSansDevanagari-Bold.ttf",
+    "NotoSansBengali-Bold.ttf",
+    "NotoSansGurmukhi-Bold.ttf",
+    "NotoSansGujarati-Bold.ttf",
+    "NotoSansOriya-Bold.ttf",
+    "NotoSansTamil-Bold.ttf",
+    "NotoSansTelugu-Bold.ttf",
+    "NotoSansKannada-Bold.ttf",
+    "NotoSansMalayalam-Bold.ttf",
+    "NotoSansSinhala-Bold.ttf",
+    "NotoSansThai-Bold.ttf",
+    "NotoSansLao-Bold.ttf",
+    "NotoSansMyanmar-Bold.ttf",
+    "NotoSansKhmer-Bold.ttf",
+    "NotoSansCherokee-Bold.ttf",  # also the Ꭺ Ᏼ Ꮯ of "fancy text"
+    "NotoSansCanadianAboriginal-Bold.ttf",  # also ᗩ ᗷ ᑕ
+    "NotoSansVai-Regular.ttf",  # also ꕤ ꔫ
+    "DroidSansFallback.ttf",  # Chinese, Japanese, Korean
     "NotoColorEmoji.ttf",
-    "DejaVuSans-Bold.ttf",
+    "DejaVuSans-Bold.ttf",  # a broad symbol font
+    "NotoSansMath-Regular.ttf",  # mathematical alphanumerics (see MATH_FONT) and math symbols
+    "NotoSansSymbols-Bold.ttf",  # Ⓐ ⓑ 🄰 ⒜ and other symbols
+    "NotoSansSymbols2-Regular.ttf",  # ⭑ ⭒ ⯎
+    "NotoSansYi-Regular.ttf",  # Yi radicals: the ꒰ ꒱ brackets of decorated names
 )
 LABEL_FONT = "NotoSans-Regular.ttf"
 EMOJI_FONT = "NotoColorEmoji.ttf"
 EMOJI_NATIVE_SIZE = 109  # CBDT colour bitmaps exist at this size only
+#: Draws every character Unicode marks as a font variant of a letter or digit (decomposition
+#: ``<font>``: U+1D400-1D7FF and the letterlike ℂ ℊ ℋ ℌ ℓ ℬ ℯ ...), whatever font comes first.
+MATH_FONT = "NotoSansMath-Regular.ttf"
+#: Fonts with no bold weight, thickened when drawn.  Not the math font (𝒜 and 𝓐 differ in weight
+#: by code point: the user chose it) and not the colour emoji.  Droid Sans Fallback is the CJK
+#: font: Noto Sans CJK Bold would add 20 MB (9 MB cut to the GB2312, JIS, KS X and Big5 sets).
+SYNTHETIC_BOLD = frozenset({
+    "DroidSansFallback.ttf", "NotoSansVai-Regular.ttf", "NotoSansSymbols2-Regular.ttf",
+    "NotoSansYi-Regular.ttf",
+})
+SYNTHETIC_BOLD_STROKE = 1 / 36  # stroke width per pixel of font size: close to Noto Sans Bold
 ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
 
 _JOINERS = {0x200D, 0xFE0E, 0xFE0F, 0x20E3}
+_SPACING_VOWELS = {0x0E33, 0x0EB3}  # Thai and Lao SARA AM: letters that behave as vowel signs
 
 
 def _extends_cluster(cp: int, ch: str) -> bool:
     return (
         cp in _JOINERS
-        or unicodedata.combining(ch) != 0
+        or unicodedata.category(ch) in ("Mn", "Mc", "Me")  # accents, vowel signs, viramas
+        or cp in _SPACING_VOWELS
         or 0x1F3FB <= cp <= 0x1F3FF  # skin tones
         or 0xE0020 <= cp <= 0xE007F  # tag sequences (subdivision flags)
     )
 
 
+def _continues_conjunct(last: str, ch: str) -> bool:
+    """A letter after a virama of its script (Indic halant, Khmer coeng) joins it in one conjunct."""
+    virama = last[-1]
+    return (unicodedata.combining(virama) == 9 and unicodedata.category(ch) == "Lo"
+            and ord(virama) >> 7 == ord(ch) >> 7)  # same 128-code-point script block
+
+
 def _is_regional(cp: int) -> bool:
     return 0x1F1E6 <= cp <= 0x1F1FF
+
+
+def is_font_variant(ch: str) -> bool:
+    """True for a styled letter or digit (𝓯, 𝕕, 𝖋, ℬ, ℯ): Unicode's ``<font>`` decomposition."""
+    return unicodedata.decomposition(ch).startswith("<font>")
 
 
 def yield_gil() -> None:
@@ -60,7 +117,7 @@ def graphemes(text: str) -> list[str]:
         cp = ord(ch)
         if clusters:
             last = clusters[-1]
-            if _extends_cluster(cp, ch) or last.endswith("\u200d"):
+            if _extends_cluster(cp, ch) or last.endswith("\u200d") or _continues_conjunct(last, ch):
                 clusters[-1] += ch
                 continue
             if _is_regional(cp) and len(last) == 1 and _is_regional(ord(last)):
@@ -68,6 +125,11 @@ def graphemes(text: str) -> list[str]:
                 continue
         clusters.append(ch)
     return clusters
+
+
+def synthetic_bold_stroke(size: int) -> float:
+    """The stroke that makes a regular face at ``size`` pixels about as heavy as Noto Sans Bold."""
+    return size * SYNTHETIC_BOLD_STROKE
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +177,8 @@ class FontSet:
         emoji_style = "\ufe0f" in cluster or cp >= 0x1F000 or len(cluster) > 1 and "\u200d" in cluster
         if emoji_style and cp in self._cmaps.get(EMOJI_FONT, ()):
             return EMOJI_FONT
+        if cp in self._cmaps.get(MATH_FONT, ()) and is_font_variant(base):
+            return MATH_FONT
         for name in self.chain:
             if name == EMOJI_FONT and not emoji_style and cp < 0x2000:
                 continue  # digits and '#' are in the emoji font for keycaps; draw them as text
@@ -148,6 +212,17 @@ class FontSet:
                 cache.clear()
             cache[key] = font
         return font
+
+    def run_font(self, run: Run, size: int) -> tuple[ImageFont.FreeTypeFont, bool]:
+        """The face to draw ``run`` with at ``size``, and whether to thicken it (synthetic bold).
+
+        Callers drawing a run themselves pass ``stroke_width=synthetic_bold_stroke(size)`` and
+        ``stroke_fill`` equal to the fill when the flag is set.  Emoji runs need ``draw``:
+        their face is the colour font at its native size.
+        """
+        if run.font == EMOJI_FONT:
+            return self.font(EMOJI_FONT, EMOJI_NATIVE_SIZE), False
+        return self.font(run.font, size), run.font in SYNTHETIC_BOLD
 
     def _run_width(self, run: Run, size: int) -> float:
         if run.font == EMOJI_FONT:
@@ -188,8 +263,10 @@ class FontSet:
             if run.font == EMOJI_FONT:
                 x += self._draw_emoji(image, (x, baseline), run.text, size)
             else:
-                font = self.font(run.font, size)
-                draw.text((x, baseline), run.text, font=font, fill=fill, anchor="ls")
+                font, thicken = self.run_font(run, size)
+                stroke = synthetic_bold_stroke(size) if thicken else 0
+                draw.text((x, baseline), run.text, font=font, fill=fill, anchor="ls",
+                          stroke_width=stroke, stroke_fill=fill if stroke else None)
                 x += font.getlength(run.text)
             yield_gil()
         return x - start
