@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench clean venv locales
+.PHONY: demo test bench clean venv locales gallery
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
@@ -23,6 +23,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
+
+# the README's sample cards (docs/cards/), drawn by the real card generator
+gallery: $(STAMP)
+	$(PY) tools/card_gallery.py
 
 # the translation template: every _() string and every command's help, in unicornia/locales
 locales: $(STAMP)

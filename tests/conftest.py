@@ -176,6 +176,20 @@ def sent():
         recorder.uninstall()
 
 
+def record_cards(sim) -> list:
+    """Keep every CardData the generator is asked to draw."""
+    generator = sim.cog.cards.generator
+    real = generator.render
+    seen = []
+
+    async def render(card):
+        seen.append(card)
+        return await real(card)
+
+    generator.render = render
+    return seen
+
+
 def live(module: str):
     """A module of the package as Red loaded it for the running bot (e.g. ``live("systems.downloader")``).
 

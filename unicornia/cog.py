@@ -19,8 +19,8 @@ from redbot.core.i18n import cog_i18n
 
 from .abc import CompositeMetaClass
 from .commands.hints import SHORTCUTS
-from .commands import (ActivityAdminCommands, AdminCommands, ClubCommands, GoalAdminCommands, GoalCommands,
-                       LevelCommands, SetupCommands, ShopCommands, TransferCommands)
+from .commands import (ActivityAdminCommands, AdminCommands, CardCommands, ClubCommands, GoalAdminCommands,
+                       GoalCommands, LevelCommands, SetupCommands, ShopCommands, TransferCommands)
 from .core.settings import GUILD_DEFAULTS
 from .i18n import _
 from .db.store import StoreClosed, StoreRefused, XpStore
@@ -31,7 +31,7 @@ from .systems.rewards import RewardService
 from .systems.settings import SettingsCache
 from .systems.shop import ShopService
 from .systems.card_generator import CardGenerator
-from .systems.card_service import CardService
+from .systems.card_service import MEMBER_DEFAULTS as CARD_MEMBER_DEFAULTS, CardPreferences, CardService
 from .systems.clubs import ClubService
 from .systems.downloader import SafeDownloader
 from .systems.gate import RedGate
@@ -64,7 +64,7 @@ def prefix_copy(command: commands.Command) -> commands.Command:
 
 
 @cog_i18n(_)
-class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands, GoalAdminCommands, ClubCommands,
+class Unicornia(LevelCommands, CardCommands, ShopCommands, GoalCommands, ActivityAdminCommands, GoalAdminCommands, ClubCommands,
                 TransferCommands, SetupCommands, AdminCommands, commands.Cog, metaclass=CompositeMetaClass):
     """Levels and XP for your server: messages and voice earn XP, levels earn roles and currency."""
 
@@ -74,6 +74,7 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
         self.config = Config.get_conf(self, identifier=CONFIG_IDENTIFIER, force_registration=True)
         self.config.register_guild(**GUILD_DEFAULTS, quests_seeded=False)
         self.config.register_global(history_days=DEFAULT_HISTORY_DAYS)
+        self.config.register_member(**CARD_MEMBER_DEFAULTS)
         self._pruner: asyncio.Task | None = None
         #: Tasks running one of this cog's commands: an unload lets them finish first.
         self._running: set[asyncio.Task] = set()
@@ -85,7 +86,8 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
         self.xp = XpSystem(bot, self.store, self.settings, on_level_up=self.rewards.level_up, gate=self.gate)
         bundled = bundled_data_path(self)
         self.shop = ShopService(self.store, data_path=self.data_path, bundled_root=bundled)
-        self.cards = CardService(CardGenerator(bundled / "fonts"), SafeDownloader(), self.shop, bundled)
+        self.cards = CardService(CardGenerator(bundled / "fonts"), SafeDownloader(), self.shop, bundled,
+                                 CardPreferences(self.config))
         self.clubs = ClubService(self.store, self.xp, self.cards)
         self.achievements = AchievementService(self.store, self.settings, Path(__file__).parent / ACHIEVEMENTS_FILE)
         self.goals = GoalService(self.store, self.settings, self.xp, self.achievements, bot)
@@ -288,11 +290,14 @@ class Unicornia(LevelCommands, ShopCommands, GoalCommands, ActivityAdminCommands
     # --- data rights -------------------------------------------------------------------------
     async def red_delete_data_for_user(self, *, requester: RequestType, user_id: int) -> None:
         """Delete the user's XP, totals, shop items, achievements, streaks, quest progress, audit rows
-        and club memberships in every guild, buffered gains included (a club they own passes on)."""
+        and club memberships in every guild, buffered gains included (a club they own passes on), and
+        their card style and colour."""
         await self.xp.delete_user(user_id)
         await self.store.delete_club_user(user_id)
+        await self.cards.prefs.delete_user(user_id)
 
     async def red_get_data_for_user(self, *, user_id: int) -> dict[str, io.BytesIO]:
         data = await self.store.user_data(user_id)
         data["clubs"] = await self.store.club_user_data(user_id)
+        data["card"] = await self.cards.prefs.user_data(user_id)
         return {"unicornia.json": io.BytesIO(json.dumps(data, indent=2).encode("utf-8"))}

@@ -11,10 +11,12 @@ import pytest
 from discord.ext.test import backend as fake
 from PIL import Image
 
-from tests.conftest import db_rows, live, members
+from tests.conftest import db_rows, live, members, record_cards
 from tests.imagekit import ImageServer
+from unicornia.core.card_layout import DEFAULT_STYLE, STYLES
 
-ICON_BOX_CENTRE = (718, 68)  # the middle of CardLayout.club_icon
+_ICON = STYLES[DEFAULT_STYLE].club_icon
+ICON_BOX_CENTRE = ((_ICON[0] + _ICON[2]) // 2, (_ICON[1] + _ICON[3]) // 2)  # the default style's club icon
 SERVER_PNG = (200, 30, 90)  # the colour of the test server's /ok.png
 
 
@@ -353,20 +355,6 @@ def card_image(sent) -> Image.Image:
     img = Image.open(io.BytesIO(sent[-1]["file_bytes"][0]))
     img.load()
     return img.convert("RGB")
-
-
-def record_cards(sim) -> list:
-    """Keep every CardData the generator is asked to draw."""
-    generator = sim.cog.cards.generator
-    real = generator.render
-    seen = []
-
-    async def render(card):
-        seen.append(card)
-        return await real(card)
-
-    generator.render = render
-    return seen
 
 
 async def test_card_shows_the_club_name_and_icon(sim, sent, server):

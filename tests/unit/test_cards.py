@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from unicornia.core.bytecache import ByteCache
-from unicornia.core.card_layout import DEFAULT_LAYOUT
+from unicornia.core.card_layout import CARD_SIZE, DEFAULT_STYLE, STYLES
 from unicornia.systems.card_generator import CardData, CardGenerator
 from unicornia.systems.fonts import EMOJI_FONT, FontSet, graphemes
 from unicornia.systems.images import ImageRejected, check_image
@@ -82,7 +82,7 @@ def test_long_names_shrink_then_ellipsise_on_cluster_boundaries(fonts):
 def test_static_card_is_a_png_of_the_card_size(generator):
     rendered = generator.render_sync(card())
     img = decode(rendered.data)
-    assert rendered.filename == "card.png" and img.format == "PNG" and img.size == DEFAULT_LAYOUT.size
+    assert rendered.filename == "card.png" and img.format == "PNG" and img.size == CARD_SIZE
     # the background shows outside the panel: sunset's top-left is orange
     r, g, b = img.convert("RGB").getpixel((3, 3))
     assert r > 200 and 100 < g < 180
@@ -92,7 +92,7 @@ def test_club_name_and_icon_are_drawn_when_present(generator):
     without = decode(generator.render_sync(card()).data).convert("RGB")
     icon = png_bytes((64, 64), (10, 240, 10))
     with_club = decode(generator.render_sync(card(club_name="Unicorns", club_icon=icon)).data).convert("RGB")
-    left, top, right, bottom = DEFAULT_LAYOUT.club_icon
+    left, top, right, bottom = STYLES[DEFAULT_STYLE].club_icon
     centre = ((left + right) // 2, (top + bottom) // 2)
     assert with_club.getpixel(centre) == (10, 240, 10) and without.getpixel(centre) != (10, 240, 10)
 
@@ -100,15 +100,15 @@ def test_club_name_and_icon_are_drawn_when_present(generator):
 def test_awarded_xp_only_drawn_when_non_zero(generator):
     plain = decode(generator.render_sync(card()).data).convert("RGB")
     awarded = decode(generator.render_sync(card(awarded_xp=500)).data).convert("RGB")
-    box = (420, 300, 760, 340)
+    box = STYLES[DEFAULT_STYLE].tiles.box  # the tiles share the row: a third tile moves the others
     assert plain.crop(box).tobytes() != awarded.crop(box).tobytes()
 
 
 def test_mixed_script_name_and_missing_avatar_render(generator):
     rendered = generator.render_sync(card(name=MIXED, avatar=None))
-    assert decode(rendered.data).size == DEFAULT_LAYOUT.size
+    assert decode(rendered.data).size == CARD_SIZE
     broken_avatar = generator.render_sync(card(avatar=b"not an image"))
-    assert decode(broken_avatar.data).size == DEFAULT_LAYOUT.size
+    assert decode(broken_avatar.data).size == CARD_SIZE
 
 
 def test_animated_background_keeps_frames_durations_and_loop(generator):

@@ -1,6 +1,7 @@
 """Command mixins: each parses, calls a service and formats the reply; no business rules here."""
 from .activity_admin import ActivityAdminCommands
 from .admin import AdminCommands
+from .card import CardCommands
 from .clubs import ClubCommands
 from .goals import GoalCommands
 from .goals_admin import GoalAdminCommands
@@ -9,4 +10,4 @@ from .setup import SetupCommands
 from .shop import ShopCommands
 from .transfer import TransferCommands
 
-__all__ = ["ActivityAdminCommands", "AdminCommands", "ClubCommands", "GoalAdminCommands", "GoalCommands", "LevelCommands", "SetupCommands", "ShopCommands", "TransferCommands"]
+__all__ = ["ActivityAdminCommands", "AdminCommands", "CardCommands", "ClubCommands", "GoalAdminCommands", "GoalCommands", "LevelCommands", "SetupCommands", "ShopCommands", "TransferCommands"]

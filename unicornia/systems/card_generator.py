@@ -4,10 +4,11 @@ Static backgrounds give a PNG; animated GIF backgrounds give an animated GIF wit
 frame composited, durations and looping kept, at most ``MAX_FRAMES`` frames, and shrunk
 (fewer frames, then smaller) until it fits Discord's upload limit for unboosted servers.
 
-The card's words come translated in :class:`CardLabels`, made on the event loop with the
-:class:`CardData`: Red's language lives in a context variable that a worker thread does not see,
-so nothing here calls the translator.  Every word is measured and shrunk to its room, since
-"STUFE" or "Gesamt-XP" is not as wide as "LEVEL" or "Total XP".
+What is drawn over the background (panels, avatar, words, bar) is :mod:`.card_painter`'s work,
+in the member's style and accent colour (:mod:`..core.card_layout`). The card's words come
+translated in :class:`CardLabels`, made on the event loop with the :class:`CardData`: Red's
+language lives in a context variable that a worker thread does not see, so nothing here calls
+the translator.
 """
 from __future__ import annotations
 
@@ -23,12 +24,13 @@ from typing import Optional
 
 from babel.core import Locale
 from babel.numbers import format_decimal
-from PIL import Image, ImageDraw, ImageOps, ImageSequence
+from PIL import Image, ImageFilter, ImageOps, ImageSequence
 from redbot.core.i18n import get_babel_regional_format
 
-from ..core.card_layout import DEFAULT_LAYOUT, CardLayout
+from ..core.card_layout import DEFAULT_STYLE, abbreviation, style_named
 from ..i18n import _
-from .fonts import ELLIPSIS, FontSet, graphemes, yield_gil
+from .card_painter import CardPainter, panel_mask
+from .fonts import FontSet, yield_gil
 
 #: Discord's upload limit for a bot in a server without boosts (10 MB), with headroom.
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
@@ -37,35 +39,57 @@ MIN_FRAME_MS = 20
 RENDER_WORKERS = 2
 MAX_QUEUED_RENDERS = 16
 FITTED_BACKGROUND_CACHE = 16
+#: babel's pattern for an abbreviated number's mantissa: grouping, at most one decimal.
+ABBREVIATED_PATTERN = "#,##0.#"
 
 
 @dataclass(frozen=True)
 class CardLabels:
     """The card's words and number format in one language, ready for a drawing thread."""
 
+    #: Tile and column titles (written in capitals in English; a translation may not be).
     level: str
     rank: str
-    of: str
-    #: Placeholders: ``{rank}``.
-    ranked_as: str
-    #: Placeholders: ``{xp}``.
+    total: str
+    awarded_title: str
+    #: Placeholders: ``{rank}``, ``{ranked}``.
+    rank_of: str
+    #: Placeholders: ``{xp}`` (the classic style's line under the bar).
     total_xp: str
-    #: Placeholders: ``{amount}`` (signed).
+    #: Placeholders: ``{amount}`` (signed; the classic style's line under the bar).
     awarded: str
     #: Placeholders: ``{done}``, ``{needed}``.
     progress: str
+    #: Thousands, millions, billions, trillions; placeholder ``{number}`` (``{number}K`` ...).
+    units: tuple[str, str, str, str]
     #: How numbers are written (Red's regional format: ``1,234`` or ``1.234``).
     numbers: Locale
 
     def number(self, n: int) -> str:
         return format_decimal(n, locale=self.numbers)
 
+    def abbreviate(self, n: int) -> str:
+        """``n`` shortened for a tight room: 1.2K, 12K, 812M, 1.2B, 1T (``1,2 Mio.`` in German);
+        cut, never rounded up; written out in full below 1,000."""
+        mantissa, step = abbreviation(n)
+        if step == 0:
+            return self.number(n)
+        return self.units[step - 1].format(number=format_decimal(mantissa, format=ABBREVIATED_PATTERN,
+                                                                 locale=self.numbers))
+
+    def signed(self, n: int, abbreviated: bool = False) -> str:
+        """``+1,234`` or ``\N{MINUS SIGN}1,234``."""
+        text = self.abbreviate(abs(n)) if abbreviated else self.number(abs(n))
+        return ("+" if n >= 0 else "\N{MINUS SIGN}") + text
+
 
 def card_labels() -> CardLabels:
     """The card's words in the current task's language; call it on the event loop."""
     return CardLabels(
-        level=_("LEVEL"), rank=_("RANK"), of=_("OF"), ranked_as=_("#{rank}"),
-        total_xp=_("Total XP {xp}"), awarded=_("Awarded by admins {amount}"), progress=_("{done} / {needed} XP"),
+        level=_("LEVEL"), rank=_("RANK"), total=_("TOTAL XP"), awarded_title=_("FROM ADMINS"),
+        rank_of=_("#{rank} / {ranked}"), total_xp=_("Total XP {xp}"), awarded=_("Awarded by admins {amount}"),
+        progress=_("{done} / {needed} XP"),
+        units=(_("{number}K"), _("{number}M"), _("{number}B"), _("{number}T")),
         numbers=get_babel_regional_format(),
     )
 
@@ -88,6 +112,10 @@ class CardData:
     avatar: Optional[bytes] = None
     club_name: Optional[str] = None
     club_icon: Optional[bytes] = None
+    #: One of :data:`~unicornia.core.card_layout.STYLES` (an unknown name draws the default).
+    style: str = DEFAULT_STYLE
+    #: The member's accent colour; None for the style's own.
+    accent: Optional[tuple[int, int, int]] = None
     labels: CardLabels = field(default_factory=card_labels)
 
 
@@ -103,15 +131,16 @@ class RenderedCard:
 
 
 class CardGenerator:
-    def __init__(self, fonts_dir: Path, *, layout: CardLayout = DEFAULT_LAYOUT, workers: int = RENDER_WORKERS,
-                 max_upload: int = MAX_UPLOAD_BYTES, max_frames: int = MAX_FRAMES) -> None:
+    def __init__(self, fonts_dir: Path, *, workers: int = RENDER_WORKERS, max_upload: int = MAX_UPLOAD_BYTES,
+                 max_frames: int = MAX_FRAMES) -> None:
         self.fonts = FontSet(fonts_dir)
-        self.layout = layout
+        self.painter = CardPainter(self.fonts)
         self.max_upload = max_upload
         self.max_frames = max_frames
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="unicornia-card")
         self._slots = asyncio.Semaphore(MAX_QUEUED_RENDERS)
-        self._fitted: OrderedDict[bytes, Image.Image] = OrderedDict()
+        #: Backgrounds fitted to the card (and frosted behind a style's panels), by content and style.
+        self._fitted: OrderedDict[tuple[bytes, str], Image.Image] = OrderedDict()
         self._fitted_lock = threading.Lock()
 
     async def render(self, card: CardData) -> RenderedCard:
@@ -129,39 +158,37 @@ class CardGenerator:
 
     # --- drawing (worker threads) ------------------------------------------------------------
     def render_sync(self, card: CardData) -> RenderedCard:
-        foreground = self._foreground(card)
+        style = style_named(card.style)
+        foreground = self.painter.paint(card, style)
         with Image.open(io.BytesIO(card.background)) as bg:
             if getattr(bg, "is_animated", False) and bg.n_frames > 1:
-                return self._animated(bg, foreground)
-        background = self._fitted_static(card.background)
-        frame = background.copy()
+                return self._animated(bg, foreground, style.size)
+        frame = self._backdrop(card.background, style).copy()
         frame.alpha_composite(foreground)
         out = io.BytesIO()
         frame.convert("RGB").save(out, format="PNG", compress_level=1)
         return RenderedCard(out.getvalue(), "card.png", 1)
 
-    def _fitted_static(self, data: bytes) -> Image.Image:
-        key = blake2b(data, digest_size=16).digest()
+    def _backdrop(self, data: bytes, style) -> Image.Image:
+        """The background fitted to the card, blurred behind the style's panels (frosted glass)."""
+        key = (blake2b(data, digest_size=16).digest(), style.name)
         with self._fitted_lock:
             cached = self._fitted.get(key)
             if cached is not None:
                 self._fitted.move_to_end(key)
                 return cached
         with Image.open(io.BytesIO(data)) as img:
-            fitted = self._cover(img.convert("RGBA"))
+            fitted = _cover(img.convert("RGBA"), style.size)
+        if style.panel_blur:
+            frosted = fitted.filter(ImageFilter.GaussianBlur(style.panel_blur))
+            fitted.paste(frosted, (0, 0), panel_mask(style))
         with self._fitted_lock:
             self._fitted[key] = fitted
             while len(self._fitted) > FITTED_BACKGROUND_CACHE:
                 self._fitted.popitem(last=False)
         return fitted
 
-    def _cover(self, img: Image.Image, size: Optional[tuple[int, int]] = None) -> Image.Image:
-        size = size or self.layout.size
-        if img.size == size:
-            return img
-        return ImageOps.fit(img, size, Image.Resampling.BILINEAR)
-
-    def _animated(self, bg: Image.Image, foreground: Image.Image) -> RenderedCard:
+    def _animated(self, bg: Image.Image, foreground: Image.Image, size: tuple[int, int]) -> RenderedCard:
         loop = bg.info.get("loop", 0)
         frames, durations = [], []
         total = bg.n_frames
@@ -171,14 +198,14 @@ class CardGenerator:
             if index % keep_every:
                 durations[-1] += duration
                 continue
-            composed = self._cover(frame.convert("RGBA"))
+            composed = _cover(frame.convert("RGBA"), size)
             composed.alpha_composite(foreground)
             frames.append(composed.convert("RGB"))
             durations.append(duration)
             yield_gil()
         scale = 1.0
         while True:
-            data = _encode_gif(frames, durations, loop, scale, self.layout.size)
+            data = _encode_gif(frames, durations, loop, scale, size)
             if len(data) <= self.max_upload or (len(frames) <= 2 and scale < 0.3):
                 return RenderedCard(data, "card.gif", len(frames))
             if len(frames) > 12:  # first drop every other frame, keeping the total time
@@ -186,125 +213,11 @@ class CardGenerator:
             else:
                 scale *= 0.75
 
-    def _foreground(self, card: CardData) -> Image.Image:
-        L = self.layout
-        words = card.labels
-        layer = Image.new("RGBA", L.size, (0, 0, 0, 0))
-        draw = ImageDraw.Draw(layer)
-        draw.rounded_rectangle(L.panel, radius=L.panel_radius, fill=L.panel_fill)
-        self._avatar(layer, card)
-        fonts = self.fonts
-        right = L.name_right_with_club if card.club_name else L.name_right
-        name, size = fonts.fit(card.name, right - L.name_left, L.name_size, L.name_min_size)
-        fonts.draw(layer, (L.name_left + 2, L.name_baseline + 2), name, size, L.shadow)
-        fonts.draw(layer, (L.name_left, L.name_baseline), name, size, L.text)
-        rank_text = "\N{EM DASH}" if card.rank is None else words.ranked_as.format(rank=words.number(card.rank))
-        columns = ((words.level, words.number(card.level), L.accent), (words.rank, rank_text, L.text),
-                   (words.of, words.number(card.ranked), L.text))
-        for x, room, (title, value, colour) in zip(L.stats_columns, L.stats_room(), columns):
-            title, label_size = self._fit_label(title, room, L.label_size, L.label_min_size)
-            draw.text((x, L.stats_label_baseline), title, font=fonts.font(fonts.label_name, label_size),
-                      fill=L.muted, anchor="ls")
-            value, value_size = fonts.fit(value, room, L.stats_size, L.stats_min_size)
-            fonts.draw(layer, (x, L.stats_baseline), value, value_size, colour)
-        yield_gil()
-        self._bar(layer, draw, card)
-        self._footer(layer, card)
-        if card.club_name:
-            self._club(layer, card)
-        return layer
 
-    def _footer(self, layer: Image.Image, card: CardData) -> None:
-        """Total XP, then (when there is any) the admins' award, on one line as wide as the bar;
-        both shrink together to fit, and only the award is ever cut short."""
-        L, words, fonts = self.layout, card.labels, self.fonts
-        left, _top, right, _bottom = L.bar
-        total = words.total_xp.format(xp=words.number(card.total_xp))
-        if not card.awarded_xp:
-            total, size = fonts.fit(total, right - left, L.footer_size, L.footer_min_size)
-            fonts.draw(layer, (left, L.footer_baseline), total, size, L.text)
-            return
-        sign = "+" if card.awarded_xp > 0 else "-"
-        awarded = words.awarded.format(amount=sign + words.number(abs(card.awarded_xp)))
-        room = right - left - L.footer_gap
-        widest = fonts.width(total, L.footer_size) + fonts.width(awarded, L.footer_size)
-        size = max(L.footer_min_size, min(L.footer_size, int(L.footer_size * room / widest)))
-        while size > L.footer_min_size and fonts.width(total, size) + fonts.width(awarded, size) > room:
-            size -= 1
-        total, size = fonts.fit(total, room, size, L.footer_min_size)  # a no-op unless it alone is too wide
-        width = fonts.draw(layer, (left, L.footer_baseline), total, size, L.text)
-        start = left + width + L.footer_gap
-        awarded, _same = fonts.fit(awarded, right - start, size, size)  # cut only past the smallest size
-        fonts.draw(layer, (start, L.footer_baseline), awarded, size, L.awarded)
-
-    def _fit_label(self, text: str, max_width: float, size: int, min_size: int) -> tuple[str, int]:
-        """Like FontSet.fit, in the label font: shrink to ``min_size``, then cut and add an ellipsis."""
-        font_name = self.fonts.label_name
-        for candidate in range(size, min_size - 1, -1):
-            if self.fonts.font(font_name, candidate).getlength(text) <= max_width:
-                return text, candidate
-        font = self.fonts.font(font_name, min_size)
-        clusters = graphemes(text)
-        while clusters:
-            clusters.pop()
-            shortened = "".join(clusters).rstrip() + ELLIPSIS
-            if font.getlength(shortened) <= max_width:
-                return shortened, min_size
-        return ELLIPSIS, min_size
-
-    def _bar(self, layer: Image.Image, draw: ImageDraw.ImageDraw, card: CardData) -> None:
-        L = self.layout
-        words = card.labels
-        left, top, right, bottom = L.bar
-        radius = (bottom - top) // 2
-        draw.rounded_rectangle(L.bar, radius=radius, fill=L.bar_back)
-        fraction = min(1.0, max(0.0, card.into_level / card.needed)) if card.needed else 0.0
-        filled = left + round((right - left) * fraction)
-        if filled - left >= 2 * radius:
-            draw.rounded_rectangle((left, top, filled, bottom), radius=radius, fill=L.bar_fill)
-        elif fraction > 0:
-            draw.ellipse((left, top, left + 2 * radius, bottom), fill=L.bar_fill)
-        text = words.progress.format(done=words.number(card.into_level), needed=words.number(card.needed))
-        text, size = self._fit_label(text, right - left - 2 * radius, L.bar_text_size, L.label_min_size)
-        draw.text(((left + right) / 2, (top + bottom) / 2), text, font=self.fonts.font(self.fonts.label_name, size),
-                  fill=L.text, anchor="mm", stroke_width=2, stroke_fill=L.shadow)
-
-    def _avatar(self, layer: Image.Image, card: CardData) -> None:
-        L = self.layout
-        left, top, right, bottom = L.avatar
-        size = (right - left, bottom - top)
-        avatar = None
-        if card.avatar:
-            try:
-                with Image.open(io.BytesIO(card.avatar)) as img:
-                    avatar = ImageOps.fit(img.convert("RGBA"), size, Image.Resampling.LANCZOS)
-            except Exception:
-                avatar = None  # a broken avatar is drawn as the placeholder, not an error
-        if avatar is None:
-            avatar = Image.new("RGBA", size, (90, 90, 140, 255))
-            initial = next(iter(card.name.strip()), "?")
-            self.fonts.draw(avatar, (size[0] / 2 - self.fonts.width(initial, 96) / 2, size[1] * 0.68),
-                            initial, 96, (255, 255, 255, 255))
-        mask = Image.new("L", size, 0)
-        ImageDraw.Draw(mask).ellipse((0, 0, size[0] - 1, size[1] - 1), fill=255)
-        ring = L.avatar_ring
-        ImageDraw.Draw(layer).ellipse((left - ring, top - ring, right + ring, bottom + ring), fill=L.avatar_ring_colour)
-        layer.paste(avatar, (left, top), mask)
-
-    def _club(self, layer: Image.Image, card: CardData) -> None:
-        L = self.layout
-        left, top, right, bottom = L.club_icon
-        if card.club_icon:
-            try:
-                with Image.open(io.BytesIO(card.club_icon)) as img:
-                    icon = ImageOps.fit(img.convert("RGBA"), (right - left, bottom - top), Image.Resampling.LANCZOS)
-                mask = Image.new("L", icon.size, 0)
-                ImageDraw.Draw(mask).rounded_rectangle((0, 0, icon.width - 1, icon.height - 1), radius=12, fill=255)
-                layer.paste(icon, (left, top), mask)
-            except Exception:
-                pass  # the club name still shows
-        name, size = self.fonts.fit(card.club_name, L.club_name_max_width, L.club_name_size, 12)
-        self.fonts.draw(layer, (L.club_name_right, L.club_name_baseline), name, size, L.muted, anchor_right=True)
+def _cover(img: Image.Image, size: tuple[int, int]) -> Image.Image:
+    if img.size == size:
+        return img
+    return ImageOps.fit(img, size, Image.Resampling.BILINEAR)
 
 
 def _encode_gif(frames: list[Image.Image], durations: list[int], loop: int, scale: float, size) -> bytes:

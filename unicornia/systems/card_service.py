@@ -1,4 +1,5 @@
-"""Gathers what a member's card needs (avatar, equipped background, standing) and renders it.
+"""Gathers what a member's card needs (avatar, equipped background, standing, their chosen style
+and colour) and renders it.
 
 Runs on the event loop, in the command's language: the card's words are translated here
 (:func:`card_labels`) and handed to the drawing thread, which cannot see Red's language."""
@@ -7,11 +8,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Optional
 
 import discord
+from redbot.core import Config
 
 from ..core.bytecache import ByteCache
+from ..core.card_layout import DEFAULT_STYLE, RGB, STYLES, colour_hex, parse_colour
 from ..core.shop_config import ShopItem
 from ..i18n import _
 from .card_generator import CardData, CardGenerator, RenderedCard, card_labels
@@ -25,15 +29,63 @@ log = logging.getLogger("red.unicornia.cards")
 AVATAR_SIZE = 256
 AVATAR_TIMEOUT = 5
 FALLBACK_BACKGROUND = "backgrounds/default.png"
+#: Red Config, member scope (per member and server): ``None`` is the default style / its own colour.
+MEMBER_DEFAULTS = {"card_style": None, "card_colour": None}
+
+
+@dataclass(frozen=True)
+class CardLook:
+    """A member's choices for their card in one server."""
+
+    style: str = DEFAULT_STYLE
+    #: None: the style's own accent colour.
+    accent: Optional[RGB] = None
+
+
+class CardPreferences:
+    """Each member's card style and accent colour, per server, in Red's Config (member scope;
+    registered by the cog with :data:`MEMBER_DEFAULTS`)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    async def look(self, member: discord.Member) -> CardLook:
+        stored = await self.config.member(member).all()
+        style = stored.get("card_style")
+        colour = stored.get("card_colour")
+        return CardLook(style if style in STYLES else DEFAULT_STYLE, parse_colour(colour) if colour else None)
+
+    async def set_style(self, member: discord.Member, style: str) -> None:
+        await self.config.member(member).card_style.set(None if style == DEFAULT_STYLE else style)
+
+    async def set_colour(self, member: discord.Member, colour: Optional[RGB]) -> None:
+        await self.config.member(member).card_colour.set(None if colour is None else colour_hex(colour))
+
+    async def reset(self, member: discord.Member) -> None:
+        group = self.config.member(member)
+        for key in MEMBER_DEFAULTS:
+            await group.get_attr(key).clear()
+
+    async def delete_user(self, user_id: int) -> None:
+        """Forget the user's choices in every server (Red's data deletion)."""
+        for guild_id, members in (await self.config.all_members()).items():
+            if user_id in members:
+                await self.config.member_from_ids(guild_id, user_id).clear()
+
+    async def user_data(self, user_id: int) -> dict[str, dict]:
+        """The user's choices by server id (Red's data export)."""
+        return {str(guild_id): {key: members[user_id][key] for key in MEMBER_DEFAULTS}
+                for guild_id, members in (await self.config.all_members()).items() if user_id in members}
 
 
 class CardService:
     def __init__(self, generator: CardGenerator, downloader: SafeDownloader, shop: ShopService,
-                 bundled_root: Path) -> None:
+                 bundled_root: Path, prefs: CardPreferences) -> None:
         self.generator = generator
         self.downloader = downloader
         self.shop = shop
         self.bundled_root = bundled_root
+        self.prefs = prefs
         self.images = ByteCache(max_items=512, max_bytes=96 * 1024 * 1024, ttl=30 * 60)
 
     async def close(self) -> None:
@@ -41,15 +93,19 @@ class CardService:
         self.generator.close()
 
     async def card_for(self, member: discord.Member, stand: Standing, *, club_name: Optional[str] = None,
-                       club_icon: Optional[bytes] = None) -> tuple[RenderedCard, Optional[str]]:
-        """The rendered card, and a note for the member when their background could not be used."""
+                       club_icon: Optional[bytes] = None,
+                       look: Optional[CardLook] = None) -> tuple[RenderedCard, Optional[str]]:
+        """The rendered card in the member's style and colour (or ``look``, for a preview), and a
+        note for the member when their background could not be used."""
         item = await self.shop.equipped(member.id)
+        look = look or await self.prefs.look(member)
         avatar, (background, note) = await asyncio.gather(self.avatar(member), self.background(item))
         p = stand.progress
         data = CardData(
             name=member.display_name, level=p.level, rank=stand.rank, ranked=stand.ranked,
             into_level=p.into_level, needed=p.needed, total_xp=p.total_xp, awarded_xp=stand.awarded_xp,
-            background=background, avatar=avatar, club_name=club_name, club_icon=club_icon, labels=card_labels(),
+            background=background, avatar=avatar, club_name=club_name, club_icon=club_icon,
+            style=look.style, accent=look.accent, labels=card_labels(),
         )
         return await self.generator.render(data), note
 
