@@ -216,52 +216,6 @@ async def test_only_the_owner_reloads_and_admins_audit(sim):
     assert "buy    sunset           1000" in log and "use    sunset" in log
 
 
-class FakeResponse:
-    def __init__(self):
-        self.edits, self.sent = [], []
-
-    async def edit_message(self, **kwargs):
-        self.edits.append(kwargs)
-
-    async def send_message(self, content, **kwargs):
-        self.sent.append(content)
-
-
-class FakeInteraction:
-    """dpytest has no interactions: this stands in for the one Discord would deliver."""
-
-    def __init__(self, user):
-        self.user = user
-        self.response = FakeResponse()
-
-
-async def test_browser_buttons_page_buy_and_equip(sim):
-    alice, bob = members(sim)[:2]
-    await bank.set_balance(alice, 1000)
-    items = sim.cog.shop.config.for_sale()
-    view = live("commands.shop").ShopBrowser(sim.cog, alice, items, 0)
-    opened = await sim.command("xpshop", alice)  # the context the browser's replies take their prefix from
-    view.ctx = await sim.bot.get_context(opened)
-    await view.render()
-    assert view.buy_button.disabled and view.use_button.disabled  # default: owned and in use
-    press = FakeInteraction(alice)
-    await view.next_button.callback(press)
-    assert press.response.edits[-1]["embed"].title == "Sunset Drive"
-    assert not view.buy_button.disabled
-    await view.buy_button.callback(press)
-    assert "You bought **Sunset Drive**" in press.response.edits[-1]["content"]
-    assert "`!xpshop use sunset`" in press.response.edits[-1]["content"]
-    assert view.buy_button.disabled and not view.use_button.disabled
-    await view.use_button.callback(press)
-    assert "now your card background" in press.response.edits[-1]["content"]
-    assert (await sim.cog.shop.equipped(alice.id)).key == "sunset"
-    await view.previous_button.callback(press)
-    assert view.index == 0
-    stranger = FakeInteraction(bob)
-    assert not await view.interaction_check(stranger)
-    assert "belongs to someone else" in stranger.response.sent[0]
-
-
 async def test_shop_data_is_deleted_with_the_user(sim):
     alice = members(sim)[0]
     await bank.set_balance(alice, 2000)

@@ -4,7 +4,11 @@ Every reply is translated where it is built, in the language of the command (or,
 browser's buttons, of the server: see :meth:`ShopBrowser.interaction_check`)."""
 from __future__ import annotations
 
+import asyncio
+import io
+import logging
 from datetime import datetime, timezone
+from pathlib import PurePath
 from typing import Optional
 
 import discord
@@ -15,11 +19,16 @@ from redbot.core.utils.chat_formatting import box, humanize_number, pagify
 from ..abc import MixinMeta
 from . import hybrid
 from .hints import with_prefix
+from .level import can_attach
 from .replies import refuse
 from ..core.shop_config import DEFAULT_KEY, ShopConfigError, ShopItem
 from ..i18n import _, guild_locale
+from ..systems import standing as standing_service
+from ..systems.card_service import BackgroundUnavailable, CardPreview
 from ..systems.shop import BuyResult, BuyStatus, ShopService, UseStatus
+from ..systems.standing import Standing
 
+log = logging.getLogger("red.unicornia.commands")
 BROWSER_TIMEOUT = 180
 #: Discord shows at most 25 autocomplete choices.
 MAX_CHOICES = 25
@@ -74,9 +83,19 @@ def use_message(status: UseStatus, item: Optional[ShopItem]) -> str:
     return _("**{item}** is now your card background.").format(item=item.name)
 
 
+def preview_unavailable(reason: Optional[str]) -> str:
+    """Why a page shows the background alone instead of the member's card with it."""
+    if reason is None:
+        return _("Your card couldn't be drawn with this background, so here it is alone.")
+    return _("Your card couldn't be drawn with this background ({reason}), so here it is alone.").format(reason=reason)
+
+
 async def item_page(shop: ShopService, item: ShopItem, *, number: int, total: int, owned: set[str], using: str,
-                    currency: str) -> dict:
-    """One listing page: an embed and, for a bundled image, the file it shows."""
+                    currency: str, preview: Optional[CardPreview] = None, note: Optional[str] = None) -> dict:
+    """One listing page: an embed and the file it shows, if any.
+
+    The picture is ``preview`` (the member's card with this background) when there is one; else
+    the background alone (a bundled file, or the item's address), after ``note`` saying why."""
     markers = []
     if item.key == using:
         markers.append("\N{WHITE MEDIUM STAR} " + _("in use"))
@@ -90,24 +109,34 @@ async def item_page(shop: ShopService, item: ShopItem, *, number: int, total: in
     embed.set_footer(text=_("Background {number}/{total} \N{EM DASH} xpshop buy {key}").format(
         number=number, total=total, key=item.key))
     page: dict = {"embed": embed}
-    path = shop.bundled_file(item)
-    if path is not None:
+    if preview is not None:
+        if preview.animated:
+            note = _("Animated on your card; the preview shows its first frame.")
+        name = PREVIEW_NAME.format(suffix=PurePath(preview.card.filename).suffix)
+        embed.set_image(url=f"attachment://{name}")
+        page["file_bytes"], page["file_name"] = preview.card.data, name
+    elif (path := shop.bundled_file(item)) is not None:
         name = PREVIEW_NAME.format(suffix=path.suffix.lower())
         embed.set_image(url=f"attachment://{name}")
         page["file_path"], page["file_name"] = path, name
     else:
         embed.set_image(url=item.url)
+    if note:
+        embed.add_field(name=_("Preview"), value=note, inline=False)
     return page
 
 
 def _files(page: dict) -> list[discord.File]:
+    if "file_bytes" in page:
+        return [discord.File(io.BytesIO(page["file_bytes"]), filename=page["file_name"])]
     if "file_path" in page:
         return [discord.File(page["file_path"], filename=page["file_name"])]
     return []
 
 
 class ShopBrowser(discord.ui.View):
-    """One background a page, with buttons to page, buy and equip; only its member may press them."""
+    """One background a page, shown on the member's own card, with buttons to page, buy and equip;
+    only its member may press them."""
 
     def __init__(self, cog: "ShopCommands", member: discord.Member, items: list[ShopItem], start: int) -> None:
         super().__init__(timeout=BROWSER_TIMEOUT)
@@ -117,6 +146,11 @@ class ShopBrowser(discord.ui.View):
         self.index = start
         self.message: Optional[discord.Message] = None
         self.ctx: Optional[commands.Context] = None  # set by start: replies name commands with its prefix
+        #: Whether pages show the member's card (set by start: not where the bot can't attach files).
+        self.show_card = True
+        #: The member's standing and club as the window opened: every page draws the same card.
+        self._subject: Optional[tuple[Standing, Optional[str], Optional[bytes]]] = None
+        self._drawing = asyncio.Lock()  # one page drawn and shown at a time, in the order pressed
         # labels here, not in the decorators (evaluated once, at import): each view speaks its invoker's language
         self.buy_button.label = _("Buy")
         self.use_button.label = _("Use")
@@ -126,16 +160,37 @@ class ShopBrowser(discord.ui.View):
         owned = await shop.owned_keys(self.member.id)
         using = (await shop.equipped(self.member.id)).key
         item = self.items[self.index]
+        preview, note = await self.preview(item)
         page = await item_page(shop, item, number=self.index + 1, total=len(self.items), owned=owned, using=using,
-                               currency=await bank.get_currency_name(self.member.guild))
+                               currency=await bank.get_currency_name(self.member.guild), preview=preview, note=note)
         self.buy_button.disabled = item.key in owned
         self.use_button.disabled = item.key not in owned or item.key == using
         self.previous_button.disabled = self.next_button.disabled = len(self.items) < 2
         return page
 
+    async def preview(self, item: ShopItem) -> tuple[Optional[CardPreview], Optional[str]]:
+        """The member's card with ``item``'s background; or none, and why, if it can't be drawn."""
+        if not self.show_card:
+            return None, None
+        member = self.member
+        try:
+            if self._subject is None:
+                stand = await standing_service.standing(self.cog.xp, self.cog.store, member.guild.id, member.id)
+                self._subject = (stand, *await self.cog.clubs.card_club(member))
+            stand, club_name, club_icon = self._subject
+            return await self.cog.cards.preview(member, item, stand, club_name=club_name, club_icon=club_icon), None
+        except BackgroundUnavailable as exc:  # logged where it happened
+            return None, preview_unavailable(exc.public)
+        except Exception:
+            log.exception("Drawing the shop preview of %r for member %s in guild %s failed", item.key, member.id,
+                          member.guild.id)
+            return None, preview_unavailable(None)
+
     async def start(self, ctx: commands.Context, note: Optional[str] = None) -> None:
         self.ctx = ctx
-        page = await self.render()
+        self.show_card = can_attach(ctx)
+        async with ctx.typing():  # a slash command answers "thinking..." while the card is drawn
+            page = await self.render()
         self.message = await ctx.send(note, embed=page["embed"], files=_files(page), view=self)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
@@ -151,25 +206,35 @@ class ShopBrowser(discord.ui.View):
         return True
 
     async def _show(self, interaction: discord.Interaction, note: Optional[str] = None) -> None:
-        page = await self.render()
-        await interaction.response.edit_message(content=note, embed=page["embed"], attachments=_files(page), view=self)
+        """Put the current page in the message, the press acknowledged first: drawing the card may
+        take longer than Discord waits for an answer."""
+        if not interaction.response.is_done():
+            await interaction.response.defer()
+        async with self._drawing:
+            page = await self.render()
+            await interaction.edit_original_response(content=note, embed=page["embed"], attachments=_files(page),
+                                                     view=self)
 
-    @discord.ui.button(emoji="\N{BLACK LEFT-POINTING TRIANGLE}", style=discord.ButtonStyle.grey)
+    @discord.ui.button(emoji="\N{BLACK LEFT-POINTING TRIANGLE}", style=discord.ButtonStyle.grey,
+                       custom_id="xpshop:previous")
     async def previous_button(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         self.index = (self.index - 1) % len(self.items)
         await self._show(interaction)
 
-    @discord.ui.button(style=discord.ButtonStyle.green)  # label: set in __init__
+    @discord.ui.button(style=discord.ButtonStyle.green, custom_id="xpshop:buy")  # label: set in __init__
     async def buy_button(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.defer()
         result = await self.cog.shop.buy(self.member, self.items[self.index].key)
         await self._show(interaction, with_prefix(self.ctx, buy_message(result, await bank.get_currency_name(self.member.guild))))
 
-    @discord.ui.button(style=discord.ButtonStyle.blurple)  # label: set in __init__
+    @discord.ui.button(style=discord.ButtonStyle.blurple, custom_id="xpshop:use")  # label: set in __init__
     async def use_button(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.defer()
         status, item = await self.cog.shop.use(self.member, self.items[self.index].key)
         await self._show(interaction, with_prefix(self.ctx, use_message(status, item)))
 
-    @discord.ui.button(emoji="\N{BLACK RIGHT-POINTING TRIANGLE}", style=discord.ButtonStyle.grey)
+    @discord.ui.button(emoji="\N{BLACK RIGHT-POINTING TRIANGLE}", style=discord.ButtonStyle.grey,
+                       custom_id="xpshop:next")
     async def next_button(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         self.index = (self.index + 1) % len(self.items)
         await self._show(interaction)
