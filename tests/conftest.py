@@ -220,3 +220,12 @@ shop:
 def shop_yaml(extra_items: str) -> str:
     """A shop config: the bundled default background plus ``extra_items`` (indented YAML items)."""
     return SHOP_HEADER + extra_items
+
+
+def break_card_drawing(sim: SimBot) -> None:
+    """Make every card render fail, as a vanished font file would."""
+    def broken(card):
+        raise OSError("font file vanished")
+
+    sim.cog.cards.generator.render_sync = broken
+

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from redbot.core import bank
 
-from tests.conftest import live, members, shop_yaml
+from tests.conftest import break_card_drawing, live, members, shop_yaml
 from tests.imagekit import ImageServer
 
 
@@ -89,10 +89,7 @@ async def test_url_background_downloads_through_the_guard(sim, sent, server):
 async def test_render_failure_falls_back_to_text_and_is_logged(sim, sent, caplog):
     alice = members(sim)[0]
 
-    def broken(card):
-        raise OSError("font file vanished")
-
-    sim.cog.cards.generator.render_sync = broken
+    break_card_drawing(sim)
     with caplog.at_level(logging.ERROR, logger="red.unicornia.commands"):
         await sim.command("level check", alice)
     reply = sim.replies()[-1]

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 from redbot.core import bank
 
-from tests.conftest import chatter, live, members, record_cards, shop_yaml
+from tests.conftest import break_card_drawing, chatter, live, members, record_cards, shop_yaml
 
 #: Where the previews are written for a person to look at (set UNICORNIA_PREVIEW_DIR).
 LOOK_DIR = os.environ.get("UNICORNIA_PREVIEW_DIR")
@@ -209,10 +209,7 @@ async def test_a_refused_download_shows_the_background_alone_with_a_note(sim, se
 async def test_a_failed_drawing_shows_the_bundled_background_alone_and_is_logged(sim, sent, caplog):
     alice = members(sim)[0]
 
-    def broken(card):
-        raise OSError("font file vanished")
-
-    sim.cog.cards.generator.render_sync = broken
+    break_card_drawing(sim)
     with caplog.at_level(logging.ERROR, logger="red.unicornia.commands"):
         await sim.command("xpshop backgrounds 2", alice)
     embed = sent[-1]["embed"]
