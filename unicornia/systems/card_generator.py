@@ -1,22 +1,38 @@
-"""Draws XP cards with Pillow in a bounded thread pool, never on the event loop.
+"""Draws XP cards with Pillow in a small pool of drawing processes, never on the event loop.
 
-Static backgrounds give a PNG; animated GIF backgrounds give an animated GIF with every
-frame composited, durations and looping kept, at most ``MAX_FRAMES`` frames, and shrunk
-(fewer frames, then smaller) until it fits Discord's upload limit for unboosted servers.
+Static backgrounds give a PNG; animated backgrounds give an animated GIF (:mod:`.card_animation`:
+every frame composited, durations and looping kept, at most ``MAX_FRAMES`` frames, made smaller
+until it fits Discord's upload limit for unboosted servers).
 
 What is drawn over the background (panels, avatar, words, bar) is :mod:`.card_painter`'s work,
 in the member's style and accent colour (:mod:`..core.card_layout`). The card's words come
 translated in :class:`CardLabels`, made on the event loop with the :class:`CardData`: Red's
-language lives in a context variable that a worker thread does not see, so nothing here calls
-the translator.
+language lives in a context variable that another thread or process does not see, so nothing
+here calls the translator.
+
+Where the drawing runs: :class:`CardGenerator` starts a drawing process at the first card (in the
+background: cards are drawn on threads meanwhile), a second one when two cards are drawn at once
+(up to ``RENDER_PROCESSES``), and shuts them down with the cog. A card goes there as bytes
+(:class:`CardData` pickles to a few kilobytes plus its pictures) and comes back as bytes; the
+event loop only waits. Threads would share the bot's GIL, and a card's text layout is Python
+work: with many cards at once they held the loop for 8-28 ms. If the processes cannot start (a
+host without working semaphores, say), cards are drawn on threads. The drawing processes load
+this module through :mod:`.card_process`, without Red or discord.py: nothing it imports at the
+top may need them.
 """
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import io
+import logging
+import multiprocessing
+import os
+import runpy
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from hashlib import blake2b
 from pathlib import Path
@@ -24,28 +40,38 @@ from typing import Optional
 
 from babel.core import Locale
 from babel.numbers import format_decimal
-from PIL import Image, ImageFilter, ImageOps, ImageSequence
-from redbot.core.i18n import get_babel_regional_format
+from PIL import Image, ImageFilter
 
 from ..core.card_layout import DEFAULT_STYLE, abbreviation, style_named
-from ..i18n import _
+from .card_animation import cover, encode_within
 from .card_painter import CardPainter, panel_mask
-from .fonts import FontSet, yield_gil
+from .fonts import FontSet
+
+log = logging.getLogger("red.unicornia.cards")
 
 #: Discord's upload limit for a bot in a server without boosts (10 MB), with headroom.
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 MAX_FRAMES = 120
-MIN_FRAME_MS = 20
+#: At most this many drawing processes: two on a machine with two cores or more (40-70 MB each,
+#: see the README's Performance section).
+RENDER_PROCESSES = min(2, os.cpu_count() or 1)
+#: Threads for cards while the processes start (or when they cannot), and for charts.
 RENDER_WORKERS = 2
 MAX_QUEUED_RENDERS = 16
 FITTED_BACKGROUND_CACHE = 16
 #: babel's pattern for an abbreviated number's mantissa: grouping, at most one decimal.
 ABBREVIATED_PATTERN = "#,##0.#"
+#: Processes are forked from a clean single-threaded server where the platform has one (not from
+#: the bot, which has threads), else started fresh; both run :data:`PROCESS_BOOTSTRAP` first.
+PROCESS_START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+#: The script a drawing process runs first (see its docstring), and the name it runs under.
+PROCESS_BOOTSTRAP = Path(__file__).with_name("card_process.py")
+PROCESS_RUN_NAME = "__unicornia_card_process__"
 
 
 @dataclass(frozen=True)
 class CardLabels:
-    """The card's words and number format in one language, ready for a drawing thread."""
+    """The card's words and number format in one language, ready for a drawing process."""
 
     #: Tile and column titles (written in capitals in English; a translation may not be).
     level: str
@@ -85,6 +111,11 @@ class CardLabels:
 
 def card_labels() -> CardLabels:
     """The card's words in the current task's language; call it on the event loop."""
+    # imported here, not above: the drawing processes load this module without Red (card_process.py)
+    from redbot.core.i18n import get_babel_regional_format
+
+    from ..i18n import _
+
     return CardLabels(
         level=_("LEVEL"), rank=_("RANK"), total=_("TOTAL XP"), awarded_title=_("FROM ADMINS"),
         rank_of=_("#{rank} / {ranked}"), total_xp=_("Total XP {xp}"), awarded=_("Awarded by admins {amount}"),
@@ -130,39 +161,25 @@ class RenderedCard:
         return self.frames > 1
 
 
-class CardGenerator:
-    def __init__(self, fonts_dir: Path, *, workers: int = RENDER_WORKERS, max_upload: int = MAX_UPLOAD_BYTES,
-                 max_frames: int = MAX_FRAMES) -> None:
+class CardRenderer:
+    """Draws one card at a time from its :class:`CardData`; safe to share between threads."""
+
+    def __init__(self, fonts_dir: Path, *, max_upload: int = MAX_UPLOAD_BYTES, max_frames: int = MAX_FRAMES) -> None:
         self.fonts = FontSet(fonts_dir)
         self.painter = CardPainter(self.fonts)
         self.max_upload = max_upload
         self.max_frames = max_frames
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="unicornia-card")
-        self._slots = asyncio.Semaphore(MAX_QUEUED_RENDERS)
         #: Backgrounds fitted to the card (and frosted behind a style's panels), by content and style.
         self._fitted: OrderedDict[tuple[bytes, str], Image.Image] = OrderedDict()
         self._fitted_lock = threading.Lock()
 
-    async def render(self, card: CardData) -> RenderedCard:
-        async with self._slots:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, self.render_sync, card)
-
-    async def run(self, fn, *args):
-        """Run other drawing work (charts) in the same bounded pool as the cards."""
-        async with self._slots:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
-
-    # --- drawing (worker threads) ------------------------------------------------------------
-    def render_sync(self, card: CardData) -> RenderedCard:
+    def render(self, card: CardData) -> RenderedCard:
         style = style_named(card.style)
         foreground = self.painter.paint(card, style)
         with Image.open(io.BytesIO(card.background)) as bg:
             if getattr(bg, "is_animated", False) and bg.n_frames > 1:
-                return self._animated(bg, foreground, style.size)
+                encoded = encode_within(bg, foreground, self.max_frames, self.max_upload)
+                return RenderedCard(encoded.data, "card.gif", encoded.frames)
         frame = self._backdrop(card.background, style).copy()
         frame.alpha_composite(foreground)
         out = io.BytesIO()
@@ -178,7 +195,7 @@ class CardGenerator:
                 self._fitted.move_to_end(key)
                 return cached
         with Image.open(io.BytesIO(data)) as img:
-            fitted = _cover(img.convert("RGBA"), style.size)
+            fitted = cover(img.convert("RGBA"), style.size)
         if style.panel_blur:
             frosted = fitted.filter(ImageFilter.GaussianBlur(style.panel_blur))
             fitted.paste(frosted, (0, 0), panel_mask(style))
@@ -188,43 +205,169 @@ class CardGenerator:
                 self._fitted.popitem(last=False)
         return fitted
 
-    def _animated(self, bg: Image.Image, foreground: Image.Image, size: tuple[int, int]) -> RenderedCard:
-        loop = bg.info.get("loop", 0)
-        frames, durations = [], []
-        total = bg.n_frames
-        keep_every = max(1, -(-total // self.max_frames))  # ceil: sample evenly, keep the timing
-        for index, frame in enumerate(ImageSequence.Iterator(bg)):
-            duration = max(MIN_FRAME_MS, int(frame.info.get("duration", 100) or 100))
-            if index % keep_every:
-                durations[-1] += duration
-                continue
-            composed = _cover(frame.convert("RGBA"), size)
-            composed.alpha_composite(foreground)
-            frames.append(composed.convert("RGB"))
-            durations.append(duration)
-            yield_gil()
-        scale = 1.0
-        while True:
-            data = _encode_gif(frames, durations, loop, scale, size)
-            if len(data) <= self.max_upload or (len(frames) <= 2 and scale < 0.3):
-                return RenderedCard(data, "card.gif", len(frames))
-            if len(frames) > 12:  # first drop every other frame, keeping the total time
-                frames, durations = frames[::2], [a + b for a, b in zip(durations[::2], durations[1::2] + [0])]
-            else:
-                scale *= 0.75
+
+class CardGenerator:
+    """Draws cards off the event loop: in the drawing processes once they are up, on threads before."""
+
+    def __init__(self, fonts_dir: Path, *, workers: int = RENDER_WORKERS, processes: int = RENDER_PROCESSES,
+                 max_upload: int = MAX_UPLOAD_BYTES, max_frames: int = MAX_FRAMES) -> None:
+        self.renderer = CardRenderer(fonts_dir, max_upload=max_upload, max_frames=max_frames)
+        self.fonts = self.renderer.fonts
+        self.painter = self.renderer.painter
+        self._threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="unicornia-card")
+        self._slots = asyncio.Semaphore(MAX_QUEUED_RENDERS)
+        self._processes = processes
+        self._settings = (str(fonts_dir), max_upload, max_frames)
+        #: The pool, once its processes have answered; None before (and after it was lost).
+        self._pool: Optional[ProcessPoolExecutor] = None
+        self._starting: Optional[asyncio.Future] = None
+        #: A pool was up and broke: wait for the next one rather than draw in the bot's process.
+        self._lost = False
+        self._closed = False
+        #: Every pool made and not yet shut down (one being started included), for close().
+        self._pools: set[ProcessPoolExecutor] = set()
+        self._pools_lock = threading.Lock()
+
+    @property
+    def processes(self) -> int:
+        """How many drawing processes may draw the cards now (0: threads)."""
+        return self._processes if self._pool is not None else 0
+
+    def render_sync(self, card: CardData) -> RenderedCard:
+        """Draw ``card`` in this thread (tests, tools, and the thread fallback)."""
+        return self.renderer.render(card)
+
+    async def render(self, card: CardData) -> RenderedCard:
+        async with self._slots:
+            loop = asyncio.get_running_loop()
+            pool = await self._drawing_pool()
+            if pool is None:
+                return await loop.run_in_executor(self._threads, self.render_sync, card)
+            try:
+                return await loop.run_in_executor(pool, draw_in_process, card)
+            except BrokenProcessPool:
+                self._pool_lost(pool)
+                raise
+
+    async def run(self, fn, *args):
+        """Run other drawing work (charts) in the same bounded thread pool the cards fall back to."""
+        async with self._slots:
+            return await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
+
+    async def ready(self) -> bool:
+        """Start the drawing processes if they are not started and wait for them; False when
+        cards are drawn on threads (no processes wanted, or they could not start)."""
+        await self._drawing_pool()
+        if self._starting is not None:
+            await asyncio.shield(self._starting)
+        return self._pool is not None
+
+    def close(self) -> None:
+        """Stop the drawing processes and the threads; cards not yet started are cancelled.
+
+        Waits for the processes to exit when they are up (about 5 ms, longer only while one
+        finishes a card), so none outlives the cog; processes still starting are left to exit
+        on their own."""
+        with self._pools_lock:
+            self._closed = True
+            pools, self._pools = self._pools, set()
+        if self._starting is not None:
+            self._starting.cancel()
+        up, self._pool = self._pool, None
+        for pool in pools:
+            pool.shutdown(wait=pool is up, cancel_futures=True)
+        self._threads.shutdown(wait=False, cancel_futures=True)
+
+    # --- the drawing processes -------------------------------------------------------------------
+    async def _drawing_pool(self) -> Optional[ProcessPoolExecutor]:
+        """The pool when it is up; None to draw on a thread: while it starts the first time (it
+        starts here, at the first card), or when there is none to be had."""
+        if self._pool is not None or self._closed or self._processes <= 0:
+            return self._pool
+        if self._starting is None:
+            self._starting = asyncio.ensure_future(self._open_pool())
+        if self._lost:
+            await asyncio.shield(self._starting)
+        return self._pool
+
+    async def _open_pool(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            # spawning blocks for a moment: not on the event loop
+            pool, warming = await loop.run_in_executor(self._threads, self._spawn_pool)
+            await asyncio.gather(*(asyncio.wrap_future(f) for f in warming))
+        except Exception as error:
+            if not self._closed:
+                log.warning("The card drawing processes could not start (%s: %s); drawing cards on threads",
+                            type(error).__name__, error)
+                self._processes = 0
+                self._close_pools()
+            return
+        if not self._closed:
+            self._pool = pool
+
+    def _spawn_pool(self) -> tuple[ProcessPoolExecutor, list[Future]]:
+        """A pool of up to ``processes`` processes, each started by :data:`PROCESS_BOOTSTRAP`, and
+        a small task to wait for the first. The next ones start when cards come faster than the
+        ones there draw them (the pool starts a process when none is idle), and stay."""
+        package = __name__.split(".")[0]
+        pool = ProcessPoolExecutor(
+            max_workers=self._processes, mp_context=multiprocessing.get_context(PROCESS_START_METHOD),
+            initializer=runpy.run_path,
+            initargs=(str(PROCESS_BOOTSTRAP), {"PACKAGE": package, "PACKAGE_DIR": str(Path(__file__).parents[1]),
+                                               "SETTINGS": self._settings}, PROCESS_RUN_NAME))
+        with self._pools_lock:
+            if self._closed:
+                pool.shutdown(wait=False)
+                raise RuntimeError("the card generator is closed")
+            self._pools.add(pool)
+        return pool, [pool.submit(os.getpid)]
+
+    def _pool_lost(self, pool: ProcessPoolExecutor) -> None:
+        """A drawing process died (killed, out of memory, crashed): its cards failed; new
+        processes start at the next card, which waits for them."""
+        if self._pool is not pool:
+            return
+        log.warning("A card drawing process stopped; starting new ones")
+        self._pool, self._starting, self._lost = None, None, True
+        with self._pools_lock:
+            self._pools.discard(pool)
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def _close_pools(self) -> None:
+        with self._pools_lock:
+            pools, self._pools = self._pools, set()
+        for pool in pools:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _cover(img: Image.Image, size: tuple[int, int]) -> Image.Image:
-    if img.size == size:
-        return img
-    return ImageOps.fit(img, size, Image.Resampling.BILINEAR)
+# --- inside a drawing process ----------------------------------------------------------------------
+#: This process's renderer (set by :func:`start_drawing_process`; None in the bot's own process).
+_process_renderer: Optional[CardRenderer] = None
+#: glibc's ``malloc_trim`` (None elsewhere): an animated card's frames, once freed, stay with the
+#: process (about 50 MB) unless handed back, which is done once no card has come for a moment
+#: (at once, the next card would pay to fault the memory in again: 8 % slower).
+_malloc_trim = None
+_trim_timer: Optional[threading.Timer] = None
+TRIM_WHEN_IDLE_FOR = 2.0
 
 
-def _encode_gif(frames: list[Image.Image], durations: list[int], loop: int, scale: float, size) -> bytes:
-    if scale != 1.0:
-        target = (max(1, int(size[0] * scale)), max(1, int(size[1] * scale)))
-        frames = [f.resize(target, Image.Resampling.BILINEAR) for f in frames]
-    out = io.BytesIO()
-    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:], duration=durations, loop=loop,
-                   optimize=False, disposal=1)
-    return out.getvalue()
+def start_drawing_process(fonts_dir: str, max_upload: int, max_frames: int) -> None:
+    global _process_renderer, _malloc_trim
+    _process_renderer = CardRenderer(Path(fonts_dir), max_upload=max_upload, max_frames=max_frames)
+    try:
+        _malloc_trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl, macOS, Windows)
+        _malloc_trim = None
+
+
+def draw_in_process(card: CardData) -> RenderedCard:
+    global _trim_timer
+    if _trim_timer is not None:
+        _trim_timer.cancel()
+    rendered = _process_renderer.render(card)
+    if rendered.animated and _malloc_trim is not None:
+        _trim_timer = threading.Timer(TRIM_WHEN_IDLE_FOR, _malloc_trim, (0,))
+        _trim_timer.daemon = True
+        _trim_timer.start()
+    return rendered
