@@ -224,8 +224,9 @@ def shop_yaml(extra_items: str) -> str:
 
 def break_card_drawing(sim: SimBot) -> None:
     """Make every card render fail, as a vanished font file would."""
-    def broken(card):
+    async def broken(card):
         raise OSError("font file vanished")
 
-    sim.cog.cards.generator.render_sync = broken
+    # the coroutine every caller awaits, wherever the drawing would run (thread or process pool)
+    sim.cog.cards.generator.render = broken
 
