@@ -87,7 +87,7 @@ class Unicornia(LevelCommands, CardCommands, ShopCommands, GoalCommands, Activit
         bundled = bundled_data_path(self)
         self.shop = ShopService(self.store, data_path=self.data_path, bundled_root=bundled)
         self.cards = CardService(CardGenerator(bundled / "fonts"), SafeDownloader(), self.shop, bundled,
-                                 CardPreferences(self.config))
+                                 CardPreferences(self.config, self.settings))
         self.clubs = ClubService(self.store, self.xp, self.cards)
         self.achievements = AchievementService(self.store, self.settings, Path(__file__).parent / ACHIEVEMENTS_FILE)
         self.goals = GoalService(self.store, self.settings, self.xp, self.achievements, bot)

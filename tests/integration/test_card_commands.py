@@ -6,6 +6,7 @@ import json
 
 import pytest
 from PIL import Image
+from redbot.core import commands
 
 from tests.conftest import members, record_cards
 
@@ -72,7 +73,7 @@ async def test_an_unknown_style_is_refused_listing_the_styles(sim):
     assert all(f"`{name}`" in text for name in ("aurora", "classic", "minimal"))
     await sim.command("level card", alice)  # the group alone: what is chosen, and the styles
     text = sim.replies()[-1].content
-    assert "style `aurora`" in text and "`minimal`" in text and "!level card style <name>" in text
+    assert "style, `aurora`" in text and "`minimal`" in text and "!level card style <name>" in text
 
 
 async def test_preview_draws_a_trial_look_and_changes_nothing(sim, sent):
@@ -139,3 +140,37 @@ async def test_a_german_server_gets_german_card_words_and_abbreviations(sim):
     assert labels.abbreviate(1_234_567) == "1,2 Mio." and labels.rank_of.format(rank=4, ranked=295) == "#4 / 295"
     await sim.command("level card colour lila", alice)
     assert "`lila` ist keine Farbe, die ich kenne." in sim.replies()[-1].content
+
+
+async def test_a_servers_card_style_is_used_until_a_member_chooses_their_own(sim):
+    alice, bob = members(sim)[:2]
+    owner = sim.owner()
+    seen = record_cards(sim)
+    await sim.command("unicornia guild cardstyle", owner)
+    assert "card style is `aurora`" in sim.replies()[-1].content
+    await sim.command("unicornia guild cardstyle sparkly", owner)
+    assert sim.replies()[-1].content.startswith("There is no card style `sparkly`. Pick one of:")
+    assert (await sim.cog.settings.get(sim.guild.id)).card_style == "aurora"  # nothing changed
+    await sim.command("unicornia guild cardstyle Classic", owner)
+    assert "now get `classic`" in sim.replies()[-1].content
+
+    await sim.command("level card style aurora", alice)  # her own choice, though it was the old default
+    await sim.command("level card", bob)
+    assert "this server's style, `classic`" in sim.replies()[-1].content
+    await sim.command("level check", alice)
+    await sim.command("level check", bob)
+    assert [c.style for c in seen] == ["aurora", "classic"]
+    await sim.command("level card reset", alice)
+    assert "back to the `classic` style" in sim.replies()[-1].content
+    await sim.command("level check", alice)
+    assert seen[-1].style == "classic"
+    await sim.command("unicornia guild settings", owner)
+    table = sim.replies()[-1].content
+    assert "Card style" in table and "classic" in table
+
+    await sim.command("unicornia guild cardstyle default", owner)
+    await sim.command("level check", bob)
+    assert seen[-1].style == "aurora"
+    with pytest.raises(commands.CheckFailure):  # not an admin
+        await sim.command("unicornia guild cardstyle minimal", bob)
+    assert (await sim.cog.settings.get(sim.guild.id)).card_style == "aurora"

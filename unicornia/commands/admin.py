@@ -10,6 +10,10 @@ from redbot.core.utils.chat_formatting import box, humanize_number, pagify
 from ..abc import MixinMeta
 from ..i18n import _
 from .confirm import confirm
+from .card import DEFAULT_WORD, styles_list
+from .hints import with_prefix
+from .replies import refuse
+from ..core.card_layout import STYLES
 from ..core.levels import MAX_LEVEL, level_from_xp, total_xp_for_level
 from ..core.settings import LIMITS, GuildSettings
 from ..systems.rewards import invoker_problem, role_problem
@@ -154,6 +158,29 @@ class AdminCommands(MixinMeta):
         await self._set_number(ctx, "voice_xp", per_minute, _("Voice XP per minute"),
                                _("Voice XP set to {amount} per minute.").format(amount=per_minute) if per_minute
                                else _("Voice XP is off."))
+
+    @guild_group.command(name="cardstyle")
+    async def set_card_style(self, ctx: commands.Context, name: Optional[str] = None) -> None:
+        """The card style of members who haven't chosen their own.
+
+        Without a name: the styles. `default` goes back to the cog's default.
+        Members still choose theirs with `[p]level card style`.
+        Example: `[p]unicornia guild cardstyle classic`
+        """
+        current = (await self.settings.get(ctx.guild.id)).card_style
+        if name is None:
+            await ctx.send(_("This server's card style is `{style}`. Styles:").format(style=current) + "\n"
+                           + styles_list())
+            return
+        key = name.strip().lower()
+        if key != DEFAULT_WORD and key not in STYLES:
+            await refuse(ctx, _("There is no card style `{given}`. Pick one of:").format(given=name[:40]) + "\n"
+                         + styles_list(), allowed_mentions=discord.AllowedMentions.none())
+            return
+        await self.settings.update(ctx.guild.id, lambda g: g.card_style.set(None if key == DEFAULT_WORD else key))
+        style = (await self.settings.get(ctx.guild.id)).card_style
+        await ctx.send(with_prefix(ctx, _("Members who haven't chosen a style now get `{style}`; see it with "
+                                          "`[p]level card preview`.").format(style=style)))
 
     @staticmethod
     def _limit(field: str, value: float, what: str) -> Optional[str]:
@@ -396,6 +423,7 @@ class AdminCommands(MixinMeta):
             (_("Role rewards"), _("{count} ({broken} the bot can't assign: see rewards)").format(
                 count=len(s.role_rewards), broken=broken) if broken else f"{len(s.role_rewards)}"),
             (_("Currency rewards"), len(s.currency_rewards)),
+            (_("Card style"), s.card_style),
         ]
         width = max(len(name) for name, _value in rows)
         await ctx.send(box("\n".join(f"{name:<{width}} : {value}" for name, value in rows)))

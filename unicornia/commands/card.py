@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import logging
+from dataclasses import replace
 from typing import Optional
 
 import discord
@@ -10,7 +11,7 @@ from discord import app_commands
 from redbot.core import commands
 
 from ..abc import MixinMeta
-from ..core.card_layout import DEFAULT_STYLE, STYLES, colour_hex, parse_colour, style_named
+from ..core.card_layout import STYLES, colour_hex, parse_colour, style_named
 from ..i18n import _
 from ..systems import standing as standing_service
 from ..systems.card_service import CardLook
@@ -44,6 +45,11 @@ def colour_help() -> str:
 
 def look_text(look: CardLook) -> str:
     """What the member has chosen (or is previewing)."""
+    if look.server_style:
+        if look.accent is None:
+            return _("Your card here: this server's style, `{style}`, in its own colour.").format(style=look.style)
+        return _("Your card here: this server's style, `{style}`, colour {colour}.").format(
+            style=look.style, colour=colour_hex(look.accent))
     if look.accent is None:
         return _("Your card here: style `{style}` in its own colour.").format(style=look.style)
     return _("Your card here: style `{style}`, colour {colour}.").format(style=look.style, colour=colour_hex(look.accent))
@@ -123,13 +129,13 @@ class CardCommands(MixinMeta):
             look = CardLook(style_named(style).name, look.accent)
         if colour is not None:
             if colour.strip().lower() == DEFAULT_WORD:
-                look = CardLook(look.style, None)
+                look = replace(look, accent=None)
             elif (parsed := parse_colour(colour)) is None:
                 await refuse(ctx, _("`{given}` is not a colour I know.").format(given=colour[:40]) + " "
                              + colour_help(), allowed_mentions=NO_PINGS)
                 return
             else:
-                look = CardLook(look.style, parsed)
+                look = replace(look, accent=parsed)
         if not can_attach(ctx):
             await refuse(ctx, look_text(look) + "\n" + no_attach())
             return
@@ -155,4 +161,5 @@ class CardCommands(MixinMeta):
         Example: `[p]level card reset`
         """
         await self.cards.prefs.reset(ctx.author)
-        await ctx.send(_("Your card is back to the `{style}` style in its own colour.").format(style=DEFAULT_STYLE))
+        style = (await self.settings.get(ctx.guild.id)).card_style
+        await ctx.send(_("Your card is back to the `{style}` style in its own colour.").format(style=style))

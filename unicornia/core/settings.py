@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import re
 from typing import Any, Mapping, Optional
 
+from .card_layout import DEFAULT_STYLE, STYLES
 from .rewards import RoleReward
 from .rules import scaled_amount, thanks_pattern
 from .templates import DEFAULT_TEMPLATE
@@ -66,6 +67,8 @@ GUILD_DEFAULTS: dict[str, Any] = {
     "goal_percent": 100,  # the goal is this % of the last goal_days' average
     "goal_days": 7,
     "goal_bonus": 25,  # XP for everyone who sent a message on a day the goal was reached
+    # --- cards ---
+    "card_style": None,  # None: the cog's default style; members may choose their own
 }
 
 ANNOUNCE_MODES = ("channel", "set", "dm", "off")
@@ -161,6 +164,8 @@ class GuildSettings:
     goal_percent: int = 100
     goal_days: int = 7
     goal_bonus: int = 25
+    #: The card style of members who haven't chosen one (a name in ``card_layout.STYLES``).
+    card_style: str = DEFAULT_STYLE
     #: XP one message earns (per-message amount after the rate), computed once.
     message_xp: int = 0
     #: Whether any role or channel multiplier is set (one check on the message path instead of two).
@@ -217,6 +222,7 @@ class GuildSettings:
                 "reset_hour", "reset_weekday", "daily_xp", "streak_bonus", "streak_cap",
                 "goal_floor", "goal_percent", "goal_days", "goal_bonus")},
             goal_enabled=bool(values["goal_enabled"]),
+            card_style=values["card_style"] if values["card_style"] in STYLES else DEFAULT_STYLE,
         )
 
 

@@ -25,6 +25,7 @@ from ..i18n import _
 from .card_generator import CardData, CardGenerator, RenderedCard, card_labels
 from .downloader import DownloadRefused, SafeDownloader
 from .images import ImageRejected, check_image
+from .settings import SettingsCache
 from .shop import ShopService
 from .standing import Standing
 
@@ -89,23 +90,31 @@ class CardLook:
     style: str = DEFAULT_STYLE
     #: None: the style's own accent colour.
     accent: Optional[RGB] = None
+    #: The member hasn't chosen a style: ``style`` is the server's default.
+    server_style: bool = False
 
 
 class CardPreferences:
     """Each member's card style and accent colour, per server, in Red's Config (member scope;
-    registered by the cog with :data:`MEMBER_DEFAULTS`)."""
+    registered by the cog with :data:`MEMBER_DEFAULTS`); a member who hasn't chosen a style gets the
+    server's (``card_style`` in its settings)."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, settings: SettingsCache) -> None:
         self.config = config
+        self.settings = settings
 
     async def look(self, member: discord.Member) -> CardLook:
         stored = await self.config.member(member).all()
         style = stored.get("card_style")
         colour = stored.get("card_colour")
-        return CardLook(style if style in STYLES else DEFAULT_STYLE, parse_colour(colour) if colour else None)
+        accent = parse_colour(colour) if colour else None
+        if style in STYLES:
+            return CardLook(style, accent)
+        return CardLook((await self.settings.get(member.guild.id)).card_style, accent, server_style=True)
 
     async def set_style(self, member: discord.Member, style: str) -> None:
-        await self.config.member(member).card_style.set(None if style == DEFAULT_STYLE else style)
+        """The member's own style, kept even when it is the server's default (which may change)."""
+        await self.config.member(member).card_style.set(style)
 
     async def set_colour(self, member: discord.Member, colour: Optional[RGB]) -> None:
         await self.config.member(member).card_colour.set(None if colour is None else colour_hex(colour))
