@@ -466,3 +466,18 @@ async def test_a_one_off_quest_can_end(goals_sim, wall):
     await sim.cog.xp.flush()
     await sim.settle()
     assert [r[2] for r in audit(sim, alice, "quest")] == ["Daily"]  # the ended one pays nothing
+
+
+async def test_turning_the_goal_on_or_off_keeps_its_tuning(goals_sim):
+    sim = goals_sim
+    said = await admin(sim, "goal true 120 110 5 40")
+    assert "110% of the last 5 days" in said[-1] and "at least 120" in said[-1] and "pays 40 XP" in said[-1]
+    await admin(sim, "goal false")
+    said = await admin(sim, "goal true")  # on again: the tuning is what it was, not the defaults
+    assert "110% of the last 5 days" in said[-1] and "at least 120" in said[-1] and "pays 40 XP" in said[-1]
+    said = await admin(sim, "goal true 200")  # only the floor changes
+    s = await sim.cog.settings.get(sim.guild.id)
+    assert (s.goal_enabled, s.goal_floor, s.goal_percent, s.goal_days, s.goal_bonus) == (True, 200, 110, 5, 40)
+    said = await admin(sim, "goal true 200 5")  # out of range: refused, nothing changes
+    assert "percentage" in said[-1].lower()
+    assert (await sim.cog.settings.get(sim.guild.id)).goal_percent == 110

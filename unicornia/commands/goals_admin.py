@@ -291,25 +291,29 @@ class GoalAdminCommands(MixinMeta):
                                most=f"{xp + streak_bonus * streak_cap:,}"))
 
     @guild_group.command(name="goal")
-    async def goal_settings(self, ctx: commands.Context, enabled: bool, floor: int = 50, percent: int = 100,
-                            days: int = 7, bonus: int = 25) -> None:
+    async def goal_settings(self, ctx: commands.Context, enabled: bool, floor: Optional[int] = None,
+                            percent: Optional[int] = None, days: Optional[int] = None,
+                            bonus: Optional[int] = None) -> None:
         """Turn the server goal on or off and tune it.
 
-        On/off, smallest goal, % of the recent average, days averaged, bonus XP.
+        On/off, smallest goal, % of the recent average, days averaged, bonus XP; numbers left out
+        keep their current values.
 
         Example: `[p]unicornia guild goal true 100 110 7 50`
         """
-        if not await self._set_numbers(ctx, {"goal_floor": (floor, _("The floor")),
-                                             "goal_percent": (percent, _("The percentage")),
-                                             "goal_days": (days, _("The days")), "goal_bonus": (bonus, _("The bonus"))},
+        given = {"goal_floor": (floor, _("The floor")), "goal_percent": (percent, _("The percentage")),
+                 "goal_days": (days, _("The days")), "goal_bonus": (bonus, _("The bonus"))}
+        if not await self._set_numbers(ctx, {field: entry for field, entry in given.items() if entry[0] is not None},
                                        goal_enabled=enabled):
             return
         if not enabled:
             await ctx.send(_("The server goal is off."))
             return
+        s = await self.settings.get(ctx.guild.id)
         await ctx.send(_("Each day's goal is {percent}% of the last {days} days' average messages (at least {floor}); "
                          "reaching it pays {bonus} XP to everyone who chatted that day. Today's goal stays as set.")
-                       .format(percent=percent, days=days, floor=f"{floor:,}", bonus=f"{bonus:,}"))
+                       .format(percent=s.goal_percent, days=s.goal_days, floor=f"{s.goal_floor:,}",
+                               bonus=f"{s.goal_bonus:,}"))
 
     async def _set_numbers(self, ctx, numbers: dict[str, tuple[int, str]], **others) -> bool:
         """Store several settings together if every number is within its limit; else say which is not."""
