@@ -243,3 +243,30 @@ async def test_an_admin_who_loses_the_right_mid_way_saves_nothing(sim):
     refused = await walk(sim, message, manager, "Confirm")
     assert "no longer allowed" in content(refused) and components(refused) == {}
     assert await stored(sim) == before
+
+
+async def test_two_setups_at_once_the_later_confirm_saves_nothing(sim):
+    manager, owner = admin(sim), sim.owner()
+    await sim.command("unicornia setup", manager)
+    first = sim.replies()[-1]
+    await sim.command("unicornia setup", owner)
+    second = sim.replies()[-1]
+    await walk(sim, first, manager, "XP off", "Next", "Next", "Next", "Next")
+    await walk(sim, second, owner, "Next", "Next", "Next", "Next")  # owner would keep XP on
+    (await sim.click(first, "Confirm", manager)).raise_errors()
+    assert (await stored(sim))["enabled"] is False
+    after_first = await stored(sim)
+    stale = await walk(sim, second, owner, "Confirm")
+    assert "changed since this setup started" in content(stale) and components(stale) == {}
+    assert await stored(sim) == after_first  # the first admin's choice stands
+
+
+async def test_a_setting_changed_by_command_mid_setup_is_not_undone(sim):
+    manager = admin(sim)
+    await sim.command("unicornia setup", manager)
+    message = sim.replies()[-1]
+    await walk(sim, message, manager, "Next", "Next", "Next", "Next")
+    await sim.command("unicornia guild xppermessage 7", sim.owner())
+    stale = await walk(sim, message, manager, "Confirm")
+    assert "changed since this setup started" in content(stale)
+    assert (await stored(sim))["xp_per_message"] == 7

@@ -394,7 +394,13 @@ class SetupView(discord.ui.View):
                 _("You are no longer allowed to change these settings; nothing was changed."), self.prefix),
                 view=None)
             return
-        self.stop()  # before anything is awaited: a second click finds the view finished
+        if SetupChoices.from_settings(await self.cog.settings.get(self.guild.id)) != self.before:
+            self.stop()  # another admin's setup or a command changed them: saving would undo that unseen
+            await interaction.response.edit_message(content=nothing_changed_text(
+                _("These settings were changed since this setup started (by another admin or a command), so "
+                  "nothing was saved. Start again to see them as they are now."), self.prefix), view=None)
+            return
+        self.stop()  # before anything else is awaited: a second click finds the view finished
         await interaction.response.edit_message(content=_("**Unicornia setup**: saving…"), view=None)
         try:
             notes = await self.cog.apply_setup(self.guild, self.choices)
