@@ -1,4 +1,4 @@
-"""Run every benchmark, print a table and write build/bench.json."""
+"""Run every benchmark, print a table and a summary, and write build/bench.json."""
 from __future__ import annotations
 
 import asyncio
@@ -6,30 +6,18 @@ import json
 import logging
 import os
 import platform
-import subprocess
-import sys
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 
-from . import cards, hot_path, storage, transfer, voice
-from .common import Figure
+from . import cards, hot_path, memory, storage, transfer, voice
+from .common import REPORT, Figure, problems
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "bench.json"
-MEMORY_GOAL = 50 * 1024 * 1024
-
-
-def memory_figures() -> list[Figure]:
-    done = subprocess.run([sys.executable, "-m", "benchmarks.memory"], cwd=ROOT, capture_output=True, text=True,
-                          check=True)
-    result = json.loads(done.stdout)
-    growth = result["growth"]
-    return [
-        Figure("memory: RSS growth, empty -> 1,000,000 members", round(growth / 1024 / 1024, 1), "MiB",
-               "< 50 MiB", growth < MEMORY_GOAL, baseline=0, baseline_name="RSS before (growth from here)",
-               note=f"{result['rows']:,} rows written"),
-        Figure("memory: largest cache size seen", result["largest_cache"], "entries", "<= 5,000 (its bound)",
-               result["largest_cache"] <= 5000),
-    ]
+#: In this order: the hot path first, right after the CPU warm-up it starts with.
+SCENARIOS = (("hot path", hot_path.run), ("flush and ranking", storage.run), ("cards", cards.run),
+             ("voice", voice.run), ("import", transfer.run), ("memory", memory.run))
 
 
 def machine() -> str:
@@ -44,29 +32,57 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
+def summary(figures: list[Figure]) -> tuple[int, int, list[Figure]]:
+    """How many goals were met, out of how many (reports have none), and the ones missed."""
+    goals = [f for f in figures if f.kind != REPORT]
+    missed = [f for f in goals if not f.met]
+    return len(goals) - len(missed), len(goals), missed
+
+
+def table(figures: list[Figure]) -> str:
+    width = max(len(f.name) for f in figures)
+    lines = [f"{'benchmark':<{width}}  {'value':>9} {'unit':<7} {'worst':>9}  {'goal':<50} {'met':<12} baseline"]
+    for f in figures:
+        met = "-" if f.kind == REPORT else ("yes" if f.met else "NO")
+        if f.ratio is not None and f.kind != REPORT:
+            met += f" ({f.ratio:.2f})"
+        worst = "" if f.worst is None else f"{f.worst:g}"
+        base = f"{f.baseline:g} ({f.baseline_name})" if f.baseline is not None else ""
+        lines.append(f"{f.name:<{width}}  {f.value:>9g} {f.unit:<7} {worst:>9}  {f.goal:<50} {met:<12} {base}")
+        if f.note:
+            lines.append(f"{'':<{width}}  {f.note}")
+    return "\n".join(lines)
+
+
 def main() -> int:
     logging.basicConfig(level=logging.WARNING)
+    started = datetime.now(timezone.utc)
     figures: list[Figure] = []
-    for name, scenario in (("hot path", hot_path.run), ("flush and ranking", storage.run),
-                           ("cards", cards.run), ("voice", voice.run), ("import", transfer.run)):
+    took = {}
+    for name, scenario in SCENARIOS:
         print(f"running: {name} ...", flush=True)
+        start = time.perf_counter()
         figures.extend(asyncio.run(scenario()))
-    print("running: memory ...", flush=True)
-    figures.extend(memory_figures())
-    width = max(len(f.name) for f in figures)
-    print(f"\nMachine: {machine()}\n")
-    print(f"{'benchmark':<{width}}  {'value':>12}  {'goal':<40} met   baseline")
-    for f in figures:
-        base = f"{f.baseline} ({f.baseline_name})" if f.baseline is not None else ""
-        print(f"{f.name:<{width}}  {f.value:>9} {f.unit:<3}  {f.goal:<40} {'yes' if f.met else 'NO '}  {base}")
-        if f.note:
-            print(f"{'':<{width}}  {f.note}")
+        took[name] = round(time.perf_counter() - start, 1)
+    met, goals, missed = summary(figures)
+    ill_formed = problems(figures)
+    where = machine()
+    print(f"\nMachine: {where}\nDate: {started:%Y-%m-%d %H:%M} UTC\n")
+    print(table(figures))
+    print(f"\n{met} of {goals} goals met" + (":" if missed else "."))
+    for f in missed:
+        print(f"  missed: {f.name}: {f.value:g} {f.unit} (goal {f.goal})")
+    for problem in ill_formed:
+        print(f"  not an honest goal: {problem}")
+    print("Time taken: " + ", ".join(f"{name} {seconds:g} s" for name, seconds in took.items())
+          + f"; {sum(took.values()) / 60:.1f} min in all")
     OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps([f.as_json() for f in figures], indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"\nWritten to {OUT.relative_to(ROOT)}")
-    missed = [f.name for f in figures if not f.met]
-    if missed:
-        print("Missed goals: " + "; ".join(missed))
+    OUT.write_text(json.dumps({"date": started.isoformat(timespec="seconds"), "machine": where,
+                               "goals": goals, "met": met, "missed": [f.name for f in missed],
+                               "problems": ill_formed, "seconds": took,
+                               "figures": [f.as_json() for f in figures]}, indent=2, ensure_ascii=False) + "\n",
+                   encoding="utf-8")
+    print(f"Written to {OUT.relative_to(ROOT)}")
     return 0
 
 
