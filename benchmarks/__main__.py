@@ -39,6 +39,11 @@ def summary(figures: list[Figure]) -> tuple[int, int, list[Figure]]:
     return len(goals) - len(missed), len(goals), missed
 
 
+def number(value: float) -> str:
+    """A figure's number as people read it: 650,000 rather than 650000 or 6.5e+05."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
 def table(figures: list[Figure]) -> str:
     width = max(len(f.name) for f in figures)
     lines = [f"{'benchmark':<{width}}  {'value':>9} {'unit':<7} {'worst':>9}  {'goal':<50} {'met':<12} baseline"]
@@ -46,9 +51,9 @@ def table(figures: list[Figure]) -> str:
         met = "-" if f.kind == REPORT else ("yes" if f.met else "NO")
         if f.ratio is not None and f.kind != REPORT:
             met += f" ({f.ratio:.2f})"
-        worst = "" if f.worst is None else f"{f.worst:g}"
-        base = f"{f.baseline:g} ({f.baseline_name})" if f.baseline is not None else ""
-        lines.append(f"{f.name:<{width}}  {f.value:>9g} {f.unit:<7} {worst:>9}  {f.goal:<50} {met:<12} {base}")
+        worst = "" if f.worst is None else number(f.worst)
+        base = f"{number(f.baseline)} ({f.baseline_name})" if f.baseline is not None else ""
+        lines.append(f"{f.name:<{width}}  {number(f.value):>9} {f.unit:<7} {worst:>9}  {f.goal:<50} {met:<12} {base}")
         if f.note:
             lines.append(f"{'':<{width}}  {f.note}")
     return "\n".join(lines)
@@ -71,7 +76,7 @@ def main() -> int:
     print(table(figures))
     print(f"\n{met} of {goals} goals met" + (":" if missed else "."))
     for f in missed:
-        print(f"  missed: {f.name}: {f.value:g} {f.unit} (goal {f.goal})")
+        print(f"  missed: {f.name}: {number(f.value)} {f.unit} (goal {f.goal})")
     for problem in ill_formed:
         print(f"  not an honest goal: {problem}")
     print("Time taken: " + ", ".join(f"{name} {seconds:g} s" for name, seconds in took.items())

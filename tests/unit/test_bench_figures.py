@@ -152,3 +152,25 @@ def test_every_figure_written_with_a_ratio_goal_passes_its_baseline():
                 lost.append(f"{path.name}:{node.lineno}")
     assert seen, "no ratio goal found: the check reads nothing"
     assert not lost, lost
+
+
+def test_the_run_prints_a_summary_and_writes_every_figure(monkeypatch, tmp_path, capsys):
+    import json
+
+    import benchmarks.__main__ as bench
+
+    async def made_up():
+        return cards.figures(made_up_cards()) + [Figure("voice: one tick", 25.0, "ms", "< 20 ms", False)]
+
+    monkeypatch.setattr(bench, "SCENARIOS", (("made up", made_up),))
+    monkeypatch.setattr(bench, "OUT", tmp_path / "bench.json")
+    monkeypatch.setattr(bench, "ROOT", tmp_path)
+    assert bench.main() == 0
+    printed = capsys.readouterr().out
+    assert "Date: " in printed and "Machine: " in printed
+    assert "5 of 6 goals met:" in printed and "missed: voice: one tick: 25 ms" in printed
+    assert "not an honest goal: voice: one tick" in printed
+    written = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))
+    assert (written["goals"], written["met"], written["missed"]) == (6, 5, ["voice: one tick"])
+    assert written["date"] and written["machine"] and len(written["figures"]) == 6
+    assert all({"value", "unit", "goal", "met", "baseline", "note"} <= set(f) for f in written["figures"])
