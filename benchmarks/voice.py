@@ -9,7 +9,7 @@ from pathlib import Path
 from unicornia.core.settings import GuildSettings
 from unicornia.db.store import XpStore
 from unicornia.systems.settings import SettingsCache
-from unicornia.systems.xp_system import XpSystem
+from unicornia.systems.xp import XpSystem
 
 from .common import Figure
 from .world import build_world

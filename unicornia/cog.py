@@ -35,7 +35,7 @@ from .systems.card_service import MEMBER_DEFAULTS as CARD_MEMBER_DEFAULTS, CardP
 from .systems.clubs import ClubService
 from .systems.downloader import SafeDownloader
 from .systems.gate import RedGate
-from .systems.xp_system import SPILL_FILE, XpSystem
+from .systems.xp import SPILL_FILE, XpSystem
 
 log = logging.getLogger("red.unicornia")
 

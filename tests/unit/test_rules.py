@@ -19,13 +19,13 @@ def test_scaled_amount_rounds_and_never_goes_negative():
 
 
 def test_voice_needs_two_listening_humans():
-    vm = rules.VoiceMember
-    alone = [vm(1, False, False), vm(2, True, False)]
-    assert rules.eligible_voice_members(alone) == []
-    pair = [vm(1, False, False), vm(2, False, False), vm(3, False, True)]
-    assert [m.member_id for m in rules.eligible_voice_members(pair)] == [1, 2]
-    one_deaf = [vm(1, False, False), vm(2, False, True)]
-    assert rules.eligible_voice_members(one_deaf) == []
+    # (who, is a bot, is deafened)
+    alone = [(1, False, False), (2, True, False)]
+    assert rules.voice_earners(alone) == []
+    pair = [(1, False, False), (2, False, False), (3, False, True)]
+    assert rules.voice_earners(pair) == [1, 2]
+    one_deaf = [(1, False, False), (2, False, True)]
+    assert rules.voice_earners(one_deaf) == []
 
 
 def test_rewards_walk_every_level_crossed():
@@ -77,12 +77,13 @@ def test_multiplier_highest_role_nearest_channel_and_booster():
 
 
 def test_minute_cap_window():
-    window = [0.0, 0.0, 0]
-    assert rules.MinuteCap.allow(window, 10.0, 6, 10, 1) == 6
-    assert rules.MinuteCap.allow(window, 20.0, 6, 10, 1) == 4
-    assert rules.MinuteCap.allow(window, 30.0, 6, 10, 1) == 0
-    assert rules.MinuteCap.allow(window, 71.0, 6, 10, 1) == 6   # a new minute
-    assert rules.MinuteCap.allow(window, 72.0, 99, 0, 1) == 99  # 0 = no cap
+    activity = rules.Activity(0.0)
+    assert activity.capped(10.0, 6, 10) == 6
+    assert activity.capped(20.0, 6, 10) == 4
+    assert activity.capped(30.0, 6, 10) == 0
+    assert activity.capped(71.0, 6, 10) == 6   # a new minute
+    assert activity.capped(72.0, 99, 0) == 99  # 0 = no cap
+    assert activity.minute_xp == 6             # and nothing counted against it
 
 
 def test_lru_second_chance_and_drop_hooks():

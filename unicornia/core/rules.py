@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping, Optional
+from typing import Iterable, Mapping, Optional, TypeVar
 
 LINK_PATTERN = re.compile(r"https?://\S+", re.IGNORECASE)
+T = TypeVar("T")
 
 
 def is_excluded(
@@ -30,26 +31,15 @@ def scaled_amount(base: int, rate: float) -> int:
     return max(0, int(base * rate + 0.5))
 
 
-def eligible_voice_members(members: Iterable["VoiceMember"]) -> list["VoiceMember"]:
-    """Who in one voice channel earns this tick.
+def voice_earners(seated: Iterable[tuple[T, bool, bool]]) -> list[T]:
+    """Who in one voice channel earns this tick, from ``(who, is a bot, is deafened)`` for each
+    member in it.
 
     Bots never earn; deafened members (self or server) earn nothing; and at least two
     listening humans must be present, so nobody farms alone or with only bots.
     """
-    listening = [m for m in members if not m.bot and not m.deafened]
+    listening = [who for who, bot, deafened in seated if not bot and not deafened]
     return listening if len(listening) >= 2 else []
-
-
-class VoiceMember:
-    """The facts about a member in voice that the voice rule reads."""
-
-    __slots__ = ("member_id", "bot", "deafened", "role_ids")
-
-    def __init__(self, member_id: int, bot: bool, deafened: bool, role_ids: tuple[int, ...] = ()) -> None:
-        self.member_id = member_id
-        self.bot = bot
-        self.deafened = deafened
-        self.role_ids = role_ids
 
 
 def count_links(content: str) -> int:
@@ -100,16 +90,35 @@ def multiplier(role_ids: Iterable[int], channel_lineage: Iterable[int], role_mul
     return result
 
 
-class MinuteCap:
-    """XP per member per minute: how much of ``amount`` still fits in the current minute."""
+#: When a member who has never earned last earned: any cooldown has passed.
+NEVER = -1e18
 
-    @staticmethod
-    def allow(window: list, now: float, amount: int, cap: int, at: int = 0) -> int:
-        """``window[at]`` is the minute's start and ``window[at + 1]`` the XP granted in it."""
+
+class Activity:
+    """A member's recent activity, what the per-message rules read and update.
+
+    ``earned_at``: their last XP-earning message (the cooldown runs from it); ``minute_start``
+    and ``minute_xp``: the current minute and the XP granted in it (the per-minute cap);
+    ``last_text``: a hash of their last message (the same text twice earns once)."""
+
+    __slots__ = ("earned_at", "minute_start", "minute_xp", "last_text")
+
+    def __init__(self, now: float) -> None:
+        self.earned_at = NEVER
+        self.minute_start = now
+        self.minute_xp = 0
+        self.last_text = 0
+
+    def capped(self, now: float, amount: int, cap: int) -> int:
+        """The XP-per-minute rule, for every source: how much of ``amount`` still fits in the
+        member's current minute (all of it when ``cap`` is 0), counted as granted."""
         if cap <= 0:
             return amount
-        if now - window[at] >= 60:
-            window[at], window[at + 1] = now, 0
-        granted = max(0, min(amount, cap - window[at + 1]))
-        window[at + 1] += granted
-        return granted
+        if now - self.minute_start >= 60:
+            self.minute_start = now
+            self.minute_xp = 0
+        room = cap - self.minute_xp
+        if amount > room:
+            amount = room if room > 0 else 0
+        self.minute_xp += amount
+        return amount

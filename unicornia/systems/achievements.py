@@ -15,7 +15,7 @@ from ..core.levels import level_from_xp
 from ..db.store import XpStore
 from ..i18n import _, guild_locale
 from .settings import SettingsCache
-from .xp_system import NO_MARKS
+from .xp import NO_MARKS
 
 log = logging.getLogger("red.unicornia.achievements")
 

@@ -26,7 +26,7 @@ from .downloader import DownloadRefused
 
 if TYPE_CHECKING:
     from .card_service import CardService
-    from .xp_system import XpSystem
+    from .xp import XpSystem
 
 log = logging.getLogger("red.unicornia.clubs")
 

@@ -222,4 +222,4 @@ class ImportService:
                     async with getattr(group, field_name)() as current:
                         current.extend(i for i in ids if i not in current)
             await self.settings.update(gid, merge)
-        self.xp.cache.discard_where(lambda key: key[0] in guilds)
+        self.xp.forget_guilds(guilds)

@@ -9,7 +9,7 @@ from redbot.core.utils.chat_formatting import humanize_number
 from ..core.levels import LevelProgress, progress
 from ..i18n import _
 from ..db.store import MemberRow, XpStore
-from .xp_system import XpSystem
+from .xp import XpSystem
 
 #: Rows read from the database per step while filtering out members who left.
 LEADERBOARD_CHUNK = 200
