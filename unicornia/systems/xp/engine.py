@@ -158,11 +158,11 @@ class XpSystem(MessageRules, MemberCache, Flushing, VoiceXp):
         read again."""
         if key is None:
             for gain in self.buffer.values():
-                gain.admitted_in = None
+                gain.admitted_in = gain.role_ids = None
             self._seated = {}
         else:
             if (gain := self.buffer.get(key)) is not None:
-                gain.admitted_in = None
+                gain.admitted_in = gain.role_ids = None
             self._seated.pop(key, None)
 
     def settings_changed(self, guild_id: int) -> None:
@@ -170,7 +170,7 @@ class XpSystem(MessageRules, MemberCache, Flushing, VoiceXp):
         exclusions on their next message."""
         for (gid, _), gain in self.buffer.items():
             if gid == guild_id:
-                gain.admitted_in = None
+                gain.admitted_in = gain.role_ids = None  # the role ids read depend on the settings
 
     def prune_activity(self) -> int:
         """Forget per-member activity state that can no longer change anything; keeps the maps bounded.

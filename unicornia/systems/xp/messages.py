@@ -42,10 +42,12 @@ def channel_lineage(channel: discord.abc.GuildChannel | discord.Thread) -> tuple
 
 def role_ids(member) -> tuple[int, ...]:
     """A member's role ids, @everyone left out; none for a User who is no longer a member."""
-    roles = getattr(member, "roles", None)
-    if not roles:
+    try:
+        roles = member.roles
+    except AttributeError:
         return ()
-    return tuple(role.id for role in roles if not role.is_default())
+    everyone = member.guild.id  # the @everyone role's id
+    return tuple([role.id for role in roles if role.id != everyone])
 
 
 def channel_excluded(settings: GuildSettings, channel) -> bool:
@@ -65,7 +67,10 @@ def excluded_here(settings: GuildSettings, roles: tuple[int, ...], channel) -> b
         return True
     if settings.excluded_roles and not settings.excluded_roles.isdisjoint(roles):
         return True
-    return channel is not None and bool(settings.excluded_channels) and channel_excluded(settings, channel)
+    if channel is None or not settings.excluded_channels:
+        return False
+    excluded = settings.channel_memo.get(channel.id)
+    return channel_excluded(settings, channel) if excluded is None else excluded
 
 
 class MessageRules:
@@ -124,11 +129,14 @@ class MessageRules:
         key = (guild.id, author.id)
         gain = self.buffer.get(key)
         # Who may earn where: the gain remembers the channel where the member last passed every
-        # admission rule (the guild's exclusions, then Red's rules), and their roles then; any
-        # change to those rules or roles forgets both (engine.rules_changed), so a member who
-        # keeps talking in one channel pays one check
+        # admission rule (the guild's exclusions, then Red's rules), and the role ids the rules
+        # read; any change to those rules or roles forgets the channel, and a change of roles or
+        # settings the role ids (engine.rules_changed, settings_changed), so a member who keeps
+        # talking in one channel pays one check
         if gain is None or gain.admitted_in is not channel:
-            roles = role_ids(author)
+            roles = gain.role_ids if gain is not None else None
+            if roles is None:  # Member.roles builds sorted Role objects: read once, kept on the gain
+                roles = role_ids(author) if settings.excluded_roles or settings.role_multipliers else ()
             if excluded_here(settings, roles, channel):
                 return None
             if self._gate_channels.get(channel.id) != OPEN or self._gate_members.get(key) is not True:

@@ -52,9 +52,10 @@ class Gain:
         self.entry: Optional[MemberEntry] = None
         #: The channel where the member last passed every admission rule (see messages.py); None: ask again.
         self.admitted_in = None
-        #: The member's role ids when they were admitted (Member.roles builds sorted Role objects:
-        #: too dear for every message). Forgotten with ``admitted_in`` when their roles change.
-        self.role_ids: tuple[int, ...] = ()
+        #: The member's role ids as the guild's rules read them (Member.roles builds sorted Role
+        #: objects: too dear for every message); None: read them again (their roles or the
+        #: guild's settings changed, see engine.rules_changed).
+        self.role_ids: Optional[tuple[int, ...]] = None
 
     def merge(self, other: "Gain") -> None:
         self.xp += other.xp
