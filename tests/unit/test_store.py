@@ -84,11 +84,13 @@ async def test_failed_write_changes_nothing(tmp_path, store):
 async def test_checkpointed_pages_match_plain_offsets(store, monkeypatch):
     import random
 
-    from unicornia.db import store as store_module
+    from unicornia.db import ranks
 
-    monkeypatch.setattr(store_module, "CHECKPOINT_EVERY", 7)
+    for name, value in (("CUT_EVERY", 7), ("TRACK_AT", 14), ("SPLIT_AT", 14), ("MERGE_BELOW", 2)):
+        monkeypatch.setattr(ranks, name, value)
     rng = random.Random(3)
     await store.write_gains([GainRow(uid, 10, rng.randrange(0, 40)) for uid in range(1, 200)])  # many ties
+    assert 10 in store._ranks.guilds  # the flush cut the guild's ranking
     every = await store.leaderboard_chunk(10, 1000)
     for offset in (0, 6, 7, 8, 50, 139, 190, 198, 199, 250):
         assert await store.leaderboard_page_rows(10, offset, 5) == every[offset:offset + 5], offset

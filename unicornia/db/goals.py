@@ -109,9 +109,13 @@ class GoalQueries:
                reason: str, actor_id: Optional[int] = None) -> None:
         """Add reward XP and its audit row (the caller holds the transaction)."""
         if xp:
+            before = self._xp_of(conn, guild_id, user_id)
             conn.execute(sql.GRANT_XP, (user_id, guild_id, xp))
+            self._ranks.moved(guild_id, user_id, before, before + xp)
             conn.execute(sql.ADD_TOTAL_XP, (user_id, xp, xp))
-            conn.execute(sql.GRANT_HISTORY, (guild_id, user_id, at // 3600 * 3600, xp))
+            hour = at // 3600 * 3600
+            conn.execute(sql.GRANT_HISTORY, (guild_id, user_id, hour, xp))
+            conn.execute(sql.GRANT_HISTORY_GUILD, (guild_id, hour, xp))
         conn.execute(sql.INSERT_AUDIT, (at, guild_id, user_id, actor_id, kind, xp, reason))
 
     def _audit(self, conn: sqlite3.Connection, guild_id: int, user_id: int, kind: str, amount: int,
@@ -322,8 +326,7 @@ class GoalQueries:
         report = SettleReport()
         now = int(self.now())
         with self._transaction() as conn:
-            self._load_plan(conn, plan)
-            conn.execute(sql.FLUSH_STAGE_NOW)
+            self._load_plan(conn, plan)  # the stage's counters after the flush were read in its transaction
             conn.execute(sql.FLUSH_BASELINES)
             conn.execute(sql.FLUSH_GUILD_DAYS)
             done = conn.execute(sql.COMPLETE_QUESTS, (now,)).fetchall()

@@ -13,25 +13,36 @@ PRAGMAS = (
 # bare upsert although it also writes totals and history.
 CREATE_FLUSH_STAGE = """
 CREATE TEMP TABLE IF NOT EXISTS FlushStage (
-    UserId INTEGER, GuildId INTEGER, Xp INTEGER, Messages INTEGER, VoiceSeconds INTEGER, LeveledAt INTEGER,
-    Links INTEGER, Thanks INTEGER, Reactions INTEGER, Commands INTEGER,
-    XpMessage INTEGER, XpLink INTEGER, XpVoice INTEGER, XpThanks INTEGER, XpReaction INTEGER, XpCommand INTEGER,
-    -- the member's counters once the flush has added these gains (filled after the upsert)
-    NowMessages INTEGER, NowLinks INTEGER, NowThanks INTEGER, NowReactions INTEGER, NowCommands INTEGER,
-    NowVoiceSeconds INTEGER,
-    PRIMARY KEY (GuildId, UserId)
-) WITHOUT ROWID
+    UserId INTEGER, GuildId INTEGER, Xp INTEGER DEFAULT 0, Messages INTEGER DEFAULT 0,
+    VoiceSeconds INTEGER DEFAULT 0, LeveledAt INTEGER,
+    Links INTEGER DEFAULT 0, Thanks INTEGER DEFAULT 0, Reactions INTEGER DEFAULT 0, Commands INTEGER DEFAULT 0,
+    XpLink INTEGER DEFAULT 0, XpVoice INTEGER DEFAULT 0, XpThanks INTEGER DEFAULT 0, XpReaction INTEGER DEFAULT 0,
+    XpCommand INTEGER DEFAULT 0,
+    -- the message share of the XP is what the other sources leave
+    XpMessage INTEGER AS (Xp - XpLink - XpVoice - XpThanks - XpReaction - XpCommand),
+    -- the member's XP and counters once the flush has added these gains (filled after the upsert)
+    NowXp INTEGER, NowMessages INTEGER, NowLinks INTEGER, NowThanks INTEGER, NowReactions INTEGER,
+    NowCommands INTEGER, NowVoiceSeconds INTEGER
+)
 """
 CLEAR_FLUSH_STAGE = "DELETE FROM temp.FlushStage"
-STAGE_GAIN = """
-INSERT INTO temp.FlushStage (UserId, GuildId, Xp, Messages, VoiceSeconds, LeveledAt, Links, Thanks, Reactions, Commands,
-                             XpMessage, XpLink, XpVoice, XpThanks, XpReaction, XpCommand)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
-# one look-up per flushed member: what baselines and quests compare with
+#: The stage's columns a gain can fill, in the order ``store._snapshot_rows`` makes them; a chunk
+#: binds only the columns that are not all zero (the stage's defaults fill the rest).
+STAGE_COLUMNS = ("UserId", "GuildId", "Xp", "Messages", "VoiceSeconds", "LeveledAt", "Links", "Thanks",
+                 "Reactions", "Commands", "XpLink", "XpVoice", "XpThanks", "XpReaction", "XpCommand")
+
+
+def stage_gains(columns: tuple[str, ...]) -> str:
+    """The stage's INSERT for some of ``STAGE_COLUMNS`` (names from that tuple only, never input)."""
+    return (f"INSERT INTO temp.FlushStage ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})")
+
+
+# one look-up per flushed member: what ranks, baselines and quests compare with
 FLUSH_STAGE_NOW = """
-UPDATE temp.FlushStage AS s SET NowMessages = u.MessageCount, NowLinks = u.LinkCount, NowThanks = u.ThanksReceived,
-    NowReactions = u.ReactionCount, NowCommands = u.CommandCount, NowVoiceSeconds = u.VoiceSeconds
+UPDATE temp.FlushStage AS s SET NowXp = u.Xp, NowMessages = u.MessageCount, NowLinks = u.LinkCount,
+    NowThanks = u.ThanksReceived, NowReactions = u.ReactionCount, NowCommands = u.CommandCount,
+    NowVoiceSeconds = u.VoiceSeconds
 FROM UserXpStats AS u WHERE u.UserId = s.UserId AND u.GuildId = s.GuildId
 """
 
@@ -76,6 +87,15 @@ ON CONFLICT (GuildId, UserId, Hour, Source) DO UPDATE SET Xp = Xp + excluded.Xp
 """
     for source, column in STAGE_SOURCE_COLUMNS.items()
 }
+#: The same XP summed per guild: the server chart's hourly totals.
+FLUSH_HISTORY_GUILD = {
+    source: f"""
+INSERT INTO XpHistoryGuild (GuildId, Hour, Source, Xp)
+SELECT GuildId, ?, '{source}', SUM({column}) FROM temp.FlushStage WHERE {column} != 0 GROUP BY GuildId
+ON CONFLICT (GuildId, Hour, Source) DO UPDATE SET Xp = Xp + excluded.Xp
+"""
+    for source, column in STAGE_SOURCE_COLUMNS.items()
+}
 
 #: Which sources the staged gains have XP from (a history statement per source with none is skipped).
 STAGED_SOURCES = "SELECT " + ", ".join(f"MAX({column} != 0)" for column in STAGE_SOURCE_COLUMNS.values()) + \
@@ -89,9 +109,12 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """ + ADD_GAINS_ON_CONFLICT
 
 # --- history ---
-# a guild at a time, through IX_XpHistory_Guild_Hour (each guild's old hours are one range)
-NEXT_HISTORY_GUILD = "SELECT MIN(GuildId) FROM XpHistory WHERE GuildId > ?"  # one index seek per guild
-PRUNE_HISTORY = "DELETE FROM XpHistory WHERE GuildId = ? AND Hour < ?"
+# a guild at a time (GuildId leads the key), its members a slice at a time: short write locks
+NEXT_HISTORY_GUILD = "SELECT MIN(GuildId) FROM XpHistory WHERE GuildId > ?"  # one seek per guild
+#: The user id a slice of a guild's history ends before (NULL: the slice runs to the guild's end).
+HISTORY_SLICE_END = "SELECT UserId FROM XpHistory WHERE GuildId = ? AND UserId >= ? ORDER BY UserId LIMIT 1 OFFSET ?"
+PRUNE_HISTORY_SLICE = "DELETE FROM XpHistory WHERE GuildId = ? AND UserId >= ? AND UserId < ? AND Hour < ?"
+PRUNE_HISTORY_GUILD = "DELETE FROM XpHistoryGuild WHERE GuildId = ? AND Hour < ?"
 
 HISTORY_BY_DAY_MEMBER = """
 SELECT Hour - Hour % 86400 AS Day, Source, SUM(Xp) FROM XpHistory
@@ -99,7 +122,7 @@ WHERE GuildId = ? AND UserId = ? AND Hour >= ? GROUP BY Day, Source ORDER BY Day
 """
 
 HISTORY_BY_DAY_GUILD = """
-SELECT Hour - Hour % 86400 AS Day, Source, SUM(Xp) FROM XpHistory
+SELECT Hour - Hour % 86400 AS Day, Source, SUM(Xp) FROM XpHistoryGuild
 WHERE GuildId = ? AND Hour >= ? GROUP BY Day, Source ORDER BY Day
 """
 
@@ -110,6 +133,7 @@ ON CONFLICT (UserId) DO UPDATE SET TotalXp = MAX(TotalXp + ?, 0)
 
 # --- reads -----------------------------------------------------------------------------------
 SELECT_XP = "SELECT Xp FROM UserXpStats WHERE UserId = ? AND GuildId = ?"
+SELECT_USER_GUILD_XP = "SELECT GuildId, Xp FROM UserXpStats WHERE UserId = ?"
 
 # batched cache fills: one guild's members at a time, answered by primary-key look-ups
 SELECT_XP_IN_GUILD = """
@@ -154,12 +178,67 @@ SELECT UserId, Xp FROM UserXpStats WHERE GuildId = ? AND Xp > 0
 ORDER BY Xp DESC, UserId ASC LIMIT ? OFFSET ?
 """
 
-# every Nth position of a guild's ranking: the cursors that let any page start near itself
-RANK_CHECKPOINTS = """
+# --- rank checkpoints (see ranks.py) ---
+# how many have more XP than a member, counted from a cut (params: guild, xp, after xp x2, after user)
+COUNT_ABOVE_AFTER = """
+SELECT COUNT(*) FROM UserXpStats
+WHERE GuildId = ? AND Xp > ? AND Xp <= ? AND (Xp < ? OR UserId > ?)
+"""
+#: Every Nth member after one (xp, user) bound up to and including another: where to cut.
+CUTS_IN_RANGE = """
 SELECT Xp, UserId FROM (
     SELECT Xp, UserId, ROW_NUMBER() OVER (ORDER BY Xp DESC, UserId ASC) AS Position
-    FROM UserXpStats WHERE GuildId = ? AND Xp > 0
+    FROM UserXpStats
+    WHERE GuildId = ? AND Xp > 0 AND Xp <= ? AND (Xp < ? OR UserId > ?) AND Xp >= ? AND (Xp > ? OR UserId <= ?)
 ) WHERE Position % ? = 0
+"""
+LARGE_GUILDS = "SELECT GuildId, COUNT(*) AS Ranked FROM UserXpStats WHERE Xp > 0 GROUP BY GuildId HAVING Ranked >= ?"
+CREATE_RANK_CUTS = """
+CREATE TEMP TABLE IF NOT EXISTS RankCut (
+    GuildId INTEGER, Xp INTEGER, UserId INTEGER, Piece INTEGER,
+    PRIMARY KEY (GuildId, Xp DESC, UserId)
+) WITHOUT ROWID
+"""
+CLEAR_RANK_CUTS = "DELETE FROM temp.RankCut"
+DELETE_RANK_CUTS = "DELETE FROM temp.RankCut WHERE GuildId = ?"
+INSERT_RANK_CUT = "INSERT INTO temp.RankCut (GuildId, Xp, UserId, Piece) VALUES (?, ?, ?, ?)"
+
+
+def _piece_of(xp: str) -> str:
+    """The piece of a guild's cuts holding the key (xp, s.UserId); NULL: the last piece."""
+    return f"""(SELECT c.Piece FROM temp.RankCut c
+            WHERE c.GuildId = s.GuildId AND c.Xp <= {xp} AND (c.Xp < {xp} OR c.UserId >= s.UserId)
+            ORDER BY c.Xp DESC, c.UserId LIMIT 1)"""
+
+
+def _piece_of(xp: str) -> str:
+    """The piece of a guild's cuts holding the key (xp, s.UserId): the first cut at or after it in
+    rank order; NULL: after the last cut (the last piece)."""
+    return f"""(SELECT c.Piece FROM temp.RankCut c
+            WHERE c.GuildId = s.GuildId AND c.Xp <= {xp} AND (c.Xp < {xp} OR c.UserId >= s.UserId)
+            ORDER BY c.Xp DESC, c.UserId LIMIT 1)"""
+
+
+#: Members a flush moved between pieces, summed by piece: -1 where their key was, +1 where it is.
+#: (One index search per key in the small table of cuts; sorting the cuts and keys together with a
+#: window function measured twice as slow.)
+RANK_PIECE_DELTAS = f"""
+SELECT GuildId, Piece, SUM(Delta) FROM (
+    SELECT s.GuildId AS GuildId, {_piece_of("s.NowXp - s.Xp")} AS Piece, -1 AS Delta
+    FROM temp.FlushStage s
+    WHERE s.Xp != 0 AND s.NowXp - s.Xp > 0 AND s.GuildId IN (SELECT GuildId FROM temp.RankCut)
+    UNION ALL
+    SELECT s.GuildId, {_piece_of("s.NowXp")}, 1
+    FROM temp.FlushStage s
+    WHERE s.Xp != 0 AND s.NowXp > 0 AND s.GuildId IN (SELECT GuildId FROM temp.RankCut)
+) GROUP BY GuildId, Piece
+"""
+#: Guilds without cuts that a flush gave newly ranked members, with their ranked count (up to the
+#: limit given: enough to know whether they need cuts now).
+SMALL_GUILDS_GROWN = """
+SELECT g.GuildId, (SELECT COUNT(*) FROM (SELECT 1 FROM UserXpStats u WHERE u.GuildId = g.GuildId AND u.Xp > 0 LIMIT ?))
+FROM (SELECT GuildId FROM temp.FlushStage WHERE NowXp > 0 AND NowXp - Xp <= 0 GROUP BY GuildId) g
+WHERE NOT EXISTS (SELECT 1 FROM temp.RankCut c WHERE c.GuildId = g.GuildId)
 """
 
 TOP_AFTER_OFFSET = """
@@ -182,11 +261,21 @@ SELECT_GUILD_MEMBERS_XP = "SELECT UserId, Xp FROM UserXpStats WHERE GuildId = ?"
 
 DELETE_MEMBER = "DELETE FROM UserXpStats WHERE UserId = ? AND GuildId = ?"
 DELETE_MEMBER_HISTORY = "DELETE FROM XpHistory WHERE UserId = ? AND GuildId = ?"
+# a member's history leaves the guild's totals with them (params: user, guild; user for the whole
+# user's, in every guild, with the ``AND h.GuildId = ?`` part left out)
+_UNSUM_HISTORY = """
+UPDATE XpHistoryGuild AS g SET Xp = g.Xp - h.Xp
+FROM (SELECT GuildId, Hour, Source, SUM(Xp) AS Xp FROM XpHistory WHERE UserId = ? {guild} GROUP BY GuildId, Hour, Source) AS h
+WHERE g.GuildId = h.GuildId AND g.Hour = h.Hour AND g.Source = h.Source
+"""
+UNSUM_MEMBER_HISTORY = _UNSUM_HISTORY.format(guild="AND GuildId = ?")
+UNSUM_USER_HISTORY = _UNSUM_HISTORY.format(guild="")
 # a reset member starts their periods again: their counters are zero now (params: user, guild)
 DELETE_MEMBER_BASELINES = "DELETE FROM CounterBaseline WHERE UserId = ? AND GuildId = ?"
 
 DELETE_GUILD = "DELETE FROM UserXpStats WHERE GuildId = ?"
 DELETE_GUILD_HISTORY = "DELETE FROM XpHistory WHERE GuildId = ?"
+DELETE_GUILD_HISTORY_TOTALS = "DELETE FROM XpHistoryGuild WHERE GuildId = ?"
 DELETE_GUILD_BASELINES = "DELETE FROM CounterBaseline WHERE GuildId = ?"
 
 # --- data rights -----------------------------------------------------------------------------
@@ -274,6 +363,10 @@ GRANT_HISTORY = """
 INSERT INTO XpHistory (GuildId, UserId, Source, Hour, Xp) VALUES (?, ?, 'bonus', ?, ?)
 ON CONFLICT (GuildId, UserId, Hour, Source) DO UPDATE SET Xp = Xp + excluded.Xp
 """
+GRANT_HISTORY_GUILD = """
+INSERT INTO XpHistoryGuild (GuildId, Hour, Source, Xp) VALUES (?, ?, 'bonus', ?)
+ON CONFLICT (GuildId, Hour, Source) DO UPDATE SET Xp = Xp + excluded.Xp
+"""
 
 UNLOCK_ACHIEVEMENT = "INSERT OR IGNORE INTO UserAchievement (GuildId, UserId, Key, UnlockedAt) VALUES (?, ?, ?, ?)"
 SELECT_UNLOCKED = "SELECT Key, UnlockedAt FROM UserAchievement WHERE GuildId = ? AND UserId = ? ORDER BY UnlockedAt, Key"
@@ -316,7 +409,7 @@ INSERT OR IGNORE INTO CounterBaseline
 SELECT s.GuildId, p.Start, s.UserId, s.NowMessages - s.Messages, s.NowLinks - s.Links, s.NowThanks - s.Thanks,
        s.NowReactions - s.Reactions, s.NowCommands - s.Commands, s.NowVoiceSeconds - s.VoiceSeconds
 FROM temp.PeriodPlan p CROSS JOIN temp.FlushStage s
-WHERE s.GuildId = p.GuildId
+WHERE s.GuildId = p.GuildId ORDER BY s.GuildId, s.UserId, p.Start
 """
 FLUSH_GUILD_DAYS = """
 INSERT INTO GuildDay (GuildId, Day, Messages)

@@ -24,18 +24,13 @@ from .clubs import ClubQueries
 from .goals import FlushPlan, GoalQueries, SettleReport
 from .transfer import TransferQueries
 from .identity import APPLICATION_ID, Kind, inspect_database
+from .ranks import RankCuts
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .worker import StoreClosed, in_worker
 
 log = logging.getLogger("red.unicornia.db")
 
 T = TypeVar("T")
-
-#: A guild's ranking keeps a cursor every this many positions, so a page reads at most this many rows.
-CHECKPOINT_EVERY = 1_000
-#: How old those cursors may get before a deep page rebuilds them (pages drift by at most
-#: the rank changes of that window; the first pages are always exact).
-CHECKPOINT_TTL = 120.0
 
 #: How long a write waits for a lock held by another connection before failing.
 DEFAULT_BUSY_TIMEOUT_MS = 5_000
@@ -104,7 +99,8 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
         #: Number of flushes committed; read by the XP engine to merge cache misses correctly.
         self.flush_epoch = 0
         self._closed = False
-        self._checkpoints: dict[int, tuple[float, list[tuple[int, int]]]] = {}
+        #: Each large guild's ranking in pieces, kept exact by every write (see ranks.py).
+        self._ranks = RankCuts()
         #: The wall clock every stored time comes from (tests move it to cross days).
         self.now: Callable[[], float] = time.time
         #: Seconds the last write_buffer spent on the XP transaction and on its follow-up.
@@ -132,6 +128,8 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
             conn.execute(sql.CREATE_FLUSH_STAGE)
             for statement in sql.CREATE_FLUSH_PLAN:
                 conn.execute(statement)
+            conn.execute(sql.CREATE_RANK_CUTS)
+            self._ranks.build_all(conn)  # once, here: no read ever builds them
         except BaseException:
             conn.close()
             raise
@@ -204,8 +202,9 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
     @in_worker
     def write_gains(self, rows: list[GainRow]) -> int:
         """Add gains given as rows in ONE transaction; all or nothing.  Returns the new epoch."""
-        return self._write(_chunks(((r.user_id, r.guild_id, r.xp, r.messages, r.voice_seconds, r.leveled_at,
-                                     0, 0, 0, 0, *_NO_SOURCES) for r in rows), WRITE_CHUNK))
+        columns = sql.STAGE_COLUMNS[:6]
+        return self._write((sql.stage_gains(columns), chunk) for chunk in _chunks(
+            ((r.user_id, r.guild_id, r.xp, r.messages, r.voice_seconds, r.leveled_at) for r in rows), WRITE_CHUNK))
 
     @in_worker
     def write_buffer(self, snapshot: Mapping[tuple[int, int], Any], plan: Optional[FlushPlan] = None
@@ -231,25 +230,29 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
         self.last_timing = (written - started, time.perf_counter() - written)
         return epoch, report
 
-    def _write(self, rows: Iterable[Iterable[tuple]]) -> int:
-        """Stats, totals and history in ONE transaction.
+    def _write(self, chunks: Iterable[tuple[str, Iterable[tuple]]]) -> int:
+        """Stats, totals, history and rank pieces in ONE transaction.
 
         The rows are staged in a temporary table a chunk at a time (the only Python-side work,
-        with the GIL handed back between chunks); each real table is then written by one
-        statement that runs entirely inside SQLite, in key order.
+        with the GIL handed back between chunks; each chunk binds only its columns that are not
+        all zero); each real table is then written by one statement that runs entirely inside
+        SQLite, in key order.
         """
         hour = int(self.now()) // 3600 * 3600
         with self._transaction() as conn:
             conn.execute(sql.CLEAR_FLUSH_STAGE)
-            for chunk in rows:
-                conn.executemany(sql.STAGE_GAIN, chunk)
+            for statement, chunk in chunks:
+                conn.executemany(statement, chunk)
                 time.sleep(0)  # hand the GIL to the event loop between chunks
             conn.execute(sql.FLUSH_STATS)
+            conn.execute(sql.FLUSH_STAGE_NOW)
             conn.execute(sql.FLUSH_TOTALS)
             present = conn.execute(sql.STAGED_SOURCES).fetchone()
             for source, has_xp in zip(HISTORY_SOURCES, present):
                 if has_xp:
                     conn.execute(sql.FLUSH_HISTORY[source], (hour,))
+                    conn.execute(sql.FLUSH_HISTORY_GUILD[source], (hour,))
+            self._ranks.flush_deltas(conn)
         # the stage keeps the flushed members for the follow-up (write_buffer clears it after)
         self.flush_epoch += 1
         return self.flush_epoch
@@ -297,9 +300,17 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
 
     @in_worker
     def rank(self, guild_id: int, xp: int) -> tuple[int, int]:
-        """(rank, members ranked): rank is 1 + how many have strictly more XP."""
-        above = self.conn.execute(sql.COUNT_ABOVE, (guild_id, xp)).fetchone()[0]
-        return above + 1, self._ranked(guild_id)
+        """(rank, members ranked): rank is 1 + how many have strictly more XP.
+
+        In a large guild: the members of the pieces before the member's, plus a COUNT inside one
+        piece (see ranks.py), so any rank reads at most a piece of the index."""
+        cuts = self._ranks.guilds.get(guild_id)
+        if cuts is None:
+            above = self.conn.execute(sql.COUNT_ABOVE, (guild_id, xp)).fetchone()[0]
+            return above + 1, self._ranked(guild_id)
+        before, (after_xp, after_user) = cuts.above(xp)
+        inside = self.conn.execute(sql.COUNT_ABOVE_AFTER, (guild_id, xp, after_xp, after_xp, after_user)).fetchone()[0]
+        return before + inside + 1, cuts.total
 
     @in_worker
     def ranked(self, guild_id: int) -> int:
@@ -307,6 +318,9 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
         return self._ranked(guild_id)
 
     def _ranked(self, guild_id: int) -> int:
+        cuts = self._ranks.guilds.get(guild_id)
+        if cuts is not None:
+            return cuts.total
         return self.conn.execute(sql.COUNT_GUILD, (guild_id,)).fetchone()[0]
 
     @in_worker
@@ -323,30 +337,16 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
     def leaderboard_page_rows(self, guild_id: int, offset: int, limit: int) -> list[tuple[int, int]]:
         """``limit`` (user id, xp) rows from rank position ``offset`` (0-based), in about constant time.
 
-        Positions below one checkpoint interval are read directly; deeper ones start from
-        the nearest cached checkpoint, so no page reads more than ``CHECKPOINT_EVERY`` rows.
+        A small guild is read directly; a large one from the cut that starts the position's
+        piece, so no page skips more than a piece of rows (and the cuts are exact: see ranks.py).
         """
-        conn = self.conn
-        if offset < CHECKPOINT_EVERY:
-            return conn.execute(sql.TOP_OFFSET, (guild_id, limit, offset)).fetchall()
-        checkpoints = self._rank_checkpoints(guild_id)
-        index = min(offset // CHECKPOINT_EVERY, len(checkpoints))
-        if index == 0:
-            return conn.execute(sql.TOP_OFFSET, (guild_id, limit, offset)).fetchall()
-        xp, user_id = checkpoints[index - 1]
-        skip = offset - index * CHECKPOINT_EVERY
-        return conn.execute(sql.TOP_AFTER_OFFSET, (guild_id, xp, xp, user_id, limit, skip)).fetchall()
-
-    def _rank_checkpoints(self, guild_id: int) -> list[tuple[int, int]]:
-        cached = self._checkpoints.get(guild_id)
-        now = time.monotonic()
-        if cached is not None and now - cached[0] < CHECKPOINT_TTL:
-            return cached[1]
-        rows = self.conn.execute(sql.RANK_CHECKPOINTS, (guild_id, CHECKPOINT_EVERY)).fetchall()
-        self._checkpoints[guild_id] = (now, rows)
-        if len(self._checkpoints) > 64:
-            self._checkpoints.pop(next(iter(self._checkpoints)))
-        return rows
+        cuts = self._ranks.guilds.get(guild_id)
+        if cuts is None:
+            return self.conn.execute(sql.TOP_OFFSET, (guild_id, limit, offset)).fetchall()
+        piece, skip, (xp, user_id) = cuts.at(offset)
+        if piece == 0:
+            return self.conn.execute(sql.TOP_OFFSET, (guild_id, limit, skip)).fetchall()
+        return self.conn.execute(sql.TOP_AFTER_OFFSET, (guild_id, xp, xp, user_id, limit, skip)).fetchall()
 
     @in_worker
     def top_by(self, guild_id: int, column: str, limit: int, offset: int) -> list[tuple[int, int]]:
@@ -362,12 +362,22 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
 
     @in_worker
     def prune_history(self, older_than: int) -> int:
-        """Delete history older than ``older_than``, one guild per transaction (short write locks)."""
+        """Delete history older than ``older_than``: a guild at a time, a slice of its members per
+        transaction (short write locks), then the guild's hourly totals."""
         removed, guild_id = 0, -1
-        while (guild_id := self.conn.execute(sql.NEXT_HISTORY_GUILD, (guild_id,)).fetchone()[0]) is not None:
-            with self._transaction() as conn:
-                removed += conn.execute(sql.PRUNE_HISTORY, (guild_id, older_than)).rowcount
-            time.sleep(0)
+        conn = self.conn
+        while (guild_id := conn.execute(sql.NEXT_HISTORY_GUILD, (guild_id,)).fetchone()[0]) is not None:
+            start = -1
+            while start is not None:
+                row = conn.execute(sql.HISTORY_SLICE_END, (guild_id, start, PRUNE_SLICE)).fetchone()
+                end = row[0] if row else None
+                with self._transaction() as tx:
+                    removed += tx.execute(sql.PRUNE_HISTORY_SLICE, (guild_id, start, TOP_ID if end is None else end,
+                                                                   older_than)).rowcount
+                start = end
+                time.sleep(0)
+            with self._transaction() as tx:
+                tx.execute(sql.PRUNE_HISTORY_GUILD, (guild_id, older_than))
         return removed
 
     @in_worker
@@ -381,7 +391,9 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
               reason: str = "") -> None:
         """Add ``delta`` (may be negative) to Xp and AwardedXp and to the global total, with its audit row."""
         with self._transaction() as conn:
+            before = self._xp_of(conn, guild_id, user_id)
             conn.execute(sql.AWARD_XP, (user_id, guild_id, delta, delta))
+            self._ranks.moved(guild_id, user_id, before, self._xp_of(conn, guild_id, user_id))
             conn.execute(sql.ADD_TOTAL_XP, (user_id, delta, delta))
             self._audit(conn, guild_id, user_id, kind, delta, reason, actor_id)
 
@@ -390,9 +402,10 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
                      reason: str = "reset") -> int:
         """Delete one member's stats in a guild, with an audit row; returns the XP they had."""
         with self._transaction() as conn:
-            row = conn.execute(sql.SELECT_XP, (user_id, guild_id)).fetchone()
-            xp = row[0] if row else 0
+            xp = self._xp_of(conn, guild_id, user_id)
             conn.execute(sql.DELETE_MEMBER, (user_id, guild_id))
+            self._ranks.moved(guild_id, user_id, xp, 0)
+            conn.execute(sql.UNSUM_MEMBER_HISTORY, (user_id, guild_id))
             conn.execute(sql.DELETE_MEMBER_HISTORY, (user_id, guild_id))
             conn.execute(sql.DELETE_MEMBER_BASELINES, (user_id, guild_id))
             conn.execute(sql.ADD_TOTAL_XP, (user_id, -xp, -xp))
@@ -409,6 +422,8 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
             conn.executemany(sql.ADD_TOTAL_XP, [(uid, -xp, -xp) for uid, xp in rows])
             conn.execute(sql.DELETE_GUILD, (guild_id,))
             conn.execute(sql.DELETE_GUILD_HISTORY, (guild_id,))
+            conn.execute(sql.DELETE_GUILD_HISTORY_TOTALS, (guild_id,))
+            self._ranks.rebuild_later(guild_id)
             conn.execute(sql.DELETE_GUILD_BASELINES, (guild_id,))
             self._audit(conn, guild_id, 0, "reset", -sum(xp for _, xp in rows),
                         f"whole server ({len(rows):,} members)", actor_id)
@@ -420,6 +435,9 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
         with self._transaction() as conn:
             for statement in sql.DELETE_USER_GOALS:  # before the stats: they are found through them
                 conn.execute(statement, (user_id, user_id))
+            for guild_id, xp in conn.execute(sql.SELECT_USER_GUILD_XP, (user_id,)).fetchall():
+                self._ranks.moved(guild_id, user_id, xp, 0)
+            conn.execute(sql.UNSUM_USER_HISTORY, (user_id,))
             for statement in (sql.DELETE_USER_STATS, sql.DELETE_USER_TOTAL, sql.DELETE_USER_ITEMS,
                               sql.DELETE_USER_SHOP_LOG, sql.DELETE_USER_HISTORY, *sql.DELETE_USER_LEFTOVERS):
                 conn.execute(statement, (user_id,))
@@ -505,27 +523,43 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
         return self.conn.execute(sql.SELECT_SHOP_LOG_MEMBER, (guild_id, user_id, limit)).fetchall()
 
     # --- helpers -----------------------------------------------------------------------------
+    @staticmethod
+    def _xp_of(conn: sqlite3.Connection, guild_id: int, user_id: int) -> int:
+        row = conn.execute(sql.SELECT_XP, (user_id, guild_id)).fetchone()
+        return row[0] if row else 0
+
     class _Tx:
-        def __init__(self, conn: sqlite3.Connection, kind: str) -> None:
+        """BEGIN ... COMMIT; what the transaction changed in the rank pieces is applied once it
+        has committed, and forgotten if it rolls back."""
+
+        def __init__(self, conn: sqlite3.Connection, kind: str, ranks: RankCuts) -> None:
             self.conn = conn
             self.kind = kind
+            self.ranks = ranks
 
         def __enter__(self) -> sqlite3.Connection:
+            self.ranks.discard()
             self.conn.execute(f"BEGIN {self.kind}")
             return self.conn
 
         def __exit__(self, exc_type, exc, tb) -> None:
-            if exc_type is None:
-                self.conn.execute("COMMIT")
-            else:
+            if exc_type is not None:
+                self.ranks.discard()
                 self.conn.execute("ROLLBACK")
+                return
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.ranks.discard()
+                raise
+            self.ranks.commit(self.conn)
 
     def _transaction(self, kind: str = "IMMEDIATE") -> "_Tx":
         """A transaction; IMMEDIATE (the default) takes the write lock up front, so a write
         waits for the lock at BEGIN rather than failing half-way."""
         if self.conn is None:
             raise RuntimeError("the store is closed")
-        return self._Tx(self.conn, kind)
+        return self._Tx(self.conn, kind, self._ranks)
 
 
 #: Members read per statement by a batched cache fill (SQLite allows 999 parameters by default).
@@ -533,6 +567,10 @@ IN_LIST_SIZE = 900
 
 #: Rows per executemany inside one flush transaction.
 WRITE_CHUNK = 500
+
+#: History rows per pruning transaction, and a user id above every real one.
+PRUNE_SLICE = 50_000
+TOP_ID = (1 << 63) - 1
 
 
 def _chunks(items: Iterable, size: int) -> Iterable[list]:
@@ -546,13 +584,15 @@ def _chunks(items: Iterable, size: int) -> Iterable[list]:
         yield chunk
 
 
-def _snapshot_rows(snapshot: Mapping[tuple[int, int], Any]) -> Iterable[Iterable[tuple]]:
-    """The snapshot as chunks of stage rows, made column by column.
+def _snapshot_rows(snapshot: Mapping[tuple[int, int], Any]) -> Iterable[tuple[str, Iterable[tuple]]]:
+    """The snapshot as chunks of stage rows, made column by column, each with its INSERT.
 
     Columns of plain ints are not tracked by the garbage collector and ``zip`` reuses its
     tuple once the database has bound it, so a 100,000-member flush allocates a few lists
     per chunk rather than 100,000 tracked tuples: it does not set off a full collection,
     which would hold the event loop for as long as it takes to walk the whole bot's heap.
+    A column that is zero (or None) for the whole chunk is left to the stage's default: most
+    gains are messages only, so a chunk usually binds 4 columns instead of 15.
     """
     keys, gains = iter(snapshot), iter(snapshot.values())
     while True:
@@ -561,12 +601,17 @@ def _snapshot_rows(snapshot: Mapping[tuple[int, int], Any]) -> Iterable[Iterable
             return
         chunk = list(itertools.islice(gains, WRITE_CHUNK))
         sources = [[(g.by_source or _NO_SOURCES)[i] for g in chunk] for i in range(1, len(HISTORY_SOURCES))]
-        others = [sum(column) for column in zip(*sources)] if sources else [0] * len(chunk)
-        sources.insert(0, [g.xp - other for g, other in zip(chunk, others)])  # messages: the rest of xp
-        yield zip([k[1] for k in chunk_keys], [k[0] for k in chunk_keys], [g.xp for g in chunk],
-                  [g.messages for g in chunk], [g.voice_seconds for g in chunk], [g.leveled_at for g in chunk],
-                  [g.links for g in chunk], [g.thanks for g in chunk], [g.reactions for g in chunk],
-                  [g.commands for g in chunk], *sources)
+        columns = [[k[1] for k in chunk_keys], [k[0] for k in chunk_keys], [g.xp for g in chunk],
+                   [g.messages for g in chunk], [g.voice_seconds for g in chunk], [g.leveled_at for g in chunk],
+                   [g.links for g in chunk], [g.thanks for g in chunk], [g.reactions for g in chunk],
+                   [g.commands for g in chunk], *sources]
+        wanted = [i for i, column in enumerate(columns) if i < 2 or any(column)]
+        yield (_stage_statement(tuple(wanted)), zip(*(columns[i] for i in wanted)))
+
+
+@functools.lru_cache(maxsize=64)
+def _stage_statement(wanted: tuple[int, ...]) -> str:
+    return sql.stage_gains(tuple(sql.STAGE_COLUMNS[i] for i in wanted))
 
 
 def _drain(mapping: dict) -> None:

@@ -266,7 +266,7 @@ class TransferQueries:
                 conn.execute(sql.IMPORT_ITEMS_IN_USE, (ITEM_TYPE_BACKGROUND,))
             for statement in sql.CLEAR_IMPORT_STAGE:
                 conn.execute(statement)
-        self._checkpoints.clear()  # ranks moved
+            self._ranks.rebuild_later(None)  # many members moved: cut every guild again once committed
         progress.phase = "Done"
         return ImportResult(changed, added, items_added, read, time.monotonic() - started)
 
