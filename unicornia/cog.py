@@ -82,28 +82,25 @@ class Unicornia(LevelCommands, CardCommands, ShopCommands, GoalCommands, Activit
         self.settings = SettingsCache(self.config)
         self.store = XpStore(self.data_path / DB_FILE)
         self.gate = RedGate(bot, self.qualified_name)
-        self.rewards = RewardService(self.settings, self.gate)
-        self.xp = XpSystem(bot, self.store, self.settings, on_level_up=self.rewards.level_up, gate=self.gate)
+        self.rewards = RewardService(self.settings, self.gate, audit=self.store.audit)
+
+        def engine() -> XpSystem:  # achievements and goals call the engine that calls them
+            return self.xp
+
+        self.achievements = AchievementService(self.store, self.settings, Path(__file__).parent / ACHIEVEMENTS_FILE,
+                                               engine=engine, announce=self.rewards.announce_event)
+        self.goals = GoalService(self.store, self.settings, engine, self.achievements, bot,
+                                 announce=self.rewards.announce_event)
+        # achievements watch the engine's counters; each flush records and pays quests and goals
+        self.xp = XpSystem(bot, self.store, self.settings, gate=self.gate, on_level_up=self.rewards.level_up,
+                           milestones=self.achievements, plan_flush=self.goals.plan, on_settled=self.goals.settled)
         bundled = bundled_data_path(self)
         self.shop = ShopService(self.store, data_path=self.data_path, bundled_root=bundled)
         self.cards = CardService(CardGenerator(bundled / "fonts"), SafeDownloader(), self.shop, bundled,
                                  CardPreferences(self.config, self.settings))
         self.clubs = ClubService(self.store, self.xp, self.cards)
-        self.achievements = AchievementService(self.store, self.settings, Path(__file__).parent / ACHIEVEMENTS_FILE)
-        self.goals = GoalService(self.store, self.settings, self.xp, self.achievements, bot)
         # Red's data folder is two levels above this cog's (<data>/cogs/Unicornia)
         self.importer = ImportService(bot, self.store, self.settings, self.xp, self.shop, self.data_path.parent.parent)
-        self._wire_goals()
-
-    def _wire_goals(self) -> None:
-        """Achievements watch the XP engine's counters; each flush records and pays quests and goals."""
-        self.achievements.xp = self.xp
-        self.achievements.announce = self.rewards.announce_event
-        self.goals.announce = self.rewards.announce_event
-        self.rewards.audit = self.store.audit
-        self.xp.milestones = self.achievements
-        self.xp.plan_flush = self.goals.plan
-        self.xp.on_settled = self.goals.settled
 
     def _add_shortcuts(self) -> None:
         """Place the :data:`SHORTCUTS` (``daily``, ``club`` ...): each is a top-level hybrid command

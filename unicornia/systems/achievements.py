@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Awaitable, Callable, Optional
+from typing import TYPE_CHECKING, Awaitable, Callable, Optional
 
 import discord
 from redbot.core.utils.chat_formatting import humanize_number
@@ -16,6 +16,9 @@ from ..db.store import XpStore
 from ..i18n import _, guild_locale
 from .settings import SettingsCache
 from .xp import NO_MARKS
+
+if TYPE_CHECKING:
+    from .xp import XpSystem
 
 log = logging.getLogger("red.unicornia.achievements")
 
@@ -37,13 +40,23 @@ def counters_from(values: dict[str, int], streak: int = 0) -> Counters:
 
 
 class AchievementService:
-    def __init__(self, store: XpStore, settings: SettingsCache, defaults_file: Path) -> None:
+    """The XP engine's :class:`~.xp.MilestoneSource`: the engine asks it for marks and calls it
+    when one is reached, and it reads the engine's counters and grants through the engine, so
+    it is given the engine as a callable (the engine is built after it, with it)."""
+
+    def __init__(self, store: XpStore, settings: SettingsCache, defaults_file: Path, *,
+                 engine: Callable[[], "XpSystem"], announce: Optional[Announce] = None) -> None:
         self.store = store
         self.settings = settings
         self.defaults: dict[str, Achievement] = parse_definitions(defaults_file.read_text(encoding="utf-8"))
         self._books: dict[int, tuple[object, Book]] = {}
-        self.xp = None  # set by the cog: the XpSystem whose cache holds the counters
-        self.announce: Optional[Announce] = None
+        self._engine = engine
+        self.announce = announce
+
+    @property
+    def xp(self) -> "XpSystem":
+        """The XP engine whose cache holds the counters."""
+        return self._engine()
 
     # --- the XP engine's MilestoneSource ---------------------------------------------------------
     def book(self, guild_id: int) -> Book:

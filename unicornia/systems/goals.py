@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Optional
+from typing import TYPE_CHECKING, Awaitable, Callable, Optional
 
 import discord
 from redbot.core.utils.chat_formatting import humanize_number
@@ -23,6 +23,9 @@ from ..db.goals import DailyResult, FlushPlan, GoalReached, GuildPlan, QuestDone
 from ..db.store import XpStore
 from ..i18n import _, guild_locale
 from .settings import SettingsCache
+
+if TYPE_CHECKING:
+    from .xp import XpSystem
 
 log = logging.getLogger("red.unicornia.goals")
 
@@ -124,16 +127,26 @@ def validate_quest(name: str, cycle: str, requirement: str, amount: int, reward_
 
 
 class GoalService:
-    def __init__(self, store: XpStore, settings: SettingsCache, xp, achievements, bot) -> None:
+    """Plans each flush and pays what it completed (the XP engine's ``plan_flush`` and
+    ``on_settled``); it grants through the engine, so it is given the engine as a callable (the
+    engine is built after it, with it)."""
+
+    def __init__(self, store: XpStore, settings: SettingsCache, engine: Callable[[], "XpSystem"], achievements, bot,
+                 *, announce: Optional[Announce] = None) -> None:
         self.store = store
         self.settings = settings
-        self.xp = xp
+        self._engine = engine
         self.achievements = achievements
         self.bot = bot
-        self.announce: Optional[Announce] = None
+        self.announce = announce
         self._quests: dict[int, list[QuestRow]] = {}
         self._plans: dict[int, tuple] = {}  # guild -> (settings, quests, valid until, plan parts)
         self._loading: dict[int, asyncio.Task] = {}
+
+    @property
+    def xp(self) -> "XpSystem":
+        """The XP engine: its cache mirrors what the flush paid, its boosts hold running quests."""
+        return self._engine()
 
     async def start(self) -> None:
         """Read every quest and the boosts still running."""

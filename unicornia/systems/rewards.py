@@ -54,13 +54,14 @@ async def invoker_problem(role: discord.Role, invoker: discord.Member, bot) -> O
 
 
 class RewardService:
-    def __init__(self, settings: SettingsCache, gate: RedGate, bot=None) -> None:
+    def __init__(self, settings: SettingsCache, gate: RedGate, bot=None, *,
+                 audit: Optional[Callable[..., Awaitable[None]]] = None) -> None:
         self.settings = settings
         self.gate = gate  # nothing is announced where the cog is disabled
         #: The bot, for the server's language; the gate's bot unless given.
         self.bot = bot if bot is not None else getattr(gate, "bot", None)
-        #: Records every reward paid (the store's audit log); set by the cog.
-        self.audit: Optional[Callable[..., Awaitable[None]]] = None
+        #: Records every reward paid (the store's audit log); none recorded without it.
+        self.audit = audit
 
     async def _use_guild_locale(self, guild: discord.Guild) -> None:
         """Speak the server's language in this task from here on (no command set it)."""
