@@ -104,9 +104,9 @@ class RewardService:
         if member.bot:
             return False
         settings = await self.settings.get(member.guild.id)
-        before = set(member._roles)
+        before = {role.id for role in member.roles}
         await self._sync_roles(member, level_from_xp(xp), settings)
-        return set(member._roles) != before
+        return {role.id for role in member.roles} != before
 
     async def _sync_roles(self, member: discord.Member, level: int, settings) -> list[discord.Role]:
         """Give the reward roles the level calls for and take away the ones it doesn't (per the
@@ -115,7 +115,7 @@ class RewardService:
             return []
         should_have, should_not = expected_roles(level, list(settings.role_rewards), settings.role_mode)
         guild = member.guild
-        current = set(member._roles)
+        current = {role.id for role in member.roles}
         to_add = [r for r in (self._usable(guild, rid, member) for rid in should_have - current) if r]
         to_remove = [r for r in (self._usable(guild, rid, member) for rid in should_not & current) if r]
         if not to_add and not to_remove:
