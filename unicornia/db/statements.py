@@ -97,10 +97,6 @@ ON CONFLICT (GuildId, Hour, Source) DO UPDATE SET Xp = Xp + excluded.Xp
     for source, column in STAGE_SOURCE_COLUMNS.items()
 }
 
-#: Which sources the staged gains have XP from (a history statement per source with none is skipped).
-STAGED_SOURCES = "SELECT " + ", ".join(f"MAX({column} != 0)" for column in STAGE_SOURCE_COLUMNS.values()) + \
-    " FROM temp.FlushStage"
-
 # The bare upsert the flush benchmark measures against (and the shape of a single gain).
 UPSERT_GAINS = """
 INSERT INTO UserXpStats (UserId, GuildId, Xp, MessageCount, VoiceSeconds, LastLevelUp,
@@ -220,17 +216,22 @@ def _piece_of(xp: str) -> str:
 
 
 #: Members a flush moved between pieces, summed by piece: -1 where their key was, +1 where it is.
-#: (One index search per key in the small table of cuts; sorting the cuts and keys together with a
-#: window function measured twice as slow.)
+#: Only members with a cut's XP between their XP before and after can change piece (one search
+#: each); those, and members who entered or left the ranking, are then placed (one search per
+#: key).  Sorting the cuts and the keys together with a window function measured twice as slow.
 RANK_PIECE_DELTAS = f"""
+WITH Moved AS MATERIALIZED (
+    SELECT s.GuildId AS GuildId, s.UserId AS UserId, s.NowXp - s.Xp AS Before, s.NowXp AS After
+    FROM temp.FlushStage s
+    WHERE s.Xp != 0 AND s.GuildId IN (SELECT GuildId FROM temp.RankCut)
+      AND (s.NowXp - s.Xp <= 0 OR s.NowXp <= 0 OR EXISTS (
+          SELECT 1 FROM temp.RankCut c WHERE c.GuildId = s.GuildId
+          AND c.Xp BETWEEN MIN(s.NowXp - s.Xp, s.NowXp) AND MAX(s.NowXp - s.Xp, s.NowXp)))
+)
 SELECT GuildId, Piece, SUM(Delta) FROM (
-    SELECT s.GuildId AS GuildId, {_piece_of("s.NowXp - s.Xp")} AS Piece, -1 AS Delta
-    FROM temp.FlushStage s
-    WHERE s.Xp != 0 AND s.NowXp - s.Xp > 0 AND s.GuildId IN (SELECT GuildId FROM temp.RankCut)
+    SELECT s.GuildId AS GuildId, {_piece_of("s.Before")} AS Piece, -1 AS Delta FROM Moved s WHERE s.Before > 0
     UNION ALL
-    SELECT s.GuildId, {_piece_of("s.NowXp")}, 1
-    FROM temp.FlushStage s
-    WHERE s.Xp != 0 AND s.NowXp > 0 AND s.GuildId IN (SELECT GuildId FROM temp.RankCut)
+    SELECT s.GuildId, {_piece_of("s.After")}, 1 FROM Moved s WHERE s.After > 0
 ) GROUP BY GuildId, Piece
 """
 #: Guilds without cuts that a flush gave newly ranked members, with their ranked count (up to the

@@ -202,8 +202,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
     @in_worker
     def write_gains(self, rows: list[GainRow]) -> int:
         """Add gains given as rows in ONE transaction; all or nothing.  Returns the new epoch."""
-        columns = sql.STAGE_COLUMNS[:6]
-        return self._write((sql.stage_gains(columns), chunk) for chunk in _chunks(
+        return self._write((_GAIN_ROW_COLUMNS, chunk) for chunk in _chunks(
             ((r.user_id, r.guild_id, r.xp, r.messages, r.voice_seconds, r.leveled_at) for r in rows), WRITE_CHUNK))
 
     @in_worker
@@ -230,7 +229,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
         self.last_timing = (written - started, time.perf_counter() - written)
         return epoch, report
 
-    def _write(self, chunks: Iterable[tuple[str, Iterable[tuple]]]) -> int:
+    def _write(self, chunks: Iterable[tuple[tuple[int, ...], Iterable[tuple]]]) -> int:
         """Stats, totals, history and rank pieces in ONE transaction.
 
         The rows are staged in a temporary table a chunk at a time (the only Python-side work,
@@ -239,17 +238,18 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
         SQLite, in key order.
         """
         hour = int(self.now()) // 3600 * 3600
+        used: set[int] = set()
         with self._transaction() as conn:
             conn.execute(sql.CLEAR_FLUSH_STAGE)
-            for statement, chunk in chunks:
-                conn.executemany(statement, chunk)
+            for columns, chunk in chunks:
+                conn.executemany(_stage_statement(columns), chunk)
+                used.update(columns)
                 time.sleep(0)  # hand the GIL to the event loop between chunks
             conn.execute(sql.FLUSH_STATS)
             conn.execute(sql.FLUSH_STAGE_NOW)
             conn.execute(sql.FLUSH_TOTALS)
-            present = conn.execute(sql.STAGED_SOURCES).fetchone()
-            for source, has_xp in zip(HISTORY_SOURCES, present):
-                if has_xp:
+            for source, column in zip(HISTORY_SOURCES, _SOURCE_COLUMNS):
+                if column in used:  # a source no chunk had XP from writes no history
                     conn.execute(sql.FLUSH_HISTORY[source], (hour,))
                     conn.execute(sql.FLUSH_HISTORY_GUILD[source], (hour,))
             self._ranks.flush_deltas(conn)
@@ -605,13 +605,21 @@ def _snapshot_rows(snapshot: Mapping[tuple[int, int], Any]) -> Iterable[tuple[st
                    [g.messages for g in chunk], [g.voice_seconds for g in chunk], [g.leveled_at for g in chunk],
                    [g.links for g in chunk], [g.thanks for g in chunk], [g.reactions for g in chunk],
                    [g.commands for g in chunk], *sources]
-        wanted = [i for i, column in enumerate(columns) if i < 2 or any(column)]
-        yield (_stage_statement(tuple(wanted)), zip(*(columns[i] for i in wanted)))
+        wanted = tuple(i for i, column in enumerate(columns) if i < 2 or any(column))
+        yield wanted, zip(*(columns[i] for i in wanted))
 
 
 @functools.lru_cache(maxsize=64)
 def _stage_statement(wanted: tuple[int, ...]) -> str:
     return sql.stage_gains(tuple(sql.STAGE_COLUMNS[i] for i in wanted))
+
+
+#: What a GainRow fills of ``sql.STAGE_COLUMNS``.
+_GAIN_ROW_COLUMNS = tuple(range(6))
+#: For each history source, the staged column that says whether a chunk had XP from it: the
+#: message share is the XP the others leave, so any XP at all may be from messages.
+_SOURCE_COLUMNS = tuple(sql.STAGE_COLUMNS.index(name) for name in ("Xp", "XpLink", "XpVoice", "XpThanks",
+                                                                   "XpReaction", "XpCommand"))
 
 
 def _drain(mapping: dict) -> None:

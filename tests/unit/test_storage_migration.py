@@ -1,0 +1,93 @@
+"""Schema 8 (smaller file: stats without rowid, the history's guild totals instead of its guild
+index) migrates a file written by schema 7 on load, keeping every row."""
+import sqlite3
+
+from unicornia.db.identity import APPLICATION_ID
+from unicornia.db.schema import MIGRATIONS, SCHEMA_VERSION
+from unicornia.db.store import XpStore, _split_statements
+
+G1, G2 = 1_113_345_678_901_234_567, 42
+USERS = [1_000_000_000_000_000_000 + n * 7_919 for n in range(2_500)]  # snowflake-sized
+
+TABLES = ("UserXpStats", "DiscordUser", "XpShopOwnedItem", "XpShopLog", "XpHistory", "AuditLog", "UserAchievement",
+          "DailyClaim", "GuildDay", "CounterBaseline", "Quest", "QuestCompletion", "XpBoost", "Club", "ClubMember",
+          "ImportLedger")
+
+
+def schema_7_file(path) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    for script in MIGRATIONS[:7]:
+        for statement in _split_statements(script):
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 7")
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute("BEGIN")
+    for n, uid in enumerate(USERS):
+        for gid in (G1, G2) if n % 3 == 0 else (G1,):
+            conn.execute("INSERT INTO UserXpStats (UserId, GuildId, Xp, AwardedXp, MessageCount, VoiceSeconds, "
+                         "LastLevelUp, DateAdded, LinkCount, ThanksReceived, ReactionCount, CommandCount) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         (uid, gid, n * 37 % 5_000 + (gid == G2), n % 7, n, n * 2, None if n % 2 else 1_700_000_000 + n,
+                          1_600_000_000 + n, n % 3, n % 5, n % 11, n % 13))
+            for hour, source in ((1_700_000_000 // 3600 * 3600, "message"), (1_700_003_600 // 3600 * 3600, "voice")):
+                conn.execute("INSERT INTO XpHistory VALUES (?, ?, ?, ?, ?)", (gid, uid, source, hour, n % 17 + 1))
+        conn.execute("INSERT INTO DiscordUser VALUES (?, ?)", (uid, n * 37 % 5_000))
+    conn.execute("INSERT INTO XpShopOwnedItem (UserId, ItemType, ItemKey, IsUsing, DateAdded) VALUES (?, 1, 'sunset', 1, 5)",
+                 (USERS[0],))
+    conn.execute("INSERT INTO XpShopLog (At, GuildId, UserId, Action, ItemType, ItemKey, Price) VALUES (5, ?, ?, 'buy', 1, 'sunset', 9)",
+                 (G1, USERS[0]))
+    conn.execute("INSERT INTO AuditLog (At, GuildId, UserId, ActorId, Kind, Amount, Reason) VALUES (5, ?, ?, NULL, 'add', 3, 'x')",
+                 (G1, USERS[1]))
+    conn.execute("INSERT INTO UserAchievement VALUES (?, ?, 'first', 5)", (G1, USERS[2]))
+    conn.execute("INSERT INTO DailyClaim VALUES (?, ?, 3, 2, 4, 5)", (G1, USERS[3]))
+    conn.execute("INSERT INTO GuildDay VALUES (?, 86400, 12, 50, NULL)", (G1,))
+    conn.execute("INSERT INTO CounterBaseline VALUES (?, ?, 86400, 1, 2, 3, 4, 5, 6)", (G1, USERS[4]))
+    conn.execute("INSERT INTO Quest (GuildId, Name, Cycle, Requirement, Amount, CreatedAt) VALUES (?, 'q', 'daily', 'messages', 5, 1)",
+                 (G1,))
+    conn.execute("INSERT INTO QuestCompletion VALUES (1, ?, 86400, ?, 7)", (USERS[5], G1))
+    conn.execute("INSERT INTO XpBoost VALUES (?, ?, 1.5, 99)", (G1, USERS[6]))
+    conn.execute("INSERT INTO Club (GuildId, Name, NameKey, OwnerId, CreatedAt) VALUES (?, 'Uni', 'uni', ?, 1)", (G1, USERS[7]))
+    conn.execute("INSERT INTO ClubMember VALUES (?, ?, 1, 2)", (G1, USERS[7]))
+    conn.execute("INSERT INTO ImportLedger VALUES ('nadeko', ?, ?, 10, 0, 1, 0, 3)", (G1, USERS[8]))
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def dump(path) -> dict:
+    conn = sqlite3.connect(path)
+    try:
+        return {table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr) for table in TABLES}
+    finally:
+        conn.close()
+
+
+async def test_a_schema_7_file_migrates_keeping_every_row(tmp_path):
+    path = tmp_path / "unicornia.db"
+    schema_7_file(path)
+    before = dump(path)
+    store = XpStore(path)
+    assert await store.open() == SCHEMA_VERSION == 8
+    after = dump(path)
+    for table in TABLES:
+        assert after[table] == before[table], table
+    conn = sqlite3.connect(path)
+    try:
+        kinds = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())
+        indexes = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        totals = conn.execute("SELECT GuildId, Hour, Source, Xp FROM XpHistoryGuild ORDER BY 1, 2, 3").fetchall()
+        summed = conn.execute("SELECT GuildId, Hour, Source, SUM(Xp) FROM XpHistory GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+                              ).fetchall()
+    finally:
+        conn.close()
+    assert "WITHOUT ROWID" in kinds["UserXpStats"]
+    assert "IX_UserXpStats_Guild_Xp" in indexes and "IX_XpHistory_Guild_Hour" not in indexes
+    assert totals == summed and len(totals) == 4
+    # every member's XP reads back, and the ranking is right
+    for n in (0, 1, 1_234, 2_499):
+        assert (await store.member(G1, USERS[n])).xp == n * 37 % 5_000
+    ranked = sorted((xp for (_, gid, xp, *_) in before["UserXpStats"] if gid == G1 and xp > 0), reverse=True)
+    assert G1 in store._ranks.guilds  # 2,500 ranked members: pieces built on load
+    assert await store.rank(G1, ranked[1_000]) == (ranked.index(ranked[1_000]) + 1, len(ranked))
+    assert await store.history_by_day(G1, None, 0) == [(1_699_920_000, "message", sum(n % 17 + 1 for n in range(2_500))),
+                                                       (1_699_920_000, "voice", sum(n % 17 + 1 for n in range(2_500)))]
+    await store.close()
