@@ -219,8 +219,12 @@ class MessageRules:
     def earn(self, settings: GuildSettings, member, channel, base: int, now: float,
              roles: Optional[tuple[int, ...]] = None) -> int:
         """XP for one non-message event (voice, thanks, reaction, command): rate, multipliers, cap."""
-        amount = rules.scaled_amount(base, settings.xp_rate)
-        key = (member.guild.id, member.id)
+        return self.adjust(settings, (member.guild.id, member.id), member, channel,
+                           rules.scaled_amount(base, settings.xp_rate), now, roles)
+
+    def adjust(self, settings: GuildSettings, key: Key, member, channel, amount: int, now: float,
+               roles: Optional[tuple[int, ...]] = None) -> int:
+        """An event's XP after the guild's rate: times the multipliers, within the per-minute cap."""
         if amount and (settings.has_multipliers or member.premium_since or self.boosts):
             factor = self._multiplier(settings, key, role_ids(member) if roles is None else roles, member, channel)
             amount = round(amount * factor)

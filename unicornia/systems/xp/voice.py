@@ -38,42 +38,44 @@ class VoiceXp:
         return paid
 
     async def _pay_guild(self, guild, settings: GuildSettings, plain: int, seated: dict) -> int:
+        """Pay one guild's listeners ``plain`` XP each (before multipliers and the cap)."""
         paid = 0
         seconds = int(VOICE_INTERVAL)
         now = self.clock()
+        guild_id = guild.id
         afk_id = guild.afk_channel.id if guild.afk_channel else None
-        needs_roles = bool(settings.excluded_roles or settings.role_multipliers)
+        excluded_roles = settings.excluded_roles
+        needs_roles = bool(excluded_roles or settings.role_multipliers)
         simple = not (settings.has_multipliers or settings.xp_per_minute_cap or self.boosts)
-        known_roles = self._seated
+        known_roles, gate_members, cache_data = self._seated, self._gate_members, self._cache_data
         for channel in (*guild.voice_channels, *guild.stage_channels):
             states = channel.voice_states
             if channel.id == afk_id or not states:
                 continue
             if settings.excluded_channels and channel_excluded(settings, channel):
                 continue
-            earners = rules.voice_earners(self._seats(guild, states))
             open_channel = self._gate_channels.get(channel.id) == OPEN
-            for member in earners:
-                key = (guild.id, member.id)
+            for member in rules.voice_earners(self._seats(guild, states)):
+                key = (guild_id, member.id)
                 roles: Optional[tuple[int, ...]] = None
-                if needs_roles:
+                if needs_roles:  # kept from the last tick: Member.roles is dear (see the module)
                     roles = known_roles.get(key)
                     if roles is None:
                         roles = role_ids(member)
                     seated[key] = roles
-                    if settings.excluded_roles and not settings.excluded_roles.isdisjoint(roles):
+                    if excluded_roles and not excluded_roles.isdisjoint(roles):
                         continue
-                if not (open_channel and self._gate_members.get(key) is True) \
+                if not (open_channel and gate_members.get(key) is True) \
                         and not await self.gate.admits_member(member, channel):
                     continue
                 gain = self.gain_for(key)
                 gain.voice_seconds += seconds
-                entry = self._cache_data.get(key)
+                entry = cache_data.get(key)
                 if entry is not None:  # voice achievements watch the cached voice time
                     entry.used = True
                     self._count(key, entry, "voice_seconds", seconds, member, channel)
                 amount = plain if simple and member.premium_since is None else \
-                    self.earn(settings, member, channel, settings.voice_xp, now, roles)
+                    self.adjust(settings, key, member, channel, plain, now, roles)
                 award = self.credit(key, gain, entry, member, channel, amount, VOICE) if amount else None
                 paid += 1
                 if award is not None:
@@ -81,9 +83,8 @@ class VoiceXp:
         return paid
 
     @staticmethod
-    def _seats(guild, states: dict):
+    def _seats(guild, states: dict) -> list:
         """(member, is a bot, is deafened) for each member in one channel's voice states."""
-        for user_id, state in states.items():
-            member = guild.get_member(user_id)
-            if member is not None:
-                yield member, member.bot, state.deaf or state.self_deaf
+        get_member = guild.get_member
+        return [(member, member.bot, state.deaf or state.self_deaf) for user_id, state in states.items()
+                if (member := get_member(user_id)) is not None]
