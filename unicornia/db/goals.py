@@ -319,6 +319,12 @@ class GoalQueries:
         conn.executemany(sql.PLAN_PERIOD, plan.periods)
         conn.executemany(sql.PLAN_QUEST, plan.quests)
 
+    def _moved_requirements(self, plan: FlushPlan) -> list[str]:
+        """The quest requirements whose counter the staged gains moved (the stage's columns a chunk bound)."""
+        if not plan.quests:
+            return []
+        return [name for name, column in sql.QUEST_STAGE_COLUMN.items() if column in self._staged_columns]
+
     def _settle(self, plan: FlushPlan) -> SettleReport:
         """After the XP of a flush is committed, in one transaction: the staged members' counters
         as they are now, their baselines for the periods they just entered (the counters less
@@ -329,7 +335,9 @@ class GoalQueries:
             self._load_plan(conn, plan)  # the stage's counters after the flush were read in its transaction
             conn.execute(sql.FLUSH_BASELINES)
             conn.execute(sql.FLUSH_GUILD_DAYS)
-            done = conn.execute(sql.COMPLETE_QUESTS, (now,)).fetchall()
+            done = []
+            for requirement in self._moved_requirements(plan):
+                done += conn.execute(sql.COMPLETE_QUESTS[requirement], (now,)).fetchall()
             if done:
                 by_id = {}
                 for quest_id, user_id, guild_id, start in done:

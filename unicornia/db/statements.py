@@ -22,19 +22,36 @@ CREATE TEMP TABLE IF NOT EXISTS FlushStage (
     XpMessage INTEGER AS (Xp - XpLink - XpVoice - XpThanks - XpReaction - XpCommand),
     -- the member's XP and counters once the flush has added these gains (filled after the upsert)
     NowXp INTEGER, NowMessages INTEGER, NowLinks INTEGER, NowThanks INTEGER, NowReactions INTEGER,
-    NowCommands INTEGER, NowVoiceSeconds INTEGER
-)
+    NowCommands INTEGER, NowVoiceSeconds INTEGER,
+    -- in key order, so every statement below reads the stage in the order of the tables it writes
+    PRIMARY KEY (GuildId, UserId)
+) WITHOUT ROWID
 """
 CLEAR_FLUSH_STAGE = "DELETE FROM temp.FlushStage"
+#: Rows arrive in the buffer's order (the order members spoke in): they land in a plain table,
+#: which takes them as fast as they come, and reach the stage in key order in one statement
+#: (SQLite sorts them without the GIL).
+CREATE_FLUSH_INBOX = """
+CREATE TEMP TABLE IF NOT EXISTS FlushInbox (
+    UserId INTEGER, GuildId INTEGER, Xp INTEGER DEFAULT 0, Messages INTEGER DEFAULT 0,
+    VoiceSeconds INTEGER DEFAULT 0, LeveledAt INTEGER,
+    Links INTEGER DEFAULT 0, Thanks INTEGER DEFAULT 0, Reactions INTEGER DEFAULT 0, Commands INTEGER DEFAULT 0,
+    XpLink INTEGER DEFAULT 0, XpVoice INTEGER DEFAULT 0, XpThanks INTEGER DEFAULT 0, XpReaction INTEGER DEFAULT 0,
+    XpCommand INTEGER DEFAULT 0
+)
+"""
+CLEAR_FLUSH_INBOX = "DELETE FROM temp.FlushInbox"
 #: The stage's columns a gain can fill, in the order ``store._snapshot_rows`` makes them; a chunk
-#: binds only the columns that are not all zero (the stage's defaults fill the rest).
+#: binds only the columns that are not all zero (the inbox's defaults fill the rest).
 STAGE_COLUMNS = ("UserId", "GuildId", "Xp", "Messages", "VoiceSeconds", "LeveledAt", "Links", "Thanks",
                  "Reactions", "Commands", "XpLink", "XpVoice", "XpThanks", "XpReaction", "XpCommand")
+STAGE_FROM_INBOX = (f"INSERT INTO temp.FlushStage ({', '.join(STAGE_COLUMNS)}) "
+                    f"SELECT {', '.join(STAGE_COLUMNS)} FROM temp.FlushInbox ORDER BY GuildId, UserId")
 
 
 def stage_gains(columns: tuple[str, ...]) -> str:
-    """The stage's INSERT for some of ``STAGE_COLUMNS`` (names from that tuple only, never input)."""
-    return (f"INSERT INTO temp.FlushStage ({', '.join(columns)}) "
+    """The inbox's INSERT for some of ``STAGE_COLUMNS`` (names from that tuple only, never input)."""
+    return (f"INSERT INTO temp.FlushInbox ({', '.join(columns)}) "
             f"VALUES ({', '.join('?' * len(columns))})")
 
 
@@ -436,34 +453,37 @@ def _requirement_case(expression) -> str:
     return f"CASE q.Requirement {whens} ELSE 0 END"
 
 
-#: progress from the member's row; the stage's counter after a flush, the baseline's, the unit;
-#: and whether the flush moved it
+#: progress from the member's row (a member's quest page reads it)
 QUEST_PROGRESS_EXPR = _requirement_case(lambda stats, base, now, per: f"(u.{stats} - b.{base}) / {per}")
-STAGED_NOW_EXPR = _requirement_case(lambda stats, base, now, per: f"s.{now}")
-BASELINE_EXPR = _requirement_case(lambda stats, base, now, per: f"x.{base}")
-UNIT_EXPR = _requirement_case(lambda stats, base, now, per: f"{per}")
-QUEST_MOVED_EXPR = _requirement_case(lambda stats, base, now, per: f"s.{base}")
 
 # After a flush: the quests its members completed, progress being the counter now less the
-# member's first baseline in the quest's period (one seek each).  Only the flushed members, and
-# of them only those whose counter for the quest moved.
-COMPLETE_QUESTS = f"""
+# member's first baseline in the quest's period (one seek each).  One statement per requirement
+# (no CASE per row), run only for requirements whose counter the flush moved, and only for the
+# members whose counter moved and could have reached the amount at all (a baseline is never
+# negative, so progress is at most the counter itself).
+COMPLETE_QUESTS = {
+    name: f"""
 INSERT INTO QuestCompletion (QuestId, UserId, PeriodStart, GuildId, CompletedAt)
 SELECT QuestId, UserId, Start, GuildId, ? FROM (
     SELECT q.Id AS QuestId, s.UserId AS UserId, p.Start AS Start, s.GuildId AS GuildId, q.Amount AS Amount,
-           {STAGED_NOW_EXPR} AS Now, {UNIT_EXPR} AS Unit,
-           (SELECT {BASELINE_EXPR} FROM CounterBaseline x
+           s.{now} AS Now,
+           (SELECT x.{base} FROM CounterBaseline x
             WHERE x.GuildId = s.GuildId AND x.UserId = s.UserId AND x.PeriodStart >= p.Start
             ORDER BY x.PeriodStart LIMIT 1) AS Base
     FROM temp.QuestPlan p
     CROSS JOIN Quest q
     CROSS JOIN temp.FlushStage s
-    WHERE q.Id = p.QuestId AND s.GuildId = p.GuildId AND {QUEST_MOVED_EXPR} > 0
+    WHERE q.Id = p.QuestId AND q.Requirement = '{name}' AND s.GuildId = p.GuildId
+      AND s.{base} > 0 AND s.{now} / {per} >= q.Amount
 )
-WHERE Base IS NOT NULL AND (Now - Base) / Unit >= Amount
+WHERE Base IS NOT NULL AND (Now - Base) / {per} >= Amount
 ON CONFLICT DO NOTHING
 RETURNING QuestId, UserId, GuildId, PeriodStart
 """
+    for name, (stats, base, now, per) in QUEST_COLUMNS.items()
+}
+#: For each requirement, the staged column that says a chunk of gains moved its counter.
+QUEST_STAGE_COLUMN = {name: base for name, (stats, base, now, per) in QUEST_COLUMNS.items()}
 QUEST_PROGRESS_MEMBER = f"""
 SELECT q.Id, COALESCE({QUEST_PROGRESS_EXPR}, 0)
 FROM Quest q

@@ -103,6 +103,8 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
         self._ranks = RankCuts()
         #: The wall clock every stored time comes from (tests move it to cross days).
         self.now: Callable[[], float] = time.time
+        #: The stage's columns the last flush filled (the rest are zero for every member).
+        self._staged_columns: set[str] = set()
         #: Seconds the last write_buffer spent on the XP transaction and on its follow-up.
         self.last_timing: tuple[float, float] = (0.0, 0.0)
 
@@ -126,6 +128,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
             if not identity.marked:  # a new file, or one made before files were marked
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(sql.CREATE_FLUSH_STAGE)
+            conn.execute(sql.CREATE_FLUSH_INBOX)
             for statement in sql.CREATE_FLUSH_PLAN:
                 conn.execute(statement)
             conn.execute(sql.CREATE_RANK_CUTS)
@@ -245,6 +248,9 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
                 conn.executemany(_stage_statement(columns), chunk)
                 used.update(columns)
                 time.sleep(0)  # hand the GIL to the event loop between chunks
+            conn.execute(sql.STAGE_FROM_INBOX)
+            conn.execute(sql.CLEAR_FLUSH_INBOX)
+            self._staged_columns = {sql.STAGE_COLUMNS[i] for i in used}
             conn.execute(sql.FLUSH_STATS)
             conn.execute(sql.FLUSH_STAGE_NOW)
             conn.execute(sql.FLUSH_TOTALS)
