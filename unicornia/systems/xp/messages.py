@@ -50,6 +50,11 @@ def role_ids(member) -> tuple[int, ...]:
     return tuple([role.id for role in roles if role.id != everyone])
 
 
+def reads_roles(settings: GuildSettings) -> bool:
+    """Whether any of the guild's rules looks at a member's roles (exclusions, multipliers)."""
+    return bool(settings.excluded_roles or settings.role_multipliers)
+
+
 def channel_excluded(settings: GuildSettings, channel) -> bool:
     """Whether a channel (or its parent, or its category) is excluded; memoised per settings."""
     memo = settings.channel_memo
@@ -136,7 +141,7 @@ class MessageRules:
         if gain is None or gain.admitted_in is not channel:
             roles = gain.role_ids if gain is not None else None
             if roles is None:  # Member.roles builds sorted Role objects: read once, kept on the gain
-                roles = role_ids(author) if settings.excluded_roles or settings.role_multipliers else ()
+                roles = role_ids(author) if reads_roles(settings) else ()
             if excluded_here(settings, roles, channel):
                 return None
             if self._gate_channels.get(channel.id) != OPEN or self._gate_members.get(key) is not True:
@@ -262,7 +267,7 @@ class MessageRules:
             if member is None:
                 continue
             roles = role_ids(member)
-            if settings.excluded_roles and not settings.excluded_roles.isdisjoint(roles):
+            if excluded_here(settings, roles, None):  # the message's channel already passed
                 continue
             if not await self.gate.admits_member(member, message.channel):
                 continue

@@ -13,7 +13,7 @@ from typing import Optional
 from ...core import rules
 from ...core.settings import GuildSettings
 from ..gate import OPEN
-from .messages import channel_excluded, role_ids
+from .messages import channel_excluded, excluded_here, reads_roles, role_ids
 from .state import VOICE, Key
 
 VOICE_INTERVAL = 60.0
@@ -44,8 +44,7 @@ class VoiceXp:
         now = self.clock()
         guild_id = guild.id
         afk_id = guild.afk_channel.id if guild.afk_channel else None
-        excluded_roles = settings.excluded_roles
-        needs_roles = bool(excluded_roles or settings.role_multipliers)
+        needs_roles = reads_roles(settings)
         simple = not (settings.has_multipliers or settings.xp_per_minute_cap or self.boosts)
         known_roles, gate_members, cache_data = self._seated, self._gate_members, self._cache_data
         for channel in (*guild.voice_channels, *guild.stage_channels):
@@ -63,7 +62,7 @@ class VoiceXp:
                     if roles is None:
                         roles = role_ids(member)
                     seated[key] = roles
-                    if excluded_roles and not excluded_roles.isdisjoint(roles):
+                    if excluded_here(settings, roles, None):  # the channel passed above
                         continue
                 if not (open_channel and gate_members.get(key) is True) \
                         and not await self.gate.admits_member(member, channel):
