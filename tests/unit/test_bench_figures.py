@@ -26,8 +26,9 @@ def made_up_cards() -> cards.Measured:
 
 
 def made_up_memory() -> list[dict]:
-    return [{"guilds": g, "before": 72 * memory.MIB, "growth": 40 * memory.MIB, "largest_cache": 5000,
-             "rows": memory.MEMBERS, "guilds_found": g} for g in memory.SHAPES]
+    return [{"guilds": g, "before": 72 * memory.MIB, "growth": 40 * memory.MIB, "at_end": 39 * memory.MIB,
+             "largest_cache": 5000, "rows": memory.MEMBERS, "guilds_found": g,
+             "held": {"activity states": 20_000}} for g in memory.SHAPES]
 
 
 def made_up_transfer() -> transfer.Measured:
