@@ -20,9 +20,13 @@ CREATE TEMP TABLE IF NOT EXISTS FlushStage (
     XpCommand INTEGER DEFAULT 0,
     -- the message share of the XP is what the other sources leave
     XpMessage INTEGER AS (Xp - XpLink - XpVoice - XpThanks - XpReaction - XpCommand),
-    -- the member's XP and counters once the flush has added these gains (filled after the upsert)
-    NowXp INTEGER, NowMessages INTEGER, NowLinks INTEGER, NowThanks INTEGER, NowReactions INTEGER,
-    NowCommands INTEGER, NowVoiceSeconds INTEGER,
+    -- the member's XP and counters before the flush (read as the rows are staged), and after it
+    OldXp INTEGER, OldMessages INTEGER, OldLinks INTEGER, OldThanks INTEGER, OldReactions INTEGER,
+    OldCommands INTEGER, OldVoiceSeconds INTEGER,
+    NowXp INTEGER AS (OldXp + Xp), NowMessages INTEGER AS (OldMessages + Messages),
+    NowLinks INTEGER AS (OldLinks + Links), NowThanks INTEGER AS (OldThanks + Thanks),
+    NowReactions INTEGER AS (OldReactions + Reactions), NowCommands INTEGER AS (OldCommands + Commands),
+    NowVoiceSeconds INTEGER AS (OldVoiceSeconds + VoiceSeconds),
     -- in key order, so every statement below reads the stage in the order of the tables it writes
     PRIMARY KEY (GuildId, UserId)
 ) WITHOUT ROWID
@@ -45,8 +49,17 @@ CLEAR_FLUSH_INBOX = "DELETE FROM temp.FlushInbox"
 #: binds only the columns that are not all zero (the inbox's defaults fill the rest).
 STAGE_COLUMNS = ("UserId", "GuildId", "Xp", "Messages", "VoiceSeconds", "LeveledAt", "Links", "Thanks",
                  "Reactions", "Commands", "XpLink", "XpVoice", "XpThanks", "XpReaction", "XpCommand")
-STAGE_FROM_INBOX = (f"INSERT INTO temp.FlushStage ({', '.join(STAGE_COLUMNS)}) "
-                    f"SELECT {', '.join(STAGE_COLUMNS)} FROM temp.FlushInbox ORDER BY GuildId, UserId")
+#: The inbox into the stage in key order, with each member's row as it is before the flush (one
+#: look-up each, in key order); the flush's upsert then adds exactly the staged gains.
+STAGE_FROM_INBOX = f"""
+WITH Sorted AS MATERIALIZED (SELECT * FROM temp.FlushInbox ORDER BY GuildId, UserId)
+INSERT INTO temp.FlushStage ({', '.join(STAGE_COLUMNS)}, OldXp, OldMessages, OldLinks, OldThanks, OldReactions,
+                             OldCommands, OldVoiceSeconds)
+SELECT {', '.join('i.' + column for column in STAGE_COLUMNS)}, COALESCE(u.Xp, 0), COALESCE(u.MessageCount, 0),
+       COALESCE(u.LinkCount, 0), COALESCE(u.ThanksReceived, 0), COALESCE(u.ReactionCount, 0),
+       COALESCE(u.CommandCount, 0), COALESCE(u.VoiceSeconds, 0)
+FROM Sorted AS i LEFT JOIN UserXpStats AS u ON u.UserId = i.UserId AND u.GuildId = i.GuildId
+"""
 
 
 def stage_gains(columns: tuple[str, ...]) -> str:
@@ -54,14 +67,6 @@ def stage_gains(columns: tuple[str, ...]) -> str:
     return (f"INSERT INTO temp.FlushInbox ({', '.join(columns)}) "
             f"VALUES ({', '.join('?' * len(columns))})")
 
-
-# one look-up per flushed member: what ranks, baselines and quests compare with
-FLUSH_STAGE_NOW = """
-UPDATE temp.FlushStage AS s SET NowXp = u.Xp, NowMessages = u.MessageCount, NowLinks = u.LinkCount,
-    NowThanks = u.ThanksReceived, NowReactions = u.ReactionCount, NowCommands = u.CommandCount,
-    NowVoiceSeconds = u.VoiceSeconds
-FROM UserXpStats AS u WHERE u.UserId = s.UserId AND u.GuildId = s.GuildId
-"""
 
 #: The stage's per-source XP column for each history source.
 STAGE_SOURCE_COLUMNS = {

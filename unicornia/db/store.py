@@ -252,7 +252,6 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
             conn.execute(sql.CLEAR_FLUSH_INBOX)
             self._staged_columns = {sql.STAGE_COLUMNS[i] for i in used}
             conn.execute(sql.FLUSH_STATS)
-            conn.execute(sql.FLUSH_STAGE_NOW)
             conn.execute(sql.FLUSH_TOTALS)
             for source, column in zip(HISTORY_SOURCES, _SOURCE_COLUMNS):
                 if column in used:  # a source no chunk had XP from writes no history
