@@ -74,8 +74,16 @@ class RedGate:
         self.channels: dict[int, int] = {}
         self._since = clock()
         #: Told when verdicts are dropped: the member's key, or None for all (the XP engine's gains
-        #: remember where they were admitted).
-        self.on_forget: Callable[[Optional[Key]], None] = lambda key: None
+        #: remember where they were admitted); see :meth:`listen`.
+        self._listeners: list[Callable[[Optional[Key]], None]] = []
+
+    def listen(self, forgot: Callable[[Optional[Key]], None]) -> None:
+        """Call ``forgot(key)`` whenever verdicts are dropped: for one member, or all (None)."""
+        self._listeners.append(forgot)
+
+    def _forgot(self, key: Optional[Key]) -> None:
+        for forgot in self._listeners:
+            forgot(key)
 
     # --- the answers -------------------------------------------------------------------------
     async def admits(self, message: discord.Message) -> bool:
@@ -127,7 +135,7 @@ class RedGate:
     def _keep(self, verdicts: dict, key, value) -> None:
         if len(verdicts) >= MAX_VERDICTS:
             verdicts.clear()
-            self.on_forget(None)
+            self._forgot(None)
         verdicts[key] = value
 
     # --- forgetting --------------------------------------------------------------------------
@@ -140,15 +148,15 @@ class RedGate:
         self.members.clear()
         self.channels.clear()
         self._since = self.clock()
-        self.on_forget(None)
+        self._forgot(None)
 
     def forget_member(self, guild_id: int, user_id: int) -> None:
         self.members.pop((guild_id, user_id), None)
-        self.on_forget((guild_id, user_id))
+        self._forgot((guild_id, user_id))
 
     def forget_channels(self) -> None:
         self.channels.clear()
-        self.on_forget(None)
+        self._forgot(None)
 
     def after_command(self, ctx) -> None:
         """A command completed: if it was one of Red's that changes the lists, ignores or disabled

@@ -14,8 +14,13 @@ class SettingsCache:
     def __init__(self, config: Config) -> None:
         self._config = config
         self._by_guild: dict[int, GuildSettings] = {}
-        #: Told the guild whose settings were dropped (the XP engine forgets who it admitted there).
-        self.on_invalidate: Callable[[int], None] = lambda guild_id: None
+        #: Told the guild whose settings were dropped (the XP engine forgets who it admitted
+        #: there); see :meth:`listen`.
+        self._listeners: list[Callable[[int], None]] = []
+
+    def listen(self, invalidated: Callable[[int], None]) -> None:
+        """Call ``invalidated(guild_id)`` whenever a guild's settings are dropped."""
+        self._listeners.append(invalidated)
 
     def cached(self, guild_id: int) -> GuildSettings | None:
         return self._by_guild.get(guild_id)
@@ -35,7 +40,8 @@ class SettingsCache:
 
     def invalidate(self, guild_id: int) -> None:
         self._by_guild.pop(guild_id, None)
-        self.on_invalidate(guild_id)
+        for invalidated in self._listeners:
+            invalidated(guild_id)
 
     async def update(self, guild_id: int, change: Callable[[Config], Awaitable[None]]) -> GuildSettings:
         """Apply ``change`` to the guild's Config group, then rebuild the cached view."""

@@ -110,8 +110,8 @@ class XpSystem(MessageRules, MemberCache, Flushing, VoiceXp):
         self._failures = 0
         self._tasks: list[asyncio.Task] = []
         # told when admission rules change, so buffered gains pass them again
-        self.gate.on_forget = self.rules_changed
-        settings.on_invalidate = self.settings_changed
+        self.gate.listen(self.rules_changed)
+        settings.listen(self.settings_changed)
 
     # --- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
