@@ -24,6 +24,14 @@ log = logging.getLogger("red.unicornia.xp")
 class MemberCache:
     """Mixed into :class:`~.engine.XpSystem`: the buffer, the cache and the reads that fill it."""
 
+    # what it reads and writes, built by XpSystem.__init__
+    buffer: dict[Key, Gain]
+    _cache_data: dict[Key, MemberEntry]  # the LRU's own map: read directly by the message path
+    _awaiting: dict[Key, list]           # cache misses waiting for their read: [member, channel, XP]
+    _queued: set[Key]
+    _loaders: dict[Key, asyncio.Future]
+    _inflight: Optional[tuple[int, dict[Key, Gain]]]
+
     @property
     def cache(self) -> LRUCache:
         return self._cache

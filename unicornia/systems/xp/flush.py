@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Awaitable, Callable, Optional
 
 from ...core.levels import level_from_xp
 from .state import Award, Gain, Key
@@ -27,6 +27,11 @@ SPILL_FILE = "pending_gains.json"
 
 class Flushing:
     """Mixed into :class:`~.engine.XpSystem`: writing the buffer, and what a write paid."""
+
+    # what it reads and writes, built by XpSystem.__init__
+    buffer: dict[Key, Gain]
+    plan_flush: Optional[Callable[[], object]]
+    on_settled: Optional[Callable[..., Awaitable[None]]]
 
     async def flush(self) -> bool:
         """Write the whole buffer in one transaction.  False (gains kept) when the write failed."""

@@ -81,6 +81,14 @@ def excluded_here(settings: GuildSettings, roles: tuple[int, ...], channel) -> b
 class MessageRules:
     """Mixed into :class:`~.engine.XpSystem`: everything that turns an event into XP."""
 
+    # what it reads and writes, built by XpSystem.__init__
+    buffer: dict[Key, Gain]
+    activity: dict[Key, Activity]
+    thanks_paid: dict[tuple[int, int, int], float]
+    boosts: dict[Key, tuple[float, float]]
+    on_level_up: LevelUpHook
+    clock: Callable[[], float]
+
     # --- messages ----------------------------------------------------------------------------
     async def handle_message(self, message: discord.Message) -> Optional[Award]:
         """Apply the XP rules to one message and finish any follow-up; the Award, if a level was crossed."""

@@ -22,6 +22,9 @@ VOICE_INTERVAL = 60.0
 class VoiceXp:
     """Mixed into :class:`~.engine.XpSystem`: the voice tick."""
 
+    # what it reads and writes, built by XpSystem.__init__
+    _seated: dict[Key, tuple[int, ...]]  # members in voice at the last tick, with their role ids
+
     async def voice_tick(self) -> int:
         """Pay one interval of voice XP in every guild; returns how many members earned."""
         paid = 0
