@@ -19,9 +19,11 @@ ROWS = 1_000_000
 GUILDS = 20
 #: The import within this many times the bare SELECT of its rows. The import also writes every
 #: member's XP and total, a ledger row per member and an audit row, all indexed, in one
-#: transaction: measured 10-16 x on the shared development machine (5.5 s against 0.53 s, 11.7 s
-#: against 0.74 s); the bound leaves about 25% for a noisy day.
-GOAL_RATIO = 20.0
+#: transaction: measured 10-16 x on the shared development machine when quiet (5.5 s against
+#: 0.53 s, 10.7 s against 0.95 s), 17-19 x while other processes kept both cores busy (the long
+#: import catches more of their load than the short SELECTs do). The bound leaves about 30% over
+#: the worst seen; an import twice as slow as today fails it.
+GOAL_RATIO = 25.0
 #: A user-visible wait: the import runs while the bot answers everyone else.
 STALL_GOAL_MS = 50.0
 #: Bare SELECTs taken (before, between and after the imports): their median is the baseline.
