@@ -163,15 +163,20 @@ def test_the_run_prints_a_summary_and_writes_every_figure(monkeypatch, tmp_path,
     async def made_up():
         return cards.figures(made_up_cards()) + [Figure("voice: one tick", 25.0, "ms", "< 20 ms", False)]
 
-    monkeypatch.setattr(bench, "SCENARIOS", (("made up", made_up),))
+    async def broken():
+        raise RuntimeError("no database")
+
+    monkeypatch.setattr(bench, "SCENARIOS", (("made up", made_up), ("broken", broken)))
     monkeypatch.setattr(bench, "OUT", tmp_path / "bench.json")
     monkeypatch.setattr(bench, "ROOT", tmp_path)
     assert bench.main() == 0
     printed = capsys.readouterr().out
     assert "Date: " in printed and "Machine: " in printed
-    assert "5 of 6 goals met:" in printed and "missed: voice: one tick: 25 ms" in printed
+    assert "5 of 7 goals met:" in printed and "missed: voice: one tick: 25 ms" in printed
+    assert "missed: broken: the benchmark ran to the end" in printed
     assert "not an honest goal: voice: one tick" in printed
     written = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))
-    assert (written["goals"], written["met"], written["missed"]) == (6, 5, ["voice: one tick"])
-    assert written["date"] and written["machine"] and len(written["figures"]) == 6
+    assert (written["goals"], written["met"]) == (7, 5)
+    assert written["missed"] == ["voice: one tick", "broken: the benchmark ran to the end"]
+    assert written["date"] and written["machine"] and len(written["figures"]) == 7
     assert all({"value", "unit", "goal", "met", "baseline", "note"} <= set(f) for f in written["figures"])
