@@ -74,3 +74,18 @@ async def test_an_excluded_role_given_in_voice_stops_the_next_tick(sim):
     await set_roles(sim, alice, [])
     assert await xp.voice_tick() == 2
     assert buffered_xp(sim, alice) == 6
+
+
+async def test_a_role_an_admin_excludes_stops_members_already_in_voice(sim):
+    alice, bob = members(sim)[:2]
+    muted, vip = sim.make_role("Muted"), sim.make_role("VIP", position=2)
+    await set_roles(sim, alice, [muted])
+    vc = sim.guild.voice_channels[0]
+    sim.set_voice(alice, vc)
+    sim.set_voice(bob, vc)
+    await guild_settings(sim, "voicexp 3", "multiplier role VIP 2")  # the rules read another role, for now
+    xp = sim.cog.xp
+    assert await xp.voice_tick() == 2
+    await guild_settings(sim, "excluderole Muted")
+    assert await xp.voice_tick() == 1
+    assert buffered_xp(sim, alice) == 3 and buffered_xp(sim, bob) == 6

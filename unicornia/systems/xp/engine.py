@@ -170,7 +170,8 @@ class XpSystem(MessageRules, MemberCache, Flushing, VoiceXp):
         exclusions on their next message."""
         for (gid, _), gain in self.buffer.items():
             if gid == guild_id:
-                gain.admitted_in = gain.role_ids = None  # the role ids read depend on the settings
+                gain.admitted_in = gain.role_ids = None  # which roles are read depends on the settings
+        self._seated = {key: roles for key, roles in self._seated.items() if key[0] != guild_id}
 
     def prune_activity(self) -> int:
         """Forget per-member activity state that can no longer change anything; keeps the maps bounded.

@@ -40,19 +40,22 @@ def channel_lineage(channel: discord.abc.GuildChannel | discord.Thread) -> tuple
     return tuple(i for i in ids if i)
 
 
-def role_ids(member) -> tuple[int, ...]:
-    """A member's role ids, @everyone left out; none for a User who is no longer a member."""
-    try:
-        roles = member.roles
-    except AttributeError:
-        return ()
-    everyone = member.guild.id  # the @everyone role's id
-    return tuple([role.id for role in roles if role.id != everyone])
-
-
 def reads_roles(settings: GuildSettings) -> bool:
     """Whether any of the guild's rules looks at a member's roles (exclusions, multipliers)."""
     return bool(settings.excluded_roles or settings.role_multipliers)
+
+
+def rule_roles(member, settings: GuildSettings) -> tuple[int, ...]:
+    """The member's roles among those the guild's rules name (excluded roles, role multipliers):
+    all that the rules read. ``Member.get_role`` checks one role; ``Member.roles`` would build
+    and sort every role the member has. Nothing for a User who is no longer a member."""
+    get_role = getattr(member, "get_role", None)
+    if get_role is None:
+        return ()
+    named = [role for role in settings.excluded_roles if get_role(role) is not None]
+    if settings.role_multipliers:
+        named += [role for role in settings.role_multipliers if get_role(role) is not None]
+    return tuple(named)
 
 
 def channel_excluded(settings: GuildSettings, channel) -> bool:
@@ -148,8 +151,8 @@ class MessageRules:
         # talking in one channel pays one check
         if gain is None or gain.admitted_in is not channel:
             roles = gain.role_ids if gain is not None else None
-            if roles is None:  # Member.roles builds sorted Role objects: read once, kept on the gain
-                roles = role_ids(author) if reads_roles(settings) else ()
+            if roles is None:  # read once, kept on the gain
+                roles = rule_roles(author, settings)
             if excluded_here(settings, roles, channel):
                 return None
             if self._gate_channels.get(channel.id) != OPEN or self._gate_members.get(key) is not True:
@@ -239,7 +242,8 @@ class MessageRules:
                roles: Optional[tuple[int, ...]] = None) -> int:
         """An event's XP after the guild's rate: times the multipliers, within the per-minute cap."""
         if amount and (settings.has_multipliers or member.premium_since or self.boosts):
-            factor = self._multiplier(settings, key, role_ids(member) if roles is None else roles, member, channel)
+            roles = rule_roles(member, settings) if roles is None else roles
+            factor = self._multiplier(settings, key, roles, member, channel)
             amount = round(amount * factor)
         if amount and settings.xp_per_minute_cap:
             amount = self.activity_of(key, now).capped(now, amount, settings.xp_per_minute_cap)
@@ -274,7 +278,7 @@ class MessageRules:
             member = guild.get_member(user_id)
             if member is None:
                 continue
-            roles = role_ids(member)
+            roles = rule_roles(member, settings)
             if excluded_here(settings, roles, None):  # the message's channel already passed
                 continue
             if not await self.gate.admits_member(member, message.channel):
@@ -301,7 +305,7 @@ class MessageRules:
         if member.bot:
             return None
         settings = self._loaded_settings.get(member.guild.id) or await self.settings.get(member.guild.id)
-        roles = role_ids(member)
+        roles = rule_roles(member, settings)
         if excluded_here(settings, roles, channel):
             return None
         if not await self.gate.admits_member(member, channel):

@@ -52,9 +52,9 @@ class Gain:
         self.entry: Optional[MemberEntry] = None
         #: The channel where the member last passed every admission rule (see messages.py); None: ask again.
         self.admitted_in = None
-        #: The member's role ids as the guild's rules read them (Member.roles builds sorted Role
-        #: objects: too dear for every message); None: read them again (their roles or the
-        #: guild's settings changed, see engine.rules_changed).
+        #: The member's roles among those the guild's rules name (messages.rule_roles: too dear
+        #: for every message); None: read them again (their roles or the guild's settings
+        #: changed, see engine.rules_changed and settings_changed).
         self.role_ids: Optional[tuple[int, ...]] = None
 
     def merge(self, other: "Gain") -> None:

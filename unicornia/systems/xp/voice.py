@@ -3,8 +3,8 @@ in a voice or stage channel earns the guild's voice XP (``core.rules.voice_earne
 
 A tick walks every voice channel of every guild, so it does per member only what can change
 between ticks (who sits where, deafened or not, Red's verdict, the XP itself).  What does not
-(a member's role ids, which are dear to read through ``Member.roles``) is kept from the last
-tick for members still in voice, and forgotten when their roles change.
+(a member's roles among those the guild's rules name) is kept from the last tick for members
+still in voice, and forgotten when their roles or the guild's settings change.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Optional
 from ...core import rules
 from ...core.settings import GuildSettings
 from ..gate import OPEN
-from .messages import channel_excluded, excluded_here, reads_roles, role_ids
+from .messages import channel_excluded, excluded_here, reads_roles, rule_roles
 from .state import VOICE, Key
 
 VOICE_INTERVAL = 60.0
@@ -60,10 +60,10 @@ class VoiceXp:
             for member in rules.voice_earners(self._seats(guild, states)):
                 key = (guild_id, member.id)
                 roles: Optional[tuple[int, ...]] = None
-                if needs_roles:  # kept from the last tick: Member.roles is dear (see the module)
+                if needs_roles:  # kept from the last tick (see the module)
                     roles = known_roles.get(key)
                     if roles is None:
-                        roles = role_ids(member)
+                        roles = rule_roles(member, settings)
                     seated[key] = roles
                     if excluded_here(settings, roles, None):  # the channel passed above
                         continue
