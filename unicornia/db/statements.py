@@ -5,6 +5,12 @@ PRAGMAS = (
     "PRAGMA synchronous = NORMAL",
     "PRAGMA foreign_keys = ON",
 )
+#: A large flush touches pages all over the file: with SQLite's default 2 MB page cache it spills
+#: dirty pages to the WAL mid-transaction and reads the same pages again.  It gets a bigger cache
+#: for its duration (16 MB; measured 5-10% off a 100,000-member flush); every other time the
+#: default keeps the bot's memory small.
+BIG_FLUSH_CACHE = "PRAGMA cache_size = -16384"
+DEFAULT_CACHE = "PRAGMA cache_size = -2000"
 
 # --- the flush -------------------------------------------------------------------------------
 # The flush stages its rows in a temporary table, then writes each real table with ONE

@@ -220,15 +220,22 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
         chunks, so a large flush never holds the event loop up for long.
         """
         started = time.perf_counter()
-        epoch = self._write(_snapshot_rows(snapshot))
-        written = time.perf_counter()
-        report = None
-        if plan is not None:
-            try:
-                report = self._settle(plan)
-            except Exception:
-                log.exception("Recording quests and goals for flush %d failed; the XP is written", epoch)
-        self.conn.execute(sql.CLEAR_FLUSH_STAGE)  # give the staged rows' pages back
+        big = len(snapshot) >= BIG_FLUSH
+        if big:
+            self.conn.execute(sql.BIG_FLUSH_CACHE)
+        try:
+            epoch = self._write(_snapshot_rows(snapshot))
+            written = time.perf_counter()
+            report = None
+            if plan is not None:
+                try:
+                    report = self._settle(plan)
+                except Exception:
+                    log.exception("Recording quests and goals for flush %d failed; the XP is written", epoch)
+            self.conn.execute(sql.CLEAR_FLUSH_STAGE)  # give the staged rows' pages back
+        finally:
+            if big:
+                self.conn.execute(sql.DEFAULT_CACHE)
         self.last_timing = (written - started, time.perf_counter() - written)
         return epoch, report
 
@@ -572,6 +579,8 @@ IN_LIST_SIZE = 900
 
 #: Rows per executemany inside one flush transaction.
 WRITE_CHUNK = 500
+#: Members from which a flush gets the bigger page cache (see ``statements.BIG_FLUSH_CACHE``).
+BIG_FLUSH = 20_000
 
 #: History rows per pruning transaction, and a user id above every real one.
 PRUNE_SLICE = 50_000
