@@ -91,3 +91,31 @@ async def test_a_schema_7_file_migrates_keeping_every_row(tmp_path):
     assert await store.history_by_day(G1, None, 0) == [(1_699_920_000, "message", sum(n % 17 + 1 for n in range(2_500))),
                                                        (1_699_920_000, "voice", sum(n % 17 + 1 for n in range(2_500)))]
     await store.close()
+
+
+async def test_history_is_pruned_a_slice_at_a_time_with_the_guild_totals(tmp_path, monkeypatch):
+    from unicornia.db import store as store_module
+
+    monkeypatch.setattr(store_module, "PRUNE_SLICE", 3)  # slices smaller than one member's rows
+    store = XpStore(tmp_path / "unicornia.db")
+    await store.open()
+    hour = 1_700_000_000 // 3600 * 3600
+    for step in range(5):
+        store.now = lambda step=step: hour + step * 3600
+        await store.write_gains([gain_for(uid) for uid in (1, 2, 3, 4)])
+    assert await store.prune_history(hour + 3 * 3600) == 4 * 3
+    conn = sqlite3.connect(tmp_path / "unicornia.db")
+    try:
+        left = conn.execute("SELECT UserId, COUNT(*) FROM XpHistory GROUP BY UserId").fetchall()
+        totals = conn.execute("SELECT Hour, Xp FROM XpHistoryGuild ORDER BY Hour").fetchall()
+    finally:
+        conn.close()
+    assert left == [(1, 2), (2, 2), (3, 2), (4, 2)]
+    assert totals == [(hour + 3 * 3600, 4 * 7), (hour + 4 * 3600, 4 * 7)]
+    await store.close()
+
+
+def gain_for(user_id: int):
+    from unicornia.db.store import GainRow
+
+    return GainRow(user_id, G2, 7, messages=1)

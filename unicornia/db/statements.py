@@ -135,8 +135,9 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 # --- history ---
 # a guild at a time (GuildId leads the key), its members a slice at a time: short write locks
 NEXT_HISTORY_GUILD = "SELECT MIN(GuildId) FROM XpHistory WHERE GuildId > ?"  # one seek per guild
-#: The user id a slice of a guild's history ends before (NULL: the slice runs to the guild's end).
-HISTORY_SLICE_END = "SELECT UserId FROM XpHistory WHERE GuildId = ? AND UserId >= ? ORDER BY UserId LIMIT 1 OFFSET ?"
+#: The user id a slice of a guild's history (from a user id on) ends before; always past that
+#: user id, however many rows one member has (NULL: the slice runs to the guild's end).
+HISTORY_SLICE_END = "SELECT UserId FROM XpHistory WHERE GuildId = ? AND UserId > ? ORDER BY UserId LIMIT 1 OFFSET ?"
 PRUNE_HISTORY_SLICE = "DELETE FROM XpHistory WHERE GuildId = ? AND UserId >= ? AND UserId < ? AND Hour < ?"
 PRUNE_HISTORY_GUILD = "DELETE FROM XpHistoryGuild WHERE GuildId = ? AND Hour < ?"
 
