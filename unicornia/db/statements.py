@@ -56,15 +56,16 @@ CLEAR_FLUSH_INBOX = "DELETE FROM temp.FlushInbox"
 STAGE_COLUMNS = ("UserId", "GuildId", "Xp", "Messages", "VoiceSeconds", "LeveledAt", "Links", "Thanks",
                  "Reactions", "Commands", "XpLink", "XpVoice", "XpThanks", "XpReaction", "XpCommand")
 #: The inbox into the stage in key order, with each member's row as it is before the flush (one
-#: look-up each, in key order); the flush's upsert then adds exactly the staged gains.
+#: look-up each; sorting after the look-ups measured faster than sorting before them); the
+#: flush's upsert then adds exactly the staged gains.
 STAGE_FROM_INBOX = f"""
-WITH Sorted AS MATERIALIZED (SELECT * FROM temp.FlushInbox ORDER BY GuildId, UserId)
 INSERT INTO temp.FlushStage ({', '.join(STAGE_COLUMNS)}, OldXp, OldMessages, OldLinks, OldThanks, OldReactions,
                              OldCommands, OldVoiceSeconds)
 SELECT {', '.join('i.' + column for column in STAGE_COLUMNS)}, COALESCE(u.Xp, 0), COALESCE(u.MessageCount, 0),
        COALESCE(u.LinkCount, 0), COALESCE(u.ThanksReceived, 0), COALESCE(u.ReactionCount, 0),
        COALESCE(u.CommandCount, 0), COALESCE(u.VoiceSeconds, 0)
-FROM Sorted AS i LEFT JOIN UserXpStats AS u ON u.UserId = i.UserId AND u.GuildId = i.GuildId
+FROM temp.FlushInbox AS i LEFT JOIN UserXpStats AS u ON u.UserId = i.UserId AND u.GuildId = i.GuildId
+ORDER BY i.GuildId, i.UserId
 """
 
 
