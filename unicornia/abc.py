@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
     from .systems.rewards import RewardService
     from .systems.settings import SettingsCache
-    from .systems.xp_system import XpSystem
+    from .systems.xp import XpSystem
     from .db.store import XpStore
     from .systems.card_service import CardService
     from .systems.shop import ShopService
