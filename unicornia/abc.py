@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .systems.achievements import AchievementService
     from .systems.goals import GoalService
     from .systems.importer import ImportService
+    from .systems.notify import NotifyPreferences
 
 
 class MixinMeta(ABC):
@@ -38,6 +39,7 @@ class MixinMeta(ABC):
     achievements: "AchievementService"
     goals: "GoalService"
     importer: "ImportService"
+    notify: "NotifyPreferences"
     data_path: "Path"
 
 

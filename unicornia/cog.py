@@ -18,15 +18,18 @@ from redbot.core.data_manager import bundled_data_path, cog_data_path
 from redbot.core.i18n import cog_i18n
 
 from .abc import CompositeMetaClass
+from .api import ApiMixin
 from .commands.hints import SHORTCUTS
 from .commands import (ActivityAdminCommands, AdminCommands, CardCommands, ClubCommands, GoalAdminCommands,
                        GoalCommands, LevelCommands, SetupCommands, ShopCommands, TransferCommands)
+from .core.notify import MEMBER_DEFAULTS as NOTIFY_MEMBER_DEFAULTS
 from .core.settings import GUILD_DEFAULTS
 from .i18n import _
 from .db.store import StoreClosed, StoreRefused, XpStore
 from .systems.achievements import AchievementService
 from .systems.goals import BASELINE_KEEP, GoalService
 from .systems.importer import ImportService
+from .systems.notify import NotifyPreferences
 from .systems.rewards import RewardService
 from .systems.settings import SettingsCache
 from .systems.shop import ShopService
@@ -65,7 +68,7 @@ def prefix_copy(command: commands.Command) -> commands.Command:
 
 @cog_i18n(_)
 class Unicornia(LevelCommands, CardCommands, ShopCommands, GoalCommands, ActivityAdminCommands, GoalAdminCommands, ClubCommands,
-                TransferCommands, SetupCommands, AdminCommands, commands.Cog, metaclass=CompositeMetaClass):
+                TransferCommands, SetupCommands, AdminCommands, ApiMixin, commands.Cog, metaclass=CompositeMetaClass):
     """Levels and XP for your server: messages and voice earn XP, levels earn roles and currency."""
 
     def __init__(self, bot: Red) -> None:
@@ -74,7 +77,7 @@ class Unicornia(LevelCommands, CardCommands, ShopCommands, GoalCommands, Activit
         self.config = Config.get_conf(self, identifier=CONFIG_IDENTIFIER, force_registration=True)
         self.config.register_guild(**GUILD_DEFAULTS, quests_seeded=False)
         self.config.register_global(history_days=DEFAULT_HISTORY_DAYS)
-        self.config.register_member(**CARD_MEMBER_DEFAULTS)
+        self.config.register_member(**CARD_MEMBER_DEFAULTS, **NOTIFY_MEMBER_DEFAULTS)
         self._pruner: asyncio.Task | None = None
         #: Tasks running one of this cog's commands: an unload lets them finish first.
         self._running: set[asyncio.Task] = set()
@@ -82,7 +85,9 @@ class Unicornia(LevelCommands, CardCommands, ShopCommands, GoalCommands, Activit
         self.settings = SettingsCache(self.config)
         self.store = XpStore(self.data_path / DB_FILE)
         self.gate = RedGate(bot, self.qualified_name)
-        self.rewards = RewardService(self.settings, self.gate, audit=self.store.audit)
+        self.notify = NotifyPreferences(self.config)
+        self.rewards = RewardService(self.settings, self.gate, audit=self.store.audit,
+                                     notify_choice=self.notify.choice)
 
         def engine() -> XpSystem:  # achievements and goals call the engine that calls them
             return self.xp
@@ -288,13 +293,15 @@ class Unicornia(LevelCommands, CardCommands, ShopCommands, GoalCommands, Activit
     async def red_delete_data_for_user(self, *, requester: RequestType, user_id: int) -> None:
         """Delete the user's XP, totals, shop items, achievements, streaks, quest progress, audit rows
         and club memberships in every guild, buffered gains included (a club they own passes on), and
-        their card style and colour."""
+        their card style, colour and level-up notification choice."""
         await self.xp.delete_user(user_id)
         await self.store.delete_club_user(user_id)
         await self.cards.prefs.delete_user(user_id)
+        await self.notify.delete_user(user_id)
 
     async def red_get_data_for_user(self, *, user_id: int) -> dict[str, io.BytesIO]:
         data = await self.store.user_data(user_id)
         data["clubs"] = await self.store.club_user_data(user_id)
         data["card"] = await self.cards.prefs.user_data(user_id)
+        data["level_up_notifications"] = await self.notify.user_data(user_id)
         return {"unicornia.json": io.BytesIO(json.dumps(data, indent=2).encode("utf-8"))}

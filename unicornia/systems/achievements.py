@@ -11,7 +11,6 @@ import discord
 from redbot.core.utils.chat_formatting import humanize_number
 
 from ..core.achievements import NEVER as INF, Achievement, Book, Counters, build_book, parse_definitions
-from ..core.levels import level_from_xp
 from ..db.store import XpStore
 from ..i18n import _, guild_locale
 from .settings import SettingsCache
@@ -65,7 +64,8 @@ class AchievementService:
             return Book(())
         memo = self._books.get(guild_id)
         if memo is None or memo[0] is not settings:  # rebuilt when the settings object changes
-            book = build_book(self.defaults, settings.custom_achievements, settings.hidden_achievements)
+            book = build_book(self.defaults, settings.custom_achievements, settings.hidden_achievements,
+                              settings.curve)
             memo = self._books[guild_id] = (settings, book)
         return memo[1]
 
@@ -109,9 +109,18 @@ class AchievementService:
         reward = sum(a.reward_xp for a in won)
         if reward:
             await self.xp.grant(key, reward, member, channel)
+        self._dispatch(member, [a.key for a in won])
         if won and member is not None and self.announce is not None:
             await self.announce(member, await self._unlocked_text(member, won), channel, "achievement")
         return won
+
+    def _dispatch(self, member: Optional[discord.Member], keys) -> None:
+        """Tell other cogs (``on_unicornia_achievement``); each listener runs in its own task."""
+        bot = getattr(self.xp, "bot", None)
+        if member is None or bot is None:
+            return
+        for key in keys:
+            bot.dispatch("unicornia_achievement", member, key)
 
     async def _unlocked_text(self, member: discord.Member, won: list[Achievement]) -> str:
         """The unlock announcement, in the server's language."""
@@ -145,11 +154,13 @@ class AchievementService:
         for user_id, old_xp, reward, keys in results:
             key = (guild_id, user_id)
             self.xp.mark_unlocked(key, keys)
+            member = guild.get_member(user_id) if guild is not None else None
+            self._dispatch(member, keys)  # unlocked quietly, but unlocked
             if not reward:
                 continue
             self.xp.apply_grant(key, reward, None, None)  # a cached member's XP follows the database
-            member = guild.get_member(user_id) if guild is not None else None
-            old_level, new_level = level_from_xp(old_xp), level_from_xp(old_xp + reward)
+            curve = self.xp.curve_of(key[0])
+            old_level, new_level = curve.level(old_xp), curve.level(old_xp + reward)
             if member is not None and new_level > old_level:
                 await level_up(member, old_level, new_level, None, announce=False)
         return len(results), sum(len(keys) for *_, keys in results)

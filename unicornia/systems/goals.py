@@ -262,6 +262,8 @@ class GoalService:
             if current is None or current[1] < expires or current[0] < quest.multiplier:
                 self.xp.boosts[key] = (max(quest.multiplier, current[0] if current else 1.0),
                                        max(expires, current[1] if current else 0))
+        if member is not None and self.bot is not None:  # other cogs hear it, each listener in its own task
+            self.bot.dispatch("unicornia_quest_complete", member, quest.name)
         if member is not None and self.announce is not None:
             await guild_locale(self.bot, member.guild)
             text = _("\N{WHITE HEAVY CHECK MARK} {mention} completed the quest **{quest}** ({reward})!").format(

@@ -13,7 +13,7 @@ from redbot.core import bank
 from redbot.core.bank import errors as bank_errors
 from redbot.core.utils.chat_formatting import humanize_number
 
-from ..core.levels import level_from_xp, total_xp_for_level
+from ..core.notify import DEFAULT_NOTIFY, announce_mode
 from ..core.rewards import RewardPlan, expected_roles, plan_rewards
 from ..core.templates import render, uses
 from ..i18n import _, guild_locale
@@ -21,6 +21,9 @@ from .gate import RedGate
 from .settings import SettingsCache
 
 log = logging.getLogger("red.unicornia.rewards")
+
+#: Reads a member's own choice of where their level-ups go (``[p]level notify``).
+NotifyChoice = Callable[[discord.Member], Awaitable[str]]
 
 
 def role_problem(role: discord.Role, me: discord.Member) -> Optional[str]:
@@ -55,13 +58,16 @@ async def invoker_problem(role: discord.Role, invoker: discord.Member, bot) -> O
 
 class RewardService:
     def __init__(self, settings: SettingsCache, gate: RedGate, bot=None, *,
-                 audit: Optional[Callable[..., Awaitable[None]]] = None) -> None:
+                 audit: Optional[Callable[..., Awaitable[None]]] = None,
+                 notify_choice: Optional[NotifyChoice] = None) -> None:
         self.settings = settings
         self.gate = gate  # nothing is announced where the cog is disabled
         #: The bot, for the server's language; the gate's bot unless given.
         self.bot = bot if bot is not None else getattr(gate, "bot", None)
         #: Records every reward paid (the store's audit log); none recorded without it.
         self.audit = audit
+        #: Each member's ``[p]level notify`` choice; everyone follows the server without it.
+        self.notify_choice = notify_choice
 
     async def _use_guild_locale(self, guild: discord.Guild) -> None:
         """Speak the server's language in this task from here on (no command set it)."""
@@ -87,17 +93,43 @@ class RewardService:
         announce: bool = True,
         xp: Optional[int] = None,
     ) -> RewardPlan:
-        """Give every reward for the levels crossed, then announce where the guild wants it, in
-        the server's language."""
+        """Give every reward for the levels crossed, tell other cogs (``unicornia_level_up``), then
+        announce where the guild and the member want it, in the server's language.
+
+        Every level-up reaches this method (messages, voice, rewards, admin commands, the API),
+        quiet ones (``announce=False``) included."""
         settings = await self.settings.get(member.guild.id)
         plan = plan_rewards(old_level, new_level, dict(settings.currency_rewards))
         given_roles = await self._sync_roles(member, new_level, settings)
         paid = await self._pay(member, plan)
-        if announce and settings.announce_mode != "off" and not await self.gate.guild_disabled(member.guild):
+        if self.bot is not None:  # each listener runs in its own task: one that raises can't reach us
+            self.bot.dispatch("unicornia_level_up", member, old_level, new_level)
+        if not announce or settings.announce_mode == "off":
+            return plan
+        mode = announce_mode(settings.announce_mode, await self._notify_choice(member), _levelled_in(channel))
+        if mode != "off" and not await self.gate.guild_disabled(member.guild):
             await self._use_guild_locale(member.guild)
             text = await self.render_announcement(member, old_level, new_level, xp, given_roles, paid, settings)
-            await self._announce(member, text, channel, settings)
+            await self._announce(member, text, channel, settings, mode)
         return plan
+
+    async def xp_changed(self, member: discord.Member, old_xp: int, new_xp: int) -> None:
+        """An XP change outside activity (an admin's or another cog's): the levels it crossed
+        upwards are rewarded quietly (no channel to announce in)."""
+        curve = (await self.settings.get(member.guild.id)).curve
+        old_level, new_level = curve.level(old_xp), curve.level(new_xp)
+        if new_level > old_level:
+            await self.level_up(member, old_level, new_level, None, announce=False, xp=new_xp)
+
+    async def _notify_choice(self, member: discord.Member) -> str:
+        if self.notify_choice is None:
+            return DEFAULT_NOTIFY
+        try:
+            return await self.notify_choice(member)
+        except Exception:
+            log.exception("Reading where member %s of guild %s wants level-ups failed; following the server",
+                          member.id, member.guild.id)
+            return DEFAULT_NOTIFY
 
     async def sync_member(self, member: discord.Member, xp: int) -> bool:
         """Make a member's reward roles match their level (rejoin, syncroles); True if anything changed."""
@@ -105,7 +137,7 @@ class RewardService:
             return False
         settings = await self.settings.get(member.guild.id)
         before = {role.id for role in member.roles}
-        await self._sync_roles(member, level_from_xp(xp), settings)
+        await self._sync_roles(member, settings.curve.level(xp), settings)
         return {role.id for role in member.roles} != before
 
     async def _sync_roles(self, member: discord.Member, level: int, settings) -> list[discord.Role]:
@@ -173,7 +205,7 @@ class RewardService:
         settings = settings or await self.settings.get(member.guild.id)
         text = render(settings.levelup_template, {
             "mention": member.mention, "user": member.display_name, "level": new_level, "old_level": old_level,
-            "xp": humanize_number(xp if xp is not None else total_xp_for_level(new_level)),
+            "xp": humanize_number(xp if xp is not None else settings.curve.total(new_level)),
             "guild": member.guild.name, "role": ", ".join(r.name for r in roles),
         })
         extras = []
@@ -216,17 +248,19 @@ class RewardService:
             return
         await self._announce(member, text, channel or member.guild.system_channel, settings)
 
-    async def _announce(self, member: discord.Member, text: str, channel, settings) -> None:
-        """Send to the guild's chosen place; a missing or unwritable target falls back to ``channel``."""
+    async def _announce(self, member: discord.Member, text: str, channel, settings, mode: Optional[str] = None) -> None:
+        """Send to the place ``mode`` names (the guild's announce mode by default); a missing or
+        unwritable target falls back to ``channel``."""
         mentions = discord.AllowedMentions(users=[member], roles=False, everyone=False)
         target = channel
-        if settings.announce_mode == "dm":
+        mode = mode or settings.announce_mode
+        if mode == "dm":
             try:
                 await member.send(text, allowed_mentions=mentions)
                 return
             except discord.HTTPException as exc:
                 log.info("Level-up DM to member %s failed (%s); announcing in the channel instead", member.id, exc)
-        elif settings.announce_mode == "set":
+        elif mode == "set":
             chosen = member.guild.get_channel(settings.announce_channel) if settings.announce_channel else None
             if chosen is not None and chosen.permissions_for(member.guild.me).send_messages:
                 target = chosen
@@ -240,3 +274,9 @@ class RewardService:
         except discord.HTTPException as exc:
             log.warning("Could not announce level-up in channel %s of guild %s: %s",
                         getattr(target, "id", "?"), member.guild.id, exc)
+
+
+def _levelled_in(channel) -> bool:
+    """Whether ``channel`` is a place a member levelled up in by writing (``[p]level notify here``):
+    a voice level-up has none."""
+    return channel is not None and not isinstance(channel, (discord.VoiceChannel, discord.StageChannel))
