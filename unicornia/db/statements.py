@@ -489,7 +489,7 @@ SELECT QuestId, UserId, Start, GuildId, ? FROM (
     WHERE q.Id = p.QuestId AND q.Requirement = '{name}' AND s.GuildId = p.GuildId
       AND s.{base} > 0 AND s.{now} / {per} >= q.Amount
 )
-WHERE Base IS NOT NULL AND (Now - Base) / {per} >= Amount
+WHERE (Now - Base) / {per} >= Amount  -- no baseline: NULL, so not completed
 ON CONFLICT DO NOTHING
 RETURNING QuestId, UserId, GuildId, PeriodStart
 """
