@@ -1,4 +1,4 @@
-"""Member commands: ``[p]level check`` and ``[p]level leaderboard``."""
+"""Member commands: ``[p]level check``, ``[p]level leaderboard``, ``[p]level notify`` and the rest."""
 from __future__ import annotations
 
 import io
@@ -18,6 +18,7 @@ from ..abc import MixinMeta
 from . import hybrid
 from .replies import embed_text, refuse, send_embed, send_page
 from ..core.levels import progress
+from ..core.notify import NOTIFY_CHOICES
 from ..i18n import _
 from ..systems import standing as standing_service
 from ..systems.charts import XpStats, render_chart
@@ -237,6 +238,35 @@ class LevelCommands(MixinMeta):
 
         await ctx.send(await rewards_text(ctx.guild, await self.settings.get(ctx.guild.id)))
 
+    @level.command(name="notify")
+    @app_commands.describe(where="Where your level-ups are announced")
+    @app_commands.choices(where=[app_commands.Choice(name=name, value=name) for name in NOTIFY_CHOICES])
+    async def level_notify(self, ctx: commands.Context, where: Optional[str] = None) -> None:
+        """Choose where your level-ups are announced.
+
+        `here`: the channel where you level up; `dm`: a direct message; `off`: nowhere;
+        `server`: wherever the server announces them (the default). When the server has
+        level-up messages off, none are sent whatever you choose.
+
+        Alone, it shows your choice.  Example: `[p]level notify dm`
+        """
+        settings = await self.settings.get(ctx.guild.id)
+        if where is None:
+            text = _("Your level-ups are announced {where}.").format(
+                where=notify_place(await self.notify.choice(ctx.author), settings))
+        else:
+            where = where.lower()
+            if where not in NOTIFY_CHOICES:
+                await refuse(ctx, _("Pick one of {choices}.").format(
+                    choices=", ".join(f"`{name}`" for name in NOTIFY_CHOICES)))
+                return
+            await self.notify.set_choice(ctx.author, where)
+            text = _("From now on your level-ups are announced {where}.").format(
+                where=notify_place(where, settings))
+        if settings.announce_mode == "off":
+            text += "\n" + _("This server has level-up messages turned off, so none are sent for now.")
+        await ctx.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
     @level_xpstats.autocomplete("who")
     async def _xpstats_who_choices(self, interaction: discord.Interaction,
                                    current: str) -> list[app_commands.Choice[str]]:
@@ -253,6 +283,23 @@ class LevelCommands(MixinMeta):
                                    or member.name.casefold().startswith(wanted)):
                 choices.append(app_commands.Choice(name=member.display_name[:100], value=str(member.id)))
         return choices
+
+
+def notify_place(choice: str, settings) -> str:
+    """Where a ``[p]level notify`` choice sends a member's level-ups, in words."""
+    if choice == "here":
+        return _("in the channel where you level up")
+    if choice == "dm":
+        return _("in a direct message")
+    if choice == "off":
+        return _("nowhere (you turned them off)")
+    if settings.announce_mode == "set":
+        return _("as the server decides: in <#{channel}>").format(channel=settings.announce_channel)
+    if settings.announce_mode == "dm":
+        return _("as the server decides: in a direct message")
+    if settings.announce_mode == "off":
+        return _("as the server decides: nowhere")
+    return _("as the server decides: in the channel where you level up")
 
 
 def no_attach() -> str:
