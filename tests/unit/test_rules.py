@@ -105,3 +105,14 @@ def test_lru_second_chance_and_drop_hooks():
     cache.pop("c")
     cache.discard_where(lambda key: key == "a")
     assert dropped == ["b", "c", "a"] and len(cache) == 0
+
+
+def test_strict_sync_takes_away_reward_roles_above_the_level():
+    from unicornia.core.rewards import RoleReward, expected_roles
+    rewards = [RoleReward(level=1, role_id=10), RoleReward(level=5, role_id=50), RoleReward(level=9, role_id=90)]
+    have, taken = expected_roles(3, rewards, "stack")
+    assert have == {10} and taken == set()  # a higher role may have been given by hand: kept
+    have, taken = expected_roles(3, rewards, "stack", strict=True)
+    assert have == {10} and taken == {50, 90}  # after a curve change: the level no longer earns them
+    have, taken = expected_roles(6, rewards, "replace", strict=True)
+    assert have == {50} and taken == {10, 90}

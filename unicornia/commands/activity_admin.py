@@ -11,8 +11,9 @@ from redbot.core.utils.chat_formatting import box, humanize_list
 
 from ..abc import MixinMeta
 from ..i18n import _
+from .confirm import confirm
 from .hints import with_prefix
-from ..core.levels import level_from_xp
+from ..core.levels import SHOWN_LEVELS, Curve, CurveError
 from ..core.settings import ANNOUNCE_MODES, GUILD_DEFAULTS, ROLE_MODES
 from ..core.templates import TemplateError, check_template
 from .admin import AdminCommands, ExcludableChannel
@@ -254,9 +255,9 @@ class ActivityAdminCommands(MixinMeta):
         Example: `[p]unicornia guild levelup preview`
         """
         xp = await self.xp.current_xp((ctx.guild.id, ctx.author.id))
-        level = level_from_xp(xp)
-        text = await self.rewards.render_announcement(ctx.author, level, level + 1, xp, [], 0)
         settings = await self.settings.get(ctx.guild.id)
+        level = settings.curve.level(xp)
+        text = await self.rewards.render_announcement(ctx.author, level, level + 1, xp, [], 0)
         await ctx.send(_("Preview (announced: {mode}):\n{text}").format(mode=settings.announce_mode, text=text),
                        allowed_mentions=discord.AllowedMentions.none())
 
@@ -309,11 +310,18 @@ class ActivityAdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild roles sync`
         """
+        await self._sync_reward_roles(ctx)
+
+    async def _sync_reward_roles(self, ctx: commands.Context, *, strict: bool = False) -> None:
+        """Bring every member's reward roles in line with their level, in one progress message
+        (no level-up announcements: nobody earned anything); ``strict`` also takes away reward
+        roles of levels above a member's (after a curve change)."""
         members = [m for m in ctx.guild.members if not m.bot]
         progress = await ctx.send(_("Syncing reward roles: 0/{total}...").format(total=len(members)))
         changed, last_edit = 0, time.monotonic()
         for done, member in enumerate(members, start=1):
-            if await self.rewards.sync_member(member, await self.xp.current_xp((ctx.guild.id, member.id))):
+            xp = await self.xp.current_xp((ctx.guild.id, member.id))
+            if await self.rewards.sync_member(member, xp, strict=strict):
                 changed += 1
             if time.monotonic() - last_edit >= PROGRESS_EVERY:
                 last_edit = time.monotonic()
@@ -323,3 +331,58 @@ class ActivityAdminCommands(MixinMeta):
         finished = (_("Reward roles synced: 1 member checked, {changed} changed.") if len(members) == 1
                     else _("Reward roles synced: {count} members checked, {changed} changed."))
         await progress.edit(content=finished.format(count=len(members), changed=changed))
+
+    # --- the level curve ---------------------------------------------------------------------
+    @guild_group.command(name="curve")
+    async def set_curve(self, ctx: commands.Context, kind: Optional[str] = None, *numbers: float) -> None:
+        """Choose how much XP each level takes, or show the current curve.
+
+        `nadeko` (the default: level L to L+1 costs 36 + 9·L XP), `mee6` (5·L² + 50·L + 100),
+        `linear <XP per level>`, or `custom <a> [b] [c]` for total XP = a·L³ + b·L² + c·L.
+        Members keep their XP; their levels follow the new curve, and reward roles are synced
+        without level-up announcements. Asks for confirmation.
+
+        Examples: `[p]unicornia guild curve`, `[p]unicornia guild curve mee6`,
+        `[p]unicornia guild curve linear 500`, `[p]unicornia guild curve custom 0.1 5 40`
+        """
+        current = (await self.settings.get(ctx.guild.id)).curve
+        if kind is None:
+            await ctx.send(_("This server's level curve: {formula}\n{table}").format(
+                formula=current.formula(), table=curve_table(current)))
+            return
+        try:
+            chosen = Curve.of(kind, numbers)
+        except CurveError as exc:
+            await ctx.send(str(exc))
+            return
+        if chosen == current:
+            await ctx.send(_("That is already this server's curve."))
+            return
+        question = _("Members keep their XP, but their levels will follow the new curve, and reward roles "
+                     "will be given or taken to match (quietly, without level-up messages):\n{table}").format(
+            table=curve_table(chosen, before=current))
+        if not await confirm(ctx, question):
+            return
+        await self.xp.flush()
+        await self.settings.update(ctx.guild.id, lambda g: g.curve.set(chosen.to_config()))
+        self.xp.forget_guilds({ctx.guild.id})  # cached members' next-level marks follow the new curve
+        await ctx.send(_("The level curve is now {formula}.").format(formula=chosen.formula()))
+        settings = await self.settings.get(ctx.guild.id)
+        if not settings.role_rewards:
+            return
+        if not ctx.guild.me.guild_permissions.manage_roles:
+            await ctx.send(with_prefix(ctx, _("I can't manage roles here, so reward roles were not synced: give me "
+                                              "Manage Roles and run `[p]unicornia guild roles sync`.")))
+            return
+        await self._sync_reward_roles(ctx, strict=True)
+
+
+def curve_table(curve: Curve, before: Optional[Curve] = None) -> str:
+    """Total XP to reach the levels people look at, with the old curve's beside it when changing."""
+    if before is None:
+        rows = [_("level {level}: {xp} XP").format(level=level, xp=f"{curve.total(level):,}") for level in SHOWN_LEVELS]
+    else:
+        rows = [_("level {level}: {xp} XP (was {old})").format(
+                    level=level, xp=f"{curve.total(level):,}", old=f"{before.total(level):,}")
+                for level in SHOWN_LEVELS]
+    return box("\n".join(rows))

@@ -14,7 +14,7 @@ from .card import DEFAULT_WORD, styles_list
 from .hints import with_prefix
 from .replies import refuse
 from ..core.card_layout import STYLES
-from ..core.levels import MAX_LEVEL, level_from_xp, total_xp_for_level
+from ..core.levels import MAX_LEVEL
 from ..core.settings import LIMITS, GuildSettings
 from ..systems.rewards import invoker_problem, role_problem
 
@@ -128,13 +128,36 @@ class AdminCommands(MixinMeta):
                                _("XP rate set to x{rate}.").format(rate=f"{multiplier:g}"))
 
     @guild_group.command(name="xppermessage")
-    async def set_per_message(self, ctx: commands.Context, amount: int) -> None:
-        """XP a message earns before the rate.
+    async def set_per_message(self, ctx: commands.Context, amount: int, maximum: Optional[int] = None) -> None:
+        """XP a message earns before the rate: one amount, or a random amount from a range.
 
-        Example: `[p]unicornia guild xppermessage 5`
+        With two numbers, each eligible message earns a random amount between them (MEE6 gives
+        15-25); the rate and multipliers apply after.
+
+        Examples: `[p]unicornia guild xppermessage 5` or `[p]unicornia guild xppermessage 15 25`
         """
-        await self._set_number(ctx, "xp_per_message", amount, _("XP per message"),
-                               _("Each message now earns {amount} XP (before the rate).").format(amount=amount))
+        what = _("XP per message")
+        problem = _check("xp_per_message", amount, what)
+        if problem is None and maximum is not None:
+            problem = _check("xp_per_message", maximum, what)
+            if problem is None and maximum < amount:
+                problem = _("The highest amount ({high}) cannot be below the lowest ({low}).").format(
+                    high=maximum, low=amount)
+        if problem:
+            await ctx.send(problem)
+            return
+        top = maximum if maximum is not None and maximum > amount else None
+
+        async def change(group) -> None:
+            await group.xp_per_message.set(amount)
+            await group.xp_per_message_max.set(top)
+
+        await self.settings.update(ctx.guild.id, change)
+        if top is None:
+            await ctx.send(_("Each message now earns {amount} XP (before the rate).").format(amount=amount))
+        else:
+            await ctx.send(_("Each message now earns a random {low} to {high} XP (before the rate).").format(
+                low=amount, high=top))
 
     @guild_group.command(name="cooldown")
     async def set_cooldown(self, ctx: commands.Context, seconds: int) -> None:
@@ -403,8 +426,10 @@ class AdminCommands(MixinMeta):
         broken = unassignable_rewards(ctx.guild, s)
         rows = [
             (_("XP enabled"), yes if s.enabled else no),
-            (_("XP per message"), s.xp_per_message),
+            (_("XP per message"), s.xp_per_message if s.xp_per_message_max is None
+             else f"{s.xp_per_message}-{s.xp_per_message_max}"),
             (_("XP rate"), f"x{s.xp_rate:g}"),
+            (_("Level curve"), s.curve.formula()),
             (_("Cooldown"), _("{seconds} s").format(seconds=s.cooldown)),
             (_("Voice XP per minute"), s.voice_xp),
             (_("Level-ups announced"), announced),
@@ -462,12 +487,14 @@ class AdminCommands(MixinMeta):
                 max_level=MAX_LEVEL))
             return
         current = await self.xp.current_xp((ctx.guild.id, member.id))
-        award = await self.xp.award(member, total_xp_for_level(level) - current, kind="set", actor_id=ctx.author.id,
+        curve = (await self.settings.get(ctx.guild.id)).curve
+        award = await self.xp.award(member, curve.total(level) - current, kind="set", actor_id=ctx.author.id,
                                     reason=f"setlevel {level}")
         await self._after_admin_change(ctx, member, award.old_xp, award.new_xp)
 
     async def _after_admin_change(self, ctx, member: discord.Member, old_xp: int, new_xp: int) -> None:
-        old_level, new_level = level_from_xp(old_xp), level_from_xp(new_xp)
+        curve = (await self.settings.get(ctx.guild.id)).curve
+        old_level, new_level = curve.level(old_xp), curve.level(new_xp)
         if new_level > old_level:
             await self.rewards.level_up(member, old_level, new_level, None, announce=False)
         await ctx.send(

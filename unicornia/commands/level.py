@@ -17,7 +17,6 @@ from redbot.core.utils.views import SimpleMenu
 from ..abc import MixinMeta
 from . import hybrid
 from .replies import embed_text, refuse, send_embed, send_page
-from ..core.levels import progress
 from ..core.notify import NOTIFY_CHOICES
 from ..i18n import _
 from ..systems import standing as standing_service
@@ -374,7 +373,7 @@ def leaderboard_embed(guild: discord.Guild, entries, number: int, total_pages: i
 def board_value(sort: str, entry: standing_service.LeaderboardEntry) -> str:
     """What a leaderboard line shows after the name, by sort."""
     if sort == "xp":
-        return _("level {level}, {xp} XP").format(level=progress(entry.xp).level, xp=humanize_number(entry.xp))
+        return _("level {level}, {xp} XP").format(level=entry.level, xp=humanize_number(entry.xp))
     if sort == "voice":
         return _("{hours} h in voice").format(hours=f"{entry.xp / 3600:.1f}")
     if sort == "messages":

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Optional
 import yaml
 
 from ..i18n import _
-from .levels import MAX_LEVEL, level_from_xp, total_xp_for_level
+from .levels import MAX_LEVEL, NADEKO, Curve
 
 
 class TranslatedLabels(Mapping[str, str]):
@@ -109,10 +109,9 @@ class Achievement:
     def label(self) -> str:
         return f"{self.emoji} {self.shown_title}"
 
-    @property
-    def xp_threshold(self) -> int:
-        """For level and total_xp conditions: the XP that reaches it."""
-        return total_xp_for_level(self.value) if self.condition == "level" else self.value
+    def xp_threshold(self, curve: Curve = NADEKO) -> int:
+        """For level and total_xp conditions: the XP that reaches it on the guild's curve."""
+        return curve.total(self.value) if self.condition == "level" else self.value
 
     def to_config(self) -> dict[str, Any]:
         return {"condition": self.condition, "value": self.value, "title": self.title,
@@ -194,12 +193,9 @@ class Counters:
     total_xp: int = 0
     streak: int = 0
 
-    @property
-    def level(self) -> int:
-        return level_from_xp(self.total_xp)
-
-    def value(self, condition: str) -> int:
-        return self.level if condition == "level" else getattr(self, condition)
+    def value(self, condition: str, curve: Curve = NADEKO) -> int:
+        """The counter a condition measures (a level on the guild's curve)."""
+        return curve.level(self.total_xp) if condition == "level" else getattr(self, condition)
 
 
 @dataclass(frozen=True)
@@ -207,6 +203,8 @@ class Book:
     """A guild's achievements: the defaults it kept plus its own, by condition, lowest first."""
 
     achievements: tuple[Achievement, ...]
+    #: The guild's level curve: level achievements unlock at the XP it says.
+    curve: Curve = NADEKO
     by_condition: dict[str, tuple[Achievement, ...]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -230,14 +228,14 @@ class Book:
 
     def xp_mark(self, unlocked) -> float:
         """The smallest XP at which a locked level or total_xp achievement unlocks."""
-        return min((a.xp_threshold for c in XP_CONDITIONS for a in self.by_condition.get(c, ())
+        return min((a.xp_threshold(self.curve) for c in XP_CONDITIONS for a in self.by_condition.get(c, ())
                     if a.key not in unlocked), default=NEVER)
 
     def due(self, counters: Counters, unlocked, conditions: Iterable[str] = CONDITIONS) -> list[Achievement]:
         """Locked achievements the counters have reached, in the order they would unlock."""
         out = []
         for condition in conditions:
-            have = counters.value(condition)
+            have = counters.value(condition, self.curve)
             for a in self.by_condition.get(condition, ()):
                 if a.value > have:
                     break
@@ -251,14 +249,14 @@ class Book:
         for a in self.achievements:
             if a.key in unlocked:
                 continue
-            fraction = min(1.0, counters.value(a.condition) / a.value)
+            fraction = min(1.0, counters.value(a.condition, self.curve) / a.value)
             if best is None or fraction > best[1] or (fraction == best[1] and a.value < best[0].value):
                 best = (a, fraction)
         return best
 
 
 def build_book(defaults: Mapping[str, Achievement], custom: Mapping[str, Mapping[str, Any]],
-               hidden: Iterable[str]) -> Book:
+               hidden: Iterable[str], curve: Curve = NADEKO) -> Book:
     """The guild's book from the shipped defaults, its admins' additions and the defaults it hid.
 
     A custom entry that no longer validates (a hand-edited config) is skipped, not fatal.
@@ -270,7 +268,7 @@ def build_book(defaults: Mapping[str, Achievement], custom: Mapping[str, Mapping
             chosen[key] = validate(key, raw, custom=True)
         except AchievementError:
             continue
-    return Book(tuple(chosen.values()))
+    return Book(tuple(chosen.values()), curve)
 
 
 def edited(original: Achievement, field_name: str, value: Any) -> Achievement:

@@ -33,11 +33,14 @@ def plan_rewards(old_level: int, new_level: int, currency_rewards: dict[int, int
     return plan
 
 
-def expected_roles(level: int, role_rewards: list[RoleReward], mode: str) -> tuple[set[int], set[int]]:
+def expected_roles(level: int, role_rewards: list[RoleReward], mode: str, *,
+                   strict: bool = False) -> tuple[set[int], set[int]]:
     """(roles a member at ``level`` should have, reward roles they should not have).
 
     Rewards up to ``level`` apply in level order; in "replace" mode only the highest
-    role still given is kept, the lower ones join the roles to take away.
+    role still given is kept, the lower ones join the roles to take away.  ``strict`` (after
+    the server's level curve changed, when members may now be below levels they reached) also
+    takes away reward roles of levels above ``level``.
     """
     state: dict[int, bool] = {}
     given_at: dict[int, int] = {}
@@ -53,4 +56,6 @@ def expected_roles(level: int, role_rewards: list[RoleReward], mode: str) -> tup
     reward_roles = {r.role_id for r in role_rewards}
     # roles only ever given at higher levels are not taken away: a member may have them for other reasons
     taken = {rid for rid, keep in state.items() if not keep} | ((reward_roles & set(state)) - have)
+    if strict:
+        taken |= reward_roles - have
     return have, taken

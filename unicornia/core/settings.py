@@ -10,6 +10,7 @@ import re
 from typing import Any, Mapping, Optional
 
 from .card_layout import DEFAULT_STYLE, STYLES
+from .levels import NADEKO, Curve
 from .rewards import RoleReward
 from .rules import scaled_amount, thanks_pattern
 from .templates import DEFAULT_TEMPLATE
@@ -18,6 +19,8 @@ from ..i18n import _
 GUILD_DEFAULTS: dict[str, Any] = {
     "enabled": True,
     "xp_per_message": 1,
+    "xp_per_message_max": None,  # None: every message earns xp_per_message; else a random amount in between
+    "curve": {},  # empty: NadekoBot's; else {"kind": ..., "numbers": [...]} (core/levels.Curve)
     "xp_rate": 1.0,
     "cooldown": 60,
     "voice_xp": 1,
@@ -168,6 +171,12 @@ class GuildSettings:
     card_style: str = DEFAULT_STYLE
     #: XP one message earns (per-message amount after the rate), computed once.
     message_xp: int = 0
+    #: With an XP range: every amount a message may earn, after the rate (one random pick a message).
+    message_xp_choices: tuple[int, ...] = ()
+    #: The top of the XP range (``xppermessage <min> <max>``); None when every message earns the same.
+    xp_per_message_max: Optional[int] = None
+    #: The server's level curve (NadekoBot's unless an admin chose another).
+    curve: Curve = NADEKO
     #: Whether any role or channel multiplier is set (one check on the message path instead of two).
     has_multipliers: bool = False
     #: channel id -> excluded?, filled by the XP engine; a new settings object starts empty.
@@ -193,6 +202,8 @@ class GuildSettings:
             role_rewards=tuple(sorted(role_rewards, key=lambda r: (r.level, r.role_id))),
             currency_rewards={int(level): int(amount) for level, amount in values["currency_rewards"].items()},
             message_xp=scaled_amount(int(values["xp_per_message"]), float(values["xp_rate"])),
+            **_message_range(values),
+            curve=Curve.from_config(values["curve"]),
             has_multipliers=bool(values["role_multipliers"] or values["channel_multipliers"]),
             link_xp=int(values["link_xp"]),
             thanks_xp=int(values["thanks_xp"]),
@@ -224,6 +235,16 @@ class GuildSettings:
             goal_enabled=bool(values["goal_enabled"]),
             card_style=values["card_style"] if values["card_style"] in STYLES else DEFAULT_STYLE,
         )
+
+
+def _message_range(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The XP range's fields: the top (when it is above the bottom) and every amount it can give."""
+    low, high = int(values["xp_per_message"]), values["xp_per_message_max"]
+    if high is None or int(high) <= low:
+        return {}
+    rate = float(values["xp_rate"])
+    return {"xp_per_message_max": int(high),
+            "message_xp_choices": tuple(scaled_amount(amount, rate) for amount in range(low, int(high) + 1))}
 
 
 DEFAULT_SETTINGS = GuildSettings.from_config({})

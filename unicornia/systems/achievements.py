@@ -181,7 +181,7 @@ class AchievementService:
             if a.key in dates:
                 unlocked.append((a, dates[a.key]))
             else:
-                have = counters.value(a.condition)
+                have = counters.value(a.condition, book.curve)
                 locked.append((a, min(1.0, have / a.value), have))
         return unlocked, locked
 
@@ -194,4 +194,4 @@ class AchievementService:
         if found is None:
             return None
         achievement, fraction = found
-        return achievement, fraction, counters.value(achievement.condition)
+        return achievement, fraction, counters.value(achievement.condition, self.book(member.guild.id).curve)

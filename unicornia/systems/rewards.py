@@ -131,21 +131,24 @@ class RewardService:
                           member.id, member.guild.id)
             return DEFAULT_NOTIFY
 
-    async def sync_member(self, member: discord.Member, xp: int) -> bool:
-        """Make a member's reward roles match their level (rejoin, syncroles); True if anything changed."""
+    async def sync_member(self, member: discord.Member, xp: int, *, strict: bool = False) -> bool:
+        """Make a member's reward roles match their level (rejoin, syncroles); True if anything changed.
+        ``strict``: also take away reward roles of levels above theirs (after a curve change)."""
         if member.bot:
             return False
         settings = await self.settings.get(member.guild.id)
         before = {role.id for role in member.roles}
-        await self._sync_roles(member, settings.curve.level(xp), settings)
+        await self._sync_roles(member, settings.curve.level(xp), settings, strict=strict)
         return {role.id for role in member.roles} != before
 
-    async def _sync_roles(self, member: discord.Member, level: int, settings) -> list[discord.Role]:
+    async def _sync_roles(self, member: discord.Member, level: int, settings, *,
+                          strict: bool = False) -> list[discord.Role]:
         """Give the reward roles the level calls for and take away the ones it doesn't (per the
         guild's stack/replace mode); returns the roles given."""
         if not settings.role_rewards:
             return []
-        should_have, should_not = expected_roles(level, list(settings.role_rewards), settings.role_mode)
+        should_have, should_not = expected_roles(level, list(settings.role_rewards), settings.role_mode,
+                                                 strict=strict)
         guild = member.guild
         current = {role.id for role in member.roles}
         to_add = [r for r in (self._usable(guild, rid, member) for rid in should_have - current) if r]

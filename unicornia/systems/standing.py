@@ -6,7 +6,7 @@ from typing import AsyncIterator, Callable, Optional
 
 from redbot.core.utils.chat_formatting import humanize_number
 
-from ..core.levels import LevelProgress, progress
+from ..core.levels import NADEKO, Curve, LevelProgress
 from ..i18n import _
 from ..db.store import MemberRow, XpStore
 from .xp import XpSystem
@@ -42,10 +42,12 @@ class LeaderboardEntry:
     position: int
     user_id: int
     xp: int
+    #: The guild's level curve (the entry's level follows it).
+    curve: Curve = NADEKO
 
     @property
     def level(self) -> int:
-        return progress(self.xp).level
+        return self.curve.level(self.xp)
 
 
 async def standing(xp: XpSystem, store: XpStore, guild_id: int, user_id: int) -> Standing:
@@ -54,9 +56,10 @@ async def standing(xp: XpSystem, store: XpStore, guild_id: int, user_id: int) ->
     row = await store.member(guild_id, user_id)
     total = await xp.current_xp((guild_id, user_id))
     rank, ranked = await store.rank(guild_id, total)
+    where = (await xp.settings.get(guild_id)).curve.progress(total)
     if total <= 0:  # one rule everywhere: only members with XP are ranked
-        return Standing(user_id, progress(total), None, ranked, row)
-    return Standing(user_id, progress(total), rank, max(ranked, rank), row)
+        return Standing(user_id, where, None, ranked, row)
+    return Standing(user_id, where, rank, max(ranked, rank), row)
 
 
 async def leaderboard(
@@ -80,17 +83,17 @@ async def leaderboard(
             cursor = (rows[-1][1], rows[-1][0])
 
     await xp.flush()
-    return await _first_kept(chunks(), wanted, keep)
+    return await _first_kept(chunks(), wanted, keep, (await xp.settings.get(guild_id)).curve)
 
 
 async def _first_kept(chunks: AsyncIterator[list[tuple[int, int]]], wanted: int,
-                      keep: Optional[Callable[[int], bool]]) -> list[LeaderboardEntry]:
+                      keep: Optional[Callable[[int], bool]], curve: Curve) -> list[LeaderboardEntry]:
     """Number the (user id, value) rows ``keep`` accepts, until ``wanted`` or the rows run out."""
     entries: list[LeaderboardEntry] = []
     async for rows in chunks:
         for user_id, value in rows:
             if keep is None or keep(user_id):
-                entries.append(LeaderboardEntry(len(entries) + 1, user_id, value))
+                entries.append(LeaderboardEntry(len(entries) + 1, user_id, value, curve))
                 if len(entries) == wanted:
                     return entries
     return entries
@@ -101,7 +104,8 @@ async def leaderboard_page(xp: XpSystem, store: XpStore, guild_id: int, page: in
     await xp.flush()
     offset = (page - 1) * per_page
     rows = await store.leaderboard_page_rows(guild_id, offset, per_page)
-    return [LeaderboardEntry(offset + i + 1, user_id, user_xp) for i, (user_id, user_xp) in enumerate(rows)]
+    curve = (await xp.settings.get(guild_id)).curve
+    return [LeaderboardEntry(offset + i + 1, user_id, user_xp, curve) for i, (user_id, user_xp) in enumerate(rows)]
 
 
 async def leaderboard_by(xp: XpSystem, store: XpStore, guild_id: int, column: str, wanted: int,
@@ -117,4 +121,4 @@ async def leaderboard_by(xp: XpSystem, store: XpStore, guild_id: int, column: st
             offset += LEADERBOARD_CHUNK
 
     await xp.flush()
-    return await _first_kept(chunks(), wanted, keep)
+    return await _first_kept(chunks(), wanted, keep, (await xp.settings.get(guild_id)).curve)

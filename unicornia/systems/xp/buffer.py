@@ -13,7 +13,7 @@ import asyncio
 import logging
 from typing import Optional
 
-from ...core.levels import level_from_xp, total_xp_for_level
+from ...core.levels import NADEKO, Curve
 from ...core.lru import LRUCache
 from .state import (EMPTY_UNLOCKED, INF, LINK, MESSAGE, NO_GAIN, NO_MARKS, TALLIED, TALLY_INDEX, Award, Gain, Key,
                     MemberEntry, dropped, used_since)
@@ -31,6 +31,14 @@ class MemberCache:
     _queued: set[Key]
     _loaders: dict[Key, asyncio.Future]
     _inflight: Optional[tuple[int, dict[Key, Gain]]]
+    _loaded_settings: dict  # guild id -> GuildSettings already built (SettingsCache.loaded)
+
+    def curve_of(self, guild_id: int) -> Curve:
+        """The guild's level curve.  A guild's settings are built before any of its members
+        earns (the message path and the voice tick read them first; admins' changes rebuild
+        them at once), so this is a dictionary look-up; NadekoBot's curve if they are not."""
+        settings = self._loaded_settings.get(guild_id)
+        return NADEKO if settings is None else settings.curve
 
     @property
     def cache(self) -> LRUCache:
@@ -75,10 +83,12 @@ class MemberCache:
     def _crossed(self, key: Key, entry: MemberEntry, old_xp: int, new_xp: int, amount: int, member, channel,
                  gain: Optional[Gain] = None) -> Optional[Award]:
         """XP reached the entry's next check: a level, an XP achievement, or both."""
-        entry.xp_check = min(total_xp_for_level(level_from_xp(new_xp) + 1), entry.xp_mark)
+        curve = self.curve_of(key[0])
+        new_level = curve.level(new_xp)
+        entry.xp_check = min(curve.total(new_level + 1), entry.xp_mark)
         if new_xp >= entry.xp_mark:
             self._reached(key, entry, member, channel)
-        if level_from_xp(new_xp) <= level_from_xp(old_xp):
+        if new_level <= curve.level(old_xp):
             return None
         if gain is not None:
             gain.leveled_at = int(self.store.now())
@@ -151,8 +161,8 @@ class MemberCache:
         channel = None
         if owed is not None:
             member, channel, gained = owed
-            level = level_from_xp(xp)
-            if xp - gained < total_xp_for_level(level):  # the deferred gains crossed a level
+            curve = self.curve_of(key[0])
+            if xp - gained < curve.total(curve.level(xp)):  # the deferred gains crossed a level
                 self._follow_up(self.level_up(member, Award(key, gained, xp - gained, xp), channel))
         if entry.due():
             self._reached(key, entry, member, channel)
@@ -230,9 +240,13 @@ class MemberCache:
         also fetch what each member unlocked)."""
         return {gid for gid in {k[0] for k in keys} if self.milestones.tracks(gid)}
 
+    def _next_level_xp(self, key: Key, xp: int) -> int:
+        curve = self.curve_of(key[0])
+        return curve.total(curve.level(xp) + 1)
+
     def _set_marks(self, key: Key, entry: MemberEntry) -> None:
         entry.xp_mark, entry.marks = self.milestones.marks(key[0], entry.unlocked)
-        entry.xp_check = min(total_xp_for_level(level_from_xp(entry.xp) + 1), entry.xp_mark)
+        entry.xp_check = min(self._next_level_xp(key, entry.xp), entry.xp_mark)
         entry.message_mark = entry.marks.get("messages", INF)
 
     def _reached(self, key: Key, entry: MemberEntry, member, channel) -> None:
@@ -241,7 +255,7 @@ class MemberCache:
             return
         entry.checking = True
         entry.marks, entry.xp_mark = NO_MARKS, INF
-        entry.xp_check = total_xp_for_level(level_from_xp(entry.xp) + 1)
+        entry.xp_check = self._next_level_xp(key, entry.xp)
         entry.message_mark = INF
         self._follow_up(self._check_milestones(key, entry, member, channel))
 

@@ -11,6 +11,7 @@ Each rule lives once, here or in ``core/rules.py``; every path that applies it c
 from __future__ import annotations
 
 import logging
+from random import choice
 from typing import Awaitable, Callable, Optional
 
 import discord
@@ -188,7 +189,7 @@ class MessageRules:
         if now - activity.earned_at >= settings.cooldown and not repeated and (
                 len(content) >= settings.min_message_length or " " in content.strip()):
             activity.earned_at = now
-            earned = settings.message_xp
+            earned = choice(settings.message_xp_choices) if settings.message_xp_choices else settings.message_xp
             link_bonus = rules.scaled_amount(settings.link_xp, settings.xp_rate) if links else 0
             if settings.has_multipliers or author.premium_since or (self.boosts and key in self.boosts):
                 factor = self._multiplier(settings, key, gain.role_ids, author, channel)
@@ -318,7 +319,10 @@ class MessageRules:
 
     async def level_up(self, member, award: Award, channel) -> None:
         """Hand a crossed level to the level-up hook (roles, currency, the announcement)."""
-        old_level, new_level = award.old_level, award.new_level
+        curve = self.curve_of(member.guild.id)
+        old_level, new_level = curve.level(award.old_xp), curve.level(award.new_xp)
+        if new_level <= old_level:  # e.g. the guild's curve changed between the gain and now
+            return
         try:
             await self.on_level_up(member, old_level, new_level, channel, xp=award.new_xp)
         except Exception:

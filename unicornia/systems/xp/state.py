@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional
 
-from ...core.levels import level_from_xp
 from ...core.rules import Activity
 
 Key = tuple[int, int]  # (guild id, user id)
@@ -96,14 +95,6 @@ class Award(NamedTuple):
     amount: int
     old_xp: int
     new_xp: int
-
-    @property
-    def old_level(self) -> int:
-        return level_from_xp(self.old_xp)
-
-    @property
-    def new_level(self) -> int:
-        return level_from_xp(self.new_xp)
 
 
 class MemberEntry:
