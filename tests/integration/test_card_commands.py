@@ -11,8 +11,10 @@ from redbot.core import commands
 from tests.conftest import members, record_cards
 
 
-def stored(sim, member) -> dict:
-    return sim.cog.config.member(member).all()
+async def stored(sim, member) -> dict:
+    """The member's card choices in Red's Config (the member scope holds other choices too)."""
+    everything = await sim.cog.config.member(member).all()
+    return {key: everything[key] for key in ("card_style", "card_colour")}
 
 
 async def test_colour_and_style_are_stored_per_member_and_used_by_level_check(sim, sent):
@@ -38,7 +40,7 @@ async def test_colour_and_style_are_stored_per_member_and_used_by_level_check(si
 
     # per server: the same member elsewhere keeps the defaults
     elsewhere = await sim.cog.config.member_from_ids(alice.guild.id + 1, alice.id).all()
-    assert elsewhere == {"card_style": None, "card_colour": None}
+    assert (elsewhere["card_style"], elsewhere["card_colour"]) == (None, None)
 
     await sim.command("level card colour default", alice)
     assert "own colour again" in sim.replies()[-1].content
