@@ -6,7 +6,7 @@ import gzip
 import io
 import logging
 import time
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Optional
 
 import discord
 from redbot.core import commands
@@ -16,8 +16,8 @@ from ..abc import MixinMeta
 from ..i18n import _
 from .confirm import confirm
 from .hints import with_prefix
-from ..core.transfer import ImportRefused, progress_text, summarize
-from ..db.transfer import ImportResult, Progress
+from ..core.transfer import ImportRefused, RestoreRefused, progress_text, summarize
+from ..db.transfer import BACKUPS_DIR, BackupInfo, ImportResult, Progress
 from ..db.worker import StoreClosed
 from .admin import AdminCommands
 
@@ -102,7 +102,7 @@ class TransferCommands(MixinMeta):
         skipped = {**plan.skipped, **changes.skipped}
         lines.append(_("Skipped: {summary}.").format(summary=summarize(skipped)))
         lines.extend(_("Note: {note}").format(note=note) for note in changes.notes)
-        if not plan.guilds:
+        if not plan.guilds and not changes.guilds:
             lines.append(_("None of these servers has this bot in it: there is nothing to import."))
             await self._send_long(ctx, lines)
             return
@@ -127,7 +127,7 @@ class TransferCommands(MixinMeta):
                  _("Settings: {summary} (merged; existing settings win).").format(summary=summarize(changes.counts)),
                  _("Skipped: {summary}.").format(summary=summarize({**plan.skipped, **changes.skipped}))]
         lines.extend(_("Note: {note}").format(note=note) for note in changes.notes[:20])
-        if not plan.guilds:
+        if not plan.guilds and not changes.guilds:
             lines.append(_("None of these servers has this bot in it: there is nothing to import."))
             await self._send_long(ctx, lines)
             return
@@ -203,7 +203,7 @@ class TransferCommands(MixinMeta):
         Example: `[p]unicornia backup`
         """
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self.store.now()))
-        destination = self.data_path / "backups" / f"unicornia-{stamp}.db"
+        destination = self.data_path / BACKUPS_DIR / f"unicornia-{stamp}.db"
         try:
             size = await self.store.backup_to(destination)
         except OSError as exc:
@@ -211,6 +211,78 @@ class TransferCommands(MixinMeta):
             return
         await ctx.send(_("Backup written to `{path}` ({size} MB).").format(path=destination,
                                                                             size=f"{size / 1024 / 1024:.1f}"))
+
+
+    @AdminCommands.unicornia.command(name="restore")
+    @commands.is_owner()
+    async def restore(self, ctx: commands.Context, *, file: Optional[str] = None) -> None:
+        """Put a backup back in place of the database (bot owner).
+
+        Alone, lists the backups in the cog's `backups` folder. With a file name as listed, shows
+        what the backup holds and asks for `yes`; the database as it is now is backed up first.
+        XP earned since the backup was made is replaced by the backup's.
+
+        Examples: `[p]unicornia restore`, `[p]unicornia restore unicornia-20261201-040000.db`
+        """
+        if file is None:
+            backups = await self.importer.list_backups()
+            if not backups:
+                await ctx.send(with_prefix(ctx, _("There are no backups in `{folder}` yet; `[p]unicornia backup` "
+                                                  "makes one.").format(folder=f"{BACKUPS_DIR}/")))
+                return
+            lines = [_("**Backups** (newest first); restore one with `[p]unicornia restore <name>`:")]
+            lines.extend(f"`{name}` · {_when(at)} · {size / 1024 / 1024:.1f} MB" for name, at, size in backups)
+            await self._send_long(ctx, [with_prefix(ctx, lines[0]), *lines[1:]])
+            return
+        try:
+            info = await self.importer.plan_restore(file)
+        except RestoreRefused as exc:
+            await ctx.send(_("Nothing was restored: {reason}.").format(reason=exc), allowed_mentions=NO_PINGS)
+            return
+        await self._send_long(ctx, restore_plan_text(info))
+        if self.importer.busy:
+            await ctx.send(_("An import or restore is already running; wait for it to finish."))
+            return
+        if not await confirm(ctx, _("Nothing has been changed yet."), nothing=_("nothing was restored"), timeout=60):
+            return
+        try:
+            info, before = await self.importer.restore(file, self.goals)
+        except RestoreRefused as exc:
+            await ctx.send(_("Nothing was restored: {reason}.").format(reason=exc), allowed_mentions=NO_PINGS)
+            return
+        except StoreClosed:
+            raise
+        except OSError as exc:
+            log.exception("Restoring %s failed", file)
+            await ctx.send(_("Nothing was restored: the files could not be written ({error}).").format(error=exc))
+            return
+        await ctx.send(with_prefix(ctx, _("Restored `{name}`: {members} in {servers}. The database as it was is in "
+                                          "`{before}` (`[p]unicornia restore {before}` puts it back).").format(
+                                            name=info.name, members=_members(info.members),
+                                            servers=_servers(info.servers), before=before.name)))
+
+
+def restore_plan_text(info: BackupInfo) -> list[str]:
+    """The dry run of a restore: what the backup holds, and what restoring it costs."""
+    return [_("**Backup `{name}`** (schema {schema}, written {date}, {size} MB)").format(
+                name=info.name, schema=info.schema, date=_when(info.modified), size=f"{info.size / 1024 / 1024:.1f}"),
+            _("Would restore {members} in {servers}.").format(members=_members(info.members),
+                                                               servers=_servers(info.servers)),
+            _("**Warning:** the whole database is replaced by the backup: XP, messages, purchases and quests earned "
+              "since it was made are lost (the database as it is now is backed up first). Settings are not in the "
+              "backup and stay as they are.")]
+
+
+def _members(count: int) -> str:
+    return _("**1** member") if count == 1 else _("**{count}** members").format(count=humanize_number(count))
+
+
+def _servers(count: int) -> str:
+    return _("**1** server") if count == 1 else _("**{count}** servers").format(count=humanize_number(count))
+
+
+def _when(at: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(at))
 
 
 async def _edit(message: discord.Message, text: str) -> None:

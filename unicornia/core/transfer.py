@@ -39,6 +39,8 @@ class NadekoSchema:
     new_exclusions: bool        # XpExcludedItem (users and roles, v6)
     custom_curve: bool          # XpSettings.XpFormulaA/C (newest v6)
     last_migration: Optional[str]
+    channel_rates: bool = False    # ChannelXpConfig (newest v6): a rate of 0 excludes the channel
+    server_excluded: bool = False  # XpSettings.ServerExcluded: XP off for the whole server
 
     @property
     def version(self) -> str:
@@ -84,6 +86,8 @@ def nadeko_schema(columns: Mapping[str, set[str]], last_migration: Optional[str]
         new_exclusions={"GuildId", "ItemId", "ItemType"} <= columns.get("XpExcludedItem", set()),
         custom_curve="XpFormulaA" in settings,
         last_migration=last_migration,
+        channel_rates={"GuildId", "ChannelId", "XpAmount"} <= columns.get("ChannelXpConfig", set()),
+        server_excluded="ServerExcluded" in settings,
     )
 
 
@@ -120,6 +124,7 @@ class LevelUpGuild:
     level_roles: list[tuple[int, int]] = field(default_factory=list)  # (LevelUp level, role)
     ignored_channels: list[int] = field(default_factory=list)
     ignored_roles: list[int] = field(default_factory=list)
+    autoremove: bool = False  # keep only the highest level role (Unicornia's `rolemode replace`)
     skipped: dict[str, int] = field(default_factory=dict)
 
     def skip(self, reason: str) -> None:
@@ -185,7 +190,7 @@ def _levelup_guild(gid: int, conf: dict, version: str) -> LevelUpGuild:
         per_prestige = curve.xp_for(int(_number(prestige_level)))
     except (ValueError, TypeError):
         per_prestige = 0
-    guild = LevelUpGuild(gid, curve)
+    guild = LevelUpGuild(gid, curve, autoremove=conf.get("autoremove") is True)
     users = conf.get("users", {})
     for raw_uid, profile in (users.items() if isinstance(users, dict) else ()):
         try:
@@ -220,6 +225,43 @@ def _levelup_guild(gid: int, conf: dict, version: str) -> LevelUpGuild:
             except (ValueError, TypeError):
                 continue
     return guild
+
+
+# --- restoring a backup --------------------------------------------------------------------------
+class RestoreRefused(ValueError):
+    """A backup that can't be restored; ``str()`` says why, in words the owner can act on."""
+
+
+@dataclass(frozen=True)
+class BackupFacts:
+    """What a backup file says about itself, read without trusting it."""
+
+    integrity: str          # PRAGMA integrity_check's first line: "ok" for a sound file
+    application_id: int
+    user_version: int       # Unicornia's schema version
+    tables: frozenset[str]
+
+
+def check_backup(facts: BackupFacts, *, our_application_id: int, our_version: int,
+                 own_tables: frozenset[str]) -> None:
+    """RestoreRefused unless the file is a sound Unicornia database this Unicornia can read."""
+    if facts.integrity != "ok":
+        raise RestoreRefused(_("the file is damaged ({problem})").format(problem=facts.integrity))
+    marked = facts.application_id == our_application_id
+    if facts.application_id not in (0, our_application_id) or not own_tables <= facts.tables or (
+            not marked and facts.user_version <= 0):
+        raise RestoreRefused(_("the file is not a Unicornia database (it is another program's)"))
+    if facts.user_version > our_version:
+        raise RestoreRefused(_("the file was written by a newer Unicornia (schema {version}; this one reads up to "
+                               "{supported}): update the cog first").format(version=facts.user_version,
+                                                                              supported=our_version))
+
+
+def listed_backup(name: str, listed: list[str]) -> Optional[str]:
+    """``name`` when it is exactly one of the ``listed`` file names (quotes around it allowed); None
+    for anything else, paths included, so nothing outside the backups folder is ever opened."""
+    name = name.strip().strip("`\"'").strip()
+    return name if name in listed else None
 
 
 def phase_names() -> dict[str, str]:

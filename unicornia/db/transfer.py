@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+import os
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -19,15 +21,28 @@ from urllib.request import pathname2url
 from ..core.shop_config import ITEM_TYPE_BACKGROUND
 from ..core.transfer import (
     NADEKO_BACKGROUND, NADEKO_EXCLUDED_CHANNEL, NADEKO_EXCLUDED_ROLE, NADEKO_V6_EXCLUDED_ROLE, NADEKO_CURVE,
-    ImportRefused, NadekoSchema, nadeko_schema, valid_id,
+    BackupFacts, ImportRefused, NadekoSchema, RestoreRefused, check_backup, nadeko_schema, valid_id,
 )
+from ..i18n import _
 from . import statements as sql
-from .identity import APPLICATION_ID
+from .identity import APPLICATION_ID, OWN_TABLES
+from .ranks import RankCuts
+from .schema import SCHEMA_VERSION
 from .worker import in_worker
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+#: NadekoBot's tables this importer reads beyond those named in statements.py.
+NADEKO_SERVER_EXCLUDED = "SELECT Id, ServerExcluded FROM XpSettings"
+NADEKO_ZERO_RATE_CHANNELS = "SELECT DISTINCT GuildId, ChannelId FROM ChannelXpConfig WHERE XpAmount = 0"
 CHUNK = 5_000
 BACKUP_PAGES = 256
+#: Where ``[p]unicornia backup`` writes, in the cog's data folder; ``[p]unicornia restore`` reads only there.
+BACKUPS_DIR = "backups"
+BACKUP_SUFFIX = ".db"
+#: A backup's copy beside the database while it is checked, before it takes the database's place.
+RESTORING_SUFFIX = ".restoring"
+
+log = logging.getLogger("red.unicornia.db")
 
 
 @dataclass
@@ -58,6 +73,7 @@ class NadekoPlan:
     excluded_channels: dict[int, list[int]] = field(default_factory=dict)
     excluded_roles: dict[int, list[int]] = field(default_factory=dict)
     custom_curves: list[int] = field(default_factory=list)  # guilds whose NadekoBot curve differs from ours
+    xp_disabled: list[int] = field(default_factory=list)    # guilds NadekoBot gave no XP at all (ServerExcluded)
 
     @property
     def members(self) -> int:
@@ -78,6 +94,58 @@ class ImportResult:
     items_added: int
     rows_read: int
     seconds: float
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    """One file in the backups folder, as checked: what restoring it would bring back."""
+
+    name: str
+    members: int        # member rows (a member counts once per server)
+    servers: int
+    schema: int         # Unicornia's schema version it was written with
+    modified: float     # when the file was written (unix time)
+    size: int
+
+
+def _read_only(path: Path) -> str:
+    """A URI that reads ``path`` as it is: no lock, no -wal or -shm file made beside it."""
+    return f"file:{pathname2url(str(path.resolve()))}?mode=ro&immutable=1"
+
+
+def list_backups(folder: Path) -> list[tuple[str, float, int]]:
+    """(name, written at, bytes) of the backup files in ``folder``, newest first (none read)."""
+    try:
+        entries = [(p.name, p.stat()) for p in folder.iterdir() if p.suffix == BACKUP_SUFFIX and p.is_file()]
+    except FileNotFoundError:
+        return []
+    return sorted(((name, st.st_mtime, st.st_size) for name, st in entries), key=lambda e: (-e[1], e[0]))
+
+
+def read_backup(path: Path) -> BackupInfo:
+    """Check a backup without changing it: a sound SQLite file (integrity_check), Unicornia's (its
+    mark or its tables), of a schema this Unicornia knows.  RestoreRefused says what is wrong."""
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+        stat = path.stat()
+    except OSError as exc:
+        raise RestoreRefused(_("the file can't be read ({error})").format(error=exc.strerror or exc)) from None
+    if header != SQLITE_HEADER:
+        raise RestoreRefused(_("the file is not an SQLite database"))
+    conn = sqlite3.connect(_read_only(path), uri=True)
+    try:
+        integrity = conn.execute("PRAGMA integrity_check(1)").fetchone()[0]
+        facts = BackupFacts(integrity, conn.execute("PRAGMA application_id").fetchone()[0],
+                            conn.execute("PRAGMA user_version").fetchone()[0],
+                            frozenset(name for (name,) in conn.execute(sql.NADEKO_TABLES)))
+        check_backup(facts, our_application_id=APPLICATION_ID, our_version=SCHEMA_VERSION, own_tables=OWN_TABLES)
+        members, servers = conn.execute("SELECT COUNT(*), COUNT(DISTINCT GuildId) FROM UserXpStats").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise RestoreRefused(_("the file is damaged or truncated ({error})").format(error=exc)) from None
+    finally:
+        conn.close()
+    return BackupInfo(path.name, members, servers, facts.user_version, stat.st_mtime, stat.st_size)
 
 
 class TransferQueries:
@@ -144,6 +212,7 @@ class TransferQueries:
                 else:
                     plan.guilds[gid] = (members, total or 0)
             self._plan_settings(src, schema, plan, guild_ids)
+            self._plan_channel_rates(src, schema, plan, guild_ids)
             if schema.shop:  # the items of members of the imported servers
                 for item_type, key, owners in src.execute(sql.NADEKO_WANTED_ITEMS):
                     if item_type != NADEKO_BACKGROUND:
@@ -192,6 +261,22 @@ class TransferQueries:
             for sid, a, c in src.execute(sql.NADEKO_CURVES):
                 if sid in guild_of and (a, c) != NADEKO_CURVE:
                     plan.custom_curves.append(guild_of[sid])
+        if schema.server_excluded:
+            for sid, excluded in src.execute(NADEKO_SERVER_EXCLUDED):
+                if sid in guild_of and excluded and guild_of[sid] not in plan.xp_disabled:
+                    plan.xp_disabled.append(guild_of[sid])
+
+    @staticmethod
+    def _plan_channel_rates(src: sqlite3.Connection, schema: NadekoSchema, plan: NadekoPlan,
+                            guild_ids: set[int]) -> None:
+        """Newest v6 turns XP off in a channel by giving it a rate of 0 (text or voice)."""
+        if not schema.channel_rates:
+            return
+        for gid, channel in src.execute(NADEKO_ZERO_RATE_CHANNELS):
+            if gid in guild_ids and valid_id(channel):
+                known = plan.excluded_channels.setdefault(gid, [])
+                if channel not in known:
+                    known.append(channel)
 
     @in_worker
     def import_nadeko(self, path: Path, guild_ids: set[int], progress: Progress, actor_id: Optional[int] = None
@@ -304,3 +389,61 @@ class TransferQueries:
             target.close()
         partial.replace(destination)
         return destination.stat().st_size
+
+    # --- restore -----------------------------------------------------------------------------
+    @in_worker
+    def restore_from(self, source: Path, fallback: Path) -> BackupInfo:
+        """Put the backup ``source`` in place of the database and open it (migrated if older).
+
+        The backup is checked, copied beside the database, and the copy checked again before
+        anything is replaced, so a refused file changes nothing.  ``fallback`` (a backup of the
+        database as it was) goes back in place should the restored file fail to open.
+        """
+        info = read_backup(source)
+        staging = self.path.with_name(self.path.name + RESTORING_SUFFIX)
+        try:
+            self._copy_database(source, staging)
+            read_backup(staging)
+        except BaseException:
+            staging.unlink(missing_ok=True)
+            raise
+        self._swap_in(staging)
+        try:
+            self._reopen()
+        except BaseException:
+            log.exception("The restored database %s would not open; putting the database as it was back", source)
+            self._copy_database(fallback, staging)
+            self._swap_in(staging)
+            self._reopen()
+            raise
+        return info
+
+    @staticmethod
+    def _copy_database(source: Path, target: Path) -> None:
+        target.unlink(missing_ok=True)
+        src = sqlite3.connect(_read_only(source), uri=True)
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst, pages=BACKUP_PAGES, sleep=0.0)
+        finally:
+            dst.close()
+            src.close()
+
+    def _reopen(self) -> int:
+        """On the store's thread, once the file was replaced: forget the rank pieces and what the
+        last flush staged, and open the file exactly as a load does (``XpStore.open``'s body, run
+        here on the thread it always runs on)."""
+        self._close_conn()
+        self._ranks = RankCuts()
+        self._staged_columns = set()
+        return type(self).open.__wrapped__(self)
+
+    def _swap_in(self, staging: Path) -> None:
+        """Close the connection and move ``staging`` into the database's place; the write-ahead
+        log goes too (it belongs to the old file and would be replayed into the new one)."""
+        if self.conn is not None:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._close_conn()
+        for suffix in ("-wal", "-shm"):
+            self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
+        os.replace(staging, self.path)

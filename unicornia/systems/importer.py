@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -18,9 +19,9 @@ import discord
 from redbot.core.utils.chat_formatting import humanize_number
 
 from ..core.levels import MAX_LEVEL, level_from_xp
-from ..core.transfer import ImportRefused, LevelUpGuild, parse_levelup
+from ..core.transfer import ImportRefused, LevelUpGuild, RestoreRefused, listed_backup, parse_levelup
 from ..db.store import XpStore
-from ..db.transfer import ImportResult, NadekoPlan, Progress
+from ..db.transfer import BACKUPS_DIR, BackupInfo, ImportResult, NadekoPlan, Progress, list_backups, read_backup
 from ..i18n import _
 from .settings import SettingsCache
 
@@ -37,6 +38,8 @@ class SettingsChanges:
     currency_rewards: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     excluded_channels: dict[int, list[int]] = field(default_factory=dict)
     excluded_roles: dict[int, list[int]] = field(default_factory=dict)
+    xp_disabled: list[int] = field(default_factory=list)       # guilds where XP is turned off
+    replace_roles: list[int] = field(default_factory=list)     # guilds keeping only the highest reward role
     skipped: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -52,6 +55,12 @@ class SettingsChanges:
             _("excluded channels"): sum(map(len, self.excluded_channels.values())),
             _("excluded roles"): sum(map(len, self.excluded_roles.values())),
         }
+
+    @property
+    def guilds(self) -> set[int]:
+        """Every guild whose settings the import changes (members' XP or not)."""
+        return {*self.role_rewards, *self.currency_rewards, *self.excluded_channels, *self.excluded_roles,
+                *self.xp_disabled, *self.replace_roles}
 
 
 @dataclass
@@ -96,6 +105,12 @@ class ImportService:
         plan = await self.store.plan_nadeko(source, self._guild_ids(), set(self.shop.config.backgrounds))
         changes = self._settings_changes(plan.role_rewards, plan.currency_rewards, plan.excluded_channels,
                                          plan.excluded_roles)
+        changes.xp_disabled = list(plan.xp_disabled)
+        for gid in plan.xp_disabled:
+            guild = self.bot.get_guild(gid)
+            changes.notes.append(_("{server} had XP turned off for the whole server in NadekoBot: Unicornia's XP is "
+                                   "turned off there too (`xpenabled false`)").format(
+                server=guild.name if guild else gid))
         for gid in plan.custom_curves:
             guild = self.bot.get_guild(gid)
             changes.notes.append(_("{server} used a custom level curve in NadekoBot: XP is imported as it is, so "
@@ -109,7 +124,7 @@ class ImportService:
             guilds = set(plan.guilds)
             await self.xp.flush()
             result = await self.store.import_nadeko(self._source_file(path), guilds, progress, actor_id)
-            await self._after_import(guilds, changes)
+            await self._after_import(guilds | changes.guilds, changes)
             return result
 
     @staticmethod
@@ -145,16 +160,29 @@ class ImportService:
             elif guild.members:
                 skipped[elsewhere] = skipped.get(elsewhere, 0) + len(guild.members)
         plan = LevelUpPlan(version, found, kept, skipped)
-        roles = {}
+        roles, below_one = {}, []
         for guild in kept:  # LevelUp levels mapped by XP onto Unicornia's levels
             mapped = []
             for level, role in guild.level_roles:
                 ours = level_from_xp(guild.curve.xp_for(level))
-                if 1 <= ours <= MAX_LEVEL:
+                if ours >= 1:
                     mapped.append((ours, role, False))
+                else:  # Unicornia gives no reward at level 0: say which roles are left out
+                    found = self.bot.get_guild(guild.guild_id)
+                    found = found.get_role(role) if found else None
+                    below_one.append(_("{role} at LevelUp level {level}").format(
+                        role=f"@{found.name}" if found else role, level=level))
             roles[guild.guild_id] = mapped
         changes = self._settings_changes(roles, {}, {g.guild_id: g.ignored_channels for g in kept},
                                          {g.guild_id: g.ignored_roles for g in kept})
+        if below_one:
+            changes.skip(_("level roles whose XP is Unicornia level 0 ({roles})").format(roles=", ".join(below_one)),
+                         len(below_one))
+        changes.replace_roles = [g.guild_id for g in kept if g.autoremove]
+        for gid in changes.replace_roles:
+            guild = self.bot.get_guild(gid)
+            changes.notes.append(_("{server} kept only the highest level role in LevelUp (autoremove): Unicornia "
+                                   "does the same (`rolemode replace`)").format(server=guild.name if guild else gid))
         for guild in kept:
             for level, _role in guild.level_roles:
                 xp = guild.curve.xp_for(level)
@@ -167,8 +195,48 @@ class ImportService:
             plan, changes = await self.plan_levelup()
             await self.xp.flush()
             result = await self.store.import_rows("levelup", plan.rows(), progress, actor_id, "LevelUp import")
-            await self._after_import({g.guild_id for g in plan.guilds}, changes)
+            await self._after_import({g.guild_id for g in plan.guilds} | changes.guilds, changes)
             return result
+
+    # --- a backup of Unicornia's own ---------------------------------------------------------
+    @property
+    def backups(self) -> Path:
+        """The folder ``[p]unicornia backup`` writes to (beside the database)."""
+        return self.store.path.parent / BACKUPS_DIR
+
+    async def list_backups(self) -> list[tuple[str, float, int]]:
+        """(name, written at, bytes) of each backup, newest first."""
+        return await asyncio.to_thread(list_backups, self.backups)
+
+    async def plan_restore(self, name: str) -> BackupInfo:
+        """The dry run: the backup named as listed, checked; RestoreRefused for any other name
+        (a path, ``..``) or a file that is not a sound Unicornia database."""
+        chosen = listed_backup(name, [listed for listed, _at, _size in await self.list_backups()])
+        if chosen is None:
+            raise RestoreRefused(_("{name} is not one of the backups in {folder}; give a name exactly as listed").format(
+                name=f"`{name.strip()[:100]}`", folder=f"`{BACKUPS_DIR}/`"))
+        return await asyncio.to_thread(read_backup, self.backups / chosen)
+
+    async def restore(self, name: str, goals) -> tuple[BackupInfo, Path]:
+        """Put a listed backup in place of the database: buffered gains written, the database as
+        it was backed up, the file checked again, then every cache read afresh.  Returns what was
+        restored and where the database as it was went."""
+        async with self._running:
+            info = await self.plan_restore(name)  # again: the file may have changed since the dry run
+            stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self.store.now()))
+            before = self.backups / f"unicornia-before-restore-{stamp}.db"
+            for again in range(2, 1000):  # never over an existing backup (the one being restored, say)
+                if not before.exists():
+                    break
+                before = self.backups / f"unicornia-before-restore-{stamp}-{again}.db"
+
+            async def swap() -> BackupInfo:
+                await self.store.backup_to(before)
+                return await self.store.restore_from(self.backups / info.name, before)
+
+            info = await self.xp.replace_database(swap)
+            await _reload_quests(goals, self.xp)
+            return info, before
 
     # --- both --------------------------------------------------------------------------------
     def _settings_changes(self, role_rewards, currency_rewards, channels, roles) -> SettingsChanges:
@@ -221,5 +289,22 @@ class ImportService:
                                         ("excluded_roles", changes.excluded_roles.get(gid, []))):
                     async with getattr(group, field_name)() as current:
                         current.extend(i for i in ids if i not in current)
+                if gid in changes.xp_disabled:
+                    await group.enabled.set(False)
+                if gid in changes.replace_roles:
+                    await group.role_mode.set("replace")
             await self.settings.update(gid, merge)
         self.xp.forget_guilds(guilds)
+
+
+async def _reload_quests(goals, xp) -> None:
+    """The goals service keeps every guild's quests and the running boosts read from the database;
+    after a restore they are read again from the restored file.  (GoalService has no public reload
+    yet: this clears what its ``start`` fills.)"""
+    for task in goals._loading.values():
+        task.cancel()
+    goals._loading.clear()
+    goals._quests.clear()
+    goals._plans.clear()
+    xp.boosts.clear()
+    await goals.start()

@@ -24,7 +24,7 @@ import asyncio
 import logging
 import time
 from pathlib import Path
-from typing import Awaitable, Callable, Optional
+from typing import Awaitable, Callable, Optional, TypeVar
 
 import discord
 
@@ -40,6 +40,8 @@ from .state import NO_MILESTONES, Award, Gain, Key, MilestoneSource
 from .voice import VOICE_INTERVAL, VoiceXp
 
 log = logging.getLogger("red.unicornia.xp")
+
+T = TypeVar("T")
 
 DEFAULT_CACHE_SIZE = 5_000
 #: How many times the last flush at unload is tried before the gains are spilled to disk.
@@ -220,6 +222,16 @@ class XpSystem(MessageRules, MemberCache, Flushing, VoiceXp):
         async with self._flush_lock:
             self._forget(lambda key: key[1] == user_id)
             await self.store.delete_user(user_id)
+
+    async def replace_database(self, swap: Callable[[], Awaitable[T]]) -> T:
+        """Write the buffer, then run ``swap`` (the store's file put back from a backup) with no
+        flush in between.  Once it has succeeded every member is read again from the new file:
+        cached XP, buffered gains made meanwhile and activity are all forgotten."""
+        await self.flush()
+        async with self._flush_lock:
+            result = await swap()
+            self._forget(lambda key: True)
+        return result
 
     def forget_guilds(self, guild_ids) -> int:
         """Drop cached members of these guilds (their stored XP changed underneath: an import)."""
