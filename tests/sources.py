@@ -47,19 +47,23 @@ CREATE TABLE XpCurrencyReward (Id INTEGER PRIMARY KEY AUTOINCREMENT, XpSettingsI
     Level INTEGER NOT NULL, Amount INTEGER NOT NULL, DateAdded TEXT NULL);
 CREATE TABLE XpExcludedItem (Id INTEGER PRIMARY KEY AUTOINCREMENT, GuildId INTEGER NOT NULL, ItemType INTEGER NOT NULL,
     ItemId INTEGER NOT NULL);
+CREATE TABLE ChannelXpConfig (Id INTEGER NOT NULL CONSTRAINT PK_ChannelXpConfig PRIMARY KEY AUTOINCREMENT,
+    RateType INTEGER NOT NULL, GuildId INTEGER NOT NULL, ChannelId INTEGER NOT NULL, XpAmount INTEGER NOT NULL,
+    Cooldown REAL NOT NULL, CONSTRAINT AK_ChannelXpConfig_GuildId_ChannelId_RateType UNIQUE (GuildId, ChannelId, RateType));
 INSERT INTO "__EFMigrationsHistory" VALUES ('20261001064614_init', '9.0.0');
 """
 
 
 def nadeko_v4(path: Path, guild_id: int, stats: list[tuple[int, int, int]], *, other_guild: int = 42,
               items: list[tuple[int, int, str, bool]] = (), role_rewards=(), currency_rewards=(),
-              excluded=()) -> Path:
+              excluded=(), server_excluded: bool = False) -> Path:
     """stats: (user, Xp, AwardedXp); items: (user, ItemType, ItemKey, IsUsing);
-    role_rewards: (level, role, remove); currency_rewards: (level, amount); excluded: (item id, ItemType)."""
+    role_rewards: (level, role, remove); currency_rewards: (level, amount); excluded: (item id, ItemType);
+    server_excluded: XP off for the whole server (XpSettings.ServerExcluded)."""
     conn = sqlite3.connect(path)
     conn.executescript(NADEKO_V4)
     conn.executemany("INSERT INTO GuildConfigs (GuildId) VALUES (?)", [(guild_id,), (other_guild,)])
-    conn.execute("INSERT INTO XpSettings (GuildConfigId, ServerExcluded) VALUES (1, 0)")
+    conn.execute("INSERT INTO XpSettings (GuildConfigId, ServerExcluded) VALUES (1, ?)", (int(server_excluded),))
     conn.executemany("INSERT INTO UserXpStats (UserId, GuildId, Xp, AwardedXp, NotifyOnLevelUp) VALUES (?, ?, ?, ?, 0)",
                      [(uid, guild_id, xp, awarded) for uid, xp, awarded in stats] + [(7, other_guild, 999, 0)])
     conn.executemany("INSERT INTO DiscordUser (UserId, Username, TotalXp) VALUES (?, ?, ?)",
@@ -73,8 +77,11 @@ def nadeko_v4(path: Path, guild_id: int, stats: list[tuple[int, int, int]], *, o
     return path
 
 
-def nadeko_v6(path: Path, guild_id: int, stats: list[tuple[int, int]], *, excluded=(), formula=(9, 27)) -> Path:
-    """stats: (user, Xp); excluded: (item id, ItemType) in XpExcludedItem (User=0, Role=1)."""
+def nadeko_v6(path: Path, guild_id: int, stats: list[tuple[int, int]], *, excluded=(), formula=(9, 27),
+              channel_rates=(), role_rewards=()) -> Path:
+    """stats: (user, Xp); excluded: (item id, ItemType) in XpExcludedItem (User=0, Role=1);
+    channel_rates: (channel, RateType (text 0, voice 1), XpAmount) in ChannelXpConfig;
+    role_rewards: (level, role, remove)."""
     conn = sqlite3.connect(path)
     conn.executescript(NADEKO_V6)
     conn.execute("INSERT INTO XpSettings (GuildId, XpFormulaA, XpFormulaC) VALUES (?, ?, ?)", (guild_id, *formula))
@@ -83,6 +90,9 @@ def nadeko_v6(path: Path, guild_id: int, stats: list[tuple[int, int]], *, exclud
     conn.executemany("INSERT INTO DiscordUser (UserId, TotalXp) VALUES (?, ?)", stats)
     conn.executemany("INSERT INTO XpExcludedItem (GuildId, ItemType, ItemId) VALUES (?, ?, ?)",
                      [(guild_id, kind, item) for item, kind in excluded])
+    conn.executemany("INSERT INTO ChannelXpConfig (RateType, GuildId, ChannelId, XpAmount, Cooldown) VALUES (?, ?, ?, ?, 5)",
+                     [(kind, guild_id, channel, amount) for channel, kind, amount in channel_rates])
+    conn.executemany("INSERT INTO XpRoleReward (XpSettingsId, Level, RoleId, Remove) VALUES (1, ?, ?, ?)", role_rewards)
     conn.commit()
     conn.close()
     return path

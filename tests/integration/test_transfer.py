@@ -308,3 +308,61 @@ async def test_imported_activity_does_not_complete_quests(goals_sim):
     await sim.settle()
     assert db_rows(sim, "SELECT COUNT(*) FROM QuestCompletion") == [(0,)]
     assert [s.progress for s in await sim.cog.goals.statuses(alice)] == [2]
+
+
+# --- what NadekoBot v6 owners would miss ---------------------------------------------------------
+async def test_nadeko_v6_zero_rate_channels_are_exclusions(sim, tmp_path):
+    alice = members(sim)[0]
+    quiet, slow, *_ = sim.guild.text_channels[1:] + [sim.guild.text_channels[0]]
+    voice = sim.guild.voice_channels[0] if sim.guild.voice_channels else sim.guild.text_channels[0]
+    source = nadeko_v6(tmp_path / "rates.db", sim.guild.id, [(alice.id, 50)],
+                       channel_rates=[(quiet.id, 0, 0), (slow.id, 0, 3), (voice.id, 1, 0), (quiet.id, 1, 0),
+                                      (987654321987654321, 0, 0)])
+    said = await confirmed(sim, f"unicornia import nadeko {source}")
+    assert "2 excluded channels" in said and "1 excluded channels that no longer exist" in said, said
+    assert sorted(await sim.cog.config.guild(sim.guild).excluded_channels()) == sorted({quiet.id, voice.id})
+
+
+async def test_nadeko_server_excluded_turns_xp_off_and_is_in_the_dry_run(sim, tmp_path):
+    alice = members(sim)[0]
+    source = nadeko_v4(tmp_path / "off.db", sim.guild.id, [(alice.id, 100, 0)], server_excluded=True)
+    said = await confirmed(sim, f"unicornia import nadeko {source}", answer="no")
+    assert "had XP turned off for the whole server in NadekoBot" in said and "`xpenabled false`" in said, said
+    assert await sim.cog.config.guild(sim.guild).enabled() is True  # the dry run wrote nothing
+    said = await confirmed(sim, f"unicornia import nadeko {source}")
+    assert "Imported: 1 member changed" in said, said
+    assert await sim.cog.config.guild(sim.guild).enabled() is False
+    await sim.say("a message in a server where XP is off", alice)
+    await sim.cog.xp.flush()
+    assert stored_xp(sim, alice) == 100
+
+
+async def test_nadeko_settings_of_a_server_without_stats_are_imported(sim, tmp_path):
+    role = sim.make_role("Old Guard", position=4)
+    channel = sim.guild.text_channels[1]
+    source = nadeko_v6(tmp_path / "empty.db", sim.guild.id, [], excluded=[(role.id, 1)],
+                       channel_rates=[(channel.id, 0, 0)], role_rewards=[(3, role.id, False)])
+    said = await confirmed(sim, f"unicornia import nadeko {source}")
+    assert "Would import **0** members" in said and "there is nothing to import" not in said, said
+    assert "Imported: 0 members changed" in said, said
+    conf = sim.cog.config.guild(sim.guild)
+    assert await conf.role_rewards() == {"3": [{"role": role.id, "remove": False}]}
+    assert await conf.excluded_channels() == [channel.id] and await conf.excluded_roles() == [role.id]
+
+
+# --- LevelUp: autoremove and roles below Unicornia's level 1 ------------------------------------
+async def test_levelup_autoremove_and_level_zero_roles(sim):
+    alice = members(sim)[0]
+    starter = sim.make_role("Starter", position=2)
+    veteran = sim.make_role("Veteran", position=5)
+    levelup_v4(sim.cog.data_path.parent / "LevelUp", sim.guild.id, {alice.id: {"xp": 2500.0}},
+               algorithm={"base": 10}, levelroles={"1": starter.id, "9": veteran.id}, autoremove=True)
+    said = await confirmed(sim, "unicornia import levelup", answer="no")
+    assert "1 level roles whose XP is Unicornia level 0 (@Starter at LevelUp level 1)" in said, said
+    assert "kept only the highest level role in LevelUp (autoremove)" in said and "`rolemode replace`" in said
+    said = await confirmed(sim, "unicornia import levelup")
+    assert "1 member changed" in said, said
+    conf = sim.cog.config.guild(sim.guild)
+    assert await conf.role_mode() == "replace"
+    rewards = await conf.role_rewards()
+    assert [e["role"] for entries in rewards.values() for e in entries] == [veteran.id]

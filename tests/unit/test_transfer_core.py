@@ -2,7 +2,8 @@
 import pytest
 
 from unicornia.core.transfer import (
-    ImportRefused, LevelUpCurve, nadeko_schema, parse_levelup, progress_text, summarize, valid_id,
+    BackupFacts, ImportRefused, LevelUpCurve, RestoreRefused, check_backup, listed_backup, nadeko_schema,
+    parse_levelup, progress_text, summarize, valid_id,
 )
 
 V4 = {"UserXpStats": {"Id", "UserId", "GuildId", "Xp", "AwardedXp", "NotifyOnLevelUp", "DateAdded"},
@@ -70,3 +71,45 @@ def test_progress_line_and_summary():
     line = progress_text("Reading", 50, 200, 1234.5, width=8)
     assert line == "Reading: `██░░░░░░` 50/200 (25%) · 1,234 rows/s"
     assert summarize({"a": 1, "b": 3}) == "3 b, 1 a" and summarize({}) == "none"
+
+
+def test_newest_v6_channel_rates_and_server_exclusion_are_recognised():
+    newest = nadeko_schema({**V6, "ChannelXpConfig": {"Id", "RateType", "GuildId", "ChannelId", "XpAmount", "Cooldown"}},
+                           None)
+    assert newest.channel_rates and not newest.server_excluded
+    assert nadeko_schema(V4, None).server_excluded and not nadeko_schema(V4, None).channel_rates
+
+
+def test_levelup_autoremove_is_read():
+    on = parse_levelup({"configs": {"1": {"autoremove": True}}})[1][0]
+    off = parse_levelup({"configs": {"1": {"autoremove": "yes"}, }})[1][0]
+    assert on.autoremove and not off.autoremove
+
+
+OURS = dict(our_application_id=0x556E6963, our_version=9, own_tables=frozenset({"UserXpStats", "DiscordUser"}))
+TABLES = frozenset({"UserXpStats", "DiscordUser", "XpHistory"})
+
+
+@pytest.mark.parametrize("facts, message", [
+    (BackupFacts("*** in database main ***", 0x556E6963, 9, TABLES), "damaged"),
+    (BackupFacts("ok", 0x12345678, 9, TABLES), "not a Unicornia database"),
+    (BackupFacts("ok", 0, 0, TABLES), "not a Unicornia database"),  # NadekoBot's tables, no schema version
+    (BackupFacts("ok", 0x556E6963, 9, frozenset({"notes"})), "not a Unicornia database"),
+    (BackupFacts("ok", 0x556E6963, 10, TABLES), "newer Unicornia"),
+])
+def test_backups_that_are_refused(facts, message):
+    with pytest.raises(RestoreRefused, match=message):
+        check_backup(facts, **OURS)
+
+
+def test_backups_that_are_accepted():
+    check_backup(BackupFacts("ok", 0x556E6963, 9, TABLES), **OURS)
+    check_backup(BackupFacts("ok", 0, 3, TABLES), **OURS)  # older and unmarked: migrated when opened
+
+
+def test_only_listed_names_are_picked():
+    listed = ["unicornia-20261201-040000.db", "unicornia-before-restore-20261202-050000.db"]
+    assert listed_backup(" `unicornia-20261201-040000.db` ", listed) == "unicornia-20261201-040000.db"
+    for name in ("../unicornia.db", "/tmp/unicornia-20261201-040000.db", "backups/unicornia-20261201-040000.db",
+                 "unicornia-20261201-040000", ""):
+        assert listed_backup(name, listed) is None
