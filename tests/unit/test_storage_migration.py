@@ -1,6 +1,9 @@
-"""Schema 8 (smaller file: stats without rowid, the history's guild totals instead of its guild
-index) migrates a file written by schema 7 on load, keeping every row."""
+"""Schemas 8 (smaller file: stats without rowid, the history's guild totals instead of its guild
+index) and 9 (the history keyed by hour before member) migrate a file written by schema 7 on load,
+keeping every row."""
 import sqlite3
+
+import pytest
 
 from unicornia.db.identity import APPLICATION_ID
 from unicornia.db.schema import MIGRATIONS, SCHEMA_VERSION
@@ -66,7 +69,7 @@ async def test_a_schema_7_file_migrates_keeping_every_row(tmp_path):
     schema_7_file(path)
     before = dump(path)
     store = XpStore(path)
-    assert await store.open() == SCHEMA_VERSION == 8
+    assert await store.open() == SCHEMA_VERSION == 9
     after = dump(path)
     for table in TABLES:
         assert after[table] == before[table], table
@@ -80,6 +83,7 @@ async def test_a_schema_7_file_migrates_keeping_every_row(tmp_path):
     finally:
         conn.close()
     assert "WITHOUT ROWID" in kinds["UserXpStats"]
+    assert "PRIMARY KEY (GuildId, Hour, UserId, Source)" in kinds["XpHistory"]
     assert "IX_UserXpStats_Guild_Xp" in indexes and "IX_XpHistory_Guild_Hour" not in indexes
     assert totals == summed and len(totals) == 4
     # every member's XP reads back, and the ranking is right
@@ -90,13 +94,27 @@ async def test_a_schema_7_file_migrates_keeping_every_row(tmp_path):
     assert await store.rank(G1, ranked[1_000]) == (ranked.index(ranked[1_000]) + 1, len(ranked))
     assert await store.history_by_day(G1, None, 0) == [(1_699_920_000, "message", sum(n % 17 + 1 for n in range(2_500))),
                                                        (1_699_920_000, "voice", sum(n % 17 + 1 for n in range(2_500)))]
+    # a member's chart reads their rows an hour at a time
+    assert await store.history_by_day(G2, USERS[3], 0) == [(1_699_920_000, "message", 3 % 17 + 1),
+                                                           (1_699_920_000, "voice", 3 % 17 + 1)]
+    assert await store.history_by_day(G2, USERS[3], 1_700_000_001) == [(1_699_920_000, "voice", 3 % 17 + 1)]
+    assert await store.history_by_day(G2, USERS[1], 0) == []  # not in that guild
+    # a reset takes the member's history, and its share of the guild's totals, with it
+    await store.reset_member(G2, USERS[3])
+    assert await store.history_by_day(G2, USERS[3], 0) == []
+    assert await store.history_by_day(G2, USERS[6], 0) == [(1_699_920_000, "message", 6 % 17 + 1),
+                                                           (1_699_920_000, "voice", 6 % 17 + 1)]
+    in_g2 = [n for n in range(2_500) if n % 3 == 0 and n != 3]
+    assert await store.history_by_day(G2, None, 0) == [(1_699_920_000, "message", sum(n % 17 + 1 for n in in_g2)),
+                                                       (1_699_920_000, "voice", sum(n % 17 + 1 for n in in_g2))]
     await store.close()
 
 
-async def test_history_is_pruned_a_slice_at_a_time_with_the_guild_totals(tmp_path, monkeypatch):
+@pytest.mark.parametrize("slice_rows", [1, 3, 1_000])  # smaller than an hour's rows, and bigger than all
+async def test_history_is_pruned_a_slice_at_a_time_with_the_guild_totals(tmp_path, monkeypatch, slice_rows):
     from unicornia.db import store as store_module
 
-    monkeypatch.setattr(store_module, "PRUNE_SLICE", 3)  # slices smaller than one member's rows
+    monkeypatch.setattr(store_module, "PRUNE_SLICE", slice_rows)
     store = XpStore(tmp_path / "unicornia.db")
     await store.open()
     hour = 1_700_000_000 // 3600 * 3600

@@ -246,6 +246,24 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT GuildId, Hour, Source, SUM(Xp) FROM XpHistory GROUP BY GuildId, Hour, Source;
     DROP INDEX IF EXISTS IX_XpHistory_Guild_Hour;
     """,
+    # 9: the history keyed by hour before member.  A flush writes one hour: its rows now go to the
+    # end of the guild's history (packed pages, a few hundred of them) instead of one into every
+    # page (a 100,000-member flush into a 1,000,000-member guild dirtied the whole table).  A
+    # member's chart reads an hour at a time (one seek per hour kept); pruning deletes from the front.
+    """
+    CREATE TABLE XpHistory_new (
+        GuildId  INTEGER NOT NULL,
+        UserId   INTEGER NOT NULL,
+        Source   TEXT    NOT NULL,                 -- message, link, voice, thanks, reaction, command, bonus
+        Hour     INTEGER NOT NULL,                 -- unix time of the hour's start (UTC)
+        Xp       INTEGER NOT NULL,
+        PRIMARY KEY (GuildId, Hour, UserId, Source)
+    ) WITHOUT ROWID;
+    INSERT INTO XpHistory_new
+        SELECT GuildId, UserId, Source, Hour, Xp FROM XpHistory ORDER BY GuildId, Hour, UserId, Source;
+    DROP TABLE XpHistory;
+    ALTER TABLE XpHistory_new RENAME TO XpHistory;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -112,7 +112,7 @@ FLUSH_HISTORY = {
     source: f"""
 INSERT INTO XpHistory (GuildId, UserId, Source, Hour, Xp)
 SELECT GuildId, UserId, '{source}', ?, {column} FROM temp.FlushStage WHERE {column} != 0 ORDER BY GuildId, UserId
-ON CONFLICT (GuildId, UserId, Hour, Source) DO UPDATE SET Xp = Xp + excluded.Xp
+ON CONFLICT (GuildId, Hour, UserId, Source) DO UPDATE SET Xp = Xp + excluded.Xp
 """
     for source, column in STAGE_SOURCE_COLUMNS.items()
 }
@@ -134,17 +134,32 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """ + ADD_GAINS_ON_CONFLICT
 
 # --- history ---
-# a guild at a time (GuildId leads the key), its members a slice at a time: short write locks
+# The history is keyed (GuildId, Hour, UserId, Source): a flush's rows go to the end of its guild's
+# history.  A member's rows are found an hour at a time: every hour the guild has history in (from
+# :since on) is one seek, so a member's reads cost the hours kept, not the guild's rows.
+_MEMBER_HOURS = """
+WITH RECURSIVE Span (First, Last) AS (
+    SELECT (SELECT MIN(Hour) FROM XpHistory WHERE GuildId = :guild AND Hour >= :since),
+           (SELECT MAX(Hour) FROM XpHistory WHERE GuildId = :guild)
+), Hours (Hour) AS (
+    SELECT First FROM Span WHERE First IS NOT NULL
+    UNION ALL
+    SELECT Hours.Hour + 3600 FROM Hours, Span WHERE Hours.Hour < Span.Last
+)"""
+# pruning: a guild at a time (GuildId leads the key), a slice of its oldest rows per transaction
 NEXT_HISTORY_GUILD = "SELECT MIN(GuildId) FROM XpHistory WHERE GuildId > ?"  # one seek per guild
-#: The user id a slice of a guild's history (from a user id on) ends before; always past that
-#: user id, however many rows one member has (NULL: the slice runs to the guild's end).
-HISTORY_SLICE_END = "SELECT UserId FROM XpHistory WHERE GuildId = ? AND UserId > ? ORDER BY UserId LIMIT 1 OFFSET ?"
-PRUNE_HISTORY_SLICE = "DELETE FROM XpHistory WHERE GuildId = ? AND UserId >= ? AND UserId < ? AND Hour < ?"
+#: The (hour, user id) of the guild's Nth oldest row before a time: a slice deletes up to and
+#: including that member's hour, so it always removes at least one row (none: the rest is one slice).
+HISTORY_SLICE_END = "SELECT Hour, UserId FROM XpHistory WHERE GuildId = ? AND Hour < ? ORDER BY Hour, UserId LIMIT 1 OFFSET ?"
+PRUNE_HISTORY_SLICE = "DELETE FROM XpHistory WHERE GuildId = ? AND (Hour, UserId) <= (?, ?)"  # the end is old
+PRUNE_HISTORY_REST = "DELETE FROM XpHistory WHERE GuildId = ? AND Hour < ?"
 PRUNE_HISTORY_GUILD = "DELETE FROM XpHistoryGuild WHERE GuildId = ? AND Hour < ?"
 
-HISTORY_BY_DAY_MEMBER = """
-SELECT Hour - Hour % 86400 AS Day, Source, SUM(Xp) FROM XpHistory
-WHERE GuildId = ? AND UserId = ? AND Hour >= ? GROUP BY Day, Source ORDER BY Day
+#: params: guild, user, since (named)
+HISTORY_BY_DAY_MEMBER = _MEMBER_HOURS + """
+SELECT h.Hour - h.Hour % 86400 AS Day, x.Source, SUM(x.Xp)
+FROM Hours h JOIN XpHistory x ON x.GuildId = :guild AND x.Hour = h.Hour AND x.UserId = :user
+GROUP BY Day, x.Source ORDER BY Day
 """
 
 HISTORY_BY_DAY_GUILD = """
@@ -291,16 +306,20 @@ ON CONFLICT (UserId, GuildId) DO UPDATE SET
 SELECT_GUILD_MEMBERS_XP = "SELECT UserId, Xp FROM UserXpStats WHERE GuildId = ?"
 
 DELETE_MEMBER = "DELETE FROM UserXpStats WHERE UserId = ? AND GuildId = ?"
-DELETE_MEMBER_HISTORY = "DELETE FROM XpHistory WHERE UserId = ? AND GuildId = ?"
-# a member's history leaves the guild's totals with them (params: user, guild; user for the whole
-# user's, in every guild, with the ``AND h.GuildId = ?`` part left out)
+#: params: guild, user, since (named; since 0 for all of it)
+DELETE_MEMBER_HISTORY = _MEMBER_HOURS + """
+DELETE FROM XpHistory WHERE GuildId = :guild AND Hour IN (SELECT Hour FROM Hours) AND UserId = :user
+"""
+# a member's history leaves the guild's totals with them: one member's in one guild (params as
+# DELETE_MEMBER_HISTORY), or a user's in every guild (params: user id; a scan, for a rare request)
 _UNSUM_HISTORY = """
 UPDATE XpHistoryGuild AS g SET Xp = g.Xp - h.Xp
-FROM (SELECT GuildId, Hour, Source, SUM(Xp) AS Xp FROM XpHistory WHERE UserId = ? {guild} GROUP BY GuildId, Hour, Source) AS h
+FROM (SELECT GuildId, Hour, Source, SUM(Xp) AS Xp FROM XpHistory WHERE {rows} GROUP BY GuildId, Hour, Source) AS h
 WHERE g.GuildId = h.GuildId AND g.Hour = h.Hour AND g.Source = h.Source
 """
-UNSUM_MEMBER_HISTORY = _UNSUM_HISTORY.format(guild="AND GuildId = ?")
-UNSUM_USER_HISTORY = _UNSUM_HISTORY.format(guild="")
+UNSUM_MEMBER_HISTORY = _MEMBER_HOURS + _UNSUM_HISTORY.format(
+    rows="GuildId = :guild AND Hour IN (SELECT Hour FROM Hours) AND UserId = :user")
+UNSUM_USER_HISTORY = _UNSUM_HISTORY.format(rows="UserId = ?")
 # a reset member starts their periods again: their counters are zero now (params: user, guild)
 DELETE_MEMBER_BASELINES = "DELETE FROM CounterBaseline WHERE UserId = ? AND GuildId = ?"
 
@@ -392,7 +411,7 @@ ON CONFLICT (UserId, GuildId) DO UPDATE SET Xp = Xp + excluded.Xp
 """
 GRANT_HISTORY = """
 INSERT INTO XpHistory (GuildId, UserId, Source, Hour, Xp) VALUES (?, ?, 'bonus', ?, ?)
-ON CONFLICT (GuildId, UserId, Hour, Source) DO UPDATE SET Xp = Xp + excluded.Xp
+ON CONFLICT (GuildId, Hour, UserId, Source) DO UPDATE SET Xp = Xp + excluded.Xp
 """
 GRANT_HISTORY_GUILD = """
 INSERT INTO XpHistoryGuild (GuildId, Hour, Source, Xp) VALUES (?, ?, 'bonus', ?)

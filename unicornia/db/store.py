@@ -370,24 +370,26 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
         """(day start, source, XP) for a member, or the whole guild when ``user_id`` is None."""
         if user_id is None:
             return self.conn.execute(sql.HISTORY_BY_DAY_GUILD, (guild_id, since)).fetchall()
-        return self.conn.execute(sql.HISTORY_BY_DAY_MEMBER, (guild_id, user_id, since)).fetchall()
+        return self.conn.execute(sql.HISTORY_BY_DAY_MEMBER, {"guild": guild_id, "user": user_id, "since": since}
+                                 ).fetchall()
 
     @in_worker
     def prune_history(self, older_than: int) -> int:
-        """Delete history older than ``older_than``: a guild at a time, a slice of its members per
-        transaction (short write locks), then the guild's hourly totals."""
+        """Delete history older than ``older_than``: a guild at a time, about ``PRUNE_SLICE`` of its
+        oldest rows per transaction (short write locks), then the guild's hourly totals."""
         removed, guild_id = 0, -1
         conn = self.conn
         while (guild_id := conn.execute(sql.NEXT_HISTORY_GUILD, (guild_id,)).fetchone()[0]) is not None:
-            start = -1
-            while start is not None:
-                row = conn.execute(sql.HISTORY_SLICE_END, (guild_id, start, PRUNE_SLICE)).fetchone()
-                end = row[0] if row else None
+            while True:
+                end = conn.execute(sql.HISTORY_SLICE_END, (guild_id, older_than, PRUNE_SLICE - 1)).fetchone()
                 with self._transaction() as tx:
-                    removed += tx.execute(sql.PRUNE_HISTORY_SLICE, (guild_id, start, TOP_ID if end is None else end,
-                                                                   older_than)).rowcount
-                start = end
+                    if end is None:  # fewer than a slice left
+                        removed += tx.execute(sql.PRUNE_HISTORY_REST, (guild_id, older_than)).rowcount
+                    else:
+                        removed += tx.execute(sql.PRUNE_HISTORY_SLICE, (guild_id, *end)).rowcount
                 time.sleep(0)
+                if end is None:
+                    break
             with self._transaction() as tx:
                 tx.execute(sql.PRUNE_HISTORY_GUILD, (guild_id, older_than))
         return removed
@@ -417,8 +419,9 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
             xp = self._xp_of(conn, guild_id, user_id)
             conn.execute(sql.DELETE_MEMBER, (user_id, guild_id))
             self._ranks.moved(guild_id, user_id, xp, 0)
-            conn.execute(sql.UNSUM_MEMBER_HISTORY, (user_id, guild_id))
-            conn.execute(sql.DELETE_MEMBER_HISTORY, (user_id, guild_id))
+            member = {"guild": guild_id, "user": user_id, "since": 0}
+            conn.execute(sql.UNSUM_MEMBER_HISTORY, member)
+            conn.execute(sql.DELETE_MEMBER_HISTORY, member)
             conn.execute(sql.DELETE_MEMBER_BASELINES, (user_id, guild_id))
             conn.execute(sql.ADD_TOTAL_XP, (user_id, -xp, -xp))
             self._audit(conn, guild_id, user_id, "reset", -xp, reason, actor_id)
@@ -582,9 +585,8 @@ WRITE_CHUNK = 500
 #: Members from which a flush gets the bigger page cache (see ``statements.BIG_FLUSH_CACHE``).
 BIG_FLUSH = 20_000
 
-#: History rows per pruning transaction, and a user id above every real one.
+#: History rows per pruning transaction (a few more: a slice ends with a member's whole hour).
 PRUNE_SLICE = 50_000
-TOP_ID = (1 << 63) - 1
 
 
 def _chunks(items: Iterable, size: int) -> Iterable[list]:
