@@ -375,8 +375,18 @@ async def _ranking(store: XpStore, when: str) -> list[Figure]:
     return out
 
 
+class _DefaultSettings:
+    async def get(self, guild_id: int):
+        from unicornia.core.settings import DEFAULT_SETTINGS
+
+        return DEFAULT_SETTINGS
+
+
 class _NoBuffer:
-    """What ``standing.leaderboard_page`` needs from the engine when nothing is buffered."""
+    """What ``standing.leaderboard_page`` needs from the engine when nothing is buffered: a flush
+    with nothing to write and the guild's settings (its level curve), here the defaults."""
+
+    settings = _DefaultSettings()
 
     async def flush(self) -> bool:
         return True

@@ -69,7 +69,7 @@ async def test_a_schema_7_file_migrates_keeping_every_row(tmp_path):
     schema_7_file(path)
     before = dump(path)
     store = XpStore(path)
-    assert await store.open() == SCHEMA_VERSION == 9
+    assert await store.open() == SCHEMA_VERSION >= 9
     after = dump(path)
     for table in TABLES:
         assert after[table] == before[table], table
