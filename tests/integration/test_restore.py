@@ -182,3 +182,28 @@ async def test_listing_when_there_are_none_and_not_owner(sim):
     with pytest.raises(commands.CheckFailure):
         await sim.command("unicornia restore", alice)
     assert stored_xp(sim, alice) == 40 and len(list(backups_dir(sim).iterdir())) == 1
+
+
+async def test_a_restored_file_that_will_not_open_puts_the_database_back(sim, monkeypatch):
+    alice = members(sim)[0]
+    await sim.command(f"unicornia guild addxp {alice.id} 40", sim.owner())
+    name = await backup(sim)
+    await sim.command(f"unicornia guild addxp {alice.id} 2", sim.owner())
+    store = sim.cog.store
+    reopen = type(store)._reopen
+    calls = []
+
+    def failing_once(self):
+        calls.append(1)
+        if len(calls) == 1:
+            self._close_conn()
+            raise RuntimeError("disk on fire")
+        return reopen(self)
+
+    monkeypatch.setattr(type(store), "_reopen", failing_once)
+    said = await confirmed(sim, f"unicornia restore {name}")
+    assert "The restore failed and the database was put back as it was" in said, said
+    assert len(calls) == 2
+    assert stored_xp(sim, alice) == 42 and await sim.cog.xp.current_xp((sim.guild.id, alice.id)) == 42
+    await sim.command(f"unicornia guild addxp {alice.id} 1", sim.owner())
+    assert stored_xp(sim, alice) == 43

@@ -216,7 +216,7 @@ class TransferCommands(MixinMeta):
     @AdminCommands.unicornia.command(name="restore")
     @commands.is_owner()
     async def restore(self, ctx: commands.Context, *, file: Optional[str] = None) -> None:
-        """Put a backup back in place of the database (bot owner).
+        """Restore a backup of the database (bot owner).
 
         Alone, lists the backups in the cog's `backups` folder. With a file name as listed, shows
         what the backup holds and asks for `yes`; the database as it is now is backed up first.
@@ -255,6 +255,11 @@ class TransferCommands(MixinMeta):
         except OSError as exc:
             log.exception("Restoring %s failed", file)
             await ctx.send(_("Nothing was restored: the files could not be written ({error}).").format(error=exc))
+            return
+        except Exception:
+            log.exception("Restoring %s failed", file)
+            await ctx.send(_("The restore failed and the database was put back as it was. The bot's log has the "
+                             "details."))
             return
         await ctx.send(with_prefix(ctx, _("Restored `{name}`: {members} in {servers}. The database as it was is in "
                                           "`{before}` (`[p]unicornia restore {before}` puts it back).").format(
