@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 from redbot.core import commands
 
-from tests.conftest import db_rows, live, members, stored_xp
+from tests.conftest import chatter, db_rows, live, members, set_goal_features, stored_xp
 from tests.integration.test_transfer import confirmed
 
 
@@ -207,3 +207,20 @@ async def test_a_restored_file_that_will_not_open_puts_the_database_back(sim, mo
     assert stored_xp(sim, alice) == 42 and await sim.cog.xp.current_xp((sim.guild.id, alice.id)) == 42
     await sim.command(f"unicornia guild addxp {alice.id} 1", sim.owner())
     assert stored_xp(sim, alice) == 43
+
+
+async def test_quests_are_read_again_from_the_restored_file(goals_sim):
+    sim = goals_sim
+    await set_goal_features(sim, achievements=False, goal=False, default_quests=False)
+    await sim.command('unicornia guild quest add daily messages 3 50 "Before"', sim.owner())
+    name = await backup(sim)
+    await sim.command('unicornia guild quest add daily messages 5 50 "After"', sim.owner())
+    assert [q.name for q in await sim.cog.goals.quests_of(sim.guild.id)] == ["Before", "After"]
+    said = await confirmed(sim, f"unicornia restore {name}")
+    assert "Restored" in said, said
+    assert [q.name for q in await sim.cog.goals.quests_of(sim.guild.id)] == ["Before"]
+    alice = members(sim)[0]
+    await chatter(sim, alice, 3)
+    await sim.cog.xp.flush()  # the flush plans the restored quests only: no error, XP written
+    await sim.settle()
+    assert stored_xp(sim, alice) >= 3 and db_rows(sim, "SELECT COUNT(*) FROM QuestCompletion") == [(1,)]
