@@ -117,3 +117,11 @@ async def test_an_old_sqlite_is_refused_with_a_clear_message(tmp_path, monkeypat
         await old.open()
     await old.close()
     assert not (tmp_path / "old.db").exists()
+
+
+async def test_totals_from_one_guild_and_from_several(store):
+    """A flush from one guild adds each member's gain to their total without grouping; a flush from
+    several adds each member's guilds together (both paths of the flush's totals)."""
+    await store.write_gains([GainRow(1, 10, 5), GainRow(2, 10, 3)])
+    await store.write_gains([GainRow(1, 10, 4), GainRow(1, 20, 6), GainRow(2, 30, 1)])
+    assert (await store.total_xp(1), await store.total_xp(2), await store.total_xp(3)) == (15, 4, 0)

@@ -106,6 +106,14 @@ INSERT INTO DiscordUser (UserId, TotalXp)
 SELECT UserId, MAX(SUM(Xp), 0) FROM temp.FlushStage GROUP BY UserId ORDER BY UserId
 ON CONFLICT (UserId) DO UPDATE SET TotalXp = MAX(TotalXp + excluded.TotalXp, 0)
 """
+#: The same when the stage holds one guild: each user once, already in user order (no sort).
+FLUSH_TOTALS_ONE_GUILD = """
+INSERT INTO DiscordUser (UserId, TotalXp)
+SELECT UserId, MAX(Xp, 0) FROM temp.FlushStage WHERE true
+ON CONFLICT (UserId) DO UPDATE SET TotalXp = MAX(TotalXp + excluded.TotalXp, 0)
+"""
+STAGE_ONE_GUILD = "SELECT (SELECT MIN(GuildId) FROM temp.FlushStage) = (SELECT MAX(GuildId) FROM temp.FlushStage)"
+
 
 #: One statement per source; the column name comes from STAGE_SOURCE_COLUMNS, never from input.
 FLUSH_HISTORY = {

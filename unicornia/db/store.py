@@ -259,7 +259,8 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
             conn.execute(sql.CLEAR_FLUSH_INBOX)
             self._staged_columns = {sql.STAGE_COLUMNS[i] for i in used}
             conn.execute(sql.FLUSH_STATS)
-            conn.execute(sql.FLUSH_TOTALS)
+            one_guild = conn.execute(sql.STAGE_ONE_GUILD).fetchone()[0]
+            conn.execute(sql.FLUSH_TOTALS_ONE_GUILD if one_guild else sql.FLUSH_TOTALS)
             for source, column in zip(HISTORY_SOURCES, _SOURCE_COLUMNS):
                 if column in used:  # a source no chunk had XP from writes no history
                     conn.execute(sql.FLUSH_HISTORY[source], (hour,))
