@@ -7,9 +7,12 @@ PRAGMAS = (
 )
 #: A large flush touches pages all over the file: with SQLite's default 2 MB page cache it spills
 #: dirty pages to the WAL mid-transaction and reads the same pages again.  It gets a bigger cache
-#: for its duration (16 MB; measured 5-10% off a 100,000-member flush); every other time the
-#: default keeps the bot's memory small.
-BIG_FLUSH_CACHE = "PRAGMA cache_size = -16384"
+#: for its duration; every other time the default keeps the bot's memory small (pages beyond it
+#: are freed when the flush sets it back).  16 MB measured 5-10% off a 100,000-member flush; into
+#: 1,000,000 members (about 90 MB of stats, leaderboard index and totals touched), medians of 4
+#: interleaved flushes, ms: 16 MB 4,188, 32 MB 3,821, 64 MB 3,462, 128 MB 3,943 (2026-12-03, both
+#: cores busy with other work).
+BIG_FLUSH_CACHE = "PRAGMA cache_size = -65536"
 DEFAULT_CACHE = "PRAGMA cache_size = -2000"
 
 # --- the flush -------------------------------------------------------------------------------
