@@ -11,14 +11,15 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import cards, hot_path, memory, storage, transfer, voice
+from . import cards, hot_path, memory, periods, storage, transfer, voice
 from .common import BOUND, REPORT, Figure, problems
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "bench.json"
 #: In this order: the hot path first, right after the CPU warm-up it starts with.
 SCENARIOS = (("hot path", hot_path.run), ("flush and ranking", storage.run), ("cards", cards.run),
-             ("voice", voice.run), ("import", transfer.run), ("memory", memory.run))
+             ("voice", voice.run), ("import", transfer.run), ("weekly board", periods.run),
+             ("memory", memory.run))
 
 
 def machine() -> str:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .systems.clubs import ClubService
     from .systems.achievements import AchievementService
     from .systems.goals import GoalService
+    from .systems.periods import PeriodService
     from .systems.importer import ImportService
     from .systems.notify import NotifyPreferences
 
@@ -40,6 +41,7 @@ class MixinMeta(ABC):
     goals: "GoalService"
     importer: "ImportService"
     notify: "NotifyPreferences"
+    periods: "PeriodService"
     data_path: "Path"
 
 

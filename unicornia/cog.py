@@ -21,7 +21,7 @@ from .abc import CompositeMetaClass
 from .api import ApiMixin
 from .commands.hints import SHORTCUTS
 from .commands import (ActivityAdminCommands, AdminCommands, CardCommands, ClubCommands, GoalAdminCommands,
-                       GoalCommands, LevelCommands, SetupCommands, ShopCommands, TransferCommands)
+                       GoalCommands, LevelCommands, PeriodCommands, SetupCommands, ShopCommands, TransferCommands)
 from .core.notify import MEMBER_DEFAULTS as NOTIFY_MEMBER_DEFAULTS
 from .core.settings import GUILD_DEFAULTS
 from .i18n import _
@@ -30,6 +30,7 @@ from .systems.achievements import AchievementService
 from .systems.goals import BASELINE_KEEP, GoalService
 from .systems.importer import ImportService
 from .systems.notify import NotifyPreferences
+from .systems.periods import PeriodService
 from .systems.rewards import RewardService
 from .systems.settings import SettingsCache
 from .systems.shop import ShopService
@@ -67,8 +68,8 @@ def prefix_copy(command: commands.Command) -> commands.Command:
 
 
 @cog_i18n(_)
-class Unicornia(LevelCommands, CardCommands, ShopCommands, GoalCommands, ActivityAdminCommands, GoalAdminCommands, ClubCommands,
-                TransferCommands, SetupCommands, AdminCommands, ApiMixin, commands.Cog, metaclass=CompositeMetaClass):
+class Unicornia(LevelCommands, PeriodCommands, CardCommands, ShopCommands, GoalCommands, ActivityAdminCommands,
+                GoalAdminCommands, ClubCommands, TransferCommands, SetupCommands, AdminCommands, ApiMixin, commands.Cog, metaclass=CompositeMetaClass):
     """Levels and XP for your server: messages and voice earn XP, levels earn roles and currency."""
 
     def __init__(self, bot: Red) -> None:
@@ -99,6 +100,8 @@ class Unicornia(LevelCommands, CardCommands, ShopCommands, GoalCommands, Activit
         # achievements watch the engine's counters; each flush records and pays quests and goals
         self.xp = XpSystem(bot, self.store, self.settings, gate=self.gate, on_level_up=self.rewards.level_up,
                            milestones=self.achievements, plan_flush=self.goals.plan, on_settled=self.goals.settled)
+        self.periods = PeriodService(bot, self.store, self.settings, engine, self.gate,
+                                     announce=self.rewards.announce_event)
         bundled = bundled_data_path(self)
         self.shop = ShopService(self.store, data_path=self.data_path, bundled_root=bundled)
         self.cards = CardService(CardGenerator(bundled / "fonts"), SafeDownloader(), self.shop, bundled,
@@ -149,6 +152,7 @@ class Unicornia(LevelCommands, CardCommands, ShopCommands, GoalCommands, Activit
         await self.shop.load()
         await self.goals.start()
         self.xp.start()
+        self.periods.start()
         self._pruner = asyncio.create_task(self._prune_history(), name="unicornia-history-pruner")
 
     async def cog_unload(self) -> None:
@@ -160,6 +164,7 @@ class Unicornia(LevelCommands, CardCommands, ShopCommands, GoalCommands, Activit
         if running:
             await asyncio.wait(running, timeout=COMMAND_GRACE)
         try:
+            await self.periods.stop()
             await self.goals.close()
             await self.xp.stop(self.data_path)
         finally:

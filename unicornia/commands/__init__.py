@@ -6,8 +6,9 @@ from .clubs import ClubCommands
 from .goals import GoalCommands
 from .goals_admin import GoalAdminCommands
 from .level import LevelCommands
+from .periods import PeriodCommands
 from .setup import SetupCommands
 from .shop import ShopCommands
 from .transfer import TransferCommands
 
-__all__ = ["ActivityAdminCommands", "AdminCommands", "CardCommands", "ClubCommands", "GoalAdminCommands", "GoalCommands", "LevelCommands", "SetupCommands", "ShopCommands", "TransferCommands"]
+__all__ = ["ActivityAdminCommands", "AdminCommands", "CardCommands", "ClubCommands", "GoalAdminCommands", "GoalCommands", "LevelCommands", "PeriodCommands", "SetupCommands", "ShopCommands", "TransferCommands"]

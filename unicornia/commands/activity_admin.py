@@ -335,7 +335,7 @@ class ActivityAdminCommands(MixinMeta):
     # --- the level curve ---------------------------------------------------------------------
     @guild_group.command(name="curve")
     async def set_curve(self, ctx: commands.Context, kind: Optional[str] = None, *numbers: float) -> None:
-        """Choose how much XP each level takes, or show the current curve.
+        """How much XP each level takes; alone, shows the curve.
 
         `nadeko` (the default: level L to L+1 costs 36 + 9·L XP), `mee6` (5·L² + 50·L + 100),
         `linear <XP per level>`, or `custom <a> [b] [c]` for total XP = a·L³ + b·L² + c·L.

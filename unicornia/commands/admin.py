@@ -129,7 +129,7 @@ class AdminCommands(MixinMeta):
 
     @guild_group.command(name="xppermessage")
     async def set_per_message(self, ctx: commands.Context, amount: int, maximum: Optional[int] = None) -> None:
-        """XP a message earns before the rate: one amount, or a random amount from a range.
+        """XP a message earns before the rate, or a random range.
 
         With two numbers, each eligible message earns a random amount between them (MEE6 gives
         15-25); the rate and multipliers apply after.

@@ -70,6 +70,9 @@ GUILD_DEFAULTS: dict[str, Any] = {
     "goal_percent": 100,  # the goal is this % of the last goal_days' average
     "goal_days": 7,
     "goal_bonus": 25,  # XP for everyone who sent a message on a day the goal was reached
+    # --- weekly and monthly boards ---
+    # {"week": {"role": <id or None>, "bonus": <XP>, "since": <unix time set>}, "month": {...}}
+    "period_rewards": {},
     # --- cards ---
     "card_style": None,  # None: the cog's default style; members may choose their own
 }
@@ -167,6 +170,8 @@ class GuildSettings:
     goal_percent: int = 100
     goal_days: int = 7
     goal_bonus: int = 25
+    #: The reward of each period's winner, by "week" / "month" (see systems/periods.py).
+    period_rewards: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: The card style of members who haven't chosen one (a name in ``card_layout.STYLES``).
     card_style: str = DEFAULT_STYLE
     #: XP one message earns (per-message amount after the rate), computed once.
@@ -233,6 +238,8 @@ class GuildSettings:
                 "reset_hour", "reset_weekday", "daily_xp", "streak_bonus", "streak_cap",
                 "goal_floor", "goal_percent", "goal_days", "goal_bonus")},
             goal_enabled=bool(values["goal_enabled"]),
+            period_rewards={k: dict(v) for k, v in values["period_rewards"].items()
+                            if k in ("week", "month") and isinstance(v, Mapping)},
             card_style=values["card_style"] if values["card_style"] in STYLES else DEFAULT_STYLE,
         )
 

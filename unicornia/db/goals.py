@@ -27,6 +27,9 @@ class GuildPlan:
     goal_percent: int = 100
     goal_days: int = 7
     goal_bonus: int = 25
+    #: When the guild's current week and month began (its reset weekday and hour).
+    week_start: Optional[int] = None
+    month_start: Optional[int] = None
 
 
 @dataclass(frozen=True)

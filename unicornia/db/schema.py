@@ -264,6 +264,31 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE XpHistory;
     ALTER TABLE XpHistory_new RENAME TO XpHistory;
     """,
+    # 10: weekly and monthly boards (db/period_statements.py): each member's XP in the server's
+    # current and previous week and month, and each finished period's winner, paid once.
+    """
+    CREATE TABLE XpPeriod (                   -- XP earned in a server's week (Kind 0) or month (Kind 1)
+        GuildId  INTEGER NOT NULL,
+        Kind     INTEGER NOT NULL,
+        Start    INTEGER NOT NULL,            -- unix time the period began (the server's reset hour)
+        UserId   INTEGER NOT NULL,
+        Xp       INTEGER NOT NULL,
+        PRIMARY KEY (GuildId, Kind, Start, UserId)
+    ) WITHOUT ROWID;
+    CREATE INDEX IX_XpPeriod_Rank ON XpPeriod (GuildId, Kind, Start, Xp);
+    CREATE TABLE PeriodWinner (               -- each finished period's winner, paid once
+        GuildId   INTEGER NOT NULL,
+        Kind      INTEGER NOT NULL,
+        Start     INTEGER NOT NULL,
+        UserId    INTEGER,                    -- NULL: nobody earned XP (or the winner's data was deleted)
+        Xp        INTEGER NOT NULL DEFAULT 0,
+        Bonus     INTEGER NOT NULL DEFAULT 0,
+        RoleId    INTEGER,
+        At        INTEGER NOT NULL,
+        Announced INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (GuildId, Kind, Start)
+    ) WITHOUT ROWID;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

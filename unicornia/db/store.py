@@ -18,10 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, TypeVar
 
+from ..core import periods
 from ..i18n import _
 from . import statements as sql
 from .clubs import ClubQueries
+from . import period_statements as period_sql
 from .goals import FlushPlan, GoalQueries, SettleReport
+from .periods import PeriodQueries
 from .transfer import TransferQueries
 from .identity import APPLICATION_ID, Kind, inspect_database
 from .ranks import RankCuts
@@ -90,7 +93,7 @@ HISTORY_SOURCES = tuple(sql.STAGE_SOURCE_COLUMNS)
 _NO_SOURCES = (0,) * len(HISTORY_SOURCES)
 
 
-class XpStore(ClubQueries, GoalQueries, TransferQueries):
+class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
     def __init__(self, path: Path, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> None:
         self.path = Path(path)
         self.busy_timeout_ms = busy_timeout_ms
@@ -132,6 +135,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
             for statement in sql.CREATE_FLUSH_PLAN:
                 conn.execute(statement)
             conn.execute(sql.CREATE_RANK_CUTS)
+            conn.execute(period_sql.CREATE_PERIOD_STARTS)
             self._ranks.build_all(conn)  # once, here: no read ever builds them
         except BaseException:
             conn.close()
@@ -224,7 +228,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
         if big:
             self.conn.execute(sql.BIG_FLUSH_CACHE)
         try:
-            epoch = self._write(_snapshot_rows(snapshot))
+            epoch = self._write(_snapshot_rows(snapshot), _period_starts(snapshot, plan, self.now()))
             written = time.perf_counter()
             report = None
             if plan is not None:
@@ -239,7 +243,8 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
         self.last_timing = (written - started, time.perf_counter() - written)
         return epoch, report
 
-    def _write(self, chunks: Iterable[tuple[tuple[int, ...], Iterable[tuple]]]) -> int:
+    def _write(self, chunks: Iterable[tuple[tuple[int, ...], Iterable[tuple]]],
+               period_starts: Iterable[tuple[int, int, int]] = ()) -> int:
         """Stats, totals, history and rank pieces in ONE transaction.
 
         The rows are staged in a temporary table a chunk at a time (the only Python-side work,
@@ -266,6 +271,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
                     conn.execute(sql.FLUSH_HISTORY[source], (hour,))
                     conn.execute(sql.FLUSH_HISTORY_GUILD[source], (hour,))
             self._ranks.flush_deltas(conn)
+            self._write_periods(conn, period_starts)
         # the stage keeps the flushed members for the follow-up (write_buffer clears it after)
         self.flush_epoch += 1
         return self.flush_epoch
@@ -424,6 +430,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
             conn.execute(sql.UNSUM_MEMBER_HISTORY, member)
             conn.execute(sql.DELETE_MEMBER_HISTORY, member)
             conn.execute(sql.DELETE_MEMBER_BASELINES, (user_id, guild_id))
+            conn.execute(period_sql.DELETE_MEMBER_PERIODS, (guild_id, user_id))
             conn.execute(sql.ADD_TOTAL_XP, (user_id, -xp, -xp))
             self._audit(conn, guild_id, user_id, "reset", -xp, reason, actor_id)
         return xp
@@ -441,6 +448,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
             conn.execute(sql.DELETE_GUILD_HISTORY_TOTALS, (guild_id,))
             self._ranks.rebuild_later(guild_id)
             conn.execute(sql.DELETE_GUILD_BASELINES, (guild_id,))
+            conn.execute(period_sql.DELETE_GUILD_PERIODS, (guild_id,))
             self._audit(conn, guild_id, 0, "reset", -sum(xp for _, xp in rows),
                         f"whole server ({len(rows):,} members)", actor_id)
         return len(rows)
@@ -455,7 +463,8 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
                 self._ranks.moved(guild_id, user_id, xp, 0)
             conn.execute(sql.UNSUM_USER_HISTORY, (user_id,))
             for statement in (sql.DELETE_USER_STATS, sql.DELETE_USER_TOTAL, sql.DELETE_USER_ITEMS,
-                              sql.DELETE_USER_SHOP_LOG, sql.DELETE_USER_HISTORY, *sql.DELETE_USER_LEFTOVERS):
+                              sql.DELETE_USER_SHOP_LOG, sql.DELETE_USER_HISTORY, *sql.DELETE_USER_LEFTOVERS,
+                              period_sql.DELETE_USER_PERIODS, period_sql.FORGET_WINNER_USER):
                 conn.execute(statement, (user_id,))
 
     @in_worker
@@ -489,9 +498,12 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries):
                   for r in conn.execute(sql.SELECT_USER_QUESTS, (user_id,))]
         boosts = [dict(zip(("guild_id", "multiplier", "expires_at"), r))
                   for r in conn.execute(sql.SELECT_USER_BOOSTS, (user_id,))]
+        period_xp = [dict(zip(("guild_id", "kind", "start", "xp"), r))
+                     for r in conn.execute(period_sql.SELECT_USER_PERIODS, (user_id,))]
         return {"guild_stats": stats, "total_xp": total[0] if total else 0, "shop_items": items,
                 "shop_log": shop_log, "xp_history": history, "achievements": achievements, "daily": daily,
-                "audit_log": audit, "imports": imports, "quests_completed": quests, "xp_boosts": boosts}
+                "audit_log": audit, "imports": imports, "quests_completed": quests, "xp_boosts": boosts,
+                "period_xp": period_xp}
 
     # --- the XP shop -------------------------------------------------------------------------
     @in_worker
@@ -588,6 +600,22 @@ BIG_FLUSH = 20_000
 
 #: History rows per pruning transaction (a few more: a slice ends with a member's whole hour).
 PRUNE_SLICE = 50_000
+
+
+def _period_starts(snapshot: Mapping[tuple[int, int], Any], plan: Optional[FlushPlan],
+                   now: float) -> list[tuple[int, int, int]]:
+    """(guild, kind, start) of the week and month each flushed guild is in now: from the plan
+    (each guild's own reset weekday and hour), or Monday 00:00 UTC for a guild it lacks."""
+    planned = {g.guild_id: g for g in plan.guilds} if plan is not None else {}
+    starts = []
+    for guild_id in {key[0] for key in snapshot}:
+        g = planned.get(guild_id)
+        if g is not None and g.week_start is not None:
+            week, month = g.week_start, g.month_start
+        else:
+            week, month = periods.week_start(now), periods.month_start(now)
+        starts += [(guild_id, period_sql.WEEK, week), (guild_id, period_sql.MONTH, month)]
+    return starts
 
 
 def _chunks(items: Iterable, size: int) -> Iterable[list]:
