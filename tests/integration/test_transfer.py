@@ -183,12 +183,15 @@ async def test_levelup_v4_by_xp_with_prestige_roles_and_idempotence(sim):
         ignoredchannels=[sim.guild.text_channels[1].id])
     said = await confirmed(sim, "unicornia import levelup")
     assert "LevelUp data** (v4, `LevelUp.json`)" in said and "Would import **2** members" in said, said
-    assert "LevelUp level 5 (2,500 XP) is Unicornia level 20" in said
+    assert "LevelUp level 5 (2,500 XP) is Unicornia level 5" in said
+    assert "takes LevelUp's level curve (custom: total = 100·L²)" in said
     assert stored_xp(sim, alice) == 2500
     assert stored_xp(sim, bob) == 150 + 100 * 10 ** 2  # prestige gave back the XP it took
     assert db_rows(sim, "SELECT MessageCount, VoiceSeconds FROM UserXpStats WHERE UserId = ?", (alice.id,)) == [(50, 600)]
     conf = sim.cog.config.guild(sim.guild)
-    assert await conf.role_rewards() == {"20": [{"role": role.id, "remove": False}]}
+    assert await conf.role_rewards() == {"5": [{"role": role.id, "remove": False}]}
+    assert await conf.curve() == {"kind": "custom", "numbers": [0, 100, 0]}
+    assert await sim.cog.get_member_level(alice) == 5  # the level LevelUp showed
     assert await conf.excluded_channels() == [sim.guild.text_channels[1].id]
     said = await confirmed(sim, "unicornia import levelup")
     assert "0 members changed" in said and stored_xp(sim, alice) == 2500
@@ -236,6 +239,10 @@ async def test_export_csv(sim, sent):
     assert sent[-1]["files"][0].filename.endswith(".csv.gz")
     again = list(csv.reader(io.StringIO(gzip.decompress(sent[-1]["file_bytes"][0]).decode("utf-8"))))
     assert again[:3] == rows[:3]
+    await sim.cog.settings.update(sim.guild.id, lambda g: g.curve.set({"kind": "linear", "numbers": [100]}))
+    await sim.command("unicornia guild export", sim.owner())
+    linear = list(csv.reader(io.StringIO(sent[-1]["file_bytes"][0].decode("utf-8"))))
+    assert linear[1][:3] == [str(alice.id), "500", "5"]  # levels on the server's own curve
 
 
 async def test_backup_is_a_consistent_copy(sim):
@@ -356,7 +363,7 @@ async def test_levelup_autoremove_and_level_zero_roles(sim):
     starter = sim.make_role("Starter", position=2)
     veteran = sim.make_role("Veteran", position=5)
     levelup_v4(sim.cog.data_path.parent / "LevelUp", sim.guild.id, {alice.id: {"xp": 2500.0}},
-               algorithm={"base": 10}, levelroles={"1": starter.id, "9": veteran.id}, autoremove=True)
+               algorithm={"base": 10, "exp": 2.5}, levelroles={"1": starter.id, "9": veteran.id}, autoremove=True)
     said = await confirmed(sim, "unicornia import levelup", answer="no")
     assert "1 level roles whose XP is Unicornia level 0 (@Starter at LevelUp level 1)" in said, said
     assert "kept only the highest level role in LevelUp (autoremove)" in said and "`rolemode replace`" in said
@@ -366,3 +373,17 @@ async def test_levelup_autoremove_and_level_zero_roles(sim):
     assert await conf.role_mode() == "replace"
     rewards = await conf.role_rewards()
     assert [e["role"] for entries in rewards.values() for e in entries] == [veteran.id]
+
+
+async def test_levelup_import_keeps_a_curve_the_admin_chose(sim):
+    alice = members(sim)[0]
+    veteran = sim.make_role("Veteran", position=5)
+    await sim.cog.settings.update(sim.guild.id, lambda g: g.curve.set({"kind": "linear", "numbers": [100]}))
+    levelup_v4(sim.cog.data_path.parent / "LevelUp", sim.guild.id, {alice.id: {"xp": 2500.0}},
+               levelroles={"5": veteran.id})
+    said = await confirmed(sim, "unicornia import levelup")
+    assert "keeps its own level curve (linear: every level costs 100)" in said, said
+    assert "LevelUp level 5 (2,500 XP) is Unicornia level 25" in said
+    conf = sim.cog.config.guild(sim.guild)
+    assert await conf.curve() == {"kind": "linear", "numbers": [100]}
+    assert await conf.role_rewards() == {"25": [{"role": veteran.id, "remove": False}]}

@@ -113,3 +113,16 @@ def test_only_listed_names_are_picked():
     for name in ("../unicornia.db", "/tmp/unicornia-20261201-040000.db", "backups/unicornia-20261201-040000.db",
                  "unicornia-20261201-040000", ""):
         assert listed_backup(name, listed) is None
+
+
+def test_levelup_curves_carried_over_only_when_exact():
+    from unicornia.core.levels import Curve
+    from unicornia.core.transfer import LevelUpCurve
+    from unicornia.systems.importer import levelup_curve
+
+    for base, exp in ((100, 2.0), (35, 1.0), (3, 3.0)):
+        ours = levelup_curve(LevelUpCurve(base, exp))
+        assert ours is not None and all(ours.total(level) == LevelUpCurve(base, exp).xp_for(level)
+                                        for level in range(0, 2_000))
+    assert levelup_curve(LevelUpCurve(100, 2.5)) is None and levelup_curve(LevelUpCurve(100.5, 2)) is None
+    assert levelup_curve(LevelUpCurve(100, 2)) == Curve.of("custom", [0, 100, 0])

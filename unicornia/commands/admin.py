@@ -493,10 +493,9 @@ class AdminCommands(MixinMeta):
         await self._after_admin_change(ctx, member, award.old_xp, award.new_xp)
 
     async def _after_admin_change(self, ctx, member: discord.Member, old_xp: int, new_xp: int) -> None:
+        await self.rewards.xp_changed(member, old_xp, new_xp)  # levels crossed upwards are rewarded quietly
         curve = (await self.settings.get(ctx.guild.id)).curve
         old_level, new_level = curve.level(old_xp), curve.level(new_xp)
-        if new_level > old_level:
-            await self.rewards.level_up(member, old_level, new_level, None, announce=False)
         await ctx.send(
             _("{member} now has {xp} XP (level {level}, was {old_level}).").format(
                 member=member.display_name, xp=humanize_number(new_xp), level=new_level, old_level=old_level),

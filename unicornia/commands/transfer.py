@@ -179,7 +179,7 @@ class TransferCommands(MixinMeta):
         Example: `[p]unicornia guild export`
         """
         await self.xp.flush()
-        data, rows = await self.store.export_csv(ctx.guild.id)
+        data, rows = await self.store.export_csv(ctx.guild.id, (await self.settings.get(ctx.guild.id)).curve)
         name = f"unicornia-{ctx.guild.id}-{time.strftime('%Y%m%d', time.gmtime(self.store.now()))}.csv"
         limit = min(getattr(ctx.guild, "filesize_limit", EXPORT_GZIP_OVER), EXPORT_GZIP_OVER)
         if len(data) > limit:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 from urllib.request import pathname2url
 
+from ..core.levels import NADEKO, Curve
 from ..core.shop_config import ITEM_TYPE_BACKGROUND
 from ..core.transfer import (
     NADEKO_BACKGROUND, NADEKO_EXCLUDED_CHANNEL, NADEKO_EXCLUDED_ROLE, NADEKO_V6_EXCLUDED_ROLE, NADEKO_CURVE,
@@ -357,10 +358,9 @@ class TransferQueries:
 
     # --- export and backup -------------------------------------------------------------------
     @in_worker
-    def export_csv(self, guild_id: int) -> tuple[bytes, int]:
-        """The guild's stats as CSV (UTF-8, a header row, highest XP first) and the row count."""
-        from ..core.levels import level_from_xp
-
+    def export_csv(self, guild_id: int, curve: Curve = NADEKO) -> tuple[bytes, int]:
+        """The guild's stats as CSV (UTF-8, a header row, highest XP first) and the row count;
+        levels on the guild's ``curve``."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["user_id", "xp", "level", "awarded_xp", "messages", "voice_seconds", "links",
@@ -372,7 +372,7 @@ class TransferQueries:
             if not rows:
                 break
             for uid, xp, *rest in rows:
-                writer.writerow([uid, xp, level_from_xp(xp), *rest])
+                writer.writerow([uid, xp, curve.level(xp), *rest])
             count += len(rows)
             time.sleep(0)
         return out.getvalue().encode("utf-8"), count

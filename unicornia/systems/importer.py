@@ -18,7 +18,7 @@ from typing import Optional
 import discord
 from redbot.core.utils.chat_formatting import humanize_number
 
-from ..core.levels import MAX_LEVEL, level_from_xp
+from ..core.levels import MAX_LEVEL, NADEKO, Curve, CurveError
 from ..core.transfer import ImportRefused, LevelUpGuild, RestoreRefused, listed_backup, parse_levelup
 from ..db.store import XpStore
 from ..db.transfer import BACKUPS_DIR, BackupInfo, ImportResult, NadekoPlan, Progress, list_backups, read_backup
@@ -40,6 +40,7 @@ class SettingsChanges:
     excluded_roles: dict[int, list[int]] = field(default_factory=dict)
     xp_disabled: list[int] = field(default_factory=list)       # guilds where XP is turned off
     replace_roles: list[int] = field(default_factory=list)     # guilds keeping only the highest reward role
+    curves: dict[int, Curve] = field(default_factory=dict)     # guilds taking the source's level curve
     skipped: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -60,7 +61,7 @@ class SettingsChanges:
     def guilds(self) -> set[int]:
         """Every guild whose settings the import changes (members' XP or not)."""
         return {*self.role_rewards, *self.currency_rewards, *self.excluded_channels, *self.excluded_roles,
-                *self.xp_disabled, *self.replace_roles}
+                *self.xp_disabled, *self.replace_roles, *self.curves}
 
 
 @dataclass
@@ -160,11 +161,16 @@ class ImportService:
             elif guild.members:
                 skipped[elsewhere] = skipped.get(elsewhere, 0) + len(guild.members)
         plan = LevelUpPlan(version, found, kept, skipped)
-        roles, below_one = {}, []
-        for guild in kept:  # LevelUp levels mapped by XP onto Unicornia's levels
+        roles, below_one, curves = {}, [], {}
+        for guild in kept:  # LevelUp levels mapped by XP onto the server's curve (LevelUp's, when it can take it)
+            current = (await self.settings.get(guild.guild_id)).curve
+            curve = curves[guild.guild_id] = current
+            same = levelup_curve(guild.curve)
+            if current == NADEKO and same is not None:
+                curve = curves[guild.guild_id] = same
             mapped = []
             for level, role in guild.level_roles:
-                ours = level_from_xp(guild.curve.xp_for(level))
+                ours = curve.level(guild.curve.xp_for(level))
                 if ours >= 1:
                     mapped.append((ours, role, False))
                 else:  # Unicornia gives no reward at level 0: say which roles are left out
@@ -178,6 +184,18 @@ class ImportService:
         if below_one:
             changes.skip(_("level roles whose XP is Unicornia level 0 ({roles})").format(roles=", ".join(below_one)),
                          len(below_one))
+        changes.curves = {gid: curve for gid, curve in curves.items() if curve != NADEKO}
+        for guild in kept:
+            found = self.bot.get_guild(guild.guild_id)
+            name = found.name if found else guild.guild_id
+            current = (await self.settings.get(guild.guild_id)).curve
+            if current != NADEKO:
+                changes.notes.append(_("{server} keeps its own level curve ({formula}): LevelUp's levels are "
+                                       "mapped onto it by XP").format(server=name, formula=current.formula()))
+            elif guild.guild_id in changes.curves:
+                changes.notes.append(_("{server} takes LevelUp's level curve ({formula}), so members keep their "
+                                       "levels and level roles their levels").format(
+                    server=name, formula=changes.curves[guild.guild_id].formula()))
         changes.replace_roles = [g.guild_id for g in kept if g.autoremove]
         for gid in changes.replace_roles:
             guild = self.bot.get_guild(gid)
@@ -187,7 +205,7 @@ class ImportService:
             for level, _role in guild.level_roles:
                 xp = guild.curve.xp_for(level)
                 changes.notes.append(_("LevelUp level {level} ({xp} XP) is Unicornia level {ours}").format(
-                    level=level, xp=humanize_number(xp), ours=level_from_xp(xp)))
+                    level=level, xp=humanize_number(xp), ours=curves[guild.guild_id].level(xp)))
         return plan, changes
 
     async def import_levelup(self, progress: Progress, actor_id: Optional[int]) -> ImportResult:
@@ -293,8 +311,24 @@ class ImportService:
                     await group.enabled.set(False)
                 if gid in changes.replace_roles:
                     await group.role_mode.set("replace")
+                if gid in changes.curves and not (await group.curve()):  # never over an admin's own curve
+                    await group.curve.set(changes.curves[gid].to_config())
             await self.settings.update(gid, merge)
         self.xp.forget_guilds(guilds)
+
+
+def levelup_curve(source) -> Optional[Curve]:
+    """LevelUp's curve (total XP = ceil(base * L ** exp)) as the same custom curve here, when one
+    gives exactly the same totals: a whole exponent of 1, 2 or 3 and a whole base."""
+    base, exp = source.base, source.exp
+    if float(exp) not in (1.0, 2.0, 3.0) or not float(base).is_integer() or base <= 0:
+        return None
+    numbers = [0, 0, 0]
+    numbers[3 - int(exp)] = int(base)  # a·L³ + b·L² + c·L
+    try:
+        return Curve.of("custom", numbers)
+    except CurveError:
+        return None
 
 
 async def _reload_quests(goals, xp) -> None:
