@@ -257,13 +257,6 @@ INSERT_RANK_CUT = "INSERT INTO temp.RankCut (GuildId, Xp, UserId, Piece) VALUES 
 
 
 def _piece_of(xp: str) -> str:
-    """The piece of a guild's cuts holding the key (xp, s.UserId); NULL: the last piece."""
-    return f"""(SELECT c.Piece FROM temp.RankCut c
-            WHERE c.GuildId = s.GuildId AND c.Xp <= {xp} AND (c.Xp < {xp} OR c.UserId >= s.UserId)
-            ORDER BY c.Xp DESC, c.UserId LIMIT 1)"""
-
-
-def _piece_of(xp: str) -> str:
     """The piece of a guild's cuts holding the key (xp, s.UserId): the first cut at or after it in
     rank order; NULL: after the last cut (the last piece)."""
     return f"""(SELECT c.Piece FROM temp.RankCut c
