@@ -157,6 +157,16 @@ class GoalService:
             if expires > now:
                 self.xp.boosts[(gid, uid)] = (multiplier, expires)
 
+    async def reload(self) -> None:
+        """Forget every quest, plan and boost read so far and read them again (the database was
+        replaced by a restore)."""
+        await self.close()
+        self._loading.clear()
+        self._quests.clear()
+        self._plans.clear()
+        self.xp.boosts.clear()
+        await self.start()
+
     async def close(self) -> None:
         for task in self._loading.values():
             task.cancel()

@@ -253,7 +253,7 @@ class ImportService:
                 return await self.store.restore_from(self.backups / info.name, before)
 
             info = await self.xp.replace_database(swap)
-            await _reload_quests(goals, self.xp)
+            await goals.reload()
             return info, before
 
     # --- both --------------------------------------------------------------------------------
@@ -329,16 +329,3 @@ def levelup_curve(source) -> Optional[Curve]:
         return Curve.of("custom", numbers)
     except CurveError:
         return None
-
-
-async def _reload_quests(goals, xp) -> None:
-    """The goals service keeps every guild's quests and the running boosts read from the database;
-    after a restore they are read again from the restored file.  (GoalService has no public reload
-    yet: this clears what its ``start`` fills.)"""
-    for task in goals._loading.values():
-        task.cancel()
-    goals._loading.clear()
-    goals._quests.clear()
-    goals._plans.clear()
-    xp.boosts.clear()
-    await goals.start()
