@@ -227,7 +227,7 @@ async def run() -> list[Figure]:
         1.3, unit="ms", against="a bare executemany upsert of the same rows", baseline_name="bare upsert (ms)",
         worst=max(total) * 1000,
         note=f"the XP transaction {ours_t * 1000:,.0f} ms ({ours_t / bare_t:.2f} x: stats, DiscordUser totals, "
-             f"hourly history, rank pieces), the follow-up {follow_t * 1000:,.0f} ms ({follow_t / bare_t:.2f} x: "
+             f"hourly history, rank pieces, the week's and the month's boards), the follow-up {follow_t * 1000:,.0f} ms ({follow_t / bare_t:.2f} x: "
              f"quest baselines, server day, 6 quests, the goal); the members' history was written "
              f"{FILLED_HOURS_AGO} hour before, as a live guild's (see FILLED_HOURS_AGO)"))
     small_t, small_b = statistics.median(small_whole), statistics.median(small_bare)
