@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from .systems.periods import PeriodService
     from .systems.importer import ImportService
     from .systems.notify import NotifyPreferences
+    from .systems.gate import RedGate
+    from .web import WebServer
+    from .web.privacy import WebPrivacy
 
 
 class MixinMeta(ABC):
@@ -43,6 +46,9 @@ class MixinMeta(ABC):
     notify: "NotifyPreferences"
     periods: "PeriodService"
     data_path: "Path"
+    gate: "RedGate"
+    web: "WebServer"
+    web_privacy: "WebPrivacy"
 
 
 class CompositeMetaClass(type(commands.Cog), ABCMeta):

@@ -21,7 +21,9 @@ from .abc import CompositeMetaClass
 from .api import ApiMixin
 from .commands.hints import SHORTCUTS
 from .commands import (ActivityAdminCommands, AdminCommands, CardCommands, ClubCommands, GoalAdminCommands,
-                       GoalCommands, LevelCommands, PeriodCommands, SetupCommands, ShopCommands, TransferCommands)
+                       GoalCommands, LevelCommands, PeriodCommands, SetupCommands, ShopCommands, TransferCommands,
+                       WebCommands)
+from .commands.web import GLOBAL_DEFAULTS as WEB_GLOBAL_DEFAULTS
 from .core.notify import MEMBER_DEFAULTS as NOTIFY_MEMBER_DEFAULTS
 from .core.settings import GUILD_DEFAULTS
 from .i18n import _
@@ -40,6 +42,10 @@ from .systems.clubs import ClubService
 from .systems.downloader import SafeDownloader
 from .systems.gate import RedGate
 from .systems.xp import SPILL_FILE, XpSystem
+from .web import WebServer
+from .web.data import WebData
+from .web.privacy import MEMBER_DEFAULTS as WEB_MEMBER_DEFAULTS, WebPrivacy
+from .web.site import WebSite
 
 log = logging.getLogger("red.unicornia")
 
@@ -69,7 +75,7 @@ def prefix_copy(command: commands.Command) -> commands.Command:
 
 @cog_i18n(_)
 class Unicornia(LevelCommands, PeriodCommands, CardCommands, ShopCommands, GoalCommands, ActivityAdminCommands,
-                GoalAdminCommands, ClubCommands, TransferCommands, SetupCommands, AdminCommands, ApiMixin, commands.Cog, metaclass=CompositeMetaClass):
+                GoalAdminCommands, ClubCommands, TransferCommands, SetupCommands, AdminCommands, WebCommands, ApiMixin, commands.Cog, metaclass=CompositeMetaClass):
     """Levels and XP for your server: messages and voice earn XP, levels earn roles and currency."""
 
     def __init__(self, bot: Red) -> None:
@@ -77,8 +83,8 @@ class Unicornia(LevelCommands, PeriodCommands, CardCommands, ShopCommands, GoalC
         self.bot = bot
         self.config = Config.get_conf(self, identifier=CONFIG_IDENTIFIER, force_registration=True)
         self.config.register_guild(**GUILD_DEFAULTS, quests_seeded=False)
-        self.config.register_global(history_days=DEFAULT_HISTORY_DAYS)
-        self.config.register_member(**CARD_MEMBER_DEFAULTS, **NOTIFY_MEMBER_DEFAULTS)
+        self.config.register_global(history_days=DEFAULT_HISTORY_DAYS, **WEB_GLOBAL_DEFAULTS)
+        self.config.register_member(**CARD_MEMBER_DEFAULTS, **NOTIFY_MEMBER_DEFAULTS, **WEB_MEMBER_DEFAULTS)
         self._pruner: asyncio.Task | None = None
         #: Tasks running one of this cog's commands: an unload lets them finish first.
         self._running: set[asyncio.Task] = set()
@@ -109,6 +115,9 @@ class Unicornia(LevelCommands, PeriodCommands, CardCommands, ShopCommands, GoalC
         self.clubs = ClubService(self.store, self.xp, self.cards)
         # Red's data folder is two levels above this cog's (<data>/cogs/Unicornia)
         self.importer = ImportService(bot, self.store, self.settings, self.xp, self.shop, self.data_path.parent.parent)
+        # the optional web leaderboard: off until the owner enables it (then started in cog_load)
+        self.web_privacy = WebPrivacy(self.config)
+        self.web = WebServer(WebSite(self, WebData(self, self.web_privacy), bundled / "web"))
 
     def _add_shortcuts(self) -> None:
         """Place the :data:`SHORTCUTS` (``daily``, ``club`` ...): each is a top-level hybrid command
@@ -154,8 +163,10 @@ class Unicornia(LevelCommands, PeriodCommands, CardCommands, ShopCommands, GoalC
         self.xp.start()
         self.periods.start()
         self._pruner = asyncio.create_task(self._prune_history(), name="unicornia-history-pruner")
+        await self.start_web()
 
     async def cog_unload(self) -> None:
+        await self.web.stop()  # first: the port is free again whatever happens below
         if self._pruner is not None:
             self._pruner.cancel()
         # Red has already taken the commands away: no new one starts. Those running finish (or,
@@ -298,15 +309,18 @@ class Unicornia(LevelCommands, PeriodCommands, CardCommands, ShopCommands, GoalC
     async def red_delete_data_for_user(self, *, requester: RequestType, user_id: int) -> None:
         """Delete the user's XP, totals, shop items, achievements, streaks, quest progress, audit rows
         and club memberships in every guild, buffered gains included (a club they own passes on), and
-        their card style, colour and level-up notification choice."""
+        their card style, colour, level-up notification choice and web privacy choice."""
         await self.xp.delete_user(user_id)
         await self.store.delete_club_user(user_id)
         await self.cards.prefs.delete_user(user_id)
         await self.notify.delete_user(user_id)
+        await self.web_privacy.delete_user(user_id)
+        self.web.site.forget()  # no cached page or card of theirs is served again
 
     async def red_get_data_for_user(self, *, user_id: int) -> dict[str, io.BytesIO]:
         data = await self.store.user_data(user_id)
         data["clubs"] = await self.store.club_user_data(user_id)
         data["card"] = await self.cards.prefs.user_data(user_id)
         data["level_up_notifications"] = await self.notify.user_data(user_id)
+        data["web_private"] = await self.web_privacy.user_data(user_id)
         return {"unicornia.json": io.BytesIO(json.dumps(data, indent=2).encode("utf-8"))}

@@ -10,5 +10,6 @@ from .periods import PeriodCommands
 from .setup import SetupCommands
 from .shop import ShopCommands
 from .transfer import TransferCommands
+from .web import WebCommands
 
-__all__ = ["ActivityAdminCommands", "AdminCommands", "CardCommands", "ClubCommands", "GoalAdminCommands", "GoalCommands", "LevelCommands", "PeriodCommands", "SetupCommands", "ShopCommands", "TransferCommands"]
+__all__ = ["ActivityAdminCommands", "AdminCommands", "CardCommands", "ClubCommands", "GoalAdminCommands", "GoalCommands", "LevelCommands", "PeriodCommands", "SetupCommands", "ShopCommands", "TransferCommands", "WebCommands"]

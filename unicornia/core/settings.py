@@ -75,6 +75,8 @@ GUILD_DEFAULTS: dict[str, Any] = {
     "period_rewards": {},
     # --- cards ---
     "card_style": None,  # None: the cog's default style; members may choose their own
+    # --- the web leaderboard ---
+    "web": False,  # whether this server's pages exist (the bot owner runs the server)
 }
 
 ANNOUNCE_MODES = ("channel", "set", "dm", "off")
@@ -174,6 +176,8 @@ class GuildSettings:
     period_rewards: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: The card style of members who haven't chosen one (a name in ``card_layout.STYLES``).
     card_style: str = DEFAULT_STYLE
+    #: Whether the server's web leaderboard pages exist (``[p]unicornia guild web``).
+    web: bool = False
     #: XP one message earns (per-message amount after the rate), computed once.
     message_xp: int = 0
     #: With an XP range: every amount a message may earn, after the rate (one random pick a message).
@@ -241,6 +245,7 @@ class GuildSettings:
             period_rewards={k: dict(v) for k, v in values["period_rewards"].items()
                             if k in ("week", "month") and isinstance(v, Mapping)},
             card_style=values["card_style"] if values["card_style"] in STYLES else DEFAULT_STYLE,
+            web=bool(values["web"]),
         )
 
 

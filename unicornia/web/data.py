@@ -1,0 +1,192 @@
+"""What the web pages show, read through the cog's services (every database read runs on the
+store's worker thread, never on the event loop) and shaped into small frozen views."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional
+
+import discord
+
+from ..db.period_statements import MONTH, WEEK
+from ..systems import standing as standing_service
+from ..systems.charts import XpStats, render_chart
+
+if TYPE_CHECKING:
+    from ..abc import MixinMeta
+    from .privacy import WebPrivacy
+
+#: Rows on one leaderboard page.
+PER_PAGE = 25
+#: Boards a page may show (``?period=``): all-time, this week, this month.
+PERIODS = {"all": None, "week": WEEK, "month": MONTH}
+#: Avatars and icons requested from Discord's CDN at this size (pixels).
+AVATAR_SIZE = 64
+ICON_SIZE = 128
+#: Days of XP history on a member page's chart.
+CHART_DAYS = 14
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One leaderboard line; a hidden member has no id, name or avatar (their rank stays)."""
+
+    rank: int
+    user_id: Optional[int]
+    name: Optional[str]
+    avatar: Optional[str]
+    level: int
+    xp: int
+    #: The bar's fill, 0-100: progress into the level (all-time) or share of the leader's XP (a period).
+    percent: int
+
+    @property
+    def hidden(self) -> bool:
+        return self.user_id is None
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    guild_id: int
+    guild_name: str
+    icon: Optional[str]
+    period: str
+    page: int
+    has_next: bool
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    guild_id: int
+    guild_name: str
+    icon: Optional[str]
+    user_id: int
+    name: str
+    avatar: str
+    level: int
+    xp: int
+    #: Rank among everyone with XP in the server (None without XP) and how many that is.
+    rank: Optional[int]
+    ranked: int
+    into_level: int
+    needed: int
+    weekly_xp: int
+    weekly_rank: Optional[int]
+    monthly_xp: int
+    monthly_rank: Optional[int]
+
+    @property
+    def percent(self) -> int:
+        return percent(self.into_level, self.needed)
+
+
+def percent(part: int, whole: int) -> int:
+    if whole <= 0:
+        return 0
+    return max(0, min(100, part * 100 // whole))
+
+
+def avatar_url(member: discord.Member) -> str:
+    return member.display_avatar.replace(size=AVATAR_SIZE, static_format="png").url
+
+
+def icon_url(guild: discord.Guild) -> Optional[str]:
+    return guild.icon.replace(size=ICON_SIZE, static_format="png").url if guild.icon else None
+
+
+class WebData:
+    """Reads for the pages; knows nothing of HTTP."""
+
+    def __init__(self, cog: "MixinMeta", privacy: "WebPrivacy") -> None:
+        self.cog = cog
+        self.privacy = privacy
+
+    async def guild(self, guild_id: int) -> Optional[discord.Guild]:
+        """The guild when its pages exist (the bot is in it, it opted in, Unicornia is enabled there)."""
+        guild = self.cog.bot.get_guild(guild_id)
+        if guild is None or not (await self.cog.settings.get(guild_id)).web:
+            return None
+        if await self.cog.gate.guild_disabled(guild):
+            return None
+        return guild
+
+    async def board(self, guild: discord.Guild, period: str, page: int) -> Optional[Board]:
+        """A page of the all-time, weekly or monthly board, current members only; None past the last page."""
+        wanted = page * PER_PAGE + 1  # one more than shown: is there a next page?
+        present = guild.get_member
+        curve = (await self.cog.settings.get(guild.id)).curve
+        kind = PERIODS[period]
+        if kind is None:
+            entries = await standing_service.leaderboard(self.cog.xp, self.cog.store, guild.id, wanted,
+                                                         lambda uid: present(uid) is not None)
+            shown = entries[(page - 1) * PER_PAGE:page * PER_PAGE]
+            totals = [entry.xp for entry in shown]
+        else:
+            start, _previous = await self.cog.periods.starts(guild.id, kind)
+            entries = await self.cog.periods.board(guild, kind, start, wanted, lambda uid: present(uid) is not None)
+            shown = entries[(page - 1) * PER_PAGE:page * PER_PAGE]
+            totals = await asyncio.gather(*(self.cog.xp.current_xp((guild.id, e.user_id)) for e in shown))
+        if not shown and page > 1:
+            return None
+        private = await self.privacy.private_in(guild.id)
+        leader = entries[0].xp if entries else 0
+        rows = []
+        for entry, total in zip(shown, totals):
+            where = curve.progress(total)
+            fill = where.into_level * 100 // where.needed if kind is None and where.needed else percent(entry.xp, leader)
+            member = present(entry.user_id)
+            if entry.user_id in private or member is None:
+                rows.append(Row(entry.position, None, None, None, where.level, entry.xp, fill))
+            else:
+                rows.append(Row(entry.position, entry.user_id, member.display_name, avatar_url(member),
+                                where.level, entry.xp, fill))
+        return Board(guild.id, guild.name, icon_url(guild), period, page, len(entries) > page * PER_PAGE, tuple(rows))
+
+    async def clubs(self, guild: discord.Guild, page: int):
+        """A page of the clubs board (``systems.clubs.ClubLeaderboard``), or None past the last page."""
+        from ..systems.clubs import ClubError
+
+        try:
+            return await self.cog.clubs.leaderboard(guild.id, page)
+        except ClubError:  # no clubs, or no such page
+            return None
+
+    async def member(self, guild: discord.Guild, user_id: int) -> Optional[discord.Member]:
+        """The member whose page may be shown: current, not a bot, not hidden."""
+        member = guild.get_member(user_id)
+        if member is None or member.bot or await self.privacy.is_private(guild.id, user_id):
+            return None
+        return member
+
+    async def member_view(self, member: discord.Member) -> MemberView:
+        guild = member.guild
+        stand = await standing_service.standing(self.cog.xp, self.cog.store, guild.id, member.id)
+        periods = []
+        for kind in (WEEK, MONTH):
+            start, _previous = await self.cog.periods.starts(guild.id, kind)
+            periods.append(await self.cog.periods.position(guild.id, kind, start, member.id))
+        (weekly, weekly_rank), (monthly, monthly_rank) = periods
+        p = stand.progress
+        return MemberView(guild.id, guild.name, icon_url(guild), member.id, member.display_name, avatar_url(member),
+                          p.level, p.total_xp, stand.rank, stand.ranked, p.into_level, p.needed,
+                          weekly, weekly_rank, monthly, monthly_rank)
+
+    async def card(self, member: discord.Member) -> tuple[bytes, str]:
+        """The member's card as the bot draws it, and its content type."""
+        stand = await standing_service.standing(self.cog.xp, self.cog.store, member.guild.id, member.id)
+        club_name, club_icon = await self.cog.clubs.card_club(member)
+        card, _note = await self.cog.cards.card_for(member, stand, club_name=club_name, club_icon=club_icon)
+        return card.data, "image/gif" if card.filename.endswith(".gif") else "image/png"
+
+    async def chart(self, member: discord.Member) -> bytes:
+        """The member's XP per day by source over :data:`CHART_DAYS` days (``[p]level xpstats``'s chart)."""
+        from ..commands.level import stats_title
+
+        await self.cog.xp.flush_recent()
+        today = int(self.cog.store.now()) // 86_400 * 86_400
+        start = today - (CHART_DAYS - 1) * 86_400
+        rows = await self.cog.store.history_by_day(member.guild.id, member.id, start)
+        stats = XpStats.from_rows(rows, CHART_DAYS, start)
+        generator = self.cog.cards.generator
+        return await generator.run(render_chart, stats, stats_title(member.display_name, CHART_DAYS), generator.fonts)
