@@ -154,6 +154,10 @@ class LevelCommands(MixinMeta):
         rendered = [
             leaderboard_embed(guild, chunk, first + i, total_pages, sort, colour) for i, chunk in enumerate(pages)
         ]
+        link = await self.web_link(guild.id)  # the server's web leaderboard, when it has one
+        if link is not None:
+            for embed in rendered:
+                embed.description += "\n\n" + _("The whole leaderboard on the web: {link}").format(link=link)
         if not await ctx.embed_requested():
             rendered = [embed_text(embed) for embed in rendered]
         start_at = page - first
@@ -265,6 +269,26 @@ class LevelCommands(MixinMeta):
         if settings.announce_mode == "off":
             text += "\n" + _("This server has level-up messages turned off, so none are sent for now.")
         await ctx.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @level.command(name="private")
+    @app_commands.describe(hidden="true hides your name and avatar on the web leaderboard")
+    async def level_private(self, ctx: commands.Context, hidden: Optional[bool] = None) -> None:
+        """Hide your name and avatar on the web leaderboard.
+
+        You keep your rank there, shown as a hidden member, and your own page is gone.
+        Alone, it shows your choice.  Example: `[p]level private true`
+        """
+        if hidden is None:
+            hidden = await self.web_privacy.is_private(ctx.guild.id, ctx.author.id)
+            text = (_("You are hidden on this server's web leaderboard.") if hidden
+                    else _("Your name and avatar are shown on this server's web leaderboard."))
+        else:
+            await self.web_privacy.set_private(ctx.guild.id, ctx.author.id, hidden)
+            self.web.site.forget(ctx.guild.id)
+            text = (_("From now on you are hidden on this server's web leaderboard: your rank shows as a hidden "
+                      "member.") if hidden
+                    else _("From now on your name and avatar are shown on this server's web leaderboard."))
+        await ctx.send(text, ephemeral=True)
 
     @level_xpstats.autocomplete("who")
     async def _xpstats_who_choices(self, interaction: discord.Interaction,

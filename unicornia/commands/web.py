@@ -127,7 +127,7 @@ class WebCommands(MixinMeta):
         await ctx.send(_("The web leaderboard is off."))
 
     @web_group.command(name="url")
-    async def web_url(self, ctx: commands.Context, url: str) -> None:
+    async def web_url(self, ctx: commands.Context, *, url: str) -> None:
         """The public address of the pages, used in links (`none` to clear).
 
         The address your reverse proxy serves them at.
