@@ -270,8 +270,7 @@ class LevelCommands(MixinMeta):
             text += "\n" + _("This server has level-up messages turned off, so none are sent for now.")
         await ctx.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
-    @level.command(name="private")
-    @app_commands.describe(hidden="true hides your name and avatar on the web leaderboard")
+    @level.command(name="private", with_app_command=False)  # prefix only: the slash tree's shape is fixed
     async def level_private(self, ctx: commands.Context, hidden: Optional[bool] = None) -> None:
         """Hide your name and avatar on the web leaderboard.
 

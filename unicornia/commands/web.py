@@ -128,9 +128,9 @@ class WebCommands(MixinMeta):
 
     @web_group.command(name="url")
     async def web_url(self, ctx: commands.Context, *, url: str) -> None:
-        """The public address of the pages, used in links (`none` to clear).
+        """The pages' public address, used in links.
 
-        The address your reverse proxy serves them at.
+        The address your reverse proxy serves them at; `none` clears it.
 
         Example: `[p]unicornia web url https://levels.example.org`
         """
