@@ -394,6 +394,8 @@ async def test_the_server_follows_the_cog_and_a_reload_frees_the_port(sim):
     assert f"listening on http://127.0.0.1:{port}" in texts(sim)[0]
     base = f"http://127.0.0.1:{port}"
     assert (await get(base, f"/{sim.guild.id}"))[0] == 200
+    await sim.command(f"unicornia web enable 127.0.0.1 {port}", sim.owner())  # again: it stays as it is
+    assert texts(sim) == [f"The web leaderboard is listening on http://127.0.0.1:{port}."]
     await sim.reload_cog()
     assert sim.cog.web.running and sim.cog.web.port == port  # enabled: started again at load, same port
     assert (await get(base, f"/{sim.guild.id}"))[0] == 200

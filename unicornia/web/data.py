@@ -134,7 +134,7 @@ class WebData:
         rows = []
         for entry, total in zip(shown, totals):
             where = curve.progress(total)
-            fill = where.into_level * 100 // where.needed if kind is None and where.needed else percent(entry.xp, leader)
+            fill = percent(where.into_level, where.needed) if kind is None else percent(entry.xp, leader)
             member = present(entry.user_id)
             if entry.user_id in private or member is None:
                 rows.append(Row(entry.position, None, None, None, where.level, entry.xp, fill))

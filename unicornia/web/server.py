@@ -80,8 +80,11 @@ class WebServer:
 
     async def start(self, host: str, port: int) -> None:
         """Listen on ``host``:``port``; raises OSError (port in use, bad address) and then leaves
-        a server already running as it was. A running server moves to the new address."""
+        a server already running as it was. A running server moves to a new address (bound
+        before the old one is closed); asked for the address it has, it stays as it is."""
         async with self._lock:
+            if self._runner is not None and (host, port) == (self.host, self.port):
+                return  # already there (a second bind of the same port would fail)
             runner = web.AppRunner(self.build_app(), access_log=None, handle_signals=False,
                                    shutdown_timeout=SHUTDOWN_TIMEOUT)
             await runner.setup()
