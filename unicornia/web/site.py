@@ -80,10 +80,7 @@ class WebSite:
 
     async def leaderboard(self, request: web.Request) -> web.Response:
         guild = await self._guild(request)
-        period = request.query.get("period", "all")
-        if period not in PERIODS:
-            raise web.HTTPBadRequest()
-        page = self._page(request)
+        period, page = self._period(request), self._page(request)
         body = await self._cached(("board", guild.id, period, page), lambda: self._board_page(guild, period, page))
         return _answer(body, HTML)
 
@@ -113,10 +110,7 @@ class WebSite:
 
     async def api_leaderboard(self, request: web.Request) -> web.Response:
         guild = await self._guild(request)
-        period = request.query.get("period", "all")
-        if period not in PERIODS:
-            raise web.HTTPBadRequest()
-        page = self._page(request)
+        period, page = self._period(request), self._page(request)
         body = await self._cached(("api-board", guild.id, period, page), lambda: self._board_json(guild, period, page))
         return _answer(body, JSON)
 
@@ -196,6 +190,13 @@ class WebSite:
         if member is None:
             raise web.HTTPNotFound()
         return member
+
+    @staticmethod
+    def _period(request: web.Request) -> str:
+        values = request.query.getall("period", ["all"])
+        if len(values) > 1 or values[0] not in PERIODS:
+            raise web.HTTPBadRequest()
+        return values[0]
 
     @staticmethod
     def _page(request: web.Request) -> int:
