@@ -430,3 +430,12 @@ async def test_status_url_and_the_leaderboard_link(sim, web):
     await admin(sim, "web false")
     await sim.command("level leaderboard", alice)
     assert "example.org" not in "\n".join(texts(sim))
+
+
+async def test_pages_speak_the_servers_language(sim, web):
+    alice = members(sim)[0]
+    await give(sim, alice, 10)
+    await sim.command("set locale server de-DE", sim.owner())
+    sim.replies()
+    html = (await get(web, f"/{sim.guild.id}"))[1]
+    assert '<html lang="de">' in html and "Diese Woche" in html

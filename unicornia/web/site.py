@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Awaitable, Callable, Hashable, Optional
 from urllib.parse import urlencode
 
 from aiohttp import web
+from redbot.core.i18n import get_locale
 
 from ..core.bytecache import ByteCache
 from ..i18n import guild_locale
@@ -217,10 +218,9 @@ class WebSite:
     def _render(self, template: str, guild: "discord.Guild", **values) -> bytes:
         tabs = [("all", f"/{guild.id}"), ("week", f"/{guild.id}?period=week"),
                 ("month", f"/{guild.id}?period=month"), ("clubs", f"/{guild.id}/clubs")]
-        locale = str(getattr(guild, "preferred_locale", "en") or "en")
         return self.renderer.page(template, guild_id=guild.id, guild_name=guild.name,
                                   icon=values.pop("icon", None) or _icon(guild), tabs=tabs,
-                                  lang=locale.split("-")[0], **values)
+                                  lang=get_locale().split("-")[0], **values)  # the labels' language
 
     def _key(self, kind: str, guild_id: int, *rest) -> tuple:
         return (kind, guild_id, self._generation.get(guild_id, 0), *rest)
