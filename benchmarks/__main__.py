@@ -11,7 +11,7 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import cards, hot_path, memory, periods, storage, transfer, voice
+from . import cards, hot_path, memory, periods, storage, transfer, voice, web
 from .common import BOUND, REPORT, Figure, problems
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,7 +19,7 @@ OUT = ROOT / "build" / "bench.json"
 #: In this order: the hot path first, right after the CPU warm-up it starts with.
 SCENARIOS = (("hot path", hot_path.run), ("flush and ranking", storage.run), ("cards", cards.run),
              ("voice", voice.run), ("import", transfer.run), ("weekly board", periods.run),
-             ("memory", memory.run))
+             ("web leaderboard", web.run), ("memory", memory.run))
 
 
 def machine() -> str:
