@@ -46,6 +46,20 @@ async def populate(sim, count: int = MEMBERS, *, hostile: bool = False) -> list:
     return made
 
 
+async def chat_for_two_weeks(sim, clock, wall, member) -> None:
+    """``member`` chats on each of the last 14 days (a few messages a day), so their chart has bars."""
+    day = 86_400
+    wall.now -= 13 * day
+    for number in range(14):
+        for message in range(1 + (number * 7) % 5):
+            clock.advance(61)  # past the per-message cooldown
+            await sim.say(f"day {number}, message {message}: hello everyone!", member)
+        await sim.cog.xp.flush()
+        if number < 13:
+            wall.advance(day)
+    sim.replies()
+
+
 def stored(sim) -> list[tuple[int, int]]:
     """(user id, XP) of the guild's ranked members, highest first, from the SQLite file."""
     return db_rows(sim, "SELECT UserId, Xp FROM UserXpStats WHERE GuildId = ? AND Xp > 0 "
@@ -203,3 +217,23 @@ async def test_dark_and_light_schemes_both_render(sim, web, browser, viewport):
     # the names stay readable: their colour differs from the background in both schemes
     for background, text in colours.values():
         assert background != text
+
+
+async def test_readme_screenshots(sim, web, browser, clock, wall):
+    """The README's pictures (copied by hand from build/screenshots/readme-*.png to docs/web/):
+    a server with a real name, members named in many scripts, on a desktop in the dark and on a
+    phone in the light; each checked to have no sideways scroll like any other page."""
+    sim.guild.name = "Unicorn Lounge ✨"
+    made = await populate(sim, 40)
+    star = made[1]
+    await chat_for_two_weeks(sim, clock, wall, star)
+    for viewport, scheme, name in ((DESKTOP, "dark", "desktop-dark"), (PHONE, "light", "phone-light")):
+        page = await new_page(browser, viewport=viewport, color_scheme=scheme)
+        await page.goto(f"{web}/{sim.guild.id}")
+        assert (await page.inner_text("h1")).strip() == sim.guild.name
+        assert await page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        await page.screenshot(path=str(await screenshot(page, f"readme-leaderboard-{name}")), full_page=False)
+    page = await new_page(browser, viewport=PHONE, color_scheme="dark")
+    await page.goto(f"{web}/{sim.guild.id}/{star.id}")
+    await page.locator("img.card").wait_for()
+    await page.screenshot(path=str(await screenshot(page, "readme-member-phone-dark")), full_page=False)
