@@ -396,20 +396,22 @@ async def test_the_server_follows_the_cog_and_a_reload_frees_the_port(sim):
     assert (await get(base, f"/{sim.guild.id}"))[0] == 200
     await sim.command(f"unicornia web enable 127.0.0.1 {port}", sim.owner())  # again: it stays as it is
     assert texts(sim) == [f"The web leaderboard is listening on http://127.0.0.1:{port}."]
-    await sim.reload_cog()
-    assert sim.cog.web.running and sim.cog.web.port == port  # enabled: started again at load, same port
+    await sim.reload_cog()  # the unload freed the port: the load binds it again
+    assert sim.cog.web.running and sim.cog.web.port == port
     assert (await get(base, f"/{sim.guild.id}"))[0] == 200
-    await sim.unload_cog()
-    with socket.socket() as again:
-        again.bind(("127.0.0.1", port))  # free once the cog is gone
-    await sim.load_cog(__import__("tests.conftest", fromlist=["REPO_ROOT"]).REPO_ROOT)
-    assert sim.cog.web.port == port
     await sim.command("unicornia web disable", sim.owner())
     assert texts(sim) == ["The web leaderboard is off."]
     with socket.socket() as again:
-        again.bind(("127.0.0.1", port))
+        again.bind(("127.0.0.1", port))  # free at once
     await sim.reload_cog()
     assert not sim.cog.web.running  # disabled stays disabled
+    await sim.command(f"unicornia web enable 127.0.0.1 {port}", sim.owner())
+    assert sim.cog.web.port == port
+    for key in ("web_enabled", "web_port"):  # the next test's bot must not start it
+        await sim.cog.config.get_attr(key).clear()
+    await sim.unload_cog()
+    with socket.socket() as again:
+        again.bind(("127.0.0.1", port))  # free once the cog is gone
 
 
 async def test_status_url_and_the_leaderboard_link(sim, web):
