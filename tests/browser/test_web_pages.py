@@ -13,6 +13,7 @@ import pytest
 from discord.ext.test import backend as fake
 
 from unicornia.core.levels import level_from_xp
+from unicornia.web.data import PER_PAGE
 
 from tests.browser.conftest import DESKTOP, PHONE, new_page, screenshot
 from tests.conftest import db_rows
@@ -115,8 +116,9 @@ async def test_rows_match_the_database(sim, web, browser):
     page = await new_page(browser)
     await page.goto(f"{web}/{sim.guild.id}")
     shown = await rows(page)
-    expected = stored(sim)[:len(shown)]
-    assert len(shown) == min(len(stored(sim)), len(shown)) and shown
+    ranking = stored(sim)
+    assert len(ranking) == MEMBERS and len(shown) == min(PER_PAGE, MEMBERS)
+    expected = ranking[:len(shown)]
     for place, (row, (user_id, xp)) in enumerate(zip(shown, expected), start=1):
         assert row["user"] == str(user_id), f"row {place}"
         assert number(row["rank"]) == place
