@@ -1,6 +1,7 @@
-"""The weekly and monthly boards' storage on a real SQLite file: the flush writes each gain into
-the guild's own week and month, boards page by keyset through ties, places count everyone, a
-winner is recorded and paid once, and pruning keeps the previous period."""
+"""The weekly and monthly boards' storage on a real SQLite file: the flush adds each gain to the
+guild's own week and month in the member's row (and starts again in a new period), a finished
+period's top is kept before any row moves on, boards read through ties, a winner is recorded and
+paid once, and schema 10's boards survive the move to schema 11."""
 import sqlite3
 
 import pytest
@@ -8,11 +9,13 @@ import pytest
 from unicornia.core import periods
 from unicornia.db.goals import FlushPlan, GuildPlan
 from unicornia.db.period_statements import MONTH, WEEK
-from unicornia.db.store import XpStore
+from unicornia.db.schema import MIGRATIONS
+from unicornia.db.store import GainRow, XpStore
 from unicornia.systems.xp.state import Gain
 
 NOW = 1_767_607_200  # Monday 2026-01-05 10:00 UTC
 G, H = 10, 20
+DAY = periods.DAY
 
 
 @pytest.fixture
@@ -34,39 +37,51 @@ def gains(*pairs) -> dict:
     return out
 
 
-def rows(tmp_path) -> list[tuple]:
+def columns(tmp_path) -> list[tuple]:
     conn = sqlite3.connect(tmp_path / "unicornia.db")
     try:
-        return conn.execute("SELECT GuildId, Kind, Start, UserId, Xp FROM XpPeriod ORDER BY 1, 2, 3, 4").fetchall()
+        return conn.execute("SELECT GuildId, UserId, WeekStart, WeekXp, MonthStart, MonthXp FROM UserXpStats "
+                            "ORDER BY 1, 2").fetchall()
     finally:
         conn.close()
 
 
-async def test_the_flush_writes_each_guilds_own_week_and_month(store, tmp_path):
-    wednesday = periods.week_start(NOW, 12, 2)
-    plan = FlushPlan([GuildPlan(G, periods.day_start(NOW, 12), week_start=wednesday,
-                                month_start=periods.month_start(NOW, 12))])
+async def test_the_flush_adds_to_each_guilds_own_week_and_month(store, tmp_path):
+    wednesday, month = periods.week_start(NOW, 12, 2), periods.month_start(NOW, 12)
+    plan = FlushPlan([GuildPlan(G, periods.day_start(NOW, 12), week_start=wednesday, month_start=month,
+                                reset_hour=12)])
     await store.write_buffer(gains(((G, 1), 30), ((H, 1), 7)), plan)
-    await store.write_buffer(gains(((G, 1), 5), ((G, 2), 0)), plan)  # no XP: no row
+    await store.write_buffer(gains(((G, 1), 5)), plan)
+    await store.write_gains([GainRow(2, G, 400)])  # an import's XP earns no period XP
     monday, january = periods.week_start(NOW), periods.month_start(NOW)
-    assert rows(tmp_path) == [
-        (G, WEEK, wednesday, 1, 35), (G, MONTH, periods.month_start(NOW, 12), 1, 35),
-        (H, WEEK, monday, 1, 7), (H, MONTH, january, 1, 7),  # not in the plan: Monday 00:00 UTC
-    ]
+    assert columns(tmp_path) == [(G, 1, wednesday, 35, month, 35), (G, 2, 0, 0, 0, 0),
+                                 (H, 1, monday, 7, january, 7)]  # not in the plan: Monday 00:00 UTC
+    # a new week starts the week again and keeps adding to the month
+    store.now = lambda: NOW + 7 * DAY
+    await store.write_buffer(gains(((H, 1), 4)))
+    assert columns(tmp_path)[-1] == (H, 1, monday + 7 * DAY, 4, january, 11)
 
 
-async def test_boards_page_through_ties_and_places_count_everyone(store):
+async def test_boards_read_through_ties_and_a_member_reads_their_own(store):
     start = periods.week_start(NOW)
-    await store.write_buffer(gains(*(((G, user), xp) for user, xp in
-                                      [(1, 50), (2, 80), (3, 50), (4, 10), (5, 50)])))
-    first = await store.period_chunk(G, WEEK, start, 2)
-    assert first == [(2, 80), (5, 50)]
-    rest = await store.period_chunk(G, WEEK, start, 10, (first[-1][1], first[-1][0]))
-    assert rest == [(3, 50), (1, 50), (4, 10)]
-    assert await store.period_position(G, WEEK, start, 3) == (50, 3)
-    assert await store.period_position(G, WEEK, start, 4) == (10, 5)
-    assert await store.period_position(G, WEEK, start, 99) == (0, None)
-    assert await store.period_count(G, WEEK, start) == 5 and await store.period_count(G, WEEK, start, 3) == 3
+    await store.write_buffer(gains(*(((G, user), xp) for user, xp in [(1, 50), (2, 80), (3, 50), (4, 10), (5, 50)])))
+    assert await store.period_board(G, WEEK, start, 10) == [(2, 80), (5, 50), (3, 50), (1, 50), (4, 10)]
+    assert await store.period_board(G, WEEK, start, 2) == [(2, 80), (5, 50)]
+    assert await store.period_xp(G, WEEK, start, 3) == 50 and await store.period_xp(G, WEEK, start - 7 * DAY, 3) == 0
+    assert await store.period_xp(G, MONTH, periods.month_start(NOW), 2) == 80
+
+
+async def test_a_finished_periods_top_is_kept_before_rows_move_on(store):
+    week = periods.week_start(NOW)
+    await store.write_buffer(gains(((G, 1), 10), ((G, 2), 40), ((G, 3), 25)))
+    store.now = lambda: NOW + 7 * DAY
+    await store.write_buffer(gains(((G, 3), 1)))  # the first flush of the new week
+    assert await store.period_board(G, WEEK, week, 10) == [(2, 40), (3, 25), (1, 10)]
+    assert await store.period_board(G, WEEK, week + 7 * DAY, 10) == [(3, 1)]
+    await store.write_buffer(gains(((G, 2), 1)))  # 2's row moves on; last week's top stays
+    assert await store.period_board(G, WEEK, week, 10) == [(2, 40), (3, 25), (1, 10)]
+    await store.delete_user(2)  # a deleted member leaves the kept top too
+    assert await store.period_board(G, WEEK, week, 10) == [(3, 25), (1, 10)]
 
 
 async def test_a_winner_is_recorded_and_paid_once(store):
@@ -80,25 +95,31 @@ async def test_a_winner_is_recorded_and_paid_once(store):
     assert (await store.period_winner(G, WEEK, start)).announced
 
 
-async def test_pruning_keeps_the_previous_period_and_deletion_forgets_the_member(store, tmp_path):
+async def test_only_the_last_finished_periods_are_kept(store, monkeypatch):
+    import unicornia.db.period_statements as statements
+    monkeypatch.setattr(statements, "PERIODS_KEPT", 2)
     week = periods.week_start(NOW)
-    for offset in (14, 7, 0):  # two weeks ago, last week, this week
-        store.now = lambda offset=offset: NOW - offset * periods.DAY
-        await store.write_buffer(gains(((G, 1), 10), ((G, 2), 4)))
-    store.now = lambda: NOW
-    assert await store.period_guilds() == [G]
-    await store.prune_periods({G: (week - 7 * periods.DAY, periods.month_start(week - 1))})
-    assert {r[2] for r in rows(tmp_path) if r[1] == WEEK} == {week - 7 * periods.DAY, week}
-    await store.delete_user(1)
-    assert {r[3] for r in rows(tmp_path)} == {2}
-    data = await store.user_data(2)
-    assert {(p["kind"], p["xp"]) for p in data["period_xp"]} >= {(WEEK, 4)}
+    for n in range(4):
+        store.now = lambda n=n: NOW + n * 7 * DAY
+        await store.write_buffer(gains(((G, 1), 10 + n)))
+    await store.prune_period_tops()
+    kept = sorted({s for (s,) in store.conn.execute("SELECT DISTINCT Start FROM PeriodTop WHERE Kind = 0")})
+    assert kept == [week + 7 * DAY, week + 14 * DAY]
 
 
-async def test_a_place_deeper_than_the_cap_reads_as_one_past_it(store, monkeypatch):
-    import unicornia.db.periods as period_store
-    monkeypatch.setattr(period_store, "PLACE_CAP", 2)
-    start = periods.week_start(NOW)
-    await store.write_buffer(gains(*(((G, user), 100 - user) for user in range(1, 8))))
-    assert await store.period_position(G, WEEK, start, 2) == (98, 2)
-    assert await store.period_position(G, WEEK, start, 7) == (93, 3)  # 6 ahead, counted to 2: "beyond #2"
+def test_schema_10_boards_move_into_the_rows(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS[:10]:
+        conn.executescript(script)
+    week = periods.week_start(NOW)
+    conn.executemany("INSERT INTO UserXpStats (UserId, GuildId, Xp) VALUES (?, ?, ?)", [(1, G, 90), (2, G, 60)])
+    conn.executemany("INSERT INTO XpPeriod VALUES (?, ?, ?, ?, ?)", [
+        (G, WEEK, week, 1, 30), (G, WEEK, week, 2, 20), (G, WEEK, week - 7 * DAY, 1, 60), (G, WEEK, week - 7 * DAY, 2, 40),
+        (G, MONTH, periods.month_start(NOW), 1, 90)])
+    conn.executescript(MIGRATIONS[10])
+    rows = conn.execute("SELECT UserId, WeekStart, WeekXp, MonthXp FROM UserXpStats ORDER BY 1").fetchall()
+    tops = conn.execute("SELECT Start, Position, UserId, Xp FROM PeriodTop ORDER BY 1, 2").fetchall()
+    conn.close()
+    assert rows == [(1, week, 30, 90), (2, week, 20, 0)]
+    assert tops == [(week - 7 * DAY, 0, None, 0), (week - 7 * DAY, 1, 1, 60), (week - 7 * DAY, 2, 2, 40)]

@@ -72,7 +72,11 @@ async def test_a_schema_7_file_migrates_keeping_every_row(tmp_path):
     assert await store.open() == SCHEMA_VERSION >= 9
     after = dump(path)
     for table in TABLES:
-        assert after[table] == before[table], table
+        kept = after[table]
+        if table == "UserXpStats":  # schema 11 adds the week's and month's XP (start 0: none yet)
+            assert all(row[-4:] == (0, 0, 0, 0) for row in kept)
+            kept = [row[:-4] for row in kept]
+        assert kept == before[table], table
     conn = sqlite3.connect(path)
     try:
         kinds = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall())

@@ -11,9 +11,8 @@ from redbot.core.utils.views import SimpleMenu
 
 from ..abc import MixinMeta
 from ..db.period_statements import MONTH, WEEK
-from ..db.periods import PLACE_CAP
 from ..i18n import _
-from ..systems.periods import KINDS, MAX_BONUS, BoardEntry, period_end
+from ..systems.periods import MAX_BONUS, TOP_ROWS, BoardEntry, period_end
 from ..systems.rewards import invoker_problem, role_problem
 from .admin import AdminCommands
 from .level import LevelCommands
@@ -92,8 +91,8 @@ class PeriodCommands(MixinMeta):
             position = listed.position
         if position is None:
             mine = _("You have no XP in this period yet")
-        elif position > PLACE_CAP:
-            mine = _("You: beyond #{position} with {xp} XP").format(position=humanize_number(PLACE_CAP),
+        elif position > TOP_ROWS:
+            mine = _("You: beyond #{position} with {xp} XP").format(position=humanize_number(TOP_ROWS),
                                                                     xp=humanize_number(xp))
         else:
             mine = _("You: #{position} with {xp} XP").format(position=humanize_number(position),

@@ -30,6 +30,7 @@ class GuildPlan:
     #: When the guild's current week and month began (its reset weekday and hour).
     week_start: Optional[int] = None
     month_start: Optional[int] = None
+    reset_hour: int = 0
 
 
 @dataclass(frozen=True)

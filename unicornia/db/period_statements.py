@@ -1,54 +1,81 @@
 """SQL of the weekly and monthly boards and their winners (the rest is in ``statements.py``).
 
-``XpPeriod`` holds, for each server, period kind (0 = week, 1 = month) and period start, the XP
-each member earned in it: written by the flush, in the XP's own transaction, from the same
-stage.  Only the current and the previous period of each kind are kept.
+Each member's row in ``UserXpStats`` also holds the XP they earned in the server's current week
+(``WeekStart``, ``WeekXp``) and month (``MonthStart``, ``MonthXp``): the flush's own upsert adds
+to them, or starts them again when the period has changed, so a board costs the flush no row and
+no index of its own (the leaderboard index covers the four columns, and every gain already moves
+a member's entry in it).  When a period ends, its top members are kept in ``PeriodTop`` by the
+first flush after it (before any member's row moves on to the new period): `last` and the
+winner's reward read that.
 """
 WEEK, MONTH = 0, 1
+#: Members of a finished period kept in PeriodTop (the winner is the first still in the server).
+TOP_KEPT = 50
+#: Finished periods kept in PeriodTop per server and kind.
+PERIODS_KEPT = 12
 
-#: The period each flushed guild is in now, for the flush's one statement.
-CREATE_PERIOD_STARTS = """
-CREATE TEMP TABLE IF NOT EXISTS PeriodStart (
-    GuildId INTEGER, Kind INTEGER, Start INTEGER, PRIMARY KEY (GuildId, Kind)
+#: Each flushed guild's current and previous week and month, for the flush's statements.
+CREATE_GUILD_PERIODS = """
+CREATE TEMP TABLE IF NOT EXISTS GuildPeriod (
+    GuildId INTEGER PRIMARY KEY, WeekStart INTEGER, MonthStart INTEGER, PrevWeek INTEGER, PrevMonth INTEGER
 ) WITHOUT ROWID
 """
-CLEAR_PERIOD_STARTS = "DELETE FROM temp.PeriodStart"
-INSERT_PERIOD_START = "INSERT OR REPLACE INTO temp.PeriodStart (GuildId, Kind, Start) VALUES (?, ?, ?)"
-#: Every staged gain into its guild's week and month (in key order; the stage is read once).
-FLUSH_PERIODS = """
-INSERT INTO XpPeriod (GuildId, Kind, Start, UserId, Xp)
-SELECT s.GuildId, p.Kind, p.Start, s.UserId, s.Xp
-FROM temp.FlushStage AS s JOIN temp.PeriodStart AS p ON p.GuildId = s.GuildId
-WHERE s.Xp > 0
-ORDER BY s.GuildId, p.Kind, p.Start, s.UserId
-ON CONFLICT (GuildId, Kind, Start, UserId) DO UPDATE SET Xp = Xp + excluded.Xp
+CLEAR_GUILD_PERIODS = "DELETE FROM temp.GuildPeriod"
+INSERT_GUILD_PERIOD = """
+INSERT OR REPLACE INTO temp.GuildPeriod (GuildId, WeekStart, MonthStart, PrevWeek, PrevMonth) VALUES (?, ?, ?, ?, ?)
+"""
+#: The flush's stats upsert takes these columns from its guild's row of GuildPeriod (none: an
+#: import or a test's write, which earns no period XP).
+PERIOD_COLUMNS = "WeekStart, WeekXp, MonthStart, MonthXp"
+PERIOD_VALUES = """COALESCE(p.WeekStart, 0), CASE WHEN p.WeekStart IS NULL THEN 0 ELSE s.Xp END,
+       COALESCE(p.MonthStart, 0), CASE WHEN p.MonthStart IS NULL THEN 0 ELSE s.Xp END"""
+PERIOD_JOIN = "LEFT JOIN temp.GuildPeriod AS p ON p.GuildId = s.GuildId"
+#: Added to the gains' ON CONFLICT: the same period adds up, a new one starts again (every
+#: right-hand side reads the row as it was).
+PERIODS_ON_CONFLICT = """,
+    WeekXp     = CASE WHEN excluded.WeekStart = 0 THEN WeekXp
+                      WHEN WeekStart = excluded.WeekStart THEN WeekXp + excluded.WeekXp
+                      ELSE excluded.WeekXp END,
+    WeekStart  = CASE WHEN excluded.WeekStart = 0 THEN WeekStart ELSE excluded.WeekStart END,
+    MonthXp    = CASE WHEN excluded.MonthStart = 0 THEN MonthXp
+                      WHEN MonthStart = excluded.MonthStart THEN MonthXp + excluded.MonthXp
+                      ELSE excluded.MonthXp END,
+    MonthStart = CASE WHEN excluded.MonthStart = 0 THEN MonthStart ELSE excluded.MonthStart END
 """
 
-#: A board's rows from the top, after a keyset cursor (Xp, UserId) so a later chunk costs what the first did.
-PERIOD_TOP = """
-SELECT UserId, Xp FROM XpPeriod WHERE GuildId = ? AND Kind = ? AND Start = ?
-ORDER BY Xp DESC, UserId DESC LIMIT ?
+#: A board from the leaderboard index (it covers the period columns): the guild's entries, top
+#: first.  Column names come from PERIOD_FIELDS only, never from input.
+PERIOD_FIELDS = {WEEK: ("WeekStart", "WeekXp"), MONTH: ("MonthStart", "MonthXp")}
+_BOARD = """SELECT UserId, {xp} AS Xp FROM UserXpStats INDEXED BY IX_UserXpStats_Guild_Xp
+WHERE GuildId = {guild} AND {start} = {since} AND {xp} > 0 ORDER BY {xp} DESC, UserId DESC LIMIT {limit}"""
+BOARD = {kind: _BOARD.format(start=start, xp=xp, guild="?", since="?", limit="?")
+         for kind, (start, xp) in PERIOD_FIELDS.items()}
+MEMBER_PERIODS = "SELECT WeekStart, WeekXp, MonthStart, MonthXp FROM UserXpStats WHERE UserId = ? AND GuildId = ?"
+
+#: A finished period's top members, numbered (then MARK_KEPT's row at position 0 says it was kept).
+KEEP_TOP = {
+    kind: f"""
+INSERT INTO PeriodTop (GuildId, Kind, Start, Position, UserId, Xp)
+SELECT ?1, {kind}, ?2, row_number() OVER (ORDER BY Xp DESC, UserId DESC), UserId, Xp
+FROM ({_BOARD.format(start=start, xp=xp, guild="?1", since="?2", limit="?3")})
 """
-PERIOD_AFTER = """
-SELECT UserId, Xp FROM XpPeriod WHERE GuildId = ? AND Kind = ? AND Start = ? AND (Xp, UserId) < (?, ?)
-ORDER BY Xp DESC, UserId DESC LIMIT ?
+    for kind, (start, xp) in PERIOD_FIELDS.items()
+}
+MARK_KEPT = "INSERT OR IGNORE INTO PeriodTop (GuildId, Kind, Start, Position, UserId, Xp) VALUES (?, ?, ?, 0, NULL, 0)"
+IS_KEPT = "SELECT 1 FROM PeriodTop WHERE GuildId = ? AND Kind = ? AND Start = ? AND Position = 0"
+KEPT_TOP = """
+SELECT UserId, Xp FROM PeriodTop WHERE GuildId = ? AND Kind = ? AND Start = ? AND Position > 0 ORDER BY Position
 """
-PERIOD_MEMBER = "SELECT Xp FROM XpPeriod WHERE GuildId = ? AND Kind = ? AND Start = ? AND UserId = ?"
-#: Members ahead of a member on the board (their position is one more), counted up to a cap: a
-#: count walks the index entry by entry, so an exact place deep in a huge board would cost a
-#: scan of everyone ahead (the board itself lists the first 1,000).
-PERIOD_AHEAD = """
-SELECT COUNT(*) FROM (SELECT 1 FROM XpPeriod
-                      WHERE GuildId = ? AND Kind = ? AND Start = ? AND (Xp, UserId) > (?, ?) LIMIT ?)
+PRUNE_TOP = """
+DELETE FROM PeriodTop WHERE GuildId = ? AND Kind = ? AND Start < (
+    SELECT MIN(Start) FROM (SELECT DISTINCT Start FROM PeriodTop WHERE GuildId = ? AND Kind = ?
+                            ORDER BY Start DESC LIMIT ?))
 """
-PERIOD_COUNT = "SELECT COUNT(*) FROM (SELECT 1 FROM XpPeriod WHERE GuildId = ? AND Kind = ? AND Start = ? LIMIT ?)"
-#: One guild at a time (a seek each), then its periods older than the ones kept.
-NEXT_PERIOD_GUILD = "SELECT MIN(GuildId) FROM XpPeriod WHERE GuildId > ?"
-PRUNE_PERIODS = "DELETE FROM XpPeriod WHERE GuildId = ? AND Kind = ? AND Start < ?"
-DELETE_MEMBER_PERIODS = "DELETE FROM XpPeriod WHERE GuildId = ? AND UserId = ?"
-DELETE_USER_PERIODS = "DELETE FROM XpPeriod WHERE UserId = ?"
-SELECT_USER_PERIODS = "SELECT GuildId, Kind, Start, Xp FROM XpPeriod WHERE UserId = ? ORDER BY GuildId, Kind, Start"
-DELETE_GUILD_PERIODS = "DELETE FROM XpPeriod WHERE GuildId = ?"
+NEXT_TOP_GUILD = "SELECT MIN(GuildId) FROM PeriodTop WHERE GuildId > ?"
+FORGET_TOP_USER = "DELETE FROM PeriodTop WHERE UserId = ?"
+FORGET_TOP_MEMBER = "DELETE FROM PeriodTop WHERE GuildId = ? AND UserId = ?"
+DELETE_GUILD_TOP = "DELETE FROM PeriodTop WHERE GuildId = ?"
+SELECT_USER_TOP = "SELECT GuildId, Kind, Start, Position, Xp FROM PeriodTop WHERE UserId = ? ORDER BY GuildId, Kind, Start"
 
 #: A finished period's winner, written with the bonus in one transaction: the row is what makes
 #: the payment happen exactly once.
@@ -60,9 +87,5 @@ INSERT INTO PeriodWinner (GuildId, Kind, Start, UserId, Xp, Bonus, RoleId, At, A
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)
 """
 MARK_ANNOUNCED = "UPDATE PeriodWinner SET Announced = 1 WHERE GuildId = ? AND Kind = ? AND Start = ? AND Announced = 0"
-LAST_WINNER = """
-SELECT Start, UserId FROM PeriodWinner WHERE GuildId = ? AND Kind = ? AND UserId IS NOT NULL
-ORDER BY Start DESC LIMIT 1
-"""
 FORGET_WINNER_USER = "UPDATE PeriodWinner SET UserId = NULL WHERE UserId = ?"
 DELETE_GUILD_WINNERS = "DELETE FROM PeriodWinner WHERE GuildId = ?"

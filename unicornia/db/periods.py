@@ -1,6 +1,6 @@
-"""Storage of the weekly and monthly boards: reads, the winner's payment, pruning.  Mixed into
-:class:`~unicornia.db.store.XpStore`; every method runs on its thread.  The flush writes the
-periods' XP itself (see ``XpStore._write``), in the XP's transaction."""
+"""Storage of the weekly and monthly boards: reads, keeping a finished period's top, the winner's
+payment.  Mixed into :class:`~unicornia.db.store.XpStore`; every method runs on its thread.  The
+period XP itself is written by the flush's stats upsert (see ``period_statements``)."""
 from __future__ import annotations
 
 import sqlite3
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from . import period_statements as sql
-from .worker import in_worker
+from .worker import in_reader, in_worker
 
 
 @dataclass(frozen=True)
@@ -24,49 +24,48 @@ class Winner:
     new: bool = False
 
 
-#: The deepest place a board counts exactly; past it a member reads "beyond #10,000".
-PLACE_CAP = 10_000
-
-
 class PeriodQueries:
     """Mixed into XpStore; uses its ``conn``, ``now``, ``_transaction`` and ``_grant``."""
 
     conn: sqlite3.Connection
+    _periods_kept: set[tuple[int, int, int]]
 
-    def _write_periods(self, conn: sqlite3.Connection, starts: Iterable[tuple[int, int, int]]) -> None:
-        """Inside the flush's transaction: the staged gains into each guild's current week and
-        month (``starts``: (guild, kind, period start) for every guild in the stage)."""
-        conn.execute(sql.CLEAR_PERIOD_STARTS)
-        conn.executemany(sql.INSERT_PERIOD_START, starts)
-        conn.execute(sql.FLUSH_PERIODS)
+    def _set_periods(self, conn: sqlite3.Connection, guild_periods: Iterable[tuple[int, int, int, int, int]]) -> None:
+        """Inside the flush's transaction, before the stats: each guild's periods for the upsert,
+        and, the first time a guild is flushed after a period ended, that period's top members
+        (kept while every row still holds it)."""
+        rows = list(guild_periods)
+        conn.execute(sql.CLEAR_GUILD_PERIODS)
+        conn.executemany(sql.INSERT_GUILD_PERIOD, rows)
+        kept = self._periods_kept
+        for guild_id, _week, _month, previous_week, previous_month in rows:
+            for kind, start in ((sql.WEEK, previous_week), (sql.MONTH, previous_month)):
+                if (guild_id, kind, start) in kept:
+                    continue
+                if conn.execute(sql.IS_KEPT, (guild_id, kind, start)).fetchone() is None:
+                    conn.execute(sql.KEEP_TOP[kind], (guild_id, start, sql.TOP_KEPT))
+                    conn.execute(sql.MARK_KEPT, (guild_id, kind, start))
+                kept.add((guild_id, kind, start))
 
-    @in_worker
-    def period_chunk(self, guild_id: int, kind: int, start: int, size: int,
-                     after: Optional[tuple[int, int]] = None) -> list[tuple[int, int]]:
-        """(user id, XP) rows of a board from the top, ``size`` at a time after ``after`` (Xp, UserId)."""
-        if after is None:
-            return self.conn.execute(sql.PERIOD_TOP, (guild_id, kind, start, size)).fetchall()
-        return self.conn.execute(sql.PERIOD_AFTER, (guild_id, kind, start, *after, size)).fetchall()
-
-    @in_worker
-    def period_position(self, guild_id: int, kind: int, start: int, user_id: int) -> tuple[int, Optional[int]]:
-        """(XP the member earned in the period, their position, or None without any XP); the
-        members ahead are counted up to :data:`PLACE_CAP` (a deeper place reads as one past it)."""
-        row = self.conn.execute(sql.PERIOD_MEMBER, (guild_id, kind, start, user_id)).fetchone()
-        if row is None or row[0] <= 0:
-            return 0, None
-        ahead = self.conn.execute(sql.PERIOD_AHEAD, (guild_id, kind, start, row[0], user_id, PLACE_CAP)).fetchone()[0]
-        return row[0], ahead + 1
-
-    @in_worker
-    def period_count(self, guild_id: int, kind: int, start: int, cap: int = PLACE_CAP) -> int:
-        """Members with XP in the period, counted up to ``cap``."""
-        return self.conn.execute(sql.PERIOD_COUNT, (guild_id, kind, start, cap)).fetchone()[0]
+    @in_reader
+    def period_board(self, conn: sqlite3.Connection, guild_id: int, kind: int, start: int,
+                     limit: int) -> list[tuple[int, int]]:
+        """(user id, XP) of the period's top ``limit`` members: kept ones for a finished period,
+        else read from the leaderboard index (a scan of the guild's entries, on the reader thread)."""
+        if conn.execute(sql.IS_KEPT, (guild_id, kind, start)).fetchone() is not None:
+            return conn.execute(sql.KEPT_TOP, (guild_id, kind, start)).fetchall()[:limit]
+        return conn.execute(sql.BOARD[kind], (guild_id, start, limit)).fetchall()
 
     @in_worker
     def period_xp(self, guild_id: int, kind: int, start: int, user_id: int) -> int:
-        row = self.conn.execute(sql.PERIOD_MEMBER, (guild_id, kind, start, user_id)).fetchone()
-        return row[0] if row else 0
+        """XP the member earned in the period starting at ``start`` (0 once their row moved on)."""
+        row = self.conn.execute(sql.MEMBER_PERIODS, (user_id, guild_id)).fetchone()
+        if row is None:
+            return 0
+        week_start, week_xp, month_start, month_xp = row
+        if kind == sql.WEEK:
+            return week_xp if week_start == start else 0
+        return month_xp if month_start == start else 0
 
     @in_worker
     def period_winner(self, guild_id: int, kind: int, start: int) -> Optional[Winner]:
@@ -96,26 +95,12 @@ class PeriodQueries:
             return conn.execute(sql.MARK_ANNOUNCED, (guild_id, kind, start)).rowcount == 1
 
     @in_worker
-    def last_winner(self, guild_id: int, kind: int) -> Optional[tuple[int, int]]:
-        """(period start, user id) of the most recent period with a winner."""
-        return self.conn.execute(sql.LAST_WINNER, (guild_id, kind)).fetchone()
-
-    @in_worker
-    def period_guilds(self) -> list[int]:
-        """Every guild with period rows (one index seek each)."""
-        guilds, guild = [], -1
-        while (found := self.conn.execute(sql.NEXT_PERIOD_GUILD, (guild,)).fetchone()[0]) is not None:
-            guilds.append(found)
+    def prune_period_tops(self) -> int:
+        """Keep the last :data:`~period_statements.PERIODS_KEPT` finished periods of each guild."""
+        removed, guild = 0, -1
+        while (found := self.conn.execute(sql.NEXT_TOP_GUILD, (guild,)).fetchone()[0]) is not None:
             guild = found
-        return guilds
-
-    @in_worker
-    def prune_periods(self, keep_from: dict[int, tuple[int, int]]) -> int:
-        """Delete periods older than the ones kept: ``keep_from`` maps a guild to the (week,
-        month) start of its previous periods; a guild missing from it is left alone."""
-        removed = 0
-        for guild, (week, month) in keep_from.items():
             with self._transaction() as conn:
-                removed += conn.execute(sql.PRUNE_PERIODS, (guild, sql.WEEK, week)).rowcount
-                removed += conn.execute(sql.PRUNE_PERIODS, (guild, sql.MONTH, month)).rowcount
+                for kind in (sql.WEEK, sql.MONTH):
+                    removed += conn.execute(sql.PRUNE_TOP, (guild, kind, guild, kind, sql.PERIODS_KEPT)).rowcount
         return removed

@@ -1,5 +1,7 @@
 """Every SQL statement Unicornia runs, by name.  All of them take parameters; none is built from input."""
 
+from . import period_statements as periods
+
 PRAGMAS = (
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = NORMAL",
@@ -97,12 +99,14 @@ ON CONFLICT (UserId, GuildId) DO UPDATE SET
     CommandCount   = CommandCount + excluded.CommandCount
 """
 
-FLUSH_STATS = """
+#: The stats, with the XP of the guild's current week and month (see ``period_statements``).
+FLUSH_STATS = f"""
 INSERT INTO UserXpStats (UserId, GuildId, Xp, MessageCount, VoiceSeconds, LastLevelUp,
-                         LinkCount, ThanksReceived, ReactionCount, CommandCount)
-SELECT UserId, GuildId, Xp, Messages, VoiceSeconds, LeveledAt, Links, Thanks, Reactions, Commands
-FROM temp.FlushStage WHERE true ORDER BY UserId, GuildId
-""" + ADD_GAINS_ON_CONFLICT
+                         LinkCount, ThanksReceived, ReactionCount, CommandCount, {periods.PERIOD_COLUMNS})
+SELECT s.UserId, s.GuildId, s.Xp, s.Messages, s.VoiceSeconds, s.LeveledAt, s.Links, s.Thanks, s.Reactions,
+       s.Commands, {periods.PERIOD_VALUES}
+FROM temp.FlushStage AS s {periods.PERIOD_JOIN} WHERE true ORDER BY s.UserId, s.GuildId
+""" + ADD_GAINS_ON_CONFLICT.rstrip() + periods.PERIODS_ON_CONFLICT
 
 FLUSH_TOTALS = """
 INSERT INTO DiscordUser (UserId, TotalXp)

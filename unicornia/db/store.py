@@ -98,9 +98,19 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
         self.path = Path(path)
         self.busy_timeout_ms = busy_timeout_ms
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="unicornia-db")
+        #: Long reads run here, on a connection of their own (see worker.in_reader).
+        self._read_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="unicornia-db-read")
+        self._reader: Optional[sqlite3.Connection] = None
+        self._reader_generation = -1
+        #: Counts the opens: a reader connection from an earlier one (before a restore) is replaced.
+        self._generation = 0
+        #: Set while the file is being replaced: no reader may open it meanwhile.
+        self._reader_paused = False
         self.conn: Optional[sqlite3.Connection] = None
         #: Number of flushes committed; read by the XP engine to merge cache misses correctly.
         self.flush_epoch = 0
+        #: Number of write transactions committed (a read kept from before another write is old).
+        self.writes = 0
         self._closed = False
         #: Each large guild's ranking in pieces, kept exact by every write (see ranks.py).
         self._ranks = RankCuts()
@@ -110,6 +120,8 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
         self._staged_columns: set[str] = set()
         #: Seconds the last write_buffer spent on the XP transaction and on its follow-up.
         self.last_timing: tuple[float, float] = (0.0, 0.0)
+        #: (guild, kind, start) of finished periods whose top is known to be kept (see periods.py).
+        self._periods_kept: set[tuple[int, int, int]] = set()
 
     # --- lifecycle ---------------------------------------------------------------------------
     @in_worker
@@ -135,7 +147,11 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
             for statement in sql.CREATE_FLUSH_PLAN:
                 conn.execute(statement)
             conn.execute(sql.CREATE_RANK_CUTS)
-            conn.execute(period_sql.CREATE_PERIOD_STARTS)
+            conn.execute(period_sql.CREATE_GUILD_PERIODS)
+            self._periods_kept.clear()  # a restored file has its own
+            self.writes += 1  # and whatever was read before is old
+            self._generation += 1
+            self._reader_paused = False
             self._ranks.build_all(conn)  # once, here: no read ever builds them
         except BaseException:
             conn.close()
@@ -189,15 +205,43 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
             self.conn.close()
             self.conn = None
 
+    def _on_reader(self, method, args, kwargs):
+        """Run a read-only method on the reader thread with its connection (opened on first use,
+        and again after the file was opened anew)."""
+        if self._reader_paused:
+            raise StoreClosed()  # the file is being replaced (a restore): a moment, then it reopens
+        if self._reader is None or self._reader_generation != self._generation:
+            self._close_reader()
+            self._reader = sqlite3.connect(self.path, check_same_thread=False)
+            self._reader.execute("PRAGMA query_only = ON")
+            self._reader.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            self._reader_generation = self._generation
+        return method(self, self._reader, *args, **kwargs)
+
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    async def pause_reader(self) -> None:
+        """Close the reader's connection and keep it closed until the file is opened again:
+        before a restore moves another file into place (a connection left open on the old file
+        would, on closing, clean up write-ahead files by the name the new file now has)."""
+        self._reader_paused = True
+        await asyncio.get_running_loop().run_in_executor(self._read_executor, self._close_reader)
+
     async def close(self) -> None:
-        """Close the connection and stop the thread (calls already queued run first; later ones
+        """Close the connections and stop the threads (calls already queued run first; later ones
         raise StoreClosed); closing twice is harmless."""
         if self._closed:
             return
         self._closed = True
+        loop = asyncio.get_running_loop()
         try:
-            await asyncio.get_running_loop().run_in_executor(self._executor, self._close_conn)
+            await loop.run_in_executor(self._read_executor, self._close_reader)
+            await loop.run_in_executor(self._executor, self._close_conn)
         finally:
+            self._read_executor.shutdown(wait=True)
             self._executor.shutdown(wait=True)
 
     @in_worker
@@ -228,7 +272,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
         if big:
             self.conn.execute(sql.BIG_FLUSH_CACHE)
         try:
-            epoch = self._write(_snapshot_rows(snapshot), _period_starts(snapshot, plan, self.now()))
+            epoch = self._write(_snapshot_rows(snapshot), _guild_periods(snapshot, plan, self.now()))
             written = time.perf_counter()
             report = None
             if plan is not None:
@@ -244,8 +288,11 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
         return epoch, report
 
     def _write(self, chunks: Iterable[tuple[tuple[int, ...], Iterable[tuple]]],
-               period_starts: Iterable[tuple[int, int, int]] = ()) -> int:
-        """Stats, totals, history and rank pieces in ONE transaction.
+               guild_periods: Iterable[tuple[int, int, int, int, int]] = ()) -> int:
+        """Stats (with the week's and month's XP), totals, history and rank pieces in ONE transaction.
+
+        ``guild_periods``: (guild, week, month, previous week, previous month) of each guild whose
+        gains count towards its boards (none for an import's rows).
 
         The rows are staged in a temporary table a chunk at a time (the only Python-side work,
         with the GIL handed back between chunks; each chunk binds only its columns that are not
@@ -263,6 +310,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
             conn.execute(sql.STAGE_FROM_INBOX)
             conn.execute(sql.CLEAR_FLUSH_INBOX)
             self._staged_columns = {sql.STAGE_COLUMNS[i] for i in used}
+            self._set_periods(conn, guild_periods)  # keeps a period's top members before rows move on
             conn.execute(sql.FLUSH_STATS)
             one_guild = conn.execute(sql.STAGE_ONE_GUILD).fetchone()[0]
             conn.execute(sql.FLUSH_TOTALS_ONE_GUILD if one_guild else sql.FLUSH_TOTALS)
@@ -271,7 +319,6 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
                     conn.execute(sql.FLUSH_HISTORY[source], (hour,))
                     conn.execute(sql.FLUSH_HISTORY_GUILD[source], (hour,))
             self._ranks.flush_deltas(conn)
-            self._write_periods(conn, period_starts)
         # the stage keeps the flushed members for the follow-up (write_buffer clears it after)
         self.flush_epoch += 1
         return self.flush_epoch
@@ -430,7 +477,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
             conn.execute(sql.UNSUM_MEMBER_HISTORY, member)
             conn.execute(sql.DELETE_MEMBER_HISTORY, member)
             conn.execute(sql.DELETE_MEMBER_BASELINES, (user_id, guild_id))
-            conn.execute(period_sql.DELETE_MEMBER_PERIODS, (guild_id, user_id))
+            conn.execute(period_sql.FORGET_TOP_MEMBER, (guild_id, user_id))
             conn.execute(sql.ADD_TOTAL_XP, (user_id, -xp, -xp))
             self._audit(conn, guild_id, user_id, "reset", -xp, reason, actor_id)
         return xp
@@ -448,7 +495,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
             conn.execute(sql.DELETE_GUILD_HISTORY_TOTALS, (guild_id,))
             self._ranks.rebuild_later(guild_id)
             conn.execute(sql.DELETE_GUILD_BASELINES, (guild_id,))
-            conn.execute(period_sql.DELETE_GUILD_PERIODS, (guild_id,))
+            conn.execute(period_sql.DELETE_GUILD_TOP, (guild_id,))
             self._audit(conn, guild_id, 0, "reset", -sum(xp for _, xp in rows),
                         f"whole server ({len(rows):,} members)", actor_id)
         return len(rows)
@@ -464,7 +511,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
             conn.execute(sql.UNSUM_USER_HISTORY, (user_id,))
             for statement in (sql.DELETE_USER_STATS, sql.DELETE_USER_TOTAL, sql.DELETE_USER_ITEMS,
                               sql.DELETE_USER_SHOP_LOG, sql.DELETE_USER_HISTORY, *sql.DELETE_USER_LEFTOVERS,
-                              period_sql.DELETE_USER_PERIODS, period_sql.FORGET_WINNER_USER):
+                              period_sql.FORGET_TOP_USER, period_sql.FORGET_WINNER_USER):
                 conn.execute(statement, (user_id,))
 
     @in_worker
@@ -498,8 +545,8 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
                   for r in conn.execute(sql.SELECT_USER_QUESTS, (user_id,))]
         boosts = [dict(zip(("guild_id", "multiplier", "expires_at"), r))
                   for r in conn.execute(sql.SELECT_USER_BOOSTS, (user_id,))]
-        period_xp = [dict(zip(("guild_id", "kind", "start", "xp"), r))
-                     for r in conn.execute(period_sql.SELECT_USER_PERIODS, (user_id,))]
+        period_xp = [dict(zip(("guild_id", "kind", "start", "position", "xp"), r))
+                     for r in conn.execute(period_sql.SELECT_USER_TOP, (user_id,))]
         return {"guild_stats": stats, "total_xp": total[0] if total else 0, "shop_items": items,
                 "shop_log": shop_log, "xp_history": history, "achievements": achievements, "daily": daily,
                 "audit_log": audit, "imports": imports, "quests_completed": quests, "xp_boosts": boosts,
@@ -560,10 +607,11 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
         """BEGIN ... COMMIT; what the transaction changed in the rank pieces is applied once it
         has committed, and forgotten if it rolls back."""
 
-        def __init__(self, conn: sqlite3.Connection, kind: str, ranks: RankCuts) -> None:
-            self.conn = conn
+        def __init__(self, store: "XpStore", kind: str) -> None:
+            self.store = store
+            self.conn = store.conn
             self.kind = kind
-            self.ranks = ranks
+            self.ranks = store._ranks
 
         def __enter__(self) -> sqlite3.Connection:
             self.ranks.discard()
@@ -581,13 +629,14 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
                 self.ranks.discard()
                 raise
             self.ranks.commit(self.conn)
+            self.store.writes += 1
 
     def _transaction(self, kind: str = "IMMEDIATE") -> "_Tx":
         """A transaction; IMMEDIATE (the default) takes the write lock up front, so a write
         waits for the lock at BEGIN rather than failing half-way."""
         if self.conn is None:
             raise RuntimeError("the store is closed")
-        return self._Tx(self.conn, kind, self._ranks)
+        return self._Tx(self, kind)
 
 
 #: Members read per statement by a batched cache fill (SQLite allows 999 parameters by default).
@@ -602,20 +651,20 @@ BIG_FLUSH = 20_000
 PRUNE_SLICE = 50_000
 
 
-def _period_starts(snapshot: Mapping[tuple[int, int], Any], plan: Optional[FlushPlan],
-                   now: float) -> list[tuple[int, int, int]]:
-    """(guild, kind, start) of the week and month each flushed guild is in now: from the plan
+def _guild_periods(snapshot: Mapping[tuple[int, int], Any], plan: Optional[FlushPlan],
+                   now: float) -> list[tuple[int, int, int, int, int]]:
+    """(guild, week, month, previous week, previous month) of each flushed guild now: from the plan
     (each guild's own reset weekday and hour), or Monday 00:00 UTC for a guild it lacks."""
     planned = {g.guild_id: g for g in plan.guilds} if plan is not None else {}
-    starts = []
+    rows = []
     for guild_id in {key[0] for key in snapshot}:
         g = planned.get(guild_id)
         if g is not None and g.week_start is not None:
-            week, month = g.week_start, g.month_start
+            week, month, hour = g.week_start, g.month_start, g.reset_hour
         else:
-            week, month = periods.week_start(now), periods.month_start(now)
-        starts += [(guild_id, period_sql.WEEK, week), (guild_id, period_sql.MONTH, month)]
-    return starts
+            week, month, hour = periods.week_start(now), periods.month_start(now), 0
+        rows.append((guild_id, week, month, week - 7 * periods.DAY, periods.month_start(month - 1, hour)))
+    return rows
 
 
 def _chunks(items: Iterable, size: int) -> Iterable[list]:

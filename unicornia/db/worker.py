@@ -30,3 +30,20 @@ def in_worker(method: Callable[..., T]) -> Callable[..., "asyncio.Future[T]"]:
         return await loop.run_in_executor(self._executor, call)
 
     return runner
+
+
+def in_reader(method: Callable[..., T]) -> Callable[..., "asyncio.Future[T]"]:
+    """Turn a synchronous read-only method ``method(self, conn, ...)`` into a coroutine run on the
+    store's reader thread, with the reader's own connection: a long read (a large server's board)
+    never holds up the flush and the other reads queued on the store's thread (WAL lets a reader
+    and the writer work at once)."""
+
+    @functools.wraps(method)
+    async def runner(self: Any, *args: Any, **kwargs: Any) -> T:
+        if self._closed:
+            raise StoreClosed()
+        loop = asyncio.get_running_loop()
+        call = functools.partial(contextvars.copy_context().run, self._on_reader, method, args, kwargs)
+        return await loop.run_in_executor(self._read_executor, call)
+
+    return runner

@@ -202,7 +202,7 @@ class GoalService:
         guild = GuildPlan(gid, day, settings.goal_enabled, settings.goal_floor, settings.goal_percent,
                           settings.goal_days, settings.goal_bonus,
                           week_start=periods.week_start(now, settings.reset_hour, settings.reset_weekday),
-                          month_start=periods.month_start(now, settings.reset_hour))
+                          month_start=periods.month_start(now, settings.reset_hour), reset_hour=settings.reset_hour)
         period_list, quest_list = [(gid, day)], []
         for quest in quests:
             if quest.cycle == "once" and quest.ends_at is not None:

@@ -250,6 +250,7 @@ class ImportService:
 
             async def swap() -> BackupInfo:
                 await self.store.backup_to(before)
+                await self.store.pause_reader()
                 return await self.store.restore_from(self.backups / info.name, before)
 
             info = await self.xp.replace_database(swap)

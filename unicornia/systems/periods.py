@@ -1,9 +1,11 @@
 """Weekly and monthly boards, and the reward for each period's winner.
 
 A server's week starts on its reset weekday at its reset hour (UTC), its month on the 1st at
-that hour (the same boundaries as its quests).  The flush adds every gain to the member's row
-of the current week and month (``XpPeriod``); a board is read from that table's ranking index,
-so any page costs about what the first does.
+that hour (the same boundaries as its quests).  The flush adds every gain to the week's and the
+month's XP in the member's own row (see ``db/period_statements.py``).  A board is the period's
+top :data:`TOP_ROWS` members, read from the leaderboard index (a scan of the server's entries)
+and kept until the next write to the database; where that scan is slow (a very large server) the kept board is
+served for up to :data:`MAX_STALE` seconds while a fresh one is read in the background.
 
 At each period's end the winner (the current member with the most XP in it) gets the server's
 period reward: a role, taken from whoever held it, and bonus XP.  The winner's row and the
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -34,8 +38,14 @@ KINDS = {"week": WEEK, "month": MONTH}
 TICK_SECONDS = 60.0
 #: How often periods older than the previous one are pruned.
 PRUNE_SECONDS = 3600.0
-#: Rows read per step while skipping members who left: the page's own rows, within these.
-MIN_CHUNK, MAX_CHUNK = 50, 1_000
+#: Members a board holds (the commands offer 100 pages of 10); a place below it reads as "beyond".
+TOP_ROWS = 1_000
+#: Boards kept (by server, kind and period).
+BOARDS_KEPT = 64
+#: A board whose read took longer than this is served stale while it is read again ...
+SLOW_READ = 0.02
+#: ... for at most this many seconds.
+MAX_STALE = 120.0
 #: The most bonus XP an admin may give a period's winner.
 MAX_BONUS = 1_000_000
 
@@ -76,6 +86,9 @@ class PeriodService:
         self.announce = announce
         self._task: Optional[asyncio.Task] = None
         self._pruned_at = 0.0
+        #: (guild, kind, start) -> (store's write count, read at, seconds the read took, rows): an LRU.
+        self._boards: OrderedDict[tuple[int, int, int], tuple[int, float, float, list]] = OrderedDict()
+        self._reading: dict[tuple[int, int, int], asyncio.Task] = {}
 
     @property
     def xp(self):
@@ -94,27 +107,53 @@ class PeriodService:
         (buffered gains are written first)."""
         await self.xp.flush()
         entries: list[BoardEntry] = []
-        after = None
-        size = min(max(wanted, MIN_CHUNK), MAX_CHUNK)  # one read for most pages
-        while len(entries) < wanted:
-            rows = await self.store.period_chunk(guild.id, kind, start, size, after)
-            for user_id, xp in rows:
-                if keep is None or keep(user_id):
-                    entries.append(BoardEntry(len(entries) + 1, user_id, xp))
-                    if len(entries) == wanted:
-                        break
-            if len(rows) < size:
-                break
-            after = (rows[-1][1], rows[-1][0])
+        for user_id, xp in await self._top(guild.id, kind, start):
+            if keep is None or keep(user_id):
+                entries.append(BoardEntry(len(entries) + 1, user_id, xp))
+                if len(entries) == wanted:
+                    break
         return entries
 
     async def position(self, guild_id: int, kind: int, start: int, user_id: int) -> tuple[int, Optional[int]]:
-        """(XP earned, position among everyone with XP in the period, or None without any)."""
-        return await self.store.period_position(guild_id, kind, start, user_id)
+        """(XP earned in the period, place among everyone with XP in it): None without XP,
+        ``TOP_ROWS + 1`` below the board's top."""
+        xp = await self.store.period_xp(guild_id, kind, start, user_id)
+        if xp <= 0:
+            return 0, None
+        for place, (uid, _xp) in enumerate(await self._top(guild_id, kind, start), start=1):
+            if uid == user_id:
+                return xp, place
+        return xp, TOP_ROWS + 1
 
     async def count(self, guild_id: int, kind: int, start: int, cap: int) -> int:
-        """How many members have XP in the period, up to ``cap``."""
-        return await self.store.period_count(guild_id, kind, start, cap)
+        """How many members have XP in the period, up to ``cap`` (at most :data:`TOP_ROWS`)."""
+        return min(cap, len(await self._top(guild_id, kind, start)))
+
+    async def _top(self, guild_id: int, kind: int, start: int) -> list[tuple[int, int]]:
+        key = (guild_id, kind, start)
+        kept = self._boards.get(key)
+        if kept is not None:
+            epoch, read_at, took, rows = kept
+            self._boards.move_to_end(key)
+            if epoch == self.store.writes:
+                return rows
+            if took > SLOW_READ and time.monotonic() - read_at < MAX_STALE:
+                if key not in self._reading:
+                    self._reading[key] = asyncio.create_task(self._read(key), name="unicornia-board")
+                return rows
+        return await self._read(key)
+
+    async def _read(self, key: tuple[int, int, int]) -> list[tuple[int, int]]:
+        try:
+            epoch, began = self.store.writes, time.monotonic()
+            rows = await self.store.period_board(*key, TOP_ROWS)
+            self._boards[key] = (epoch, time.monotonic(), time.monotonic() - began, rows)
+            self._boards.move_to_end(key)
+            while len(self._boards) > BOARDS_KEPT:
+                self._boards.popitem(last=False)
+            return rows
+        finally:
+            self._reading.pop(key, None)
 
     # --- the winners' rewards ----------------------------------------------------------------
     def start(self) -> None:
@@ -170,7 +209,6 @@ class PeriodService:
             await self._announce(member, kind, winner)
 
     async def _record(self, guild: discord.Guild, kind: int, start: int, reward):
-        await self.xp.flush()  # everything written before the winner is chosen
         top = await self.board(guild, kind, start, 1, lambda uid: _current_human(guild, uid))
         role_id = reward.get("role")
         if top:
@@ -220,14 +258,8 @@ class PeriodService:
         await self.announce(member, text, None, "goal")
 
     async def prune(self) -> int:
-        """Forget periods older than each server's previous week and month (each server's own
-        reset weekday and hour decide which those are)."""
-        now = self.store.now()
-        keep = {}
-        for guild_id in await self.store.period_guilds():
-            settings = await self.settings.get(guild_id)
-            keep[guild_id] = (previous_start(WEEK, now, settings), previous_start(MONTH, now, settings))
-        return await self.store.prune_periods(keep)
+        """Forget finished periods' tops past the last few of each server."""
+        return await self.store.prune_period_tops()
 
 
 def _current_human(guild: discord.Guild, user_id: int) -> bool:
