@@ -146,3 +146,17 @@ async def test_bad_ranges_are_refused(sim):
     await sim.command("unicornia guild xppermessage 10", sim.owner())
     assert "earns 10 XP" in sim.replies()[-1].content
     assert (await sim.cog.settings.get(sim.guild.id)).message_xp_choices == ()
+
+
+async def test_a_reward_to_a_member_not_in_the_cache_crosses_levels_on_the_servers_curve(sim):
+    sim.give_bot_role()
+    first = sim.make_role("First", position=5)
+    alice = members(sim)[0]
+    await _admin(sim, "rolereward 1 First")
+    await confirmed(sim, "unicornia guild curve linear 100")
+    key = (sim.guild.id, alice.id)
+    await sim.cog.store.award(sim.guild.id, alice.id, 90)
+    await sim.cog.store.award(sim.guild.id, alice.id, 20)  # a reward the store wrote: 90 -> 110
+    sim.cog.xp.cache.pop(key)  # not cached: the level is worked out from the database
+    await sim.cog.xp.grant(key, 20, alice, None)
+    assert first in alice.roles  # level 1 on the linear curve (NadekoBot's would still say level 2)

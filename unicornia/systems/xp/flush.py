@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 from typing import Awaitable, Callable, Optional
 
-from ...core.levels import level_from_xp
 from .state import Award, Gain, Key
 
 log = logging.getLogger("red.unicornia.xp")
@@ -110,7 +109,8 @@ class Flushing:
             return
         if not cached:
             new_xp = await self.current_xp(key)
-            if level_from_xp(new_xp) > level_from_xp(new_xp - amount):
+            curve = self.curve_of(key[0])
+            if curve.level(new_xp) > curve.level(new_xp - amount):
                 award = Award(key, amount, new_xp - amount, new_xp)
         if award is not None:
             await self.level_up(member, award, channel)
