@@ -127,6 +127,10 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
     @in_worker
     def open(self) -> int:
         """Open the file, set WAL, run pending migrations; return the schema version."""
+        return self._open()
+
+    def _open(self) -> int:
+        """:meth:`open`'s work, on the store's thread (a restore opens the new file with it)."""
         if sqlite3.sqlite_version_info < MIN_SQLITE:
             raise SqliteTooOld(_(
                 "Unicornia needs SQLite {needed} or newer (UPDATE ... FROM and RETURNING); this Python has "

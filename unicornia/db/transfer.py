@@ -431,12 +431,11 @@ class TransferQueries:
 
     def _reopen(self) -> int:
         """On the store's thread, once the file was replaced: forget the rank pieces and what the
-        last flush staged, and open the file exactly as a load does (``XpStore.open``'s body, run
-        here on the thread it always runs on)."""
+        last flush staged, and open the file exactly as a load does."""
         self._close_conn()
         self._ranks = RankCuts()
         self._staged_columns = set()
-        return type(self).open.__wrapped__(self)
+        return self._open()
 
     def _swap_in(self, staging: Path) -> None:
         """Close the connection and move ``staging`` into the database's place; the write-ahead
