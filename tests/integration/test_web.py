@@ -376,6 +376,7 @@ async def test_internal_errors_are_logged_and_answered_plainly(sim, web, caplog)
 # --- the server's life -----------------------------------------------------------------------
 async def test_a_port_in_use_is_told_and_changes_nothing(sim, web):
     running_port = sim.cog.web.port
+    stored = await sim.cog.config.all()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -383,7 +384,7 @@ async def test_a_port_in_use_is_told_and_changes_nothing(sim, web):
         await sim.command(f"unicornia web enable 127.0.0.1 {port}", sim.owner())
         said = texts(sim)
     assert said == [f"Port {port} on 127.0.0.1 is already in use; nothing was changed."]
-    assert sim.cog.web.port == running_port and await sim.cog.config.web_port() == 0
+    assert sim.cog.web.port == running_port and await sim.cog.config.all() == stored
     assert (await get(web, f"/{sim.guild.id}"))[0] == 200
 
 
