@@ -35,6 +35,15 @@ async def test_a_board_is_read_again_after_a_write():
     assert await periods._top(1, 0, 100) == [(2, 20), (1, 10)] and store.reads == 2
     assert await periods.position(1, 0, 100, 1) == (10, 2)
     assert await periods.position(1, 0, 100, 9) == (0, None)
+    store.rows.append((9, 5))
+    periods._boards.clear()
+    monkey_top = periods._top
+
+    async def top_without_9(*key):
+        return [row for row in await monkey_top(*key) if row[0] != 9]
+
+    periods._top = top_without_9  # 9 has XP but is below the board's top
+    assert await periods.position(1, 0, 100, 9) == (5, None)
 
 
 async def test_a_slow_board_is_served_stale_while_it_is_read_again(monkeypatch):

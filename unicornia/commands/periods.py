@@ -89,9 +89,9 @@ class PeriodCommands(MixinMeta):
         listed = next((entry for entry in entries if entry.user_id == ctx.author.id), None)
         if listed is not None:  # their place on the board shown (which skips members who left)
             position = listed.position
-        if position is None:
+        if xp <= 0:
             mine = _("You have no XP in this period yet")
-        elif position > TOP_ROWS:
+        elif position is None:
             mine = _("You: beyond #{position} with {xp} XP").format(position=humanize_number(TOP_ROWS),
                                                                     xp=humanize_number(xp))
         else:

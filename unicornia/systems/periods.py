@@ -115,15 +115,15 @@ class PeriodService:
         return entries
 
     async def position(self, guild_id: int, kind: int, start: int, user_id: int) -> tuple[int, Optional[int]]:
-        """(XP earned in the period, place among everyone with XP in it): None without XP,
-        ``TOP_ROWS + 1`` below the board's top."""
+        """(XP earned in the period, place among everyone with XP in it): the place is None
+        without XP, and below the board's top :data:`TOP_ROWS` too (the XP says which)."""
         xp = await self.store.period_xp(guild_id, kind, start, user_id)
         if xp <= 0:
             return 0, None
         for place, (uid, _xp) in enumerate(await self._top(guild_id, kind, start), start=1):
             if uid == user_id:
                 return xp, place
-        return xp, TOP_ROWS + 1
+        return xp, None
 
     async def count(self, guild_id: int, kind: int, start: int, cap: int) -> int:
         """How many members have XP in the period, up to ``cap`` (at most :data:`TOP_ROWS`)."""
