@@ -96,13 +96,14 @@ class _Member:
 
 
 class _Guild:
-    """A ``discord.Guild``'s reads as a page makes them; ``get_member`` is a dict look-up, as in
-    discord.py, and builds the member it finds (a cost discord.py does not pay: never flattering).
-    One member in twenty has left (their XP stays, the board skips them).
+    """A ``discord.Guild``'s reads as a page makes them.  One member in twenty has left (their XP
+    stays, the board skips them).
 
-    The names are kept as plain strings, which Python's garbage collector does not track: a real
-    bot's million Member objects make every full collection long (see ``_full_collection``), web
-    or not, and the fake must not add such pauses of its own to the web's figure."""
+    ``get_member`` is a dict look-up, as in discord.py.  The members are kept as plain names, which
+    Python's garbage collector does not track, and a member object is made the first time one is
+    asked for, then kept: a real bot's million Member objects make every full collection long
+    (see ``_full_collection``), web or not, and the fake must not add such pauses of its own to
+    the web's figure, nor build an object per look-up that discord.py does not build."""
 
     id = GUILD
     name = "Big Server"
@@ -111,11 +112,17 @@ class _Guild:
 
     def __init__(self, members: int) -> None:
         self._names = {_user(n): f"{SCRIPTS[n % len(SCRIPTS)]} {n}" for n in range(members) if n % 20 != 7}
+        self._members: dict[int, _Member] = {}
         self.member_count = len(self._names)
 
     def get_member(self, user_id: int):
-        name = self._names.get(user_id)
-        return None if name is None else _Member(user_id, name, self)
+        member = self._members.get(user_id)
+        if member is None:
+            name = self._names.get(user_id)
+            if name is None:
+                return None
+            member = self._members[user_id] = _Member(user_id, name, self)
+        return member
 
 
 def _full_collection(guild: _Guild) -> float:
