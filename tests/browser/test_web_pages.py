@@ -3,7 +3,8 @@
 What a visitor sees: the page loads with the server's name; its rows are the database's ranking
 (XP read from the SQLite file with a separate connection); the pager moves by clicking; a hostile
 nickname shows as text and opens no dialog; a phone-width page never scrolls sideways; dark and
-light schemes both render.  Screenshots land in build/screenshots/ as artefacts of every run.
+light schemes both render; the week's tab shows the week's XP; a private member is a hidden row
+at their rank.  Screenshots land in build/screenshots/ as artefacts of every run.
 """
 from __future__ import annotations
 
@@ -51,12 +52,12 @@ async def chat_for_two_weeks(sim, clock, wall, member) -> None:
     """``member`` chats on each of the last 14 days (a few messages a day), so their chart has bars."""
     day = 86_400
     wall.now -= 13 * day
-    for number in range(14):
-        for message in range(1 + (number * 7) % 5):
+    for today in range(14):
+        for message in range(1 + (today * 7) % 5):
             clock.advance(61)  # past the per-message cooldown
-            await sim.say(f"day {number}, message {message}: hello everyone!", member)
+            await sim.say(f"day {today}, message {message}: hello everyone!", member)
         await sim.cog.xp.flush()
-        if number < 13:
+        if today < 13:
             wall.advance(day)
     sim.replies()
 
@@ -239,3 +240,42 @@ async def test_readme_screenshots(sim, web, browser, clock, wall):
     await page.goto(f"{web}/{sim.guild.id}/{star.id}")
     await page.locator("img.card").wait_for()
     await page.screenshot(path=str(await screenshot(page, "readme-member-phone-dark")), full_page=False)
+
+
+async def test_the_week_tab_shows_this_weeks_xp(sim, web, browser, clock):
+    made = await populate(sim, 6)  # all-time XP from admins, none of it this week's
+    for member, messages in zip(made[3:], (2, 5, 3)):
+        for message in range(messages):
+            clock.advance(61)  # past the per-message cooldown
+            await sim.say(f"this week, message {message} from {member.name}", member)
+    await sim.cog.xp.flush()
+    sim.replies()
+    week = db_rows(sim, "SELECT UserId, WeekXp FROM UserXpStats WHERE GuildId = ? AND WeekXp > 0 AND WeekStart = "
+                        "(SELECT MAX(WeekStart) FROM UserXpStats WHERE GuildId = ?) ORDER BY WeekXp DESC",
+                   (sim.guild.id, sim.guild.id))
+    assert len(week) == 3
+    page = await new_page(browser)
+    await page.goto(f"{web}/{sim.guild.id}")
+    await page.click("nav.tabs a[href$='period=week']")
+    await page.wait_for_load_state()
+    assert "period=week" in page.url
+    shown = await rows(page)
+    assert [(int(r["user"]), number(r["xp"])) for r in shown] == week
+    assert [number(r["rank"]) for r in shown] == [1, 2, 3]
+    await screenshot(page, "leaderboard-week")
+
+
+async def test_a_private_member_is_hidden_and_keeps_their_rank(sim, web, browser):
+    made = await populate(sim, 5)
+    shy = made[1]
+    await sim.command("level private true", shy)
+    sim.replies()
+    page = await new_page(browser)
+    await page.goto(f"{web}/{sim.guild.id}")
+    second = (await rows(page))[1]
+    assert second["user"] == "hidden" and number(second["rank"]) == 2
+    assert number(second["xp"]) == stored(sim)[1][1]
+    assert shy.display_name not in await page.inner_text("body")
+    assert await page.locator(f"a[href$='/{shy.id}']").count() == 0
+    response = await page.goto(f"{web}/{sim.guild.id}/{shy.id}")
+    assert response.status == 404
