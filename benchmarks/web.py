@@ -264,7 +264,7 @@ async def run() -> list[Figure]:
         finally:
             await store.close()
     collection = _full_collection(guild)
-    figures.append(Figure("web: one full garbage collection with 1,000,000 members cached (any bot, web or not)",
+    figures.append(Figure(f"web: one full garbage collection with {MEMBERS:,} members cached (any bot, web or not)",
                           round(collection * 1000, 1), "ms", "report", True, kind=REPORT,
                           note="Python runs one now and then in any process this large: a stall the web "
                                "neither causes nor can avoid (the fake guild keeps its members untracked, so the load's stall is the web's own)"))
@@ -324,7 +324,7 @@ async def _measure(server: WebServer, bare_base: str) -> list[Figure]:
         finally:
             await floor_runner.cleanup()
     return [
-        ratio_figure(f"web: a leaderboard page of 1,000,000 members, read fresh (slowest of pages {', '.join(map(str, PAGES))})",
+        ratio_figure(f"web: a leaderboard page of {MEMBERS:,} members, read fresh (slowest of pages {', '.join(map(str, PAGES))})",
                      med["fresh", slowest], med["bare", slowest], PAGE_LIMIT, unit="ms",
                      against="a bare handler reading the same rows (one SELECT, current members kept)", baseline_name="bare handler (ms)",
                      worst=worst["fresh", slowest], note=page_note, digits=2),
