@@ -169,3 +169,21 @@ def test_every_chain_font_is_bundled_licensed_and_within_budget(fonts):
                 assert "Open Font License" in (font["name"].getDebugName(13) or ""), name
     assert (FONTS / "LICENSE-Noto.txt").read_text().count("License: OFL-1.1") >= 1
     assert sum(p.stat().st_size for p in FONTS.iterdir()) <= FONT_BUDGET_BYTES
+
+
+def test_right_to_left_names_keep_their_word_order(fonts):
+    """An Arabic name of two words is one run (raqm lays its words out right to left); a name
+    that starts right to left has its runs drawn last first; a left-to-right name is untouched."""
+    assert [(r.font, r.text) for r in fonts.runs("محمد العتيبي")] == [("NotoSansArabic-Bold.ttf", "محمد العتيبي")]
+    assert [r.text for r in fonts.runs("محمد 🦄 العتيبي")] == ["العتيبي", " ", "🦄", "محمد "]
+    assert [r.text for r in fonts.runs("Bob محمد")] == ["Bob ", "محمد"]
+    assert [r.text for r in fonts.runs("Zoë 🦄 Smith")] == ["Zoë ", "🦄", " Smith"]
+    # drawn: the first word of the Arabic name is its rightmost ink, as its reader starts
+    whole, first = drawn("محمد العتيبي", fonts).getchannel("A"), drawn("محمد", fonts).getchannel("A")
+    (wl, _, wr, _), (fl, _, fr, _) = whole.getbbox(), first.getbbox()
+    word = first.crop((fl, 0, fr, first.height))
+
+    def differs(left: int) -> int:
+        return sum(ImageChops.difference(whole.crop((left, 0, left + word.width, whole.height)), word).getdata())
+
+    assert differs(wr - word.width) < differs(wl) / 4

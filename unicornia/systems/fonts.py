@@ -187,13 +187,25 @@ class FontSet:
         return self.chain[0] if self.chain else ""
 
     def runs(self, text: str) -> list[Run]:
+        """The text's runs in the order they are drawn, left to right.
+
+        A space or punctuation stays in the run before it when that font has it, so words of
+        one script separated by spaces are one run that raqm lays out as a whole (the words of
+        an Arabic name in their right-to-left order).  A name whose first strong letter is
+        right-to-left (Arabic, Hebrew, Thaana ...) has its runs drawn from the last to the
+        first, as its reader reads them."""
         out: list[Run] = []
         for cluster in graphemes(text):
             font = self._font_for(cluster)
+            if out and out[-1].font not in (font, EMOJI_FONT) and _neutral(cluster) and ord(cluster[0]) in \
+                    self._cmaps.get(out[-1].font, ()):
+                font = out[-1].font
             if out and out[-1].font == font:
                 out[-1] = Run(font, out[-1].text + cluster)
             else:
                 out.append(Run(font, cluster))
+        if len(out) > 1 and _right_to_left(text):
+            out.reverse()
         return out
 
     # --- measuring and drawing ---------------------------------------------------------------
@@ -284,3 +296,20 @@ class FontSet:
         image.alpha_composite(scaled, (round(x), round(baseline - native_baseline * scale))) if image.mode == "RGBA" \
             else image.paste(scaled, (round(x), round(baseline - native_baseline * scale)), scaled)
         return canvas.width * scale
+
+
+def _neutral(cluster: str) -> bool:
+    """A space or punctuation mark: it takes the direction and font of the text around it."""
+    return len(cluster) == 1 and unicodedata.bidirectional(cluster) in ("WS", "ON", "CS", "ES", "ET")
+
+
+def _right_to_left(text: str) -> bool:
+    """Whether the first strong letter of ``text`` is written right to left."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
+
