@@ -138,3 +138,14 @@ async def test_slash_notify_answers_privately(notify_sim):
     assert shown.ephemeral is True and "direct message" in shown.text
     [sent] = await level_up(sim, alice)
     assert isinstance(sent.channel, discord.DMChannel)
+
+
+async def test_slash_level_private_answers_privately(notify_sim):
+    sim = notify_sim
+    await sim.enable_app_commands("unicornia")
+    alice = members(sim)[0]
+    chosen = await sim.slash("level private", alice, hidden=True)
+    assert chosen.ephemeral is True and "hidden" in chosen.text
+    assert await sim.cog.web_privacy.is_private(sim.guild.id, alice.id)
+    shown = await sim.slash("level private", alice)
+    assert shown.ephemeral is True and "You are hidden" in shown.text

@@ -43,7 +43,7 @@ def test_tree_shape_fits_discords_limits_and_admin_settings_stay_prefix(sim):
     assert plain["unicornia"].default_permissions.manage_guild and plain["unicornia"].guild_only
     apps.update(plain)
     assert {c.name for c in apps["level"].commands} == {"check", "leaderboard", "profile", "xpstats", "rewards", "goal",
-                                                       "card", "notify", "weekly", "monthly"}
+                                                       "card", "notify", "weekly", "monthly", "private"}
     assert {c.name for c in apps["level"].get_command("card").commands} == {"colour", "style", "preview", "reset"}
     assert {c.name for c in apps["xpshop"].commands} == {"browse", "buy", "use", "owned"}
     assert {c.name for c in apps["club"].commands} == {"create", "join", "leave", "icon", "kick", "transfer",

@@ -270,7 +270,8 @@ class LevelCommands(MixinMeta):
             text += "\n" + _("This server has level-up messages turned off, so none are sent for now.")
         await ctx.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
-    @level.command(name="private", with_app_command=False)  # prefix only: the slash tree's shape is fixed
+    @level.command(name="private")
+    @app_commands.describe(hidden="true to hide your name and avatar on the web, false to show them")
     async def level_private(self, ctx: commands.Context, hidden: Optional[bool] = None) -> None:
         """Hide your name and avatar on the web leaderboard.
 
