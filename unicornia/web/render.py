@@ -1,6 +1,7 @@
 """The page templates (Jinja2, autoescaped: every name is text, never markup) and their labels."""
 from __future__ import annotations
 
+import contextvars
 import functools
 from pathlib import Path
 from typing import Any, Callable, Union
@@ -19,6 +20,9 @@ _SAMPLES = (0, 7, 999, 1000, 1234, 9999, 10000, 12345, 99999, 100000, 123456, 12
 _FORMATTERS_KEPT = 64
 
 Number = Union[int, float]
+#: The formatter of the page being rendered (the ``number`` filter's); set around each render, so
+#: pages rendered at once, in tasks or threads, each write their own server's numbers.
+_numbers: contextvars.ContextVar[Callable[[Number], str]] = contextvars.ContextVar("unicornia_web_numbers")
 
 
 def labels() -> dict[str, str]:
@@ -56,6 +60,17 @@ def number_formatter(locale: Locale) -> Callable[[Number], str]:
     return plain if all(plain(n) == by_babel(n) for n in _SAMPLES) else by_babel
 
 
+class _Words:
+    """The labels as a template reads them, ``t.level`` or ``t[name]``, each without an exception
+    (Jinja tries an attribute before a dict key, and a key before an attribute for ``[]``)."""
+
+    def __init__(self, words: dict[str, str]) -> None:
+        self.__dict__.update(words)
+
+    def __getitem__(self, name: str) -> str:
+        return self.__dict__[name]
+
+
 class Renderer:
     def __init__(self, templates: Path) -> None:
         self.env = jinja2.Environment(
@@ -64,9 +79,16 @@ class Renderer:
             undefined=jinja2.StrictUndefined,
             trim_blocks=True, lstrip_blocks=True,
         )
+        # A filter is called directly by the compiled template (a function passed in is called
+        # through Jinja's runtime checks, a fifth of a page's render).
+        self.env.filters["number"] = lambda value: _numbers.get()(value)
 
     def page(self, name: str, **values: Any) -> bytes:
         """``name`` filled with ``values``, its words and numbers in the current task's language
-        (numbers in its regional format, as ``humanize_number`` writes them)."""
-        return self.env.get_template(name).render(
-            t=labels(), number=number_formatter(get_babel_regional_format()), **values).encode("utf-8")
+        (numbers in its regional format, as ``humanize_number`` writes them).  The words are
+        :class:`_Words`."""
+        token = _numbers.set(number_formatter(get_babel_regional_format()))
+        try:
+            return self.env.get_template(name).render(t=_Words(labels()), **values).encode("utf-8")
+        finally:
+            _numbers.reset(token)
