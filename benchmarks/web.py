@@ -20,7 +20,8 @@ look-up there as it is in discord.py, so a page pays what it pays on a real bot.
   page 1, a quarter of it the JSON API) and every page in turn (all 100 pages and their JSON:
   the page cache's worst case).  A StallProbe in the server's loop measures its longest stall:
   goal under 10 ms.  The floor in the same run: the same requests to a bare aiohttp handler
-  answering a body of the page's size.
+  answering a body of the page's size.  The note counts the server's garbage collections during
+  the load and the longest (gc.callbacks), so a stall the collector causes is told from the web's.
 - A report: one full garbage collection with a million members as objects, which any bot that
   caches such a guild pays now and then, web or not.
 """
@@ -354,7 +355,8 @@ def _load_figures(name: str, load: dict, stall: float, floor: dict, floor_stall:
     note = (f"floor (the same requests to a bare aiohttp handler, this run): {floor_stall * 1000:.2f} ms; "
             f"{load['sent']:,} requests sent in {load['sent_in_s']} s, each page cached {PAGE_TTL:g} s; answers: "
             f"median {load['median_ms']} ms, p99 {load['p99_ms']} ms, max {load['max_ms']} ms "
-            f"(floor {floor['median_ms']} / {floor['p99_ms']} / {floor['max_ms']} ms)")
+            f"(floor {floor['median_ms']} / {floor['p99_ms']} / {floor['max_ms']} ms); "
+            f"garbage collection in the server during the load: {load['gc']}")
     return [
         stall_figure(f"web, {name}: the loop's longest stall at {RATE} requests a second for {SECONDS} s",
                      stall, STALL_LIMIT_MS, note=note),
@@ -415,11 +417,38 @@ async def _load_from_process(base: str, paths: list[str]) -> tuple[dict, float]:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "benchmarks.web", "load", base, str(RATE), str(SECONDS), str(CLIENTS),
         cwd=str(ROOT), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
-    async with StallProbe() as probe:
-        out, _ = await process.communicate(json.dumps(paths).encode())
+    collections = _Collections()
+    gc.callbacks.append(collections)
+    try:
+        async with StallProbe() as probe:
+            out, _ = await process.communicate(json.dumps(paths).encode())
+    finally:
+        gc.callbacks.remove(collections)
     if process.returncode != 0:
         raise RuntimeError(f"the load generator failed ({process.returncode})")
-    return json.loads(out), probe.longest
+    report = json.loads(out)
+    report["gc"] = collections.summary()
+    return report, probe.longest
+
+
+class _Collections:
+    """A ``gc.callbacks`` entry: how many collections ran and the longest, to tell a stall the
+    garbage collector caused from the web's own."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.longest = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.count += 1
+            self.longest = max(self.longest, time.perf_counter() - self._started)
+
+    def summary(self) -> str:
+        return f"{self.count} collections, longest {self.longest * 1000:.2f} ms"
 
 
 def main(argv: list[str]) -> int:
