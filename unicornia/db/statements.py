@@ -22,13 +22,15 @@ DEFAULT_CACHE = "PRAGMA cache_size = -2000"
 # statement that reads them in key order: SQLite sorts (without the GIL) and each B-tree is
 # walked in order rather than at random, which is what makes the flush about as cheap as a
 # bare upsert although it also writes totals and history.
-CREATE_FLUSH_STAGE = """
-CREATE TEMP TABLE IF NOT EXISTS FlushStage (
+#: A member's gains as the flush stages them (the inbox's columns, and the stage's first ones).
+_GAIN_COLUMNS = """
     UserId INTEGER, GuildId INTEGER, Xp INTEGER DEFAULT 0, Messages INTEGER DEFAULT 0,
     VoiceSeconds INTEGER DEFAULT 0, LeveledAt INTEGER,
     Links INTEGER DEFAULT 0, Thanks INTEGER DEFAULT 0, Reactions INTEGER DEFAULT 0, Commands INTEGER DEFAULT 0,
     XpLink INTEGER DEFAULT 0, XpVoice INTEGER DEFAULT 0, XpThanks INTEGER DEFAULT 0, XpReaction INTEGER DEFAULT 0,
-    XpCommand INTEGER DEFAULT 0,
+    XpCommand INTEGER DEFAULT 0"""
+CREATE_FLUSH_STAGE = f"""
+CREATE TEMP TABLE IF NOT EXISTS FlushStage ({_GAIN_COLUMNS},
     -- the message share of the XP is what the other sources leave
     XpMessage INTEGER AS (Xp - XpLink - XpVoice - XpThanks - XpReaction - XpCommand),
     -- the member's XP and counters before the flush (read as the rows are staged), and after it
@@ -46,13 +48,8 @@ CLEAR_FLUSH_STAGE = "DELETE FROM temp.FlushStage"
 #: Rows arrive in the buffer's order (the order members spoke in): they land in a plain table,
 #: which takes them as fast as they come, and reach the stage in key order in one statement
 #: (SQLite sorts them without the GIL).
-CREATE_FLUSH_INBOX = """
-CREATE TEMP TABLE IF NOT EXISTS FlushInbox (
-    UserId INTEGER, GuildId INTEGER, Xp INTEGER DEFAULT 0, Messages INTEGER DEFAULT 0,
-    VoiceSeconds INTEGER DEFAULT 0, LeveledAt INTEGER,
-    Links INTEGER DEFAULT 0, Thanks INTEGER DEFAULT 0, Reactions INTEGER DEFAULT 0, Commands INTEGER DEFAULT 0,
-    XpLink INTEGER DEFAULT 0, XpVoice INTEGER DEFAULT 0, XpThanks INTEGER DEFAULT 0, XpReaction INTEGER DEFAULT 0,
-    XpCommand INTEGER DEFAULT 0
+CREATE_FLUSH_INBOX = f"""
+CREATE TEMP TABLE IF NOT EXISTS FlushInbox ({_GAIN_COLUMNS}
 )
 """
 CLEAR_FLUSH_INBOX = "DELETE FROM temp.FlushInbox"
