@@ -279,3 +279,36 @@ async def test_a_private_member_is_hidden_and_keeps_their_rank(sim, web, browser
     assert await page.locator(f"a[href$='/{shy.id}']").count() == 0
     response = await page.goto(f"{web}/{sim.guild.id}/{shy.id}")
     assert response.status == 404
+
+
+async def test_huge_numbers_and_long_names_fit_at_phone_width(sim, web, browser):
+    """A member with more XP than anyone will have (13 digits) and the longest names stay inside
+    their row on a phone, on the board and on the member's page."""
+    from unicornia.db.store import GainRow
+
+    made = await populate(sim, 20)
+    await sim.cog.store.write_gains([GainRow(made[15].id, sim.guild.id, 9_999_999_999_999)])
+    sim.cog.xp.cache.pop((sim.guild.id, made[15].id))
+    page = await new_page(browser, viewport=PHONE)
+    await page.goto(f"{web}/{sim.guild.id}")
+    scroll, client = await page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert scroll <= client, f"the page is {scroll} px wide in a {client} px screen"
+    first = page.locator("li.row").first
+    assert number(await first.locator(".xp").inner_text()) > 9_999_999_999_999  # their awarded XP too
+    row_box, xp_box = await first.bounding_box(), await first.locator(".xp").bounding_box()
+    assert xp_box["x"] + xp_box["width"] <= row_box["x"] + row_box["width"] + 0.5
+    for row in await page.locator("li.row").all():
+        name_box, box = await row.locator(".name").bounding_box(), await row.bounding_box()
+        assert name_box["x"] + name_box["width"] <= box["x"] + box["width"] + 0.5
+        level_box, xp_box = await row.locator(".level").bounding_box(), await row.locator(".xp").bounding_box()
+        # the level's text ends before the XP's starts (its box clips what does not fit)
+        assert level_box["x"] + level_box["width"] <= xp_box["x"] + 0.5
+        assert await row.locator(".level").evaluate("e => e.scrollWidth <= e.clientWidth || "
+                                                    "getComputedStyle(e).overflow === 'hidden'")
+    await screenshot(page, "leaderboard-phone-huge")
+    await page.goto(f"{web}/{sim.guild.id}/{made[15].id}")
+    scroll, client = await page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert scroll <= client, f"the member page is {scroll} px wide in a {client} px screen"
+    await screenshot(page, "member-phone-huge")
