@@ -1,9 +1,9 @@
-from unicornia.core.levels import MAX_LEVEL, level_from_xp, progress, total_xp_for_level, xp_to_next
+from unicornia.core.levels import MAX_LEVEL, NADEKO, level_from_xp, total_xp_for_level
 
 
 def test_first_thresholds_match_nadekobot():
     assert [total_xp_for_level(level) for level in range(1, 5)] == [36, 81, 135, 198]
-    assert xp_to_next(0) == 36 and xp_to_next(1) == 45
+    assert NADEKO.to_next(0) == 36 and NADEKO.to_next(1) == 45
 
 
 def test_closed_form_agrees_with_a_loop_up_to_level_10000():
@@ -26,7 +26,7 @@ def test_negative_and_zero_xp_are_level_zero():
 
 
 def test_progress_splits_total_into_level_and_remainder():
-    p = progress(100)  # level 2 starts at 81, level 3 at 135
+    p = NADEKO.progress(100)  # level 2 starts at 81, level 3 at 135
     assert (p.level, p.into_level, p.needed) == (2, 19, 54)
     assert 0 < p.fraction < 1
 
@@ -34,7 +34,7 @@ def test_progress_splits_total_into_level_and_remainder():
 # --- a server's own curve ---------------------------------------------------------------------
 import pytest  # noqa: E402
 
-from unicornia.core.levels import NADEKO, SHOWN_LEVELS, Curve, CurveError  # noqa: E402
+from unicornia.core.levels import SHOWN_LEVELS, Curve, CurveError  # noqa: E402
 
 
 def _walk(curve: Curve, cost, upto: int = 400) -> None:

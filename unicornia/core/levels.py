@@ -19,15 +19,6 @@ from ..i18n import _
 #: Highest level an admin may set or reward; about 450 million XP.
 MAX_LEVEL = 10_000
 
-BASE_COST = 36
-COST_PER_LEVEL = 9
-
-
-def xp_to_next(level: int) -> int:
-    """XP it costs to go from ``level`` to ``level + 1``."""
-    return BASE_COST + COST_PER_LEVEL * level
-
-
 def total_xp_for_level(level: int) -> int:
     """Total XP needed to reach ``level`` from zero."""
     if level <= 0:
@@ -63,17 +54,6 @@ class LevelProgress:
     @property
     def fraction(self) -> float:
         return self.into_level / self.needed if self.needed else 0.0
-
-
-def progress(xp: int) -> LevelProgress:
-    xp = max(0, xp)
-    level = level_from_xp(xp)
-    return LevelProgress(
-        total_xp=xp,
-        level=level,
-        into_level=xp - total_xp_for_level(level),
-        needed=xp_to_next(level),
-    )
 
 
 # --- a server's own curve ------------------------------------------------------------------------

@@ -23,11 +23,6 @@ PERIODS = {"all": None, "week": WEEK, "month": MONTH}
 #: Avatars and icons requested from Discord's CDN at this size (pixels).
 AVATAR_SIZE = 64
 ICON_SIZE = 128
-#: Walking the all-time board down to a page: rows read at once, the rows still wanted times
-#: this fraction (members who left are skipped; a few in a hundred is common), never fewer than
-#: READ_AT_LEAST; more are read only when more of them have left.
-READ_SHARE = (9, 8)
-READ_AT_LEAST = 64
 #: Days of XP history on a member page's chart.
 CHART_DAYS = 14
 
@@ -140,7 +135,9 @@ class WebData:
         kind = PERIODS[period]
         first = (page - 1) * PER_PAGE
         if kind is None:
-            ranked = await self._current_top(guild, wanted)  # (user id, XP): no object per row above the page
+            # (user id, XP) tuples: no object per row above the page
+            ranked = await standing_service.top_rows(self.cog.xp, self.cog.store, guild.id, wanted,
+                                                     lambda uid: present(uid) is not None)
             shown = ranked[first:first + PER_PAGE]
             totals = [xp for _user, xp in shown]
             leader, more = (ranked[0][1] if ranked else 0), len(ranked) > page * PER_PAGE
@@ -163,23 +160,6 @@ class WebData:
             else:
                 rows.append(Row(position, user_id, member.display_name, avatar_url(member), where.level, xp, fill))
         return Board(guild.id, guild.name, icon_url(guild), period, page, more, tuple(rows))
-
-    async def _current_top(self, guild: discord.Guild, wanted: int) -> list[tuple[int, int]]:
-        """The first ``wanted`` (user id, XP) rows of the all-time board among current members
-        (``standing.leaderboard``'s rule: pending gains written first, rank order, departed
-        members skipped), read in as few store round trips as the departed allow, kept as the
-        store's tuples: a page 100 walks 2,500 rows, and an object per row was most of its time."""
-        await self.cog.xp.flush()
-        present, store = guild.get_member, self.cog.store
-        kept: list[tuple[int, int]] = []
-        cursor = None
-        while True:
-            limit = max(READ_AT_LEAST, (wanted - len(kept)) * READ_SHARE[0] // READ_SHARE[1])
-            rows = await store.leaderboard_chunk(guild.id, limit, cursor)
-            kept += [row for row in rows if present(row[0]) is not None]
-            if len(kept) >= wanted or len(rows) < limit:
-                return kept[:wanted]
-            cursor = (rows[-1][1], rows[-1][0])
 
     async def clubs(self, guild: discord.Guild, page: int):
         """A page of the clubs board (``systems.clubs.ClubLeaderboard``), or None past the last page."""
