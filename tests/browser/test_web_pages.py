@@ -250,8 +250,8 @@ async def test_the_week_tab_shows_this_weeks_xp(sim, web, browser, clock):
             await sim.say(f"this week, message {message} from {member.name}", member)
     await sim.cog.xp.flush()
     sim.replies()
-    week = db_rows(sim, "SELECT UserId, WeekXp FROM UserXpStats WHERE GuildId = ? AND WeekXp > 0 AND WeekStart = "
-                        "(SELECT MAX(WeekStart) FROM UserXpStats WHERE GuildId = ?) ORDER BY WeekXp DESC",
+    week = db_rows(sim, "SELECT UserId, WeekXp FROM UserXpStats WHERE GuildId = ? AND WeekXp > 0 AND WeekNo = "
+                        "(SELECT MAX(WeekNo) FROM UserXpStats WHERE GuildId = ?) ORDER BY WeekXp DESC",
                    (sim.guild.id, sim.guild.id))
     assert len(week) == 3
     page = await new_page(browser)

@@ -191,7 +191,7 @@ async def test_reset_asks_and_obeys(sim):
     await sim.say("yes", owner)
     await asking
     assert db_rows(sim, "SELECT COUNT(*) FROM UserXpStats") == [(0,)]
-    assert db_rows(sim, "SELECT TotalXp FROM DiscordUser WHERE UserId = ?", (bob.id,)) == [(0,)]
+    assert await sim.cog.store.total_xp(bob.id) == 0
 
 
 async def test_level_check_and_leaderboard_show_current_members(sim, clock, sent):
@@ -243,7 +243,7 @@ async def test_data_deletion_removes_everything_everywhere(sim):
     assert all(key[1] != alice.id for key in sim.cog.xp.buffer)
     assert (sim.guild.id, alice.id) not in sim.cog.xp.cache
     await sim.cog.xp.flush()
-    for table in ("UserXpStats", "DiscordUser", "XpShopOwnedItem"):
+    for table in ("UserXpStats", "XpShopOwnedItem"):
         assert db_rows(sim, f"SELECT COUNT(*) FROM {table} WHERE UserId = ?", (alice.id,)) == [(0,)]
     assert other_guild_member.id != alice.id
 

@@ -69,7 +69,7 @@ async def test_nadeko_v4_dry_run_import_and_idempotent_reimport(sim, tmp_path):
     assert "Imported: 2 members changed, 1,250 XP added, 2 backgrounds added" in said, said
     assert stored_xp(sim, alice) == 1200 and stored_xp(sim, bob) == 50
     assert db_rows(sim, "SELECT AwardedXp FROM UserXpStats WHERE UserId = ?", (alice.id,)) == [(200,)]
-    assert db_rows(sim, "SELECT TotalXp FROM DiscordUser WHERE UserId = ?", (alice.id,)) == [(1200,)]
+    assert await sim.cog.store.total_xp(alice.id) == 1200
     assert db_rows(sim, "SELECT ItemKey, IsUsing FROM XpShopOwnedItem WHERE UserId = ? ORDER BY ItemKey",
                    (alice.id,)) == [("retro-wave", 0), ("sunset", 1)]
     assert db_rows(sim, "SELECT COUNT(*) FROM XpShopOwnedItem WHERE UserId = ?", (bob.id,)) == [(0,)]

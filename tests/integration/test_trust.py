@@ -188,7 +188,7 @@ async def test_deleting_a_users_data_leaves_no_row_of_any_table_with_their_id(go
     await sim.cog.xp.flush()
     await sim.settle()
     present = rows_naming(sim, alice.id)
-    expected = {"UserXpStats", "DiscordUser", "ImportLedger", "XpHistory", "CounterBaseline", "QuestCompletion",
+    expected = {"UserXpStats", "ImportLedger", "XpHistory", "CounterBaseline", "QuestCompletion",
                 "XpBoost", "XpShopOwnedItem", "XpShopLog", "AuditLog", "Club", "ClubMember", "DailyClaim",
                 "UserAchievement"}
     assert expected <= set(present), present  # the scan below would otherwise prove little

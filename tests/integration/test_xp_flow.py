@@ -17,7 +17,7 @@ async def test_messages_earn_xp_once_per_cooldown_and_flush_to_sqlite(sim, clock
     assert await sim.cog.xp.flush()
     # every message counts; two earned XP (the others were inside the cooldown)
     assert db_rows(sim, "SELECT Xp, AwardedXp, MessageCount FROM UserXpStats WHERE UserId = ?", (alice.id,)) == [(2, 0, 5)]
-    assert db_rows(sim, "SELECT TotalXp FROM DiscordUser WHERE UserId = ?", (alice.id,)) == [(2,)]
+    assert await sim.cog.store.total_xp(alice.id) == 2
     assert sim.cog.xp.buffer == {}
 
 

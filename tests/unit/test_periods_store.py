@@ -1,14 +1,14 @@
 """The weekly and monthly boards' storage on a real SQLite file: the flush adds each gain to the
 guild's own week and month in the member's row (and starts again in a new period), a finished
 period's top is kept before any row moves on, boards read through ties, a winner is recorded and
-paid once, and schema 10's boards survive the move to schema 11."""
+paid once, schema 10's boards survive the move to schema 11, and schema 11's to 12."""
 import sqlite3
 
 import pytest
 
 from unicornia.core import periods
 from unicornia.db.goals import FlushPlan, GuildPlan
-from unicornia.db.period_statements import MONTH, WEEK
+from unicornia.db.period_statements import MONTH, WEEK, period_number
 from unicornia.db.schema import MIGRATIONS
 from unicornia.db.store import GainRow, XpStore
 from unicornia.systems.xp.state import Gain
@@ -40,7 +40,7 @@ def gains(*pairs) -> dict:
 def columns(tmp_path) -> list[tuple]:
     conn = sqlite3.connect(tmp_path / "unicornia.db")
     try:
-        return conn.execute("SELECT GuildId, UserId, WeekStart, WeekXp, MonthStart, MonthXp FROM UserXpStats "
+        return conn.execute("SELECT GuildId, UserId, WeekNo, WeekXp, MonthNo, MonthXp FROM UserXpStats "
                             "ORDER BY 1, 2").fetchall()
     finally:
         conn.close()
@@ -54,12 +54,13 @@ async def test_the_flush_adds_to_each_guilds_own_week_and_month(store, tmp_path)
     await store.write_buffer(gains(((G, 1), 5)), plan)
     await store.write_gains([GainRow(2, G, 400)])  # an import's XP earns no period XP
     monday, january = periods.week_start(NOW), periods.month_start(NOW)
-    assert columns(tmp_path) == [(G, 1, wednesday, 35, month, 35), (G, 2, 0, 0, 0, 0),
-                                 (H, 1, monday, 7, january, 7)]  # not in the plan: Monday 00:00 UTC
+    week, month_ = (lambda start: period_number(WEEK, start)), (lambda start: period_number(MONTH, start))
+    assert columns(tmp_path) == [(G, 1, week(wednesday), 35, month_(month), 35), (G, 2, 0, 0, 0, 0),
+                                 (H, 1, week(monday), 7, month_(january), 7)]  # not in the plan: Monday 00:00 UTC
     # a new week starts the week again and keeps adding to the month
     store.now = lambda: NOW + 7 * DAY
     await store.write_buffer(gains(((H, 1), 4)))
-    assert columns(tmp_path)[-1] == (H, 1, monday + 7 * DAY, 4, january, 11)
+    assert columns(tmp_path)[-1] == (H, 1, week(monday + 7 * DAY), 4, month_(january), 11)
 
 
 async def test_boards_read_through_ties_and_a_member_reads_their_own(store):
@@ -123,3 +124,36 @@ def test_schema_10_boards_move_into_the_rows(tmp_path):
     conn.close()
     assert rows == [(1, week, 30, 90), (2, week, 20, 0)]
     assert tops == [(week - 7 * DAY, 0, None, 0), (week - 7 * DAY, 1, 1, 60), (week - 7 * DAY, 2, 2, 40)]
+
+
+async def test_schema_11_rows_keep_their_periods_as_numbers(tmp_path):
+    """Migration 12 turns each row's period starts into numbers (the boards, a member's place and
+    a finished period read the same) and drops DiscordUser (a user's total is their rows' sum)."""
+    path = tmp_path / "unicornia.db"
+    conn = sqlite3.connect(path)
+    for script in MIGRATIONS[:11]:
+        conn.executescript(script)
+    conn.execute("PRAGMA user_version = 11")
+    week, month = periods.week_start(NOW), periods.month_start(NOW)
+    conn.executemany("INSERT INTO UserXpStats (UserId, GuildId, Xp, WeekStart, WeekXp, MonthStart, MonthXp) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     [(1, G, 90, week, 30, month, 90), (2, G, 60, week, 20, month, 60),
+                      (3, G, 50, week - 7 * DAY, 45, month, 50), (1, H, 5, 0, 0, 0, 0)])
+    conn.executemany("INSERT INTO DiscordUser VALUES (?, ?)", [(1, 95), (2, 60), (3, 50)])
+    conn.commit()
+    conn.close()
+    store = XpStore(path)
+    store.now = lambda: NOW
+    await store.open()
+    try:
+        assert await store.period_board(G, WEEK, week, 10) == [(1, 30), (2, 20)]  # 3's week is an older one
+        assert await store.period_board(G, MONTH, month, 10) == [(1, 90), (2, 60), (3, 50)]
+        assert await store.period_xp(G, WEEK, week, 3) == 0 and await store.period_xp(G, WEEK, week - 7 * DAY, 3) == 45
+        assert (await store.total_xp(1), await store.total_xp(3), await store.total_xp(4)) == (95, 50, 0)
+        # the flush keeps adding to the same numbered week
+        await store.write_buffer(gains(((G, 2), 15)))
+        assert await store.period_board(G, WEEK, week, 1) == [(2, 35)]
+        tables = {name for (name,) in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "DiscordUser" not in tables
+    finally:
+        await store.close()

@@ -1,6 +1,6 @@
 """Schemas 8 (smaller file: stats without rowid, the history's guild totals instead of its guild
-index) and 9 (the history keyed by hour before member) migrate a file written by schema 7 on load,
-keeping every row."""
+index), 9 (the history keyed by hour before member) and 12 (no DiscordUser: a user's total is the
+sum of their rows) migrate a file written by schema 7 on load, keeping every row."""
 import sqlite3
 
 import pytest
@@ -12,7 +12,7 @@ from unicornia.db.store import XpStore, _split_statements
 G1, G2 = 1_113_345_678_901_234_567, 42
 USERS = [1_000_000_000_000_000_000 + n * 7_919 for n in range(2_500)]  # snowflake-sized
 
-TABLES = ("UserXpStats", "DiscordUser", "XpShopOwnedItem", "XpShopLog", "XpHistory", "AuditLog", "UserAchievement",
+TABLES = ("UserXpStats", "XpShopOwnedItem", "XpShopLog", "XpHistory", "AuditLog", "UserAchievement",
           "DailyClaim", "GuildDay", "CounterBaseline", "Quest", "QuestCompletion", "XpBoost", "Club", "ClubMember",
           "ImportLedger")
 
@@ -86,7 +86,9 @@ async def test_a_schema_7_file_migrates_keeping_every_row(tmp_path):
                               ).fetchall()
     finally:
         conn.close()
-    assert "WITHOUT ROWID" in kinds["UserXpStats"]
+    assert "WITHOUT ROWID" in kinds["UserXpStats"] and "DiscordUser" not in kinds
+    for n in (0, 1, 2_499):  # a user's total is the sum of their rows (every third is in both guilds)
+        assert await store.total_xp(USERS[n]) == (n * 37 % 5_000) * (2 if n % 3 == 0 else 1) + (n % 3 == 0)
     assert "PRIMARY KEY (GuildId, Hour, UserId, Source)" in kinds["XpHistory"]
     assert "IX_UserXpStats_Guild_Xp" in indexes and "IX_XpHistory_Guild_Hour" not in indexes
     assert totals == summed and len(totals) == 4

@@ -101,8 +101,8 @@ async def test_pieces_are_built_on_open_and_a_failed_flush_leaves_them_alone(tmp
     await again.open()
     assert GUILD in again._ranks.guilds  # built on open, not on the first read
     sizes = list(again._ranks.guilds[GUILD].sizes)
-    with pytest.raises(Exception):
-        await again.write_buffer({(GUILD, 1): Gain(5), (GUILD, "not a user id"): Gain(5)})
+    with pytest.raises(sqlite3.Error):  # a value SQLite cannot take fails the flush half-way
+        await again.write_buffer({(GUILD, 1): Gain(5), (GUILD, 200): Gain(object())})
     assert again._ranks.guilds[GUILD].sizes == sizes
     await assert_exact(again)
     await again.close()

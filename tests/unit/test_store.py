@@ -19,7 +19,7 @@ async def test_open_migrates_sets_wal_and_version(tmp_path, store):
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"UserXpStats", "DiscordUser", "XpShopOwnedItem"} <= tables
+    assert {"UserXpStats", "XpShopOwnedItem"} <= tables and "DiscordUser" not in tables
     plan = conn.execute(
         "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM UserXpStats WHERE GuildId = 1 AND Xp > 5"
     ).fetchall()

@@ -116,7 +116,6 @@ class GoalQueries:
             before = self._xp_of(conn, guild_id, user_id)
             conn.execute(sql.GRANT_XP, (user_id, guild_id, xp))
             self._ranks.moved(guild_id, user_id, before, before + xp)
-            conn.execute(sql.ADD_TOTAL_XP, (user_id, xp, xp))
             hour = at // 3600 * 3600
             conn.execute(sql.GRANT_HISTORY, (guild_id, user_id, hour, xp))
             conn.execute(sql.GRANT_HISTORY_GUILD, (guild_id, hour, xp))

@@ -18,8 +18,9 @@ from pathlib import Path
 #: "Unic" in ASCII: the ``application_id`` in the header of every database Unicornia creates.
 APPLICATION_ID = 0x556E6963
 #: Tables every Unicornia database has had since its first migration (files made before the
-#: application id was written are recognised by them).
-OWN_TABLES = frozenset({"UserXpStats", "DiscordUser", "XpShopOwnedItem"})
+#: application id was written are recognised by them, with a user_version, which NadekoBot's
+#: files leave at 0).
+OWN_TABLES = frozenset({"UserXpStats", "XpShopOwnedItem"})
 
 HEADER_SIZE = 100
 SQLITE_MAGIC = b"SQLite format 3\x00"

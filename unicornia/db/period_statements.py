@@ -1,7 +1,7 @@
 """SQL of the weekly and monthly boards and their winners (the rest is in ``statements.py``).
 
 Each member's row in ``UserXpStats`` also holds the XP they earned in the server's current week
-(``WeekStart``, ``WeekXp``) and month (``MonthStart``, ``MonthXp``): the flush's own upsert adds
+(``WeekNo``, ``WeekXp``) and month (``MonthNo``, ``MonthXp``): the flush's own upsert adds
 to them, or starts them again when the period has changed, so a board costs the flush no row and
 no index of its own (the leaderboard index covers the four columns, and every gain already moves
 a member's entry in it).  When a period ends, its top members are kept in ``PeriodTop`` by the
@@ -9,6 +9,16 @@ first flush after it (before any member's row moves on to the new period): `last
 winner's reward read that.
 """
 WEEK, MONTH = 0, 1
+#: A row holds its week's and month's number, the period's start divided by these (seconds): a
+#: server's weeks start 7 days apart and its months 28 to 31, so two of its periods never share a
+#: number, and a number takes 2 bytes where a unix time takes 4 (in the row and the index).
+NUMBER_UNIT = {WEEK: 7 * 86_400, MONTH: 28 * 86_400}
+
+
+def period_number(kind: int, start: int) -> int:
+    """The number a row keeps for the period of this kind starting at ``start``."""
+    return start // NUMBER_UNIT[kind]
+
 #: Members of a finished period kept in PeriodTop (the winner is the first still in the server).
 TOP_KEPT = 50
 #: Finished periods kept in PeriodTop per server and kind.
@@ -26,40 +36,41 @@ INSERT OR REPLACE INTO temp.GuildPeriod (GuildId, WeekStart, MonthStart, PrevWee
 """
 #: The flush's stats upsert takes these columns from its guild's row of GuildPeriod (none: an
 #: import or a test's write, which earns no period XP).
-PERIOD_COLUMNS = "WeekStart, WeekXp, MonthStart, MonthXp"
-PERIOD_VALUES = """COALESCE(p.WeekStart, 0), CASE WHEN p.WeekStart IS NULL THEN 0 ELSE s.Xp END,
-       COALESCE(p.MonthStart, 0), CASE WHEN p.MonthStart IS NULL THEN 0 ELSE s.Xp END"""
+PERIOD_COLUMNS = "WeekNo, WeekXp, MonthNo, MonthXp"
+PERIOD_VALUES = f"""COALESCE(p.WeekStart / {NUMBER_UNIT[WEEK]}, 0), CASE WHEN p.WeekStart IS NULL THEN 0 ELSE s.Xp END,
+       COALESCE(p.MonthStart / {NUMBER_UNIT[MONTH]}, 0), CASE WHEN p.MonthStart IS NULL THEN 0 ELSE s.Xp END"""
 PERIOD_JOIN = "LEFT JOIN temp.GuildPeriod AS p ON p.GuildId = s.GuildId"
 #: Added to the gains' ON CONFLICT: the same period adds up, a new one starts again (every
 #: right-hand side reads the row as it was).
 PERIODS_ON_CONFLICT = """,
-    WeekXp     = CASE WHEN excluded.WeekStart = 0 THEN WeekXp
-                      WHEN WeekStart = excluded.WeekStart THEN WeekXp + excluded.WeekXp
-                      ELSE excluded.WeekXp END,
-    WeekStart  = CASE WHEN excluded.WeekStart = 0 THEN WeekStart ELSE excluded.WeekStart END,
-    MonthXp    = CASE WHEN excluded.MonthStart = 0 THEN MonthXp
-                      WHEN MonthStart = excluded.MonthStart THEN MonthXp + excluded.MonthXp
-                      ELSE excluded.MonthXp END,
-    MonthStart = CASE WHEN excluded.MonthStart = 0 THEN MonthStart ELSE excluded.MonthStart END
+    WeekXp  = CASE WHEN excluded.WeekNo = 0 THEN WeekXp
+                   WHEN WeekNo = excluded.WeekNo THEN WeekXp + excluded.WeekXp
+                   ELSE excluded.WeekXp END,
+    WeekNo  = CASE WHEN excluded.WeekNo = 0 THEN WeekNo ELSE excluded.WeekNo END,
+    MonthXp = CASE WHEN excluded.MonthNo = 0 THEN MonthXp
+                   WHEN MonthNo = excluded.MonthNo THEN MonthXp + excluded.MonthXp
+                   ELSE excluded.MonthXp END,
+    MonthNo = CASE WHEN excluded.MonthNo = 0 THEN MonthNo ELSE excluded.MonthNo END
 """
 
 #: A board from the leaderboard index (it covers the period columns): the guild's entries, top
 #: first.  Column names come from PERIOD_FIELDS only, never from input.
-PERIOD_FIELDS = {WEEK: ("WeekStart", "WeekXp"), MONTH: ("MonthStart", "MonthXp")}
+PERIOD_FIELDS = {WEEK: ("WeekNo", "WeekXp"), MONTH: ("MonthNo", "MonthXp")}
+#: ``since`` is the period's start (a parameter); the row's number is compared with its number.
 _BOARD = """SELECT UserId, {xp} AS Xp FROM UserXpStats INDEXED BY IX_UserXpStats_Guild_Xp
-WHERE GuildId = {guild} AND {start} = {since} AND {xp} > 0 ORDER BY {xp} DESC, UserId DESC LIMIT {limit}"""
-BOARD = {kind: _BOARD.format(start=start, xp=xp, guild="?", since="?", limit="?")
-         for kind, (start, xp) in PERIOD_FIELDS.items()}
-MEMBER_PERIODS = "SELECT WeekStart, WeekXp, MonthStart, MonthXp FROM UserXpStats WHERE UserId = ? AND GuildId = ?"
+WHERE GuildId = {guild} AND {number} = {since} / {unit} AND {xp} > 0 ORDER BY {xp} DESC, UserId DESC LIMIT {limit}"""
+BOARD = {kind: _BOARD.format(number=number, xp=xp, unit=NUMBER_UNIT[kind], guild="?", since="?", limit="?")
+         for kind, (number, xp) in PERIOD_FIELDS.items()}
+MEMBER_PERIODS = "SELECT WeekNo, WeekXp, MonthNo, MonthXp FROM UserXpStats WHERE UserId = ? AND GuildId = ?"
 
 #: A finished period's top members, numbered (then MARK_KEPT's row at position 0 says it was kept).
 KEEP_TOP = {
     kind: f"""
 INSERT INTO PeriodTop (GuildId, Kind, Start, Position, UserId, Xp)
 SELECT ?1, {kind}, ?2, row_number() OVER (ORDER BY Xp DESC, UserId DESC), UserId, Xp
-FROM ({_BOARD.format(start=start, xp=xp, guild="?1", since="?2", limit="?3")})
+FROM ({_BOARD.format(number=number, xp=xp, unit=NUMBER_UNIT[kind], guild="?1", since="?2", limit="?3")})
 """
-    for kind, (start, xp) in PERIOD_FIELDS.items()
+    for kind, (number, xp) in PERIOD_FIELDS.items()
 }
 MARK_KEPT = "INSERT OR IGNORE INTO PeriodTop (GuildId, Kind, Start, Position, UserId, Xp) VALUES (?, ?, ?, 0, NULL, 0)"
 IS_KEPT = "SELECT 1 FROM PeriodTop WHERE GuildId = ? AND Kind = ? AND Start = ? AND Position = 0"

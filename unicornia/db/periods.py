@@ -62,10 +62,10 @@ class PeriodQueries:
         row = self.conn.execute(sql.MEMBER_PERIODS, (user_id, guild_id)).fetchone()
         if row is None:
             return 0
-        week_start, week_xp, month_start, month_xp = row
+        week, week_xp, month, month_xp = row
         if kind == sql.WEEK:
-            return week_xp if week_start == start else 0
-        return month_xp if month_start == start else 0
+            return week_xp if week == sql.period_number(kind, start) else 0
+        return month_xp if month == sql.period_number(kind, start) else 0
 
     @in_worker
     def period_winner(self, guild_id: int, kind: int, start: int) -> Optional[Winner]:

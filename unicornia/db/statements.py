@@ -105,20 +105,6 @@ SELECT s.UserId, s.GuildId, s.Xp, s.Messages, s.VoiceSeconds, s.LeveledAt, s.Lin
 FROM temp.FlushStage AS s {periods.PERIOD_JOIN} WHERE true ORDER BY s.UserId, s.GuildId
 """ + ADD_GAINS_ON_CONFLICT.rstrip() + periods.PERIODS_ON_CONFLICT
 
-FLUSH_TOTALS = """
-INSERT INTO DiscordUser (UserId, TotalXp)
-SELECT UserId, MAX(SUM(Xp), 0) FROM temp.FlushStage GROUP BY UserId ORDER BY UserId
-ON CONFLICT (UserId) DO UPDATE SET TotalXp = MAX(TotalXp + excluded.TotalXp, 0)
-"""
-#: The same when the stage holds one guild: each user once, already in user order (no sort).
-FLUSH_TOTALS_ONE_GUILD = """
-INSERT INTO DiscordUser (UserId, TotalXp)
-SELECT UserId, MAX(Xp, 0) FROM temp.FlushStage WHERE true
-ON CONFLICT (UserId) DO UPDATE SET TotalXp = MAX(TotalXp + excluded.TotalXp, 0)
-"""
-STAGE_ONE_GUILD = "SELECT (SELECT MIN(GuildId) FROM temp.FlushStage) = (SELECT MAX(GuildId) FROM temp.FlushStage)"
-
-
 #: One statement per source; the column name comes from STAGE_SOURCE_COLUMNS, never from input.
 FLUSH_HISTORY = {
     source: f"""
@@ -177,11 +163,6 @@ GROUP BY Day, x.Source ORDER BY Day
 HISTORY_BY_DAY_GUILD = """
 SELECT Hour - Hour % 86400 AS Day, Source, SUM(Xp) FROM XpHistoryGuild
 WHERE GuildId = ? AND Hour >= ? GROUP BY Day, Source ORDER BY Day
-"""
-
-ADD_TOTAL_XP = """
-INSERT INTO DiscordUser (UserId, TotalXp) VALUES (?, MAX(?, 0))
-ON CONFLICT (UserId) DO UPDATE SET TotalXp = MAX(TotalXp + ?, 0)
 """
 
 # --- reads -----------------------------------------------------------------------------------
@@ -298,7 +279,8 @@ WHERE GuildId = ? AND Xp <= ? AND Xp > 0 AND (Xp < ? OR UserId > ?)
 ORDER BY Xp DESC, UserId ASC LIMIT ? OFFSET ?
 """
 
-SELECT_TOTAL_XP = "SELECT TotalXp FROM DiscordUser WHERE UserId = ?"
+#: A user's XP in every server together (their rows lead the stats' key: one seek).
+SELECT_TOTAL_XP = "SELECT COALESCE(SUM(Xp), 0) FROM UserXpStats WHERE UserId = ?"
 
 # --- admin changes ---------------------------------------------------------------------------
 AWARD_XP = """
@@ -335,7 +317,6 @@ DELETE_GUILD_BASELINES = "DELETE FROM CounterBaseline WHERE GuildId = ?"
 
 # --- data rights -----------------------------------------------------------------------------
 DELETE_USER_STATS = "DELETE FROM UserXpStats WHERE UserId = ?"
-DELETE_USER_TOTAL = "DELETE FROM DiscordUser WHERE UserId = ?"
 DELETE_USER_ITEMS = "DELETE FROM XpShopOwnedItem WHERE UserId = ?"
 DELETE_USER_SHOP_LOG = "DELETE FROM XpShopLog WHERE UserId = ?"
 DELETE_USER_HISTORY = "DELETE FROM XpHistory WHERE UserId = ?"
@@ -642,11 +623,6 @@ FROM temp.ImportDelta WHERE true ORDER BY UserId, GuildId
 ON CONFLICT (UserId, GuildId) DO UPDATE SET
     Xp = MAX(Xp + excluded.Xp, 0), AwardedXp = AwardedXp + excluded.AwardedXp,
     MessageCount = MAX(MessageCount + excluded.MessageCount, 0), VoiceSeconds = MAX(VoiceSeconds + excluded.VoiceSeconds, 0)
-"""
-IMPORT_TOTALS = """
-INSERT INTO DiscordUser (UserId, TotalXp)
-SELECT UserId, MAX(SUM(Xp), 0) FROM temp.ImportDelta GROUP BY UserId ORDER BY UserId
-ON CONFLICT (UserId) DO UPDATE SET TotalXp = MAX(TotalXp + excluded.TotalXp, 0)
 """
 IMPORT_LEDGER = """
 INSERT INTO ImportLedger (Source, GuildId, UserId, Xp, AwardedXp, Messages, VoiceSeconds, At)

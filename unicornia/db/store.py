@@ -293,7 +293,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
 
     def _write(self, chunks: Iterable[tuple[tuple[int, ...], Iterable[tuple]]],
                guild_periods: Iterable[tuple[int, int, int, int, int]] = ()) -> int:
-        """Stats (with the week's and month's XP), totals, history and rank pieces in ONE transaction.
+        """Stats (with the week's and month's XP), history and rank pieces in ONE transaction.
 
         ``guild_periods``: (guild, week, month, previous week, previous month) of each guild whose
         gains count towards its boards (none for an import's rows).
@@ -316,8 +316,6 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
             self._staged_columns = {sql.STAGE_COLUMNS[i] for i in used}
             self._set_periods(conn, guild_periods)  # keeps a period's top members before rows move on
             conn.execute(sql.FLUSH_STATS)
-            one_guild = conn.execute(sql.STAGE_ONE_GUILD).fetchone()[0]
-            conn.execute(sql.FLUSH_TOTALS_ONE_GUILD if one_guild else sql.FLUSH_TOTALS)
             for source, column in zip(HISTORY_SOURCES, _SOURCE_COLUMNS):
                 if column in used:  # a source no chunk had XP from writes no history
                     conn.execute(sql.FLUSH_HISTORY[source], (hour,))
@@ -466,7 +464,6 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
             before = self._xp_of(conn, guild_id, user_id)
             conn.execute(sql.AWARD_XP, (user_id, guild_id, delta, delta))
             self._ranks.moved(guild_id, user_id, before, self._xp_of(conn, guild_id, user_id))
-            conn.execute(sql.ADD_TOTAL_XP, (user_id, delta, delta))
             self._audit(conn, guild_id, user_id, kind, delta, reason, actor_id)
 
     @in_worker
@@ -482,7 +479,6 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
             conn.execute(sql.DELETE_MEMBER_HISTORY, member)
             conn.execute(sql.DELETE_MEMBER_BASELINES, (user_id, guild_id))
             conn.execute(period_sql.FORGET_TOP_MEMBER, (guild_id, user_id))
-            conn.execute(sql.ADD_TOTAL_XP, (user_id, -xp, -xp))
             self._audit(conn, guild_id, user_id, "reset", -xp, reason, actor_id)
         return xp
 
@@ -493,7 +489,6 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
         The audit log gets one row for the whole server (user 0), with the XP removed."""
         with self._transaction() as conn:
             rows = conn.execute(sql.SELECT_GUILD_MEMBERS_XP, (guild_id,)).fetchall()
-            conn.executemany(sql.ADD_TOTAL_XP, [(uid, -xp, -xp) for uid, xp in rows])
             conn.execute(sql.DELETE_GUILD, (guild_id,))
             conn.execute(sql.DELETE_GUILD_HISTORY, (guild_id,))
             conn.execute(sql.DELETE_GUILD_HISTORY_TOTALS, (guild_id,))
@@ -513,7 +508,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
             for guild_id, xp in conn.execute(sql.SELECT_USER_GUILD_XP, (user_id,)).fetchall():
                 self._ranks.moved(guild_id, user_id, xp, 0)
             conn.execute(sql.UNSUM_USER_HISTORY, (user_id,))
-            for statement in (sql.DELETE_USER_STATS, sql.DELETE_USER_TOTAL, sql.DELETE_USER_ITEMS,
+            for statement in (sql.DELETE_USER_STATS, sql.DELETE_USER_ITEMS,
                               sql.DELETE_USER_SHOP_LOG, sql.DELETE_USER_HISTORY, *sql.DELETE_USER_LEFTOVERS,
                               period_sql.FORGET_TOP_USER, period_sql.FORGET_WINNER_USER):
                 conn.execute(statement, (user_id,))

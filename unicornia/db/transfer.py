@@ -342,7 +342,6 @@ class TransferQueries:
             changed, added = conn.execute(sql.IMPORT_DELTA_SUMMARY).fetchone()
             conn.execute(sql.IMPORT_STATS)
             conn.execute(sql.IMPORT_SHIFT_BASELINES)
-            conn.execute(sql.IMPORT_TOTALS)
             conn.execute(sql.IMPORT_AUDIT, (now, actor_id, reason))
             conn.execute(sql.IMPORT_LEDGER, (source, now))
             items_added = 0
