@@ -50,7 +50,7 @@ async def test_levels_one_at_a_time_add_then_remove(sim, clock):
     await sim.say("fourth", alice)  # 160 XP = level 3
     assert regular in alice.roles and novice not in alice.roles
     await sim.cog.xp.flush()
-    assert db_rows(sim, "SELECT LastLevelUp IS NOT NULL FROM UserXpStats WHERE UserId = ?", (alice.id,)) == [(1,)]
+    assert db_rows(sim, "SELECT Xp FROM UserXpStats WHERE UserId = ?", (alice.id,)) == [(160,)]
 
 
 async def test_levelup_messages_can_be_turned_off(sim):

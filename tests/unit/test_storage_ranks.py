@@ -18,7 +18,6 @@ class Gain:
         self.xp, self.messages = xp, messages
         self.by_source = None
         self.voice_seconds = self.links = self.thanks = self.reactions = self.commands = 0
-        self.leveled_at = None
 
 
 @pytest.fixture

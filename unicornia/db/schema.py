@@ -331,14 +331,16 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT DISTINCT GuildId, Kind, Start, 0, NULL, 0 FROM PeriodTop;
     DROP TABLE XpPeriod;
     """,
-    # 12: smaller on disk (make bench's 1,000,000-member file: 170 -> about 145 MiB).  DiscordUser's
+    # 12: smaller on disk (make bench's 1,000,000-member file: 170 -> about 140 MiB).  DiscordUser's
     # TotalXp only repeated the sum of a user's rows here (which the (UserId, GuildId) key reads in
-    # one seek), cost every flush one more upsert per member and a sixth of the file's stats.  A
-    # row's week and month are kept as numbers (start // 7 days, start // 28 days: distinct for any
-    # two periods of a server, 2 bytes where a unix time takes 4), in the row and in the
-    # leaderboard index, which covers them.
+    # one seek), cost every flush one more upsert per member and a sixth of the file's stats.
+    # LastLevelUp (NadekoBot's column) was written at every level-up and read by nothing but the
+    # export: 5 bytes of nearly every row, and a column every flush staged.  A row's week and month
+    # are kept as numbers (start // 7 days, start // 28 days: distinct for any two periods of a
+    # server, 2 bytes where a unix time takes 4), in the row and in the leaderboard index.
     """
     DROP TABLE DiscordUser;
+    ALTER TABLE UserXpStats DROP COLUMN LastLevelUp;
     ALTER TABLE UserXpStats RENAME COLUMN WeekStart TO WeekNo;
     ALTER TABLE UserXpStats RENAME COLUMN MonthStart TO MonthNo;
     UPDATE UserXpStats SET WeekNo = WeekNo / 604800, MonthNo = MonthNo / 2419200 WHERE WeekNo != 0 OR MonthNo != 0;

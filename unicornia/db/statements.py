@@ -25,8 +25,7 @@ DEFAULT_CACHE = "PRAGMA cache_size = -2000"
 #: A member's gains as the flush stages them (the inbox's columns, and the stage's first ones).
 _GAIN_COLUMNS = """
     UserId INTEGER, GuildId INTEGER, Xp INTEGER DEFAULT 0, Messages INTEGER DEFAULT 0,
-    VoiceSeconds INTEGER DEFAULT 0, LeveledAt INTEGER,
-    Links INTEGER DEFAULT 0, Thanks INTEGER DEFAULT 0, Reactions INTEGER DEFAULT 0, Commands INTEGER DEFAULT 0,
+    VoiceSeconds INTEGER DEFAULT 0, Links INTEGER DEFAULT 0, Thanks INTEGER DEFAULT 0, Reactions INTEGER DEFAULT 0, Commands INTEGER DEFAULT 0,
     XpLink INTEGER DEFAULT 0, XpVoice INTEGER DEFAULT 0, XpThanks INTEGER DEFAULT 0, XpReaction INTEGER DEFAULT 0,
     XpCommand INTEGER DEFAULT 0"""
 CREATE_FLUSH_STAGE = f"""
@@ -55,7 +54,7 @@ CREATE TEMP TABLE IF NOT EXISTS FlushInbox ({_GAIN_COLUMNS}
 CLEAR_FLUSH_INBOX = "DELETE FROM temp.FlushInbox"
 #: The stage's columns a gain can fill, in the order ``store._snapshot_rows`` makes them; a chunk
 #: binds only the columns that are not all zero (the inbox's defaults fill the rest).
-STAGE_COLUMNS = ("UserId", "GuildId", "Xp", "Messages", "VoiceSeconds", "LeveledAt", "Links", "Thanks",
+STAGE_COLUMNS = ("UserId", "GuildId", "Xp", "Messages", "VoiceSeconds", "Links", "Thanks",
                  "Reactions", "Commands", "XpLink", "XpVoice", "XpThanks", "XpReaction", "XpCommand")
 #: The inbox into the stage in key order, with each member's row as it is before the flush (one
 #: look-up each; sorting after the look-ups measured faster than sorting before them); the
@@ -89,7 +88,6 @@ ON CONFLICT (UserId, GuildId) DO UPDATE SET
     Xp             = Xp + excluded.Xp,
     MessageCount   = MessageCount + excluded.MessageCount,
     VoiceSeconds   = VoiceSeconds + excluded.VoiceSeconds,
-    LastLevelUp    = COALESCE(excluded.LastLevelUp, LastLevelUp),
     LinkCount      = LinkCount + excluded.LinkCount,
     ThanksReceived = ThanksReceived + excluded.ThanksReceived,
     ReactionCount  = ReactionCount + excluded.ReactionCount,
@@ -98,9 +96,9 @@ ON CONFLICT (UserId, GuildId) DO UPDATE SET
 
 #: The stats, with the XP of the guild's current week and month (see ``period_statements``).
 FLUSH_STATS = f"""
-INSERT INTO UserXpStats (UserId, GuildId, Xp, MessageCount, VoiceSeconds, LastLevelUp,
+INSERT INTO UserXpStats (UserId, GuildId, Xp, MessageCount, VoiceSeconds,
                          LinkCount, ThanksReceived, ReactionCount, CommandCount, {periods.PERIOD_COLUMNS})
-SELECT s.UserId, s.GuildId, s.Xp, s.Messages, s.VoiceSeconds, s.LeveledAt, s.Links, s.Thanks, s.Reactions,
+SELECT s.UserId, s.GuildId, s.Xp, s.Messages, s.VoiceSeconds, s.Links, s.Thanks, s.Reactions,
        s.Commands, {periods.PERIOD_VALUES}
 FROM temp.FlushStage AS s {periods.PERIOD_JOIN} WHERE true ORDER BY s.UserId, s.GuildId
 """ + ADD_GAINS_ON_CONFLICT.rstrip() + periods.PERIODS_ON_CONFLICT
@@ -126,9 +124,9 @@ ON CONFLICT (GuildId, Hour, Source) DO UPDATE SET Xp = Xp + excluded.Xp
 
 # The bare upsert the flush benchmark measures against (and the shape of a single gain).
 UPSERT_GAINS = """
-INSERT INTO UserXpStats (UserId, GuildId, Xp, MessageCount, VoiceSeconds, LastLevelUp,
+INSERT INTO UserXpStats (UserId, GuildId, Xp, MessageCount, VoiceSeconds,
                          LinkCount, ThanksReceived, ReactionCount, CommandCount)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 """ + ADD_GAINS_ON_CONFLICT
 
 # --- history ---
@@ -177,7 +175,7 @@ FROM UserXpStats WHERE GuildId = ? AND UserId IN ({marks})
 SELECT_UNLOCKED_IN_GUILD = "SELECT UserId, Key FROM UserAchievement WHERE GuildId = ? AND UserId IN ({marks})"
 
 SELECT_MEMBER = """
-SELECT Xp, AwardedXp, MessageCount, VoiceSeconds, LastLevelUp, LinkCount, ThanksReceived, ReactionCount, CommandCount
+SELECT Xp, AwardedXp, MessageCount, VoiceSeconds, LinkCount, ThanksReceived, ReactionCount, CommandCount
 FROM UserXpStats WHERE UserId = ? AND GuildId = ?
 """
 
@@ -346,7 +344,7 @@ SELECT_USER_BOOSTS = "SELECT GuildId, Multiplier, ExpiresAt FROM XpBoost WHERE U
 SELECT_USER_AUDIT = "SELECT GuildId, At, Kind, Amount, Reason FROM AuditLog WHERE UserId = ? ORDER BY Id"
 
 SELECT_USER_STATS = """
-SELECT GuildId, Xp, AwardedXp, MessageCount, VoiceSeconds, LastLevelUp, DateAdded,
+SELECT GuildId, Xp, AwardedXp, MessageCount, VoiceSeconds, DateAdded,
        LinkCount, ThanksReceived, ReactionCount, CommandCount
 FROM UserXpStats WHERE UserId = ? ORDER BY GuildId
 """
@@ -653,6 +651,6 @@ WHERE ItemType = ? AND (UserId, ItemKey) IN (SELECT UserId, ItemKey FROM temp.Im
 
 EXPORT_GUILD = """
 SELECT UserId, Xp, AwardedXp, MessageCount, VoiceSeconds, LinkCount, ThanksReceived, ReactionCount, CommandCount,
-       LastLevelUp, DateAdded
+       DateAdded
 FROM UserXpStats WHERE GuildId = ? ORDER BY Xp DESC, UserId
 """

@@ -68,7 +68,6 @@ class GainRow:
     xp: int
     messages: int = 0
     voice_seconds: int = 0
-    leveled_at: Optional[int] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +76,13 @@ class MemberRow:
     awarded_xp: int
     messages: int
     voice_seconds: int
-    last_level_up: Optional[int]
     links: int = 0
     thanks: int = 0
     reactions: int = 0
     commands: int = 0
 
 
-EMPTY_MEMBER = MemberRow(0, 0, 0, 0, None)
+EMPTY_MEMBER = MemberRow(0, 0, 0, 0)
 #: What :meth:`XpStore.load_xp` returns for a member it does not know.
 EMPTY_LOAD = (0, 0, 0, 0, 0, 0, 0, frozenset())
 
@@ -258,7 +256,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
     def write_gains(self, rows: list[GainRow]) -> int:
         """Add gains given as rows in ONE transaction; all or nothing.  Returns the new epoch."""
         return self._write((_GAIN_ROW_COLUMNS, chunk) for chunk in _chunks(
-            ((r.user_id, r.guild_id, r.xp, r.messages, r.voice_seconds, r.leveled_at) for r in rows), WRITE_CHUNK))
+            ((r.user_id, r.guild_id, r.xp, r.messages, r.voice_seconds) for r in rows), WRITE_CHUNK))
 
     @in_worker
     def write_buffer(self, snapshot: Mapping[tuple[int, int], Any], plan: Optional[FlushPlan] = None
@@ -517,7 +515,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
     def user_data(self, user_id: int) -> dict[str, Any]:
         conn = self.conn
         stats = [
-            dict(zip(("guild_id", "xp", "awarded_xp", "messages", "voice_seconds", "last_level_up", "date_added",
+            dict(zip(("guild_id", "xp", "awarded_xp", "messages", "voice_seconds", "date_added",
                       "links", "thanks_received", "reactions", "commands"), r))
             for r in conn.execute(sql.SELECT_USER_STATS, (user_id,))
         ]
@@ -684,8 +682,8 @@ def _snapshot_rows(snapshot: Mapping[tuple[int, int], Any]) -> Iterable[tuple[st
     tuple once the database has bound it, so a 100,000-member flush allocates a few lists
     per chunk rather than 100,000 tracked tuples: it does not set off a full collection,
     which would hold the event loop for as long as it takes to walk the whole bot's heap.
-    A column that is zero (or None) for the whole chunk is left to the stage's default: most
-    gains are messages only, so a chunk usually binds 4 columns instead of 15.
+    A column that is zero for the whole chunk is left to the stage's default: most gains are
+    messages only, so a chunk usually binds 4 columns instead of 14.
     """
     keys, gains = iter(snapshot), iter(snapshot.values())
     while True:
@@ -695,8 +693,7 @@ def _snapshot_rows(snapshot: Mapping[tuple[int, int], Any]) -> Iterable[tuple[st
         chunk = list(itertools.islice(gains, WRITE_CHUNK))
         sources = [[(g.by_source or _NO_SOURCES)[i] for g in chunk] for i in range(1, len(HISTORY_SOURCES))]
         columns = [[k[1] for k in chunk_keys], [k[0] for k in chunk_keys], [g.xp for g in chunk],
-                   [g.messages for g in chunk], [g.voice_seconds for g in chunk], [g.leveled_at for g in chunk],
-                   [g.links for g in chunk], [g.thanks for g in chunk], [g.reactions for g in chunk],
+                   [g.messages for g in chunk], [g.voice_seconds for g in chunk], [g.links for g in chunk], [g.thanks for g in chunk], [g.reactions for g in chunk],
                    [g.commands for g in chunk], *sources]
         wanted = tuple(i for i, column in enumerate(columns) if i < 2 or any(column))
         yield wanted, zip(*(columns[i] for i in wanted))
@@ -708,7 +705,7 @@ def _stage_statement(wanted: tuple[int, ...]) -> str:
 
 
 #: What a GainRow fills of ``sql.STAGE_COLUMNS``.
-_GAIN_ROW_COLUMNS = tuple(range(6))
+_GAIN_ROW_COLUMNS = tuple(range(5))
 #: For each history source, the staged column that says whether a chunk had XP from it: the
 #: message share is the XP the others leave, so any XP at all may be from messages.
 _SOURCE_COLUMNS = tuple(sql.STAGE_COLUMNS.index(name) for name in ("Xp", "XpLink", "XpVoice", "XpThanks",

@@ -363,7 +363,7 @@ class TransferQueries:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["user_id", "xp", "level", "awarded_xp", "messages", "voice_seconds", "links",
-                         "thanks_received", "reactions", "commands", "last_level_up", "date_added"])
+                         "thanks_received", "reactions", "commands", "date_added"])
         count = 0
         cursor = self.conn.execute(sql.EXPORT_GUILD, (guild_id,))
         while True:

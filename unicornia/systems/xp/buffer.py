@@ -78,10 +78,10 @@ class MemberCache:
         new_xp = entry.xp = old_xp + total
         if new_xp < entry.xp_check:
             return None
-        return self._crossed(key, entry, old_xp, new_xp, total, member, channel, gain)
+        return self._crossed(key, entry, old_xp, new_xp, total, member, channel)
 
-    def _crossed(self, key: Key, entry: MemberEntry, old_xp: int, new_xp: int, amount: int, member, channel,
-                 gain: Optional[Gain] = None) -> Optional[Award]:
+    def _crossed(self, key: Key, entry: MemberEntry, old_xp: int, new_xp: int, amount: int, member,
+                 channel) -> Optional[Award]:
         """XP reached the entry's next check: a level, an XP achievement, or both."""
         curve = self.curve_of(key[0])
         new_level = curve.level(new_xp)
@@ -90,8 +90,6 @@ class MemberCache:
             self._reached(key, entry, member, channel)
         if new_level <= curve.level(old_xp):
             return None
-        if gain is not None:
-            gain.leveled_at = int(self.store.now())
         return Award(key, amount, old_xp, new_xp)
 
     def _count(self, key: Key, entry: MemberEntry, counter: str, count: int, member, channel) -> None:

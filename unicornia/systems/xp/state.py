@@ -37,15 +37,14 @@ class Gain:
     (the message path then adds to one number instead of two).  The last four slots are not
     gains: they are what the message path remembers about the member until the next flush."""
 
-    __slots__ = ("xp", "by_source", *COUNTERS, "leveled_at", "activity", "entry", "admitted_in", "role_ids")
-    #: What a spill file keeps.
-    SAVED = ("xp", "by_source", *COUNTERS, "leveled_at")
+    __slots__ = ("xp", "by_source", *COUNTERS, "activity", "entry", "admitted_in", "role_ids")
+    #: What a spill file keeps (an older spill's "leveled_at" is ignored).
+    SAVED = ("xp", "by_source", *COUNTERS)
 
     def __init__(self) -> None:
         self.xp = 0
         self.by_source: Optional[list[int]] = None  # made on the first XP from a source other than messages
         self.messages = self.links = self.thanks = self.reactions = self.commands = self.voice_seconds = 0
-        self.leveled_at: Optional[int] = None
         #: The member's Activity and cache entry, so a message costs one look-up, not three.
         self.activity: Optional[Activity] = None
         self.entry: Optional[MemberEntry] = None
@@ -62,8 +61,6 @@ class Gain:
             self.by_source = [a + b for a, b in zip(self.sources(), other.by_source)]
         for counter in COUNTERS:
             setattr(self, counter, getattr(self, counter) + getattr(other, counter))
-        if other.leveled_at is not None:
-            self.leveled_at = max(self.leveled_at or 0, other.leveled_at)
 
     def sources(self) -> list[int]:
         """XP by source (its own list, made now if the gain had only messages)."""
