@@ -27,8 +27,9 @@ async def test_link_bonus_once_per_message_and_links_counted(sim):
     await sim.say("look https://example.com/a and http://example.org/b", alice)
     await sim.cog.xp.flush()
     assert counters(sim, alice) == (1 + 3, 1, 2, 0, 0, 0)
+    # stored as numbers (statements.HISTORY_SOURCE_CODES): message 0, link 2
     assert db_rows(sim, "SELECT Source, Xp FROM XpHistory WHERE UserId = ? ORDER BY Source", (alice.id,)) == [
-        ("link", 3), ("message", 1)]
+        (0, 1), (2, 3)]
 
 
 async def test_thanks_pays_the_thanked_member_with_rules(sim, clock):

@@ -54,7 +54,7 @@ async def test_first_message_unlocks_once_with_reward_audit_and_announcement(goa
     assert unlocked(sim, alice) == ["first-words"]
     assert stored_xp(sim, alice) == 1 + 5  # one eligible message (cooldown) + the reward
     assert audit(sim, alice) == [("achievement", 5, "First Words (first-words)", None)]
-    assert db_rows(sim, "SELECT Xp FROM XpHistory WHERE UserId = ? AND Source = 'bonus'", (alice.id,)) == [(5,)]
+    assert db_rows(sim, "SELECT Xp FROM XpHistory WHERE UserId = ? AND Source = 6", (alice.id,)) == [(5,)]
 
 
 async def test_admin_achievement_add_edit_remove_and_retroactive_unlock(goals_sim):

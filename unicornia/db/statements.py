@@ -103,11 +103,17 @@ SELECT s.UserId, s.GuildId, s.Xp, s.Messages, s.VoiceSeconds, s.Links, s.Thanks,
 FROM temp.FlushStage AS s {periods.PERIOD_JOIN} WHERE true ORDER BY s.UserId, s.GuildId
 """ + ADD_GAINS_ON_CONFLICT.rstrip() + periods.PERIODS_ON_CONFLICT
 
+#: What the history stores for each source (schema 12): the two commonest take no byte at all.
+HISTORY_SOURCE_CODES = {"message": 0, "voice": 1, "link": 2, "thanks": 3, "reaction": 4, "command": 5, "bonus": 6}
+#: A stored source back to its name, for reads (built from the table above, never from input).
+_SOURCE_NAME = ("CASE {column} " + " ".join(f"WHEN {code} THEN '{name}'" for name, code in HISTORY_SOURCE_CODES.items())
+                + " END")
+
 #: One statement per source; the column name comes from STAGE_SOURCE_COLUMNS, never from input.
 FLUSH_HISTORY = {
     source: f"""
 INSERT INTO XpHistory (GuildId, UserId, Source, Hour, Xp)
-SELECT GuildId, UserId, '{source}', ?, {column} FROM temp.FlushStage WHERE {column} != 0 ORDER BY GuildId, UserId
+SELECT GuildId, UserId, {HISTORY_SOURCE_CODES[source]}, ?, {column} FROM temp.FlushStage WHERE {column} != 0 ORDER BY GuildId, UserId
 ON CONFLICT (GuildId, Hour, UserId, Source) DO UPDATE SET Xp = Xp + excluded.Xp
 """
     for source, column in STAGE_SOURCE_COLUMNS.items()
@@ -116,7 +122,7 @@ ON CONFLICT (GuildId, Hour, UserId, Source) DO UPDATE SET Xp = Xp + excluded.Xp
 FLUSH_HISTORY_GUILD = {
     source: f"""
 INSERT INTO XpHistoryGuild (GuildId, Hour, Source, Xp)
-SELECT GuildId, ?, '{source}', SUM({column}) FROM temp.FlushStage WHERE {column} != 0 GROUP BY GuildId
+SELECT GuildId, ?, {HISTORY_SOURCE_CODES[source]}, SUM({column}) FROM temp.FlushStage WHERE {column} != 0 GROUP BY GuildId
 ON CONFLICT (GuildId, Hour, Source) DO UPDATE SET Xp = Xp + excluded.Xp
 """
     for source, column in STAGE_SOURCE_COLUMNS.items()
@@ -152,15 +158,15 @@ PRUNE_HISTORY_REST = "DELETE FROM XpHistory WHERE GuildId = ? AND Hour < ?"
 PRUNE_HISTORY_GUILD = "DELETE FROM XpHistoryGuild WHERE GuildId = ? AND Hour < ?"
 
 #: params: guild, user, since (named)
-HISTORY_BY_DAY_MEMBER = _MEMBER_HOURS + """
-SELECT h.Hour - h.Hour % 86400 AS Day, x.Source, SUM(x.Xp)
+HISTORY_BY_DAY_MEMBER = _MEMBER_HOURS + f"""
+SELECT h.Hour - h.Hour % 86400 AS Day, {_SOURCE_NAME.format(column="x.Source")}, SUM(x.Xp)
 FROM Hours h JOIN XpHistory x ON x.GuildId = :guild AND x.Hour = h.Hour AND x.UserId = :user
-GROUP BY Day, x.Source ORDER BY Day
+GROUP BY Day, x.Source ORDER BY Day, 2
 """
 
-HISTORY_BY_DAY_GUILD = """
-SELECT Hour - Hour % 86400 AS Day, Source, SUM(Xp) FROM XpHistoryGuild
-WHERE GuildId = ? AND Hour >= ? GROUP BY Day, Source ORDER BY Day
+HISTORY_BY_DAY_GUILD = f"""
+SELECT Hour - Hour % 86400 AS Day, {_SOURCE_NAME.format(column="Source")}, SUM(Xp) FROM XpHistoryGuild
+WHERE GuildId = ? AND Hour >= ? GROUP BY Day, Source ORDER BY Day, 2
 """
 
 # --- reads -----------------------------------------------------------------------------------
@@ -348,7 +354,8 @@ SELECT GuildId, Xp, AwardedXp, MessageCount, VoiceSeconds, DateAdded,
        LinkCount, ThanksReceived, ReactionCount, CommandCount
 FROM UserXpStats WHERE UserId = ? ORDER BY GuildId
 """
-SELECT_USER_HISTORY = "SELECT GuildId, Source, Hour, Xp FROM XpHistory WHERE UserId = ? ORDER BY GuildId, Hour"
+SELECT_USER_HISTORY = (f"SELECT GuildId, {_SOURCE_NAME.format(column='Source')}, Hour, Xp FROM XpHistory "
+                       "WHERE UserId = ? ORDER BY GuildId, Hour, 2")
 SELECT_USER_ITEMS = """
 SELECT ItemType, ItemKey, IsUsing, DateAdded FROM XpShopOwnedItem WHERE UserId = ? ORDER BY ItemType, ItemKey
 """
@@ -394,11 +401,11 @@ INSERT INTO UserXpStats (UserId, GuildId, Xp) VALUES (?, ?, ?)
 ON CONFLICT (UserId, GuildId) DO UPDATE SET Xp = Xp + excluded.Xp
 """
 GRANT_HISTORY = """
-INSERT INTO XpHistory (GuildId, UserId, Source, Hour, Xp) VALUES (?, ?, 'bonus', ?, ?)
+INSERT INTO XpHistory (GuildId, UserId, Source, Hour, Xp) VALUES (?, ?, 6, ?, ?)  -- bonus
 ON CONFLICT (GuildId, Hour, UserId, Source) DO UPDATE SET Xp = Xp + excluded.Xp
 """
 GRANT_HISTORY_GUILD = """
-INSERT INTO XpHistoryGuild (GuildId, Hour, Source, Xp) VALUES (?, ?, 'bonus', ?)
+INSERT INTO XpHistoryGuild (GuildId, Hour, Source, Xp) VALUES (?, ?, 6, ?)  -- bonus
 ON CONFLICT (GuildId, Hour, Source) DO UPDATE SET Xp = Xp + excluded.Xp
 """
 
