@@ -2,6 +2,7 @@
 index), 9 (the history keyed by hour before member) and 12 (no DiscordUser: a user's total is the
 sum of their rows; the history's source a number) migrate a file written by schema 7 on load,
 keeping every row."""
+import logging
 import sqlite3
 
 import pytest
@@ -149,3 +150,50 @@ def gain_for(user_id: int):
     from unicornia.db.store import GainRow
 
     return GainRow(user_id, G2, 7, messages=1)
+
+
+def page_counts(path) -> tuple[int, int]:
+    conn = sqlite3.connect(path)
+    try:
+        return tuple(conn.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_count", "freelist_count"))
+    finally:
+        conn.close()
+
+
+async def test_an_upgrade_gives_the_freed_pages_back(tmp_path, monkeypatch, caplog):
+    """The tables an upgrade rebuilds or drops leave free pages; the file is compacted once after it."""
+    from unicornia.db import store as store_module
+
+    monkeypatch.setattr(store_module, "COMPACT_MIN_PAGES", 1)
+    path = tmp_path / "unicornia.db"
+    schema_7_file(path)
+    pages_before, _ = page_counts(path)
+    store = XpStore(path)
+    with caplog.at_level(logging.INFO, logger="red.unicornia.db"):
+        await store.open()
+    await store.close()
+    pages, free = page_counts(path)
+    assert free == 0 and pages < pages_before
+    assert any("Compacted unicornia.db after the upgrade" in r.getMessage() for r in caplog.records)
+    again = XpStore(path)  # already up to date: nothing to compact, nothing said
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="red.unicornia.db"):
+        await again.open()
+    assert not any("Compacted" in r.getMessage() for r in caplog.records)
+    assert (await again.member(G1, USERS[1])).xp == 37
+    await again.close()
+
+
+async def test_a_failed_compaction_is_logged_and_the_upgrade_stands(tmp_path, monkeypatch, caplog):
+    from unicornia.db import statements, store as store_module
+
+    monkeypatch.setattr(store_module, "COMPACT_MIN_PAGES", 1)
+    monkeypatch.setattr(statements, "VACUUM", "VACUUM no_such_schema")  # SQLite refuses it
+    path = tmp_path / "unicornia.db"
+    schema_7_file(path)
+    store = XpStore(path)
+    with caplog.at_level(logging.WARNING, logger="red.unicornia.db"):
+        assert await store.open() == SCHEMA_VERSION
+    assert any("Could not compact unicornia.db" in r.getMessage() for r in caplog.records)
+    assert (await store.member(G1, USERS[1])).xp == 37 and page_counts(path)[1] > 0
+    await store.close()

@@ -15,6 +15,8 @@ PRAGMAS = (
 #: interleaved flushes, ms: 16 MB 4,188, 32 MB 3,821, 64 MB 3,462, 128 MB 3,943 (2026-12-03, both
 #: cores busy with other work).
 BIG_FLUSH_CACHE = "PRAGMA cache_size = -65536"
+#: Rewrites the file without its free pages (after an upgrade; see ``XpStore._compact``).
+VACUUM = "VACUUM"
 DEFAULT_CACHE = "PRAGMA cache_size = -2000"
 
 # --- the flush -------------------------------------------------------------------------------

@@ -141,7 +141,10 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
             for pragma in sql.PRAGMAS:
                 conn.execute(pragma)
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            before = conn.execute("PRAGMA user_version").fetchone()[0]
             version = self._migrate(conn)
+            if 0 < before < version:
+                self._compact(conn)
             if not identity.marked:  # a new file, or one made before files were marked
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(sql.CREATE_FLUSH_STAGE)
@@ -201,6 +204,25 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
                 raise
             log.info("Migrated unicornia.db to schema version %d", number)
         return SCHEMA_VERSION
+
+    def _compact(self, conn: sqlite3.Connection) -> None:
+        """After an upgrade that rebuilt or dropped tables, give the freed pages back to the disk
+        (a file keeps its size otherwise: schema 12 left a 1,000,000-member file at 188 MiB of which
+        42 were free).  Only when a tenth of the file is free; a failure (no room for SQLite's copy,
+        say) is logged and leaves the file as it was, which works the same, only bigger."""
+        pages, free = (conn.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_count", "freelist_count"))
+        if free < COMPACT_MIN_PAGES or free * 10 < pages:
+            return
+        started = time.perf_counter()
+        try:
+            conn.execute(sql.VACUUM)
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            log.warning("Could not compact unicornia.db after the upgrade (%s: %s); it works the same, with "
+                        "%d free pages it will reuse", type(exc).__name__, exc, free)
+            return
+        log.info("Compacted unicornia.db after the upgrade: %d of %d pages were free (%.1f s)",
+                 free, pages, time.perf_counter() - started)
 
     def _close_conn(self) -> None:
         if self.conn is not None:
@@ -638,6 +660,9 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
 
 #: Members read per statement by a batched cache fill (SQLite allows 999 parameters by default).
 IN_LIST_SIZE = 900
+
+#: Free pages from which an upgrade compacts the file (and only when they are a tenth of it).
+COMPACT_MIN_PAGES = 256
 
 #: Rows per executemany inside one flush transaction.
 WRITE_CHUNK = 500
