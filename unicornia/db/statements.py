@@ -23,11 +23,12 @@ DEFAULT_CACHE = "PRAGMA cache_size = -2000"
 # The flush stages its rows in a temporary table, then writes each real table with ONE
 # statement that reads them in key order: SQLite sorts (without the GIL) and each B-tree is
 # walked in order rather than at random, which is what makes the flush about as cheap as a
-# bare upsert although it also writes totals and history.
+# bare upsert although it also writes history and rank pieces.
 #: A member's gains as the flush stages them (the inbox's columns, and the stage's first ones).
 _GAIN_COLUMNS = """
     UserId INTEGER, GuildId INTEGER, Xp INTEGER DEFAULT 0, Messages INTEGER DEFAULT 0,
-    VoiceSeconds INTEGER DEFAULT 0, Links INTEGER DEFAULT 0, Thanks INTEGER DEFAULT 0, Reactions INTEGER DEFAULT 0, Commands INTEGER DEFAULT 0,
+    VoiceSeconds INTEGER DEFAULT 0, Links INTEGER DEFAULT 0, Thanks INTEGER DEFAULT 0, Reactions INTEGER DEFAULT 0,
+    Commands INTEGER DEFAULT 0,
     XpLink INTEGER DEFAULT 0, XpVoice INTEGER DEFAULT 0, XpThanks INTEGER DEFAULT 0, XpReaction INTEGER DEFAULT 0,
     XpCommand INTEGER DEFAULT 0"""
 CREATE_FLUSH_STAGE = f"""
