@@ -96,6 +96,36 @@ async def test_a_winner_is_recorded_and_paid_once(store):
     assert (await store.period_winner(G, WEEK, start)).announced
 
 
+def plan_at(now: float, reset_hour: int = 0, weekday: int = 0) -> FlushPlan:
+    return FlushPlan([GuildPlan(G, periods.day_start(now, reset_hour), week_start=periods.week_start(now, reset_hour, weekday),
+                                month_start=periods.month_start(now, reset_hour), reset_hour=reset_hour)])
+
+
+async def test_a_reset_hour_moved_later_keeps_and_pays_last_week_once(store):
+    """Rows keep the day number of their period's start: when the reset hour moves from 0 to 6 on a
+    Tuesday, the current week (now from Monday 06:00) counts on from Monday 00:00, and the previous
+    one (from the Monday before, 06:00) is the week already kept and paid: its kept top and its
+    winner, not a new top built from the rows left behind, and no second bonus."""
+    monday = periods.week_start(NOW)
+    await store.write_buffer(gains(((G, 1), 100), ((G, 2), 50)), plan_at(NOW))
+    store.now = lambda: monday + 7 * DAY + 3600  # next Monday 01:00
+    await store.write_buffer(gains(((G, 1), 1)), plan_at(store.now()))  # 1's row moves on to the new week
+    assert (await store.record_winner(G, WEEK, monday, 1, 100, 10, None, "won")).new
+    assert await store.mark_winner_announced(G, WEEK, monday)
+    store.now = lambda: monday + 8 * DAY  # Tuesday: the admin moves the reset hour to 6
+    later = plan_at(store.now(), reset_hour=6)
+    moved = later.guilds[0].week_start
+    assert moved == monday + 7 * DAY + 6 * 3600
+    await store.write_buffer(gains(((G, 1), 2), ((G, 3), 5)), later)
+    assert await store.period_board(G, WEEK, moved, 10) == [(3, 5), (1, 3)]  # the week counts on
+    assert await store.period_board(G, WEEK, moved - 7 * DAY, 10) == [(1, 100), (2, 50)]
+    assert (await store.period_winner(G, WEEK, moved - 7 * DAY)).user_id == 1
+    again = await store.record_winner(G, WEEK, moved - 7 * DAY, 2, 50, 10, None, "won")
+    assert not again.new and again.user_id == 1
+    assert (await store.member(G, 2)).xp == 50  # no second bonus
+    assert not await store.mark_winner_announced(G, WEEK, moved - 7 * DAY)  # nor a second announcement
+
+
 async def test_only_the_last_finished_periods_are_kept(store, monkeypatch):
     import unicornia.db.period_statements as statements
     monkeypatch.setattr(statements, "PERIODS_KEPT", 2)

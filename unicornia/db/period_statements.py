@@ -9,15 +9,28 @@ first flush after it (before any member's row moves on to the new period): `last
 winner's reward read that.
 """
 WEEK, MONTH = 0, 1
-#: A row holds its week's and month's number, the period's start divided by these (seconds): a
-#: server's weeks start 7 days apart and its months 28 to 31, so two of its periods never share a
-#: number, and a number takes 2 bytes where a unix time takes 4 (in the row and the index).
-NUMBER_UNIT = {WEEK: 7 * 86_400, MONTH: 28 * 86_400}
+#: A row holds its week's and month's number: the UTC day its start falls on (the start divided by
+#: this).  Two periods of a server never start on the same day, under any reset weekday or hour,
+#: and a day number takes 2 bytes where a unix time takes 4 (in the row and the index).  Only a
+#: reset hour moved later, in the first hours of a period, can give the new period the number of
+#: the one before (the same date): its rows then count on into it, and it is kept and paid once.
+NUMBER_UNIT = {WEEK: 86_400, MONTH: 86_400}
 
 
 def period_number(kind: int, start: int) -> int:
     """The number a row keeps for the period of this kind starting at ``start``."""
     return start // NUMBER_UNIT[kind]
+
+
+def number_span(kind: int, start: int) -> tuple[int, int]:
+    """The starts that share ``start``'s number: [first, past the last).
+
+    A finished period is kept and paid under its number, not its exact start: when an admin moves
+    the server's reset hour, the "previous period" can start at another hour of the same day, and
+    its rows are the ones already kept (and its winner already paid)."""
+    first = period_number(kind, start) * NUMBER_UNIT[kind]
+    return first, first + NUMBER_UNIT[kind]
+
 
 #: Members of a finished period kept in PeriodTop (the winner is the first still in the server).
 TOP_KEPT = 50
@@ -73,7 +86,11 @@ FROM ({_BOARD.format(number=number, xp=xp, unit=NUMBER_UNIT[kind], guild="?1", s
     for kind, (number, xp) in PERIOD_FIELDS.items()
 }
 MARK_KEPT = "INSERT OR IGNORE INTO PeriodTop (GuildId, Kind, Start, Position, UserId, Xp) VALUES (?, ?, ?, 0, NULL, 0)"
-IS_KEPT = "SELECT 1 FROM PeriodTop WHERE GuildId = ? AND Kind = ? AND Start = ? AND Position = 0"
+#: The start under which a period with the same number was kept (params: guild, kind, number_span).
+KEPT_START = """
+SELECT Start FROM PeriodTop WHERE GuildId = ? AND Kind = ? AND Start >= ? AND Start < ? AND Position = 0
+ORDER BY Start LIMIT 1
+"""
 KEPT_TOP = """
 SELECT UserId, Xp FROM PeriodTop WHERE GuildId = ? AND Kind = ? AND Start = ? AND Position > 0 ORDER BY Position
 """
@@ -90,13 +107,17 @@ SELECT_USER_TOP = "SELECT GuildId, Kind, Start, Position, Xp FROM PeriodTop WHER
 
 #: A finished period's winner, written with the bonus in one transaction: the row is what makes
 #: the payment happen exactly once.
+#: A finished period's winner, found by its number (params: guild, kind, number_span).
 SELECT_WINNER = """
-SELECT UserId, Xp, Bonus, RoleId, Announced FROM PeriodWinner WHERE GuildId = ? AND Kind = ? AND Start = ?
+SELECT UserId, Xp, Bonus, RoleId, Announced FROM PeriodWinner WHERE GuildId = ? AND Kind = ? AND Start >= ? AND Start < ?
+ORDER BY Start LIMIT 1
 """
 INSERT_WINNER = """
 INSERT INTO PeriodWinner (GuildId, Kind, Start, UserId, Xp, Bonus, RoleId, At, Announced)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)
 """
-MARK_ANNOUNCED = "UPDATE PeriodWinner SET Announced = 1 WHERE GuildId = ? AND Kind = ? AND Start = ? AND Announced = 0"
+MARK_ANNOUNCED = """
+UPDATE PeriodWinner SET Announced = 1 WHERE GuildId = ? AND Kind = ? AND Start >= ? AND Start < ? AND Announced = 0
+"""
 FORGET_WINNER_USER = "UPDATE PeriodWinner SET UserId = NULL WHERE UserId = ?"
 DELETE_GUILD_WINNERS = "DELETE FROM PeriodWinner WHERE GuildId = ?"

@@ -336,8 +336,8 @@ MIGRATIONS: tuple[str, ...] = (
     # one seek), cost every flush one more upsert per member and a sixth of the file's stats.
     # LastLevelUp (NadekoBot's column) was written at every level-up and read by nothing but the
     # export: 5 bytes of nearly every row, and a column every flush staged.  A row's week and month
-    # are kept as numbers (start // 7 days, start // 28 days: distinct for any two periods of a
-    # server, 2 bytes where a unix time takes 4), in the row and in the leaderboard index.  The
+    # are kept as the UTC day number of their start (distinct for any two periods of a server, 2
+    # bytes where a unix time takes 4; see period_statements.NUMBER_UNIT), in the row and the index.  The
     # history's source is a small number (statements.HISTORY_SOURCE_CODES; messages 0 and voice 1
     # take no byte at all) instead of its name: a sixth of every history row.
     """
@@ -345,7 +345,7 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE UserXpStats DROP COLUMN LastLevelUp;
     ALTER TABLE UserXpStats RENAME COLUMN WeekStart TO WeekNo;
     ALTER TABLE UserXpStats RENAME COLUMN MonthStart TO MonthNo;
-    UPDATE UserXpStats SET WeekNo = WeekNo / 604800, MonthNo = MonthNo / 2419200 WHERE WeekNo != 0 OR MonthNo != 0;
+    UPDATE UserXpStats SET WeekNo = WeekNo / 86400, MonthNo = MonthNo / 86400 WHERE WeekNo != 0 OR MonthNo != 0;
     CREATE TABLE XpHistory_new (
         GuildId  INTEGER NOT NULL,
         Hour     INTEGER NOT NULL,                 -- unix time of the hour's start (UTC)
