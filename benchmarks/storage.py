@@ -121,11 +121,13 @@ def _bare_upsert(path: Path, snapshot: dict, cache: str = "") -> float:
 
 
 def _levelup_file(members: int, rng: random.Random) -> dict:
-    """A LevelUp 5 file's shape for one guild: each profile as it saves it (defaults left out)."""
+    """A LevelUp 5 file's shape for one guild: each profile as it saves it (pydantic's JSON with the
+    defaults left out: XP as a float, messages, the level on LevelUp's default curve (base 100,
+    exponent 2) and when the member was last active; weekly stats are off by default)."""
     users = {}
     for number in range(members):
         xp = rng.randrange(1, 200_000)
-        users[str(_user(number))] = {"xp": float(xp), "messages": xp // 3, "level": int((xp / 3) ** 0.5),
+        users[str(_user(number))] = {"xp": float(xp), "messages": xp // 3, "level": int((xp / 100) ** 0.5),
                                      "last_active": "2026-12-02T20:15:%02d.%06d" % (number % 60, number % 999_999)}
     return {"configs": {str(GUILD): {"users": users}}}
 
@@ -226,6 +228,7 @@ async def run() -> list[Figure]:
         matrix[(MEMBERS, GAINS)] = statistics.median(total)
         ranking = await _ranking(store, "after three 100,000-gain flushes")
         await store.close()
+        size_figures.append(_baselines(path))
 
     ours_t, follow_t, total_t, bare_t = (statistics.median(v) for v in (ours, follow, total, bare))
     figures.append(ratio_figure(
@@ -387,6 +390,25 @@ class _DefaultSettings:
         from unicornia.core.settings import DEFAULT_SETTINGS
 
         return DEFAULT_SETTINGS
+
+
+def _baselines(path: Path) -> Figure:
+    """What the quests' baselines cost: one row per member active in a day (the counters they had
+    when the day began), of which the daily thinning keeps at most today's, the week's first and the
+    month's first (``GoalQueries.thin_baselines``)."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        size = conn.execute("SELECT SUM(pgsize) FROM dbstat WHERE name = 'CounterBaseline'").fetchone()[0] or 0
+        rows = conn.execute("SELECT COUNT(*) FROM CounterBaseline").fetchone()[0]
+    finally:
+        conn.close()
+    per_row = size / rows if rows else 0
+    return Figure("disk: quest baselines after the flushes above (one day's)", round(size / 2**20, 1), "MiB", "report",
+                  True, note=f"{rows:,} members active today, {per_row:.0f} bytes each: a member active every day "
+                             f"keeps at most 3 (today's, the week's first, the month's first; about "
+                             f"{3 * per_row:.0f} bytes) once they are thinned each hour, not one a day for 40 days "
+                             f"(about {40 * per_row:,.0f} bytes)", kind=REPORT)
 
 
 class _NoBuffer:

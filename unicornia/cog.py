@@ -285,14 +285,22 @@ class Unicornia(LevelCommands, PeriodCommands, CardCommands, ShopCommands, GoalC
     async def _prune_history(self) -> None:
         while True:
             try:
-                days = await self.config.history_days()
-                removed = await self.store.prune_history(int(self.store.now()) - days * 86_400)
-                if removed:
-                    log.info("Pruned %d XP history rows older than %d days", removed, days)
-                await self.store.prune_goals(int(self.store.now()) - BASELINE_KEEP)
+                await self.prune_once()
             except Exception:
-                log.exception("Pruning XP history failed; it runs again in an hour")
+                log.exception("Pruning XP history and quest baselines failed; it runs again in an hour")
             await asyncio.sleep(HISTORY_PRUNE_INTERVAL)
+
+    async def prune_once(self) -> None:
+        """The hourly upkeep: history older than ``history_days``, expired boosts, and quest
+        baselines nothing reads any more."""
+        days = await self.config.history_days()
+        removed = await self.store.prune_history(int(self.store.now()) - days * 86_400)
+        if removed:
+            log.info("Pruned %d XP history rows older than %d days", removed, days)
+        await self.store.prune_goals(int(self.store.now()) - BASELINE_KEEP)
+        thinned = await self.store.thin_baselines(self.goals.plan())
+        if thinned:
+            log.info("Dropped %d quest baselines no quest reads any more", thinned)
 
     @commands.Cog.listener()
     async def on_guild_channel_update(self, before, after) -> None:

@@ -1,6 +1,7 @@
 """Achievements, daily rewards and streaks, the server goal, quests and the audit log, through a
 real Red bot with a wall clock the tests move across days."""
 import asyncio
+import logging
 
 import pytest
 
@@ -401,6 +402,32 @@ async def test_weekly_quest_refreshes_on_the_reset_weekday(goals_sim, wall):
     await sim.cog.xp.flush()
     await sim.settle()
     assert len(audit(sim, alice, "quest")) == 2
+
+
+async def test_the_hourly_upkeep_drops_baselines_no_quest_reads(goals_sim, wall, caplog):
+    """A member active every day of a week leaves a baseline a day; the cog's hourly upkeep keeps
+    the ones its quests read (the week's first, today's), and the weekly quest still completes."""
+    sim = goals_sim
+    await quests_only(sim, "resetweekday monday")
+    await admin(sim, 'quest add weekly messages 9 30 "Nine a week"')
+    alice = members(sim)[0]
+    for _day in range(4):  # Tuesday to Friday (the week began Monday), two messages a day
+        wall.advance(DAY)
+        await chatter(sim, alice, 2)
+        await sim.cog.xp.flush()
+    await sim.settle()
+    days = db_rows(sim, "SELECT COUNT(*) FROM CounterBaseline WHERE UserId = ?", (alice.id,))[0][0]
+    with caplog.at_level(logging.INFO, logger="red.unicornia"):
+        await sim.cog.prune_once()
+    kept = db_rows(sim, "SELECT COUNT(*) FROM CounterBaseline WHERE UserId = ?", (alice.id,))[0][0]
+    assert days >= 4 and kept <= 2 < days, (days, kept)
+    assert any("quest baselines no quest reads" in r.getMessage() for r in caplog.records)
+    assert audit(sim, alice, "quest") == []  # 8 of 9 so far
+    wall.advance(DAY)  # Saturday, the same week
+    await chatter(sim, alice, 1)
+    await sim.cog.xp.flush()
+    await sim.settle()
+    assert len(audit(sim, alice, "quest")) == 1
 
 
 async def test_voice_time_unlocks_voice_achievements_of_cached_members(goals_sim, clock):

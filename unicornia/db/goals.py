@@ -8,12 +8,18 @@ together or not at all.
 from __future__ import annotations
 
 import sqlite3
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional
 
 from ..core import periods
 from . import statements as sql
 from .worker import in_worker
+
+#: Baseline rows per thinning transaction (a slice ends with a member's last row).
+THIN_SLICE = 20_000
+#: Above every user id: the end of a guild's last slice.
+LAST_USER = (1 << 63) - 1
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,7 @@ class GoalQueries:
     """Mixed into :class:`~unicornia.db.store.XpStore`; uses its ``conn``, ``now`` and thread."""
 
     conn: sqlite3.Connection
+    _thinned: dict[int, tuple]
 
     # --- the shared primitives (inside a transaction) ------------------------------------------
     def _grant(self, conn: sqlite3.Connection, at: int, guild_id: int, user_id: int, xp: int, kind: str,
@@ -273,6 +280,43 @@ class GoalQueries:
     @in_worker
     def active_boosts(self) -> list[tuple[int, int, float, int]]:
         return self.conn.execute(sql.SELECT_BOOSTS, (int(self.now()),)).fetchall()
+
+    async def thin_baselines(self, plan: FlushPlan) -> int:
+        """Delete the baselines no quest, goal or member's quest page will read again (see
+        ``statements.THIN_BASELINES``); returns how many went.
+
+        Only the guilds in ``plan`` (those whose settings are loaded), with its quest periods, and
+        each once a day (or again when its quests change).  A slice of members per call on the
+        store's thread, so a flush waits for one slice at most."""
+        starts: dict[int, set[int]] = defaultdict(set)
+        for _quest, guild_id, start in plan.quests:
+            starts[guild_id].add(start)
+        removed = 0
+        for guild in plan.guilds:
+            kept_from = tuple(sorted(starts.get(guild.guild_id, ())))
+            done = (guild.day_start, kept_from)
+            if self._thinned.get(guild.guild_id) == done:
+                continue
+            after: Optional[int] = -1
+            while after is not None:
+                count, after = await self._thin_slice(guild.guild_id, guild.day_start, kept_from, after)
+                removed += count
+            self._thinned[guild.guild_id] = done
+        return removed
+
+    @in_worker
+    def _thin_slice(self, guild_id: int, day_start: int, starts: tuple[int, ...], after: int
+                    ) -> tuple[int, Optional[int]]:
+        """One slice of :meth:`thin_baselines`: (rows deleted, the last member of the slice; None
+        when it was the guild's last)."""
+        conn = self.conn
+        end = conn.execute(sql.THIN_SLICE_END, (guild_id, after, THIN_SLICE - 1)).fetchone()
+        upto = end[0] if end is not None else LAST_USER
+        with self._transaction() as tx:
+            tx.execute(sql.CLEAR_THIN_FROM)
+            tx.executemany(sql.ADD_THIN_FROM, [(start,) for start in starts])
+            removed = tx.execute(sql.THIN_BASELINES, (guild_id, day_start, after, upto)).rowcount
+        return removed, (upto if end is not None else None)
 
     @in_worker
     def prune_goals(self, older_than: int) -> int:

@@ -434,6 +434,7 @@ ON CONFLICT (GuildId, UserId) DO UPDATE SET
 # The flush's plan: which guild-day and which periods each active guild is in (temporary tables
 # filled at each flush from the guilds' settings and quests).
 CREATE_FLUSH_PLAN = (
+    "CREATE TEMP TABLE IF NOT EXISTS ThinFrom (Start INTEGER PRIMARY KEY)",
     "CREATE TEMP TABLE IF NOT EXISTS GuildPlan (GuildId INTEGER PRIMARY KEY, DayStart INTEGER, "
     "GoalEnabled INTEGER, GoalFloor INTEGER, GoalPercent INTEGER, GoalDays INTEGER, GoalBonus INTEGER)",
     "CREATE TEMP TABLE IF NOT EXISTS PeriodPlan (GuildId INTEGER, Start INTEGER, PRIMARY KEY (GuildId, Start))",
@@ -547,6 +548,25 @@ ON CONFLICT (GuildId, UserId) DO UPDATE SET
 SELECT_BOOSTS = "SELECT GuildId, UserId, Multiplier, ExpiresAt FROM XpBoost WHERE ExpiresAt > ?"
 PRUNE_BOOSTS = "DELETE FROM XpBoost WHERE ExpiresAt <= ?"
 PRUNE_BASELINES = "DELETE FROM CounterBaseline WHERE PeriodStart < ? AND PeriodStart NOT IN (SELECT CreatedAt FROM Quest)"
+# Thinning a guild's baselines (GoalQueries.thin_baselines): a member's baseline from before today
+# is read only as their first one at or after the start of one of the guild's current quest
+# periods (temp.ThinFrom holds those starts); every other one goes, so a member active every day
+# keeps a few, not one a day for 40 days.  One slice of members per statement (params: guild, day
+# start, after user, up to user).
+CLEAR_THIN_FROM = "DELETE FROM temp.ThinFrom"
+ADD_THIN_FROM = "INSERT OR IGNORE INTO temp.ThinFrom VALUES (?)"
+THIN_SLICE_END = "SELECT UserId FROM CounterBaseline WHERE GuildId = ? AND UserId > ? ORDER BY UserId LIMIT 1 OFFSET ?"
+THIN_BASELINES = """
+DELETE FROM CounterBaseline AS b
+WHERE b.GuildId = ?1 AND b.UserId > ?3 AND b.UserId <= ?4 AND b.PeriodStart < ?2
+  AND b.PeriodStart NOT IN (SELECT CreatedAt FROM Quest WHERE GuildId = ?1)
+  AND NOT EXISTS (
+      SELECT 1 FROM temp.ThinFrom k
+      WHERE k.Start <= b.PeriodStart
+        AND NOT EXISTS (SELECT 1 FROM CounterBaseline x
+                        WHERE x.GuildId = ?1 AND x.UserId = b.UserId
+                          AND x.PeriodStart >= k.Start AND x.PeriodStart < b.PeriodStart))
+"""
 
 # the server's daily goal
 OPEN_GOALS = """

@@ -120,6 +120,8 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
         self.last_timing: tuple[float, float] = (0.0, 0.0)
         #: (guild, kind, start) of finished periods whose top is known to be kept (see periods.py).
         self._periods_kept: set[tuple[int, int, int]] = set()
+        #: guild -> the day (and quest periods) its baselines were last thinned for (see thin_baselines)
+        self._thinned: dict[int, tuple] = {}
 
     # --- lifecycle ---------------------------------------------------------------------------
     @in_worker
@@ -154,6 +156,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
             conn.execute(sql.CREATE_RANK_CUTS)
             conn.execute(period_sql.CREATE_GUILD_PERIODS)
             self._periods_kept.clear()  # a restored file has its own
+            self._thinned.clear()
             self.writes += 1  # and whatever was read before is old
             self._generation += 1
             self._reader_paused = False
