@@ -407,7 +407,8 @@ def _baselines(path: Path) -> Figure:
     return Figure("disk: quest baselines after the flushes above (one day's)", round(size / 2**20, 1), "MiB", "report",
                   True, note=f"{rows:,} members active today, {per_row:.0f} bytes each: a member active every day "
                              f"keeps at most 3 (today's, the week's first, the month's first; about "
-                             f"{3 * per_row:.0f} bytes) once they are thinned each hour, not one a day for 40 days "
+                             f"{3 * per_row:.0f} bytes) once the hourly upkeep thins them (once a day per server), "
+                             f"not one a day for 40 days "
                              f"(about {40 * per_row:,.0f} bytes)", kind=REPORT)
 
 
