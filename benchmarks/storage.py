@@ -443,11 +443,12 @@ async def _sizes(path: Path, levelup: int) -> list[Figure]:
                        if pages >= 2**20 / 10)
     per_row = parts.get("XpHistory", 0) / history_rows
     return [
-        Figure("disk: 1,000,000 members, WAL checkpointed, less the hourly history (which LevelUp does not keep)",
+        Figure("disk: 1,000,000 members, WAL checkpointed, less the hourly history and the quests' baselines "
+               "(LevelUp keeps neither; both reported below)",
                round(rest / 2**20, 1), "MiB", "<= LevelUp's JSON file", rest <= levelup,
                baseline=round(levelup / 2**20, 1), baseline_name="LevelUp's file for the same members (MiB)",
                note=f"{levelup / 2**20 - rest / 2**20:+.1f} MiB of room; every member earned XP this week and "
-                    f"month (the boards' columns all filled)",
+                    f"month (the boards' columns all filled); measured before any quest baseline was written",
                limit=round(levelup / 2**20, 1)),
         Figure("disk: the whole file, with one hour of history for each member", round(size / 2**20, 1), "MiB",
                "report", True, baseline=round(levelup / 2**20, 1),
