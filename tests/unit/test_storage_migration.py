@@ -146,6 +146,27 @@ async def test_history_is_pruned_a_slice_at_a_time_with_the_guild_totals(tmp_pat
     await store.close()
 
 
+async def test_a_flush_waits_for_one_pruning_slice_not_the_whole_pruning(tmp_path, monkeypatch):
+    """Each slice is its own call on the store's thread: a flush queued meanwhile goes next."""
+    import asyncio
+
+    from unicornia.db import store as store_module
+
+    monkeypatch.setattr(store_module, "PRUNE_SLICE", 1)
+    store = XpStore(tmp_path / "unicornia.db")
+    await store.open()
+    hour = 1_700_000_000 // 3600 * 3600
+    store.now = lambda: hour
+    await store.write_gains([gain_for(uid) for uid in range(1, 301)])
+    store.now = lambda: hour + 10 * 3600
+    pruning = asyncio.create_task(store.prune_history(hour + 3600))
+    await asyncio.sleep(0.01)  # a few slices in
+    await store.write_gains([gain_for(1)])
+    assert not pruning.done()  # the flush went between two slices
+    assert await pruning == 300
+    await store.close()
+
+
 def gain_for(user_id: int):
     from unicornia.db.store import GainRow
 

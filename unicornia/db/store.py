@@ -452,26 +452,33 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
         return self.conn.execute(sql.HISTORY_BY_DAY_MEMBER, {"guild": guild_id, "user": user_id, "since": since}
                                  ).fetchall()
 
-    @in_worker
-    def prune_history(self, older_than: int) -> int:
+    async def prune_history(self, older_than: int) -> int:
         """Delete history older than ``older_than``: a guild at a time, about ``PRUNE_SLICE`` of its
-        oldest rows per transaction (short write locks), then the guild's hourly totals."""
+        oldest rows per transaction (short write locks), then the guild's hourly totals.  Each slice
+        is its own call on the store's thread, so a flush waits for one slice at most."""
         removed, guild_id = 0, -1
-        conn = self.conn
-        while (guild_id := conn.execute(sql.NEXT_HISTORY_GUILD, (guild_id,)).fetchone()[0]) is not None:
-            while True:
-                end = conn.execute(sql.HISTORY_SLICE_END, (guild_id, older_than, PRUNE_SLICE - 1)).fetchone()
-                with self._transaction() as tx:
-                    if end is None:  # fewer than a slice left
-                        removed += tx.execute(sql.PRUNE_HISTORY_REST, (guild_id, older_than)).rowcount
-                    else:
-                        removed += tx.execute(sql.PRUNE_HISTORY_SLICE, (guild_id, *end)).rowcount
-                time.sleep(0)
-                if end is None:
-                    break
-            with self._transaction() as tx:
-                tx.execute(sql.PRUNE_HISTORY_GUILD, (guild_id, older_than))
+        while (guild_id := await self._next_history_guild(guild_id)) is not None:
+            more = True
+            while more:
+                count, more = await self._prune_history_slice(guild_id, older_than)
+                removed += count
         return removed
+
+    @in_worker
+    def _next_history_guild(self, after: int) -> Optional[int]:
+        return self.conn.execute(sql.NEXT_HISTORY_GUILD, (after,)).fetchone()[0]
+
+    @in_worker
+    def _prune_history_slice(self, guild_id: int, older_than: int) -> tuple[int, bool]:
+        """One slice of :meth:`prune_history`: (rows deleted, whether the guild has more); the last
+        slice also prunes the guild's hourly totals."""
+        end = self.conn.execute(sql.HISTORY_SLICE_END, (guild_id, older_than, PRUNE_SLICE - 1)).fetchone()
+        with self._transaction() as tx:
+            if end is not None:
+                return tx.execute(sql.PRUNE_HISTORY_SLICE, (guild_id, *end)).rowcount, True
+            removed = tx.execute(sql.PRUNE_HISTORY_REST, (guild_id, older_than)).rowcount  # fewer than a slice left
+            tx.execute(sql.PRUNE_HISTORY_GUILD, (guild_id, older_than))
+            return removed, False
 
     @in_worker
     def total_xp(self, user_id: int) -> int:
