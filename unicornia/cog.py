@@ -298,7 +298,7 @@ class Unicornia(LevelCommands, PeriodCommands, CardCommands, ShopCommands, GoalC
         if removed:
             log.info("Pruned %d XP history rows older than %d days", removed, days)
         await self.store.prune_goals(int(self.store.now()) - BASELINE_KEEP)
-        thinned = await self.store.thin_baselines(self.goals.plan())
+        thinned = await self.store.thin_baselines(self.goals.thinning_plan())
         if thinned:
             log.info("Dropped %d quest baselines no quest reads any more", thinned)
 

@@ -1,6 +1,7 @@
 """Quest baselines are thinned to the ones a quest still reads: two stores get the same members'
-activity day after day, one thinned every day; every member's quest progress and every completion
-stay the same in both, and the thinned one keeps a few baselines per member instead of one a day."""
+activity day after day (the reset hour moved for a few hours and back once), one thinned by the
+hourly upkeep; every member's quest progress and every completion stay the same in both, and the
+thinned one keeps a few baselines per member instead of one a day."""
 import random
 import sqlite3
 
@@ -27,8 +28,8 @@ async def open_store(path, now) -> XpStore:
     return store
 
 
-def plan_for(store_quests, now: float) -> FlushPlan:
-    settings = GuildSettings.from_config({})
+def plan_for(store_quests, now: float, reset_hour: int = 0) -> FlushPlan:
+    settings = GuildSettings.from_config({"reset_hour": reset_hour})
     _until, guild, period_list, quest_list = GoalService._plan_guild(G, settings, store_quests, now)
     return FlushPlan([guild], period_list, quest_list)
 
@@ -54,6 +55,7 @@ async def test_thinned_baselines_give_the_same_progress_and_completions(tmp_path
                 await store.add_quest(G, f"{cycle} talker", cycle, "messages", amount, 10, 1.0, 0, "easy")
         quests = await plain.quests(G)
         rng = random.Random(4)
+        removed = 0
         for day in range(20):  # 2026-01-01 to 01-20: a new week on the 5th, 12th and 19th
             for hour in (0, 5, 11):
                 now[0] = START + day * DAY + hour * 3600
@@ -63,18 +65,20 @@ async def test_thinned_baselines_give_the_same_progress_and_completions(tmp_path
                     gain.messages = rng.randrange(1, 4)
                     gain.xp = gain.messages
                     gains[(G, member)] = gain
-                plan = plan_for(quests, now[0])
+                # on the 11th the admin moves the reset hour to 12 for the afternoon, then back
+                plan = plan_for(quests, now[0], reset_hour=12 if day == 10 and hour > 0 else 0)
                 for store in (plain, thinned):
                     await store.write_buffer({key: copy(gain) for key, gain in gains.items()}, plan)
-            removed = await thinned.thin_baselines(plan)
-            assert removed >= 0 and await thinned.thin_baselines(plan) == 0  # once a day
-            starts = [(quest_id, start) for quest_id, _guild, start in plan.quests]
-            for member in MEMBERS:
-                assert await thinned.quest_progress(G, member, starts) == await plain.quest_progress(G, member, starts), (
-                    day, member)
+                removed += await thinned.thin_baselines(plan)  # the hourly upkeep
+                assert await thinned.thin_baselines(plan) == 0  # once a day
+                starts = [(quest_id, start) for quest_id, _guild, start in plan.quests]
+                for member in MEMBERS:
+                    assert (await thinned.quest_progress(G, member, starts)
+                            == await plain.quest_progress(G, member, starts)), (day, hour, member)
         kept, all_kept = baselines(tmp_path / "thin.db"), baselines(tmp_path / "plain.db")
-        assert max(kept.values()) <= 3 < max(all_kept.values())  # today, the week's first, the month's first
-        assert sum(kept.values()) * 3 < sum(all_kept.values())
+        # today's, yesterday's, the week's and the month's first and the first a day after each
+        assert removed > 0 and max(kept.values()) <= 6 < max(all_kept.values())
+        assert sum(kept.values()) * 2 < sum(all_kept.values())
         completions = "SELECT QuestId, UserId, PeriodStart FROM QuestCompletion ORDER BY 1, 2, 3"
         assert thinned.conn.execute(completions).fetchall() == plain.conn.execute(completions).fetchall() != []
     finally:

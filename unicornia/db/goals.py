@@ -18,6 +18,8 @@ from .worker import in_worker
 
 #: Baseline rows per thinning transaction (a slice ends with a member's last row).
 THIN_SLICE = 20_000
+#: Seconds a guild's reset hour, weekday and quests must stay the same before its baselines are thinned.
+THIN_SETTLE = 86_400
 #: Above every user id: the end of a guild's last slice.
 LAST_USER = (1 << 63) - 1
 
@@ -114,6 +116,7 @@ class GoalQueries:
 
     conn: sqlite3.Connection
     _thinned: dict[int, tuple]
+    _thin_settings: dict[int, tuple]
 
     # --- the shared primitives (inside a transaction) ------------------------------------------
     def _grant(self, conn: sqlite3.Connection, at: int, guild_id: int, user_id: int, xp: int, kind: str,
@@ -285,27 +288,43 @@ class GoalQueries:
         """Delete the baselines no quest, goal or member's quest page will read again (see
         ``statements.THIN_BASELINES``); returns how many went.
 
-        Only the guilds in ``plan`` (those whose settings are loaded), with its quest periods, and
-        each once a day (or again when its quests change).  A slice of members per call on the
+        Only the guilds in ``plan`` (those whose quests are on and loaded), with its quest periods;
+        each once a day, and only once its reset hour, reset weekday and quests have stayed the same
+        for :data:`THIN_SETTLE` seconds (an admin who moves the reset hour and moves it back loses
+        nothing).  Yesterday's baselines stay too, and the first a day after each period's start, so
+        a reset hour moved later loses nothing either; a reset weekday moved after thinning counts
+        the week's quests from the member's next kept baseline.  A slice of members per call on the
         store's thread, so a flush waits for one slice at most."""
         starts: dict[int, set[int]] = defaultdict(set)
-        for _quest, guild_id, start in plan.quests:
-            starts[guild_id].add(start)
+        quests: dict[int, set[int]] = defaultdict(set)
+        for quest_id, guild_id, start in plan.quests:
+            # the first baseline at or after each start, and a day after it: a reset hour moved
+            # later starts the period within that day, and its first baseline is the next one
+            starts[guild_id].update((start, start + periods.DAY))
+            quests[guild_id].add(quest_id)
+        now = self.now()
         removed = 0
         for guild in plan.guilds:
-            kept_from = tuple(sorted(starts.get(guild.guild_id, ())))
+            gid = guild.guild_id
+            shape = (guild.reset_hour, None if guild.week_start is None else guild.week_start % (7 * periods.DAY),
+                     frozenset(quests.get(gid, ())))
+            seen = self._thin_settings.get(gid)
+            if seen is None or seen[0] != shape:
+                self._thin_settings[gid] = (shape, now)
+                continue
+            kept_from = tuple(sorted(starts.get(gid, ())))
             done = (guild.day_start, kept_from)
-            if self._thinned.get(guild.guild_id) == done:
+            if now - seen[1] < THIN_SETTLE or self._thinned.get(gid) == done:
                 continue
             after: Optional[int] = -1
             while after is not None:
-                count, after = await self._thin_slice(guild.guild_id, guild.day_start, kept_from, after)
+                count, after = await self._thin_slice(gid, guild.day_start - periods.DAY, kept_from, after)
                 removed += count
-            self._thinned[guild.guild_id] = done
+            self._thinned[gid] = done
         return removed
 
     @in_worker
-    def _thin_slice(self, guild_id: int, day_start: int, starts: tuple[int, ...], after: int
+    def _thin_slice(self, guild_id: int, before: int, starts: tuple[int, ...], after: int
                     ) -> tuple[int, Optional[int]]:
         """One slice of :meth:`thin_baselines`: (rows deleted, the last member of the slice; None
         when it was the guild's last)."""
@@ -315,7 +334,7 @@ class GoalQueries:
         with self._transaction() as tx:
             tx.execute(sql.CLEAR_THIN_FROM)
             tx.executemany(sql.ADD_THIN_FROM, [(start,) for start in starts])
-            removed = tx.execute(sql.THIN_BASELINES, (guild_id, day_start, after, upto)).rowcount
+            removed = tx.execute(sql.THIN_BASELINES, (guild_id, before, after, upto)).rowcount
         return removed, (upto if end is not None else None)
 
     @in_worker

@@ -548,11 +548,11 @@ ON CONFLICT (GuildId, UserId) DO UPDATE SET
 SELECT_BOOSTS = "SELECT GuildId, UserId, Multiplier, ExpiresAt FROM XpBoost WHERE ExpiresAt > ?"
 PRUNE_BOOSTS = "DELETE FROM XpBoost WHERE ExpiresAt <= ?"
 PRUNE_BASELINES = "DELETE FROM CounterBaseline WHERE PeriodStart < ? AND PeriodStart NOT IN (SELECT CreatedAt FROM Quest)"
-# Thinning a guild's baselines (GoalQueries.thin_baselines): a member's baseline from before today
-# is read only as their first one at or after the start of one of the guild's current quest
-# periods (temp.ThinFrom holds those starts); every other one goes, so a member active every day
-# keeps a few, not one a day for 40 days.  One slice of members per statement (params: guild, day
-# start, after user, up to user).
+# Thinning a guild's baselines (GoalQueries.thin_baselines): a member's baseline from before
+# yesterday is read only as their first one at or after the start of one of the guild's current
+# quest periods (temp.ThinFrom holds those starts); every other one goes, so a member active every
+# day keeps a few, not one a day for 40 days.  One slice of members per statement (params: guild,
+# yesterday's start, after user, up to user).
 CLEAR_THIN_FROM = "DELETE FROM temp.ThinFrom"
 ADD_THIN_FROM = "INSERT OR IGNORE INTO temp.ThinFrom VALUES (?)"
 THIN_SLICE_END = "SELECT UserId FROM CounterBaseline WHERE GuildId = ? AND UserId > ? ORDER BY UserId LIMIT 1 OFFSET ?"

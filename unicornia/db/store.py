@@ -122,6 +122,8 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
         self._periods_kept: set[tuple[int, int, int]] = set()
         #: guild -> the day (and quest periods) its baselines were last thinned for (see thin_baselines)
         self._thinned: dict[int, tuple] = {}
+        #: guild -> (its reset hour, weekday and quests, when they were first seen so)
+        self._thin_settings: dict[int, tuple] = {}
 
     # --- lifecycle ---------------------------------------------------------------------------
     @in_worker
@@ -157,6 +159,7 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
             conn.execute(period_sql.CREATE_GUILD_PERIODS)
             self._periods_kept.clear()  # a restored file has its own
             self._thinned.clear()
+            self._thin_settings.clear()
             self.writes += 1  # and whatever was read before is old
             self._generation += 1
             self._reader_paused = False

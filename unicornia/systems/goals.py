@@ -194,6 +194,16 @@ class GoalService:
             quest_list.extend(memo[5])
         return FlushPlan(guilds, period_list, quest_list)
 
+    def thinning_plan(self) -> FlushPlan:
+        """What ``XpStore.thin_baselines`` may thin by: the guilds whose quests are on and loaded.
+        A guild with its quests off (or while they load again after an import) keeps its
+        baselines: its quests, turned on again, read them."""
+        plan = self.plan()
+        ready = {gid for gid, settings in self.settings.loaded.items()
+                 if settings.quests_enabled and self._quests.get(gid) is not None}
+        return FlushPlan([g for g in plan.guilds if g.guild_id in ready], [],
+                         [q for q in plan.quests if q[1] in ready])
+
     @staticmethod
     def _plan_guild(gid: int, settings: GuildSettings, quests, now: float) -> tuple:
         """(valid until, guild plan, periods, quests) for one guild."""
