@@ -394,7 +394,7 @@ class _DefaultSettings:
 
 def _baselines(path: Path) -> Figure:
     """What the quests' baselines cost: one row per member active in a day (the counters they had
-    when the day began), of which the daily thinning keeps at most six (``GoalQueries.thin_baselines``)."""
+    when the day began), of which the daily thinning keeps about ten at most (``GoalQueries.thin_baselines``)."""
     conn = sqlite3.connect(path)
     try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -405,8 +405,8 @@ def _baselines(path: Path) -> Figure:
     per_row = size / rows if rows else 0
     return Figure("disk: quest baselines after the flushes above (one day's)", round(size / 2**20, 1), "MiB", "report",
                   True, note=f"{rows:,} members active today, {per_row:.0f} bytes each: a member active every day "
-                             f"keeps at most 6 (today's, yesterday's, and the first and the next a day later in the "
-                             f"week and in the month; about {6 * per_row:.0f} bytes) once the hourly upkeep thins "
+                             f"keeps about 10 at most (today's, yesterday's, and those within a day of the week's and "
+                             f"the month's start; about {10 * per_row:.0f} bytes) once the hourly upkeep thins "
                              f"them (once a day per server), not one a day for 40 days "
                              f"(about {40 * per_row:,.0f} bytes)", kind=REPORT)
 

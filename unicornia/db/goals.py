@@ -117,6 +117,7 @@ class GoalQueries:
     conn: sqlite3.Connection
     _thinned: dict[int, tuple]
     _thin_settings: dict[int, tuple]
+    _generation: int
 
     # --- the shared primitives (inside a transaction) ------------------------------------------
     def _grant(self, conn: sqlite3.Connection, at: int, guild_id: int, user_id: int, xp: int, kind: str,
@@ -292,19 +293,22 @@ class GoalQueries:
         each once a day, and only once its reset hour, reset weekday and quests have stayed the same
         for :data:`THIN_SETTLE` seconds (an admin who moves the reset hour and moves it back loses
         nothing).  Yesterday's baselines stay too, and the first a day after each period's start, so
-        a reset hour moved later loses nothing either; a reset weekday moved after thinning counts
-        the week's quests from the member's next kept baseline.  A slice of members per call on the
-        store's thread, so a flush waits for one slice at most."""
+        and every baseline within a day of each period's start (see ``statements.THIN_BASELINES``),
+        so a reset hour moved either way, for good or for an afternoon, loses nothing; a reset
+        weekday moved after thinning counts the week's quests from the member's next kept baseline.
+        A slice of members per call on the store's thread, so a flush waits for one slice at most;
+        a restore in between ends the run (the restored file waits for its own settling day)."""
         starts: dict[int, set[int]] = defaultdict(set)
         quests: dict[int, set[int]] = defaultdict(set)
         for quest_id, guild_id, start in plan.quests:
-            # the first baseline at or after each start, and a day after it: a reset hour moved
-            # later starts the period within that day, and its first baseline is the next one
-            starts[guild_id].update((start, start + periods.DAY))
+            starts[guild_id].add(start)
             quests[guild_id].add(quest_id)
         now = self.now()
+        generation = self._generation
         removed = 0
         for guild in plan.guilds:
+            if self._generation != generation:  # restored meanwhile: not the file this plan was for
+                return removed
             gid = guild.guild_id
             shape = (guild.reset_hour, None if guild.week_start is None else guild.week_start % (7 * periods.DAY),
                      frozenset(quests.get(gid, ())))
@@ -318,16 +322,20 @@ class GoalQueries:
                 continue
             after: Optional[int] = -1
             while after is not None:
-                count, after = await self._thin_slice(gid, guild.day_start - periods.DAY, kept_from, after)
+                count, after = await self._thin_slice(gid, guild.day_start - periods.DAY, kept_from, after,
+                                                      generation)
                 removed += count
-            self._thinned[gid] = done
+            if self._generation == generation:
+                self._thinned[gid] = done
         return removed
 
     @in_worker
-    def _thin_slice(self, guild_id: int, before: int, starts: tuple[int, ...], after: int
+    def _thin_slice(self, guild_id: int, before: int, starts: tuple[int, ...], after: int, generation: int
                     ) -> tuple[int, Optional[int]]:
         """One slice of :meth:`thin_baselines`: (rows deleted, the last member of the slice; None
-        when it was the guild's last)."""
+        when it was the guild's last, or the file was restored since the run began)."""
+        if self._generation != generation:
+            return 0, None
         conn = self.conn
         end = conn.execute(sql.THIN_SLICE_END, (guild_id, after, THIN_SLICE - 1)).fetchone()
         upto = end[0] if end is not None else LAST_USER

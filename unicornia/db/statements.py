@@ -549,9 +549,11 @@ SELECT_BOOSTS = "SELECT GuildId, UserId, Multiplier, ExpiresAt FROM XpBoost WHER
 PRUNE_BOOSTS = "DELETE FROM XpBoost WHERE ExpiresAt <= ?"
 PRUNE_BASELINES = "DELETE FROM CounterBaseline WHERE PeriodStart < ? AND PeriodStart NOT IN (SELECT CreatedAt FROM Quest)"
 # Thinning a guild's baselines (GoalQueries.thin_baselines): a member's baseline from before
-# yesterday is read only as their first one at or after the start of one of the guild's current
-# quest periods (temp.ThinFrom holds those starts); every other one goes, so a member active every
-# day keeps a few, not one a day for 40 days.  One slice of members per statement (params: guild,
+# yesterday is read only as their first one at or after the start of one of the guild's quest
+# periods (temp.ThinFrom holds those starts, now's and a day ago's).  Kept: every baseline within a
+# day of such a start, and the first one after that day (the first at or after any start up to a
+# day away, should the reset hour move); every other one goes, so a member active every day keeps
+# a few, not one a day for 40 days.  One slice of members per statement (params: guild,
 # yesterday's start, after user, up to user).
 CLEAR_THIN_FROM = "DELETE FROM temp.ThinFrom"
 ADD_THIN_FROM = "INSERT OR IGNORE INTO temp.ThinFrom VALUES (?)"
@@ -562,10 +564,11 @@ WHERE b.GuildId = ?1 AND b.UserId > ?3 AND b.UserId <= ?4 AND b.PeriodStart < ?2
   AND b.PeriodStart NOT IN (SELECT CreatedAt FROM Quest WHERE GuildId = ?1)
   AND NOT EXISTS (
       SELECT 1 FROM temp.ThinFrom k
-      WHERE k.Start <= b.PeriodStart
-        AND NOT EXISTS (SELECT 1 FROM CounterBaseline x
-                        WHERE x.GuildId = ?1 AND x.UserId = b.UserId
-                          AND x.PeriodStart >= k.Start AND x.PeriodStart < b.PeriodStart))
+      WHERE b.PeriodStart BETWEEN k.Start - 86400 AND k.Start + 86400
+         OR (k.Start + 86400 < b.PeriodStart
+             AND NOT EXISTS (SELECT 1 FROM CounterBaseline x
+                             WHERE x.GuildId = ?1 AND x.UserId = b.UserId
+                               AND x.PeriodStart > k.Start + 86400 AND x.PeriodStart < b.PeriodStart)))
 """
 
 # the server's daily goal

@@ -198,11 +198,24 @@ class GoalService:
         """What ``XpStore.thin_baselines`` may thin by: the guilds whose quests are on and loaded.
         A guild with its quests off (or while they load again after an import) keeps its
         baselines: its quests, turned on again, read them."""
-        plan = self.plan()
-        ready = {gid for gid, settings in self.settings.loaded.items()
-                 if settings.quests_enabled and self._quests.get(gid) is not None}
-        return FlushPlan([g for g in plan.guilds if g.guild_id in ready], [],
-                         [q for q in plan.quests if q[1] in ready])
+        now = self.store.now()
+        guilds, quest_list = [], []
+        for gid, settings in list(self.settings.loaded.items()):
+            quests = self._quests.get(gid)
+            if settings.quests_enabled and quests is not None:
+                guild, starts = self.thinning_starts(gid, settings, quests, now)
+                guilds.append(guild)
+                quest_list.extend(starts)
+        return FlushPlan(guilds, [], quest_list)
+
+    @classmethod
+    def thinning_starts(cls, gid: int, settings: GuildSettings, quests, now: float) -> tuple:
+        """(the guild's plan now, its quests' period starts now and a day ago): a reset hour moved
+        later just after a period began opens the one before again, whose baselines must be there."""
+        guild, starts = cls._plan_guild(gid, settings, quests, now)[1], []
+        for when in (now, now - periods.DAY):
+            starts.extend(cls._plan_guild(gid, settings, quests, when)[3])
+        return guild, starts
 
     @staticmethod
     def _plan_guild(gid: int, settings: GuildSettings, quests, now: float) -> tuple:
