@@ -20,6 +20,18 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Awaitable, Callable, Iterable, Optional
 
+#: The benchmarks' large guild and its members' ids: snowflake-sized, so keys, index entries and
+#: file sizes are what a real server's are.
+GUILD = 1_113_345_678_901_234_567
+FIRST_USER = 1_000_000_000_000_000_000
+USER_STEP = 7_919
+
+
+def member_id(number: int) -> int:
+    """The id of the benchmarks' ``number``-th member (distinct, increasing)."""
+    return FIRST_USER + number * USER_STEP
+
+
 #: The kinds of goal (see the module's docstring).
 RATIO = "ratio"
 STALL = "stall"

@@ -28,13 +28,11 @@ from unicornia.systems import standing
 from unicornia.systems.periods import PeriodService
 from unicornia.systems.xp import Gain
 
-from .common import Figure, ratio_figure
+from .common import GUILD, Figure, ratio_figure
+from .common import member_id as _user
 
 MEMBERS = 1_000_000
 BATCH = 100_000
-GUILD = 1_113_345_678_901_234_567
-FIRST_USER = 1_000_000_000_000_000_000
-USER_STEP = 7_919
 PAGES = (1, 50, 100)  # the first, a middle and the deepest page the command offers
 ROUNDS = 5
 #: A page may cost this many times the all-time board's read to the same depth; a place, this many
@@ -63,10 +61,6 @@ class _Engine:
 
 class _Guild:
     id = GUILD
-
-
-def _user(number: int) -> int:
-    return FIRST_USER + number * USER_STEP
 
 
 async def _timed(awaitable) -> tuple[float, object]:

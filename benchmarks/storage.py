@@ -27,7 +27,8 @@ from unicornia.systems import standing
 from unicornia.systems.settings import SettingsCache
 from unicornia.systems.xp import Gain, XpSystem
 
-from .common import REPORT, Figure, StallProbe, ratio_figure, stall_figure
+from .common import GUILD, REPORT, Figure, StallProbe, ratio_figure, stall_figure
+from .common import member_id as _user
 
 try:  # LevelUp serialises with orjson; fall back to json where it is missing (slower: flatters us less)
     import orjson
@@ -42,9 +43,6 @@ MEMBERS = 1_000_000
 SMALL = 100_000
 GAINS = 100_000
 MATRIX = (1_000, 10_000, 100_000)
-GUILD = 1_113_345_678_901_234_567
-FIRST_USER = 1_000_000_000_000_000_000  # snowflake-sized ids
-USER_STEP = 7_919
 FILL_BATCH = 100_000
 ROUNDS = 3
 #: Members whose rank is read (besides the top, the middle and the last) and pages read.
@@ -65,10 +63,6 @@ BEFORE_100K_OF_100K = (2_077.0, 1_268.0)
 FILLED_HOURS_AGO = 1
 #: A rank or a page may cost this many times the first page's read (flat in the position).
 FLAT = 10
-
-
-def _user(number: int) -> int:
-    return FIRST_USER + number * USER_STEP
 
 
 async def _filled_store(path: Path, members: int, rng: random.Random) -> XpStore:

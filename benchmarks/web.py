@@ -50,13 +50,11 @@ from unicornia.web import WebServer
 from unicornia.web.data import PER_PAGE, WebData
 from unicornia.web.site import PAGE_TTL, WebSite
 
-from .common import REPORT, Figure, StallProbe, ratio_figure, stall_figure
+from .common import GUILD, REPORT, Figure, StallProbe, ratio_figure, stall_figure
+from .common import member_id as _user
 
 MEMBERS = 1_000_000
 BATCH = 100_000
-GUILD = 1_113_345_678_901_234_567
-FIRST_USER = 1_000_000_000_000_000_000
-USER_STEP = 7_919
 PAGES = (1, 50, 100)
 ROUNDS = 15
 #: A page may cost this many times the bare handler that reads the same rows (templates, names,
@@ -71,12 +69,6 @@ CLIENTS = 2_000
 STALL_LIMIT_MS = 10
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ["Алексей", "さくら", "محمد", "Zoë", "李明", "김민수", "Ωμέγα", "नेहा", "Søren", "🦄Uni"]
-
-
-def _user(number: int) -> int:
-    return FIRST_USER + number * USER_STEP
-
-
 
 
 # --- what the server reads: a guild of 1,000,000 members and the cog's services ---------------
