@@ -54,7 +54,7 @@ async def test_the_flush_adds_to_each_guilds_own_week_and_month(store, tmp_path)
     await store.write_buffer(gains(((G, 1), 5)), plan)
     await store.write_gains([GainRow(2, G, 400)])  # an import's XP earns no period XP
     monday, january = periods.week_start(NOW), periods.month_start(NOW)
-    week, month_ = (lambda start: period_number(WEEK, start)), (lambda start: period_number(MONTH, start))
+    week = month_ = period_number
     assert columns(tmp_path) == [(G, 1, week(wednesday), 35, month_(month), 35), (G, 2, 0, 0, 0, 0),
                                  (H, 1, week(monday), 7, month_(january), 7)]  # not in the plan: Monday 00:00 UTC
     # a new week starts the week again and keeps adding to the month

@@ -291,11 +291,10 @@ class GoalQueries:
 
         Only the guilds in ``plan`` (those whose quests are on and loaded), with its quest periods;
         each once a day, and only once its reset hour, reset weekday and quests have stayed the same
-        for :data:`THIN_SETTLE` seconds (an admin who moves the reset hour and moves it back loses
-        nothing).  Yesterday's baselines stay too, and the first a day after each period's start, so
-        and every baseline within a day of each period's start (see ``statements.THIN_BASELINES``),
-        so a reset hour moved either way, for good or for an afternoon, loses nothing; a reset
-        weekday moved after thinning counts the week's quests from the member's next kept baseline.
+        for :data:`THIN_SETTLE` seconds.  Yesterday's baselines stay, and every one within a day of
+        each period's start (see ``statements.THIN_BASELINES``), so a reset hour moved either way,
+        for good or for an afternoon, loses nothing; a reset weekday moved after thinning counts
+        the week's quests from the member's next kept baseline.
         A slice of members per call on the store's thread, so a flush waits for one slice at most;
         a restore in between ends the run (the restored file waits for its own settling day)."""
         starts: dict[int, set[int]] = defaultdict(set)

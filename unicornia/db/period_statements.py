@@ -14,22 +14,22 @@ WEEK, MONTH = 0, 1
 #: and a day number takes 2 bytes where a unix time takes 4 (in the row and the index).  Only a
 #: reset hour moved later, in the first hours of a period, can give the new period the number of
 #: the one before (the same date): its rows then count on into it, and it is kept and paid once.
-NUMBER_UNIT = {WEEK: 86_400, MONTH: 86_400}
+DAY = 86_400
 
 
-def period_number(kind: int, start: int) -> int:
-    """The number a row keeps for the period of this kind starting at ``start``."""
-    return start // NUMBER_UNIT[kind]
+def period_number(start: int) -> int:
+    """The number a row keeps for the week or month starting at ``start``."""
+    return start // DAY
 
 
-def number_span(kind: int, start: int) -> tuple[int, int]:
+def number_span(start: int) -> tuple[int, int]:
     """The starts that share ``start``'s number: [first, past the last).
 
     A finished period is kept and paid under its number, not its exact start: when an admin moves
     the server's reset hour, the "previous period" can start at another hour of the same day, and
     its rows are the ones already kept (and its winner already paid)."""
-    first = period_number(kind, start) * NUMBER_UNIT[kind]
-    return first, first + NUMBER_UNIT[kind]
+    first = period_number(start) * DAY
+    return first, first + DAY
 
 
 #: Members of a finished period kept in PeriodTop (the winner is the first still in the server).
@@ -50,8 +50,8 @@ INSERT OR REPLACE INTO temp.GuildPeriod (GuildId, WeekStart, MonthStart, PrevWee
 #: The flush's stats upsert takes these columns from its guild's row of GuildPeriod (none: an
 #: import or a test's write, which earns no period XP).
 PERIOD_COLUMNS = "WeekNo, WeekXp, MonthNo, MonthXp"
-PERIOD_VALUES = f"""COALESCE(p.WeekStart / {NUMBER_UNIT[WEEK]}, 0), CASE WHEN p.WeekStart IS NULL THEN 0 ELSE s.Xp END,
-       COALESCE(p.MonthStart / {NUMBER_UNIT[MONTH]}, 0), CASE WHEN p.MonthStart IS NULL THEN 0 ELSE s.Xp END"""
+PERIOD_VALUES = f"""COALESCE(p.WeekStart / {DAY}, 0), CASE WHEN p.WeekStart IS NULL THEN 0 ELSE s.Xp END,
+       COALESCE(p.MonthStart / {DAY}, 0), CASE WHEN p.MonthStart IS NULL THEN 0 ELSE s.Xp END"""
 PERIOD_JOIN = "LEFT JOIN temp.GuildPeriod AS p ON p.GuildId = s.GuildId"
 #: Added to the gains' ON CONFLICT: the same period adds up, a new one starts again (every
 #: right-hand side reads the row as it was).
@@ -72,7 +72,7 @@ PERIOD_FIELDS = {WEEK: ("WeekNo", "WeekXp"), MONTH: ("MonthNo", "MonthXp")}
 #: ``since`` is the period's start (a parameter); the row's number is compared with its number.
 _BOARD = """SELECT UserId, {xp} AS Xp FROM UserXpStats INDEXED BY IX_UserXpStats_Guild_Xp
 WHERE GuildId = {guild} AND {number} = {since} / {unit} AND {xp} > 0 ORDER BY {xp} DESC, UserId DESC LIMIT {limit}"""
-BOARD = {kind: _BOARD.format(number=number, xp=xp, unit=NUMBER_UNIT[kind], guild="?", since="?", limit="?")
+BOARD = {kind: _BOARD.format(number=number, xp=xp, unit=DAY, guild="?", since="?", limit="?")
          for kind, (number, xp) in PERIOD_FIELDS.items()}
 MEMBER_PERIODS = "SELECT WeekNo, WeekXp, MonthNo, MonthXp FROM UserXpStats WHERE UserId = ? AND GuildId = ?"
 
@@ -81,7 +81,7 @@ KEEP_TOP = {
     kind: f"""
 INSERT INTO PeriodTop (GuildId, Kind, Start, Position, UserId, Xp)
 SELECT ?1, {kind}, ?2, row_number() OVER (ORDER BY Xp DESC, UserId DESC), UserId, Xp
-FROM ({_BOARD.format(number=number, xp=xp, unit=NUMBER_UNIT[kind], guild="?1", since="?2", limit="?3")})
+FROM ({_BOARD.format(number=number, xp=xp, unit=DAY, guild="?1", since="?2", limit="?3")})
 """
     for kind, (number, xp) in PERIOD_FIELDS.items()
 }

@@ -42,7 +42,7 @@ class PeriodQueries:
             for kind, start in ((sql.WEEK, previous_week), (sql.MONTH, previous_month)):
                 if (guild_id, kind, start) in kept:
                     continue
-                if conn.execute(sql.KEPT_START, (guild_id, kind, *sql.number_span(kind, start))).fetchone() is None:
+                if conn.execute(sql.KEPT_START, (guild_id, kind, *sql.number_span(start))).fetchone() is None:
                     conn.execute(sql.KEEP_TOP[kind], (guild_id, start, sql.TOP_KEPT))
                     conn.execute(sql.MARK_KEPT, (guild_id, kind, start))
                 kept.add((guild_id, kind, start))
@@ -52,7 +52,7 @@ class PeriodQueries:
                      limit: int) -> list[tuple[int, int]]:
         """(user id, XP) of the period's top ``limit`` members: kept ones for a finished period,
         else read from the leaderboard index (a scan of the guild's entries, on the reader thread)."""
-        kept = conn.execute(sql.KEPT_START, (guild_id, kind, *sql.number_span(kind, start))).fetchone()
+        kept = conn.execute(sql.KEPT_START, (guild_id, kind, *sql.number_span(start))).fetchone()
         if kept is not None:
             return conn.execute(sql.KEPT_TOP, (guild_id, kind, kept[0])).fetchall()[:limit]
         return conn.execute(sql.BOARD[kind], (guild_id, start, limit)).fetchall()
@@ -64,13 +64,12 @@ class PeriodQueries:
         if row is None:
             return 0
         week, week_xp, month, month_xp = row
-        if kind == sql.WEEK:
-            return week_xp if week == sql.period_number(kind, start) else 0
-        return month_xp if month == sql.period_number(kind, start) else 0
+        number, xp = (week, week_xp) if kind == sql.WEEK else (month, month_xp)
+        return xp if number == sql.period_number(start) else 0
 
     @in_worker
     def period_winner(self, guild_id: int, kind: int, start: int) -> Optional[Winner]:
-        row = self.conn.execute(sql.SELECT_WINNER, (guild_id, kind, *sql.number_span(kind, start))).fetchone()
+        row = self.conn.execute(sql.SELECT_WINNER, (guild_id, kind, *sql.number_span(start))).fetchone()
         return None if row is None else Winner(row[0], row[1], row[2], row[3], bool(row[4]))
 
     @in_worker
@@ -80,7 +79,7 @@ class PeriodQueries:
         already recorded is returned as it was (``new`` False) and nothing is paid again."""
         now = int(self.now())
         with self._transaction() as conn:
-            row = conn.execute(sql.SELECT_WINNER, (guild_id, kind, *sql.number_span(kind, start))).fetchone()
+            row = conn.execute(sql.SELECT_WINNER, (guild_id, kind, *sql.number_span(start))).fetchone()
             if row is not None:
                 return Winner(row[0], row[1], row[2], row[3], bool(row[4]))
             paid = bonus if user_id is not None else 0
@@ -93,7 +92,7 @@ class PeriodQueries:
     def mark_winner_announced(self, guild_id: int, kind: int, start: int) -> bool:
         """Claim the announcement (True once per period), before it is sent: at most once."""
         with self._transaction() as conn:
-            return conn.execute(sql.MARK_ANNOUNCED, (guild_id, kind, *sql.number_span(kind, start))).rowcount == 1
+            return conn.execute(sql.MARK_ANNOUNCED, (guild_id, kind, *sql.number_span(start))).rowcount == 1
 
     @in_worker
     def prune_period_tops(self) -> int:

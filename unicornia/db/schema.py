@@ -337,9 +337,9 @@ MIGRATIONS: tuple[str, ...] = (
     # LastLevelUp (NadekoBot's column) was written at every level-up and read by nothing but the
     # export: 5 bytes of nearly every row, and a column every flush staged.  A row's week and month
     # are kept as the UTC day number of their start (distinct for any two periods of a server, 2
-    # bytes where a unix time takes 4; see period_statements.NUMBER_UNIT), in the row and the index.  The
-    # history's source is a small number (statements.HISTORY_SOURCE_CODES; messages 0 and voice 1
-    # take no byte at all) instead of its name: a sixth of every history row.
+    # bytes where a unix time takes 4; see period_statements.period_number), in the row and the
+    # index.  The history's source is a small number (statements.HISTORY_SOURCE_CODES; messages 0
+    # and voice 1 take no byte at all) instead of its name: a sixth of every history row.
     """
     DROP TABLE DiscordUser;
     ALTER TABLE UserXpStats DROP COLUMN LastLevelUp;

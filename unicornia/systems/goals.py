@@ -212,10 +212,8 @@ class GoalService:
     def thinning_starts(cls, gid: int, settings: GuildSettings, quests, now: float) -> tuple:
         """(the guild's plan now, its quests' period starts now and a day ago): a reset hour moved
         later just after a period began opens the one before again, whose baselines must be there."""
-        guild, starts = cls._plan_guild(gid, settings, quests, now)[1], []
-        for when in (now, now - periods.DAY):
-            starts.extend(cls._plan_guild(gid, settings, quests, when)[3])
-        return guild, starts
+        _until, guild, _periods, starts = cls._plan_guild(gid, settings, quests, now)
+        return guild, starts + cls._plan_guild(gid, settings, quests, now - periods.DAY)[3]
 
     @staticmethod
     def _plan_guild(gid: int, settings: GuildSettings, quests, now: float) -> tuple:
