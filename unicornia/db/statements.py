@@ -47,6 +47,8 @@ CREATE TEMP TABLE IF NOT EXISTS FlushStage ({_GAIN_COLUMNS},
 ) WITHOUT ROWID
 """
 CLEAR_FLUSH_STAGE = "DELETE FROM temp.FlushStage"
+#: The next guild in the stage after a guild id (one seek: GuildId leads the stage's key).
+NEXT_STAGED_GUILD = "SELECT MIN(GuildId) FROM temp.FlushStage WHERE GuildId > ?"
 #: Rows arrive in the buffer's order (the order members spoke in): they land in a plain table,
 #: which takes them as fast as they come, and reach the stage in key order in one statement
 #: (SQLite sorts them without the GIL).
