@@ -13,9 +13,20 @@ frozen at import). Work sent to a thread (card drawing) gets its labels translat
 """
 from __future__ import annotations
 
-from redbot.core.i18n import Translator, set_contextual_locales_from_guild
+from typing import Optional
+
+from babel.numbers import format_decimal
+from redbot.core.i18n import Translator, get_babel_regional_format, set_contextual_locales_from_guild
 
 _ = Translator("Unicornia", __file__)
+
+
+def decimal(value: float, places: Optional[int] = None) -> str:
+    """A number with a fraction as the server writes numbers (Red's ``[p]set regionalformat``, the
+    format ``humanize_number`` gives whole numbers): ``places`` digits after the point, or as many
+    as it has, up to three, when None.  In German, 1.5 is "1,5" and 1234.5 is "1.234,5"."""
+    pattern = None if places is None else "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(value, format=pattern, locale=get_babel_regional_format())
 
 
 async def guild_locale(bot, guild) -> None:

@@ -136,8 +136,8 @@ async def test_xp_per_message_range_gives_amounts_across_the_range_after_the_rat
 
 
 async def test_bad_ranges_are_refused(sim):
-    for text, reason in (("xppermessage 20 10", "cannot be below"), ("xppermessage 5 5000", "between 1 and 1000"),
-                         ("xppermessage 0 10", "between 1 and 1000")):
+    for text, reason in (("xppermessage 20 10", "cannot be below"), ("xppermessage 5 5000", "between 1 and 1,000"),
+                         ("xppermessage 0 10", "between 1 and 1,000")):
         await sim.command(f"unicornia guild {text}", sim.owner())
         assert reason in sim.replies()[-1].content
     settings = await sim.cog.settings.get(sim.guild.id)

@@ -82,3 +82,29 @@ async def test_the_shipped_achievements_read_in_german(sim, german):
     await sim.command("achievements", alice)
     [embed] = sim.replies()[-1].embeds
     assert german("First Words") in embed.description and "First Words" not in embed.description
+
+
+async def test_a_german_server_reads_fractions_its_own_way(sim, german):
+    """Numbers with a fraction follow the server's format as whole numbers do (1,5 and 1.234,5 in
+    German): an XP rate, the voice hours on a profile and on the voice leaderboard."""
+    from unicornia.db.store import GainRow
+
+    alice = members(sim)[0]
+    await sim.command("set locale server de-DE", sim.owner())
+    await sim.command("set regionalformat server de-DE", sim.owner())
+    sim.replies()
+
+    await sim.command("unicornia guild xprate 1.5", sim.owner())
+    assert sim.replies()[-1].content == german("XP rate set to x{rate}.").format(rate="1,5")
+
+    # 1,234.5 hours in voice
+    await sim.cog.store.write_gains([GainRow(alice.id, sim.guild.id, 10, voice_seconds=4_444_200)])
+    await sim.command(f"level profile {alice.id}", alice)
+    [embed] = sim.replies()[-1].embeds
+    voice = [field.value for field in embed.fields if field.name == german("Voice time")]
+    assert voice == [german("{hours} h").format(hours="1.234,5")]
+
+    await sim.command("level leaderboard 1 voice", alice)
+    board = sim.replies()[-1]
+    text = board.content + "".join(e.description or "" for e in board.embeds)
+    assert german("{hours} h in voice").format(hours="1.234,5") in text, text

@@ -127,13 +127,13 @@ async def test_members_cannot_run_admin_commands(sim):
 @pytest.mark.parametrize(
     "command, expected",
     [
-        ("cooldown -5", "between 0 and 86400"),
+        ("cooldown -5", "between 0 and 86,400"),
         ("xprate 1000", "between 0.01 and 10"),
-        ("xppermessage 0", "between 1 and 1000"),
-        ("voicexp 99999", "between 0 and 1000"),
-        ("rolereward 0 Novice", "between 1 and 10000"),
-        ("currencyreward 3 -5", "between 1 and 1e+09"),
-        ("currencyreward 0 5", "between 1 and 10000"),
+        ("xppermessage 0", "between 1 and 1,000"),
+        ("voicexp 99999", "between 0 and 1,000"),
+        ("rolereward 0 Novice", "between 1 and 10,000"),
+        ("currencyreward 3 -5", "between 1 and 1,000,000,000"),
+        ("currencyreward 0 5", "between 1 and 10,000"),
     ],
 )
 async def test_bad_numbers_change_nothing(sim, command, expected):

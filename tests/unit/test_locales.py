@@ -56,3 +56,21 @@ def test_the_shipped_achievements_texts_are_listed_for_translation():
     shipped = yaml.safe_load((ROOT / "unicornia" / "achievements.yml").read_text(encoding="utf-8"))["achievements"]
     expected = [text for a in shipped.values() for text in (a["title"], a["description"])]
     assert list(shipped_texts()) == expected, "regenerate unicornia/core/shipped_text.py from achievements.yml"
+
+
+@pytest.mark.parametrize("region, expected", [
+    ("en-US", ["1.5", "2", "0.25", "1,234.5", "2.0", "1,235"]),
+    ("de-DE", ["1,5", "2", "0,25", "1.234,5", "2,0", "1.235"]),
+    ("fr-FR", ["1,5", "2", "0,25", "1\N{NARROW NO-BREAK SPACE}234,5", "2,0", "1\N{NARROW NO-BREAK SPACE}235"]),
+])
+def test_fractions_follow_the_regional_format(region, expected):
+    import contextvars
+
+    from redbot.core.i18n import set_contextual_regional_format
+    from unicornia.i18n import decimal
+
+    def shown():
+        set_contextual_regional_format(region)  # as Red does for a server's command
+        return [decimal(1.5), decimal(2.0), decimal(0.25), decimal(1234.5, 1), decimal(2, 1), decimal(1234.6, 0)]
+
+    assert contextvars.copy_context().run(shown) == expected

@@ -7,10 +7,10 @@ from typing import Optional, Union
 
 import discord
 from redbot.core import commands
-from redbot.core.utils.chat_formatting import box, humanize_list
+from redbot.core.utils.chat_formatting import box, humanize_list, humanize_number
 
 from ..abc import MixinMeta
-from ..i18n import _
+from ..i18n import _, decimal
 from .confirm import confirm
 from .hints import with_prefix
 from ..core.levels import SHOWN_LEVELS, Curve, CurveError
@@ -106,7 +106,7 @@ class ActivityAdminCommands(MixinMeta):
         Example: `[p]unicornia guild multiplier booster 1.5`
         """
         await self._set_number(ctx, "booster_multiplier", multiplier, _("The booster multiplier"),
-                               _("Server boosters now earn x{multiplier} XP.").format(multiplier=f"{multiplier:g}"))
+                               _("Server boosters now earn x{multiplier} XP.").format(multiplier=decimal(multiplier)))
 
     @multiplier_group.command(name="role")
     async def set_role_multiplier(self, ctx: commands.Context, role: discord.Role, multiplier: float) -> None:
@@ -143,7 +143,7 @@ class ActivityAdminCommands(MixinMeta):
 
         await self.settings.update(ctx.guild.id, change)
         done = _("{label}: no multiplier.") if value == 1 else _("{label} now multiplies XP by {multiplier}.")
-        await ctx.send(done.format(label=label, multiplier=f"{value:g}"),
+        await ctx.send(done.format(label=label, multiplier=decimal(value)),
                        allowed_mentions=discord.AllowedMentions.none())
 
     @multiplier_group.command(name="list")
@@ -154,15 +154,15 @@ class ActivityAdminCommands(MixinMeta):
         """
         s = await self.settings.get(ctx.guild.id)
         guild = ctx.guild
-        lines = [_("Boosters: x{multiplier}").format(multiplier=f"{s.booster_multiplier:g}")]
+        lines = [_("Boosters: x{multiplier}").format(multiplier=decimal(s.booster_multiplier))]
         for role_id, value in s.role_multipliers.items():
             role = guild.get_role(role_id)
             lines.append(_("Role {role}: x{multiplier}").format(
-                role=('@' + role.name) if role else role_id, multiplier=f"{value:g}"))
+                role=('@' + role.name) if role else role_id, multiplier=decimal(value)))
         for channel_id, value in s.channel_multipliers.items():
             channel = guild.get_channel_or_thread(channel_id)
             lines.append(_("Channel {channel}: x{multiplier}").format(
-                channel=('#' + channel.name) if channel else channel_id, multiplier=f"{value:g}"))
+                channel=('#' + channel.name) if channel else channel_id, multiplier=decimal(value)))
         await ctx.send(box("\n".join(lines)))
 
     # --- anti-farming ------------------------------------------------------------------------
@@ -380,9 +380,9 @@ class ActivityAdminCommands(MixinMeta):
 def curve_table(curve: Curve, before: Optional[Curve] = None) -> str:
     """Total XP to reach the levels people look at, with the old curve's beside it when changing."""
     if before is None:
-        rows = [_("level {level}: {xp} XP").format(level=level, xp=f"{curve.total(level):,}") for level in SHOWN_LEVELS]
+        rows = [_("level {level}: {xp} XP").format(level=level, xp=humanize_number(curve.total(level))) for level in SHOWN_LEVELS]
     else:
         rows = [_("level {level}: {xp} XP (was {old})").format(
-                    level=level, xp=f"{curve.total(level):,}", old=f"{before.total(level):,}")
+                    level=level, xp=humanize_number(curve.total(level)), old=humanize_number(before.total(level)))
                 for level in SHOWN_LEVELS]
     return box("\n".join(rows))

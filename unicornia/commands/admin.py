@@ -8,7 +8,7 @@ from redbot.core import bank, commands
 from redbot.core.utils.chat_formatting import box, humanize_number, pagify
 
 from ..abc import MixinMeta
-from ..i18n import _
+from ..i18n import _, decimal
 from .confirm import confirm
 from .card import DEFAULT_WORD, styles_list
 from .hints import with_prefix
@@ -125,7 +125,7 @@ class AdminCommands(MixinMeta):
         Example: `[p]unicornia guild xprate 1.5`
         """
         await self._set_number(ctx, "xp_rate", multiplier, _("The XP rate"),
-                               _("XP rate set to x{rate}.").format(rate=f"{multiplier:g}"))
+                               _("XP rate set to x{rate}.").format(rate=decimal(multiplier)))
 
     @guild_group.command(name="xppermessage")
     async def set_per_message(self, ctx: commands.Context, amount: int, maximum: Optional[int] = None) -> None:
@@ -309,7 +309,8 @@ class AdminCommands(MixinMeta):
             return
         remove = mode is not None
         if not 1 <= level <= MAX_LEVEL:
-            await ctx.send(_("The level must be between 1 and {max_level}.").format(max_level=MAX_LEVEL))
+            await ctx.send(_("The level must be between 1 and {max_level}.").format(
+                max_level=humanize_number(MAX_LEVEL)))
             return
         if problem := role_problem(role, ctx.guild.me) or await invoker_problem(role, ctx.author, ctx.bot):
             await ctx.send(_("{problem} Nothing was changed.").format(problem=problem),
@@ -358,7 +359,8 @@ class AdminCommands(MixinMeta):
         Example: `[p]unicornia guild currencyreward 5 500`
         """
         if not 1 <= level <= MAX_LEVEL:
-            await ctx.send(_("The level must be between 1 and {max_level}.").format(max_level=MAX_LEVEL))
+            await ctx.send(_("The level must be between 1 and {max_level}.").format(
+                max_level=humanize_number(MAX_LEVEL)))
             return
         if amount == 0:
             await self._drop_currency_reward(ctx, level)
@@ -428,7 +430,7 @@ class AdminCommands(MixinMeta):
             (_("XP enabled"), yes if s.enabled else no),
             (_("XP per message"), s.xp_per_message if s.xp_per_message_max is None
              else f"{s.xp_per_message}-{s.xp_per_message_max}"),
-            (_("XP rate"), f"x{s.xp_rate:g}"),
+            (_("XP rate"), "x" + decimal(s.xp_rate)),
             (_("Level curve"), s.curve.formula()),
             (_("Cooldown"), _("{seconds} s").format(seconds=s.cooldown)),
             (_("Voice XP per minute"), s.voice_xp),
@@ -437,7 +439,7 @@ class AdminCommands(MixinMeta):
             (_("Reaction / command XP"), f"{s.reaction_xp} / {s.command_xp}"),
             (_("XP cap per minute"), s.xp_per_minute_cap or _("none")),
             (_("Minimum length"), s.min_message_length),
-            (_("Booster multiplier"), f"x{s.booster_multiplier:g}"),
+            (_("Booster multiplier"), "x" + decimal(s.booster_multiplier)),
             (_("Role / channel multipliers"), f"{len(s.role_multipliers)} / {len(s.channel_multipliers)}"),
             (_("Reward roles"), rejoin.format(mode=s.role_mode)),
             (_("Reset XP on leave"), yes if s.reset_on_leave else no),
@@ -484,7 +486,7 @@ class AdminCommands(MixinMeta):
             return
         if not 1 <= level <= MAX_LEVEL:
             await ctx.send(_("The level must be between 1 and {max_level}; use `reset` to clear a member.").format(
-                max_level=MAX_LEVEL))
+                max_level=humanize_number(MAX_LEVEL)))
             return
         current = await self.xp.current_xp((ctx.guild.id, member.id))
         curve = (await self.settings.get(ctx.guild.id)).curve

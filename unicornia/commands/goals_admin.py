@@ -48,11 +48,12 @@ class GoalAdminCommands(MixinMeta):
         rows = []
         for a in self.achievements.defaults.values():
             state = _("hidden") if a.key in settings.hidden_achievements else _("shipped")
-            rows.append(f"{a.key:<16} {state:<8} {a.condition} >= {a.value:,}  +{a.reward_xp} XP  {a.shown_title}")
+            rows.append(f"{a.key:<16} {state:<8} {a.condition} >= {humanize_number(a.value)}  "
+                        f"+{humanize_number(a.reward_xp)} XP  {a.shown_title}")
         custom = _("custom")
         for key, raw in settings.custom_achievements.items():
-            rows.append(f"{key:<16} {custom:<8} {raw['condition']} >= {raw['value']:,}  +{raw.get('reward_xp', 0)} XP  "
-                        f"{raw['title']}")
+            rows.append(f"{key:<16} {custom:<8} {raw['condition']} >= {humanize_number(raw['value'])}  "
+                        f"+{humanize_number(raw.get('reward_xp', 0))} XP  {raw['title']}")
         await ctx.send(_("Achievements are on in this server.") if settings.achievements_enabled
                        else _("Achievements are OFF in this server."))
         await _send_boxed(ctx, rows)
@@ -85,8 +86,8 @@ class GoalAdminCommands(MixinMeta):
         await self._save_custom(ctx.guild.id, key, achievement.to_config())
         await ctx.send(_("Added {achievement} ({condition} >= {value}, +{reward_xp} XP). Members who already "
                          "qualify unlock it at their next activity.").format(
-                           achievement=achievement.label, condition=condition, value=f"{value:,}",
-                           reward_xp=f"{reward_xp:,}"), allowed_mentions=NO_PINGS)
+                           achievement=achievement.label, condition=condition, value=humanize_number(value),
+                           reward_xp=humanize_number(reward_xp)), allowed_mentions=NO_PINGS)
 
     @achievement_group.command(name="edit")
     async def achievement_edit(self, ctx: commands.Context, key: str, field: str, *, value: str) -> None:
@@ -287,8 +288,8 @@ class GoalAdminCommands(MixinMeta):
                                              "streak_cap": (streak_cap, _("The streak cap"))}):
             return
         await ctx.send(_("Daily reward: {xp} XP, +{bonus} per streak day for up to {cap} days (at most {most} XP).")
-                       .format(xp=f"{xp:,}", bonus=f"{streak_bonus:,}", cap=streak_cap,
-                               most=f"{xp + streak_bonus * streak_cap:,}"))
+                       .format(xp=humanize_number(xp), bonus=humanize_number(streak_bonus), cap=streak_cap,
+                               most=humanize_number(xp + streak_bonus * streak_cap)))
 
     @guild_group.command(name="goal")
     async def goal_settings(self, ctx: commands.Context, enabled: bool, floor: Optional[int] = None,
@@ -312,8 +313,8 @@ class GoalAdminCommands(MixinMeta):
         s = await self.settings.get(ctx.guild.id)
         await ctx.send(_("Each day's goal is {percent}% of the last {days} days' average messages (at least {floor}); "
                          "reaching it pays {bonus} XP to everyone who chatted that day. Today's goal stays as set.")
-                       .format(percent=s.goal_percent, days=s.goal_days, floor=f"{s.goal_floor:,}",
-                               bonus=f"{s.goal_bonus:,}"))
+                       .format(percent=s.goal_percent, days=s.goal_days, floor=humanize_number(s.goal_floor),
+                               bonus=humanize_number(s.goal_bonus)))
 
     async def _set_numbers(self, ctx, numbers: dict[str, tuple[int, str]], **others) -> bool:
         """Store several settings together if every number is within its limit; else say which is not."""
@@ -396,7 +397,7 @@ class GoalAdminCommands(MixinMeta):
         if not quests:
             await ctx.send(with_prefix(ctx, _("No quests. `[p]unicornia guild quest defaults` adds a starter set.")))
             return
-        rows = [f"#{q.id:<4} {q.cycle:<8} {q.requirement} {q.amount:,}  {GoalService.reward_text(q)}  "
+        rows = [f"#{q.id:<4} {q.cycle:<8} {q.requirement} {humanize_number(q.amount)}  {GoalService.reward_text(q)}  "
                 f"({q.difficulty}) {q.name}" for q in quests]
         await _send_boxed(ctx, rows)
 

@@ -18,7 +18,7 @@ from ..abc import MixinMeta
 from . import hybrid
 from .replies import embed_text, refuse, send_embed, send_page
 from ..core.notify import NOTIFY_CHOICES
-from ..i18n import _
+from ..i18n import _, decimal
 from ..systems import standing as standing_service
 from ..systems.charts import XpStats, render_chart
 
@@ -399,7 +399,7 @@ def board_value(sort: str, entry: standing_service.LeaderboardEntry) -> str:
     if sort == "xp":
         return _("level {level}, {xp} XP").format(level=entry.level, xp=humanize_number(entry.xp))
     if sort == "voice":
-        return _("{hours} h in voice").format(hours=f"{entry.xp / 3600:.1f}")
+        return _("{hours} h in voice").format(hours=decimal(entry.xp / 3600, 1))
     if sort == "messages":
         if entry.xp == 1:
             return _("1 message")
@@ -432,7 +432,7 @@ def profile_embed(member: discord.Member, stand: standing_service.Standing) -> d
     embed.add_field(name=_("Thanks received"), value=humanize_number(row.thanks))
     embed.add_field(name=_("Reactions"), value=humanize_number(row.reactions))
     embed.add_field(name=_("Commands"), value=humanize_number(row.commands))
-    embed.add_field(name=_("Voice time"), value=_("{hours} h").format(hours=f"{row.voice_seconds / 3600:.1f}"))
+    embed.add_field(name=_("Voice time"), value=_("{hours} h").format(hours=decimal(row.voice_seconds / 3600, 1)))
     if row.awarded_xp:
         embed.add_field(name=_("Awarded by admins"), value=humanize_number(row.awarded_xp))
     return embed

@@ -13,7 +13,7 @@ from redbot.core import commands
 from redbot.core.utils.chat_formatting import humanize_number, pagify
 
 from ..abc import MixinMeta
-from ..i18n import _
+from ..i18n import _, decimal
 from .confirm import confirm
 from .hints import with_prefix
 from ..core.transfer import ImportRefused, RestoreRefused, progress_text, summarize
@@ -60,7 +60,7 @@ def imported_text(result: ImportResult, prefix: str) -> str:
              else _("{count} backgrounds added").format(count=humanize_number(result.items_added)))
     done = _("Imported: {members}, {xp} XP added, {backgrounds}; {rows} rows read in {seconds} s.").format(
         members=members, xp=humanize_number(result.xp_added), backgrounds=items,
-        rows=humanize_number(result.rows_read), seconds=f"{result.seconds:.1f}")
+        rows=humanize_number(result.rows_read), seconds=decimal(result.seconds, 1))
     return done + " " + _("Run `{prefix}unicornia guild roles sync` in each server to hand out reward roles for the "
                           "imported levels.").format(prefix=prefix)
 
@@ -188,7 +188,7 @@ class TransferCommands(MixinMeta):
         if len(data) > getattr(ctx.guild, "filesize_limit", 25 * 1024 * 1024):
             await ctx.send(_("The export ({size} MB compressed) is larger than this server's upload limit; ask the "
                              "bot owner for `{prefix}unicornia backup`.").format(
-                               size=f"{len(data) / 1024 / 1024:.1f}", prefix=ctx.clean_prefix))
+                               size=decimal(len(data) / 1024 / 1024, 1), prefix=ctx.clean_prefix))
             return
         await ctx.send(_("1 member.") if rows == 1 else _("{count} members.").format(count=humanize_number(rows)),
                        file=discord.File(io.BytesIO(data), filename=name))
@@ -210,7 +210,7 @@ class TransferCommands(MixinMeta):
             await ctx.send(_("The backup could not be written: {error}.").format(error=exc))
             return
         await ctx.send(_("Backup written to `{path}` ({size} MB).").format(path=destination,
-                                                                            size=f"{size / 1024 / 1024:.1f}"))
+                                                                            size=decimal(size / 1024 / 1024, 1)))
 
 
     @AdminCommands.unicornia.command(name="restore")
@@ -231,7 +231,7 @@ class TransferCommands(MixinMeta):
                                                   "makes one.").format(folder=f"{BACKUPS_DIR}/")))
                 return
             lines = [_("**Backups** (newest first); restore one with `[p]unicornia restore <name>`:")]
-            lines.extend(f"`{name}` · {_when(at)} · {size / 1024 / 1024:.1f} MB" for name, at, size in backups)
+            lines.extend(f"`{name}` · {_when(at)} · {decimal(size / 1024 / 1024, 1)} MB" for name, at, size in backups)
             await self._send_long(ctx, [with_prefix(ctx, lines[0]), *lines[1:]])
             return
         try:
@@ -270,7 +270,7 @@ class TransferCommands(MixinMeta):
 def restore_plan_text(info: BackupInfo) -> list[str]:
     """The dry run of a restore: what the backup holds, and what restoring it costs."""
     return [_("**Backup `{name}`** (schema {schema}, written {date}, {size} MB)").format(
-                name=info.name, schema=info.schema, date=_when(info.modified), size=f"{info.size / 1024 / 1024:.1f}"),
+                name=info.name, schema=info.schema, date=_when(info.modified), size=decimal(info.size / 1024 / 1024, 1)),
             _("Would restore {members} in {servers}.").format(members=_members(info.members),
                                                                servers=_servers(info.servers)),
             _("**Warning:** the whole database is replaced by the backup: XP, messages, purchases and quests earned "

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional
 
 import yaml
+from redbot.core.utils.chat_formatting import humanize_number
 
 from ..i18n import _
 from .levels import MAX_LEVEL, NADEKO, Curve
@@ -137,9 +138,10 @@ def validate(key: str, raw: Mapping[str, Any], *, custom: bool) -> Achievement:
     value = raw.get("value")
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VALUE:
         raise AchievementError(_("{key}: value must be a whole number from 1 to {most}").format(
-            key=shown, most=f"{MAX_VALUE:,}"))
+            key=shown, most=humanize_number(MAX_VALUE)))
     if condition == "level" and value > MAX_LEVEL:
-        raise AchievementError(_("{key}: a level condition goes up to {most}").format(key=shown, most=f"{MAX_LEVEL:,}"))
+        raise AchievementError(_("{key}: a level condition goes up to {most}").format(
+            key=shown, most=humanize_number(MAX_LEVEL)))
     title = raw.get("title")
     if not isinstance(title, str) or not title.strip() or len(title) > MAX_TITLE or "\n" in title:
         raise AchievementError(_("{key}: title must be one line of 1-{limit} characters").format(
@@ -154,7 +156,7 @@ def validate(key: str, raw: Mapping[str, Any], *, custom: bool) -> Achievement:
     reward = raw.get("reward_xp", 0)
     if isinstance(reward, bool) or not isinstance(reward, int) or not 0 <= reward <= MAX_REWARD_XP:
         raise AchievementError(_("{key}: reward_xp must be a whole number from 0 to {most}").format(
-            key=shown, most=f"{MAX_REWARD_XP:,}"))
+            key=shown, most=humanize_number(MAX_REWARD_XP)))
     return Achievement(key, condition, value, title.strip(), description.strip(), emoji, reward, custom)
 
 

@@ -14,7 +14,9 @@ from functools import lru_cache
 from math import isqrt
 from typing import Optional, Sequence
 
-from ..i18n import _
+from redbot.core.utils.chat_formatting import humanize_number
+
+from ..i18n import _, decimal
 
 #: Highest level an admin may set or reward; about 450 million XP.
 MAX_LEVEL = 10_000
@@ -107,7 +109,7 @@ class Curve:
             low, high = LINEAR_COST
             if not low <= cost <= high:
                 raise CurveError(_("A linear curve's cost per level must be between {low} and {high}.").format(
-                    low=f"{low:,}", high=f"{high:,}"))
+                    low=humanize_number(low), high=humanize_number(high)))
             return _cached("linear", (cost,))
         if not 1 <= len(numbers) <= 3:
             raise CurveError(_("A custom curve takes one to three numbers: a, b and c in "
@@ -115,7 +117,7 @@ class Curve:
         a, b, c = (tuple(float(n) for n in numbers) + (0.0, 0.0))[:3]
         if any(n != n or n < 0 or n > COEFFICIENT_MAX for n in (a, b, c)):
             raise CurveError(_("A custom curve's numbers must be between 0 and {high}.").format(
-                high=f"{COEFFICIENT_MAX:,}"))
+                high=humanize_number(COEFFICIENT_MAX)))
         key = tuple(_plain(n) for n in (a, b, c))
         curve = _cached("custom", key)
         return curve
@@ -175,7 +177,7 @@ class Curve:
         if self.kind == "mee6":
             return "MEE6: L → L+1 costs 5·L² + 50·L + 100"
         if self.kind == "linear":
-            return f"linear: every level costs {self.numbers[0]:,}"
+            return f"linear: every level costs {humanize_number(self.numbers[0])}"
         a, b, c = self.numbers
         terms = [f"{_show(n)}·{power}" for n, power in ((a, "L³"), (b, "L²"), (c, "L")) if n]
         return "custom: total = " + " + ".join(terms)
@@ -196,7 +198,7 @@ def _plain(n: float):
 
 
 def _show(n) -> str:
-    return f"{n:,}" if isinstance(n, int) else f"{n:g}"
+    return humanize_number(n) if isinstance(n, int) else decimal(n)
 
 
 def _totals(kind: str, numbers: tuple) -> list[int]:

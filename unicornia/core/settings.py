@@ -14,7 +14,7 @@ from .levels import NADEKO, Curve
 from .rewards import RoleReward
 from .rules import scaled_amount, thanks_pattern
 from .templates import DEFAULT_TEMPLATE
-from ..i18n import _
+from ..i18n import _, decimal
 
 GUILD_DEFAULTS: dict[str, Any] = {
     "enabled": True,
@@ -95,7 +95,7 @@ class Limit:
         if self.low <= value <= self.high:
             return None
         return _("{what} must be between {low} and {high}; {value} is not.").format(
-            what=what, low=f"{self.low:g}", high=f"{self.high:g}", value=f"{value:g}")
+            what=what, low=decimal(self.low), high=decimal(self.high), value=decimal(value))
 
 
 LIMITS = {

@@ -20,6 +20,7 @@ from typing import Any, Optional
 from urllib.parse import urlsplit
 
 import yaml
+from redbot.core.utils.chat_formatting import humanize_number
 
 from ..i18n import _
 
@@ -135,7 +136,7 @@ def parse_shop_config(source: str | bytes, *, bundled_root: Optional[Path] = Non
         raise ShopConfigError(_("'shop.bgs' must list at least the 'default' background"), lines.get(("shop", "bgs")))
     if len(bgs) > MAX_ITEMS:
         raise ShopConfigError(_("'shop.bgs' lists {count} backgrounds; the shop takes at most {most}").format(
-            count=f"{len(bgs):,}", most=f"{MAX_ITEMS:,}"), lines.get(("shop", "bgs")))
+            count=humanize_number(len(bgs)), most=humanize_number(MAX_ITEMS)), lines.get(("shop", "bgs")))
     items = {}
     for key, raw in bgs.items():
         path = ("shop", "bgs", key)
@@ -153,7 +154,7 @@ def _decode(source: str | bytes) -> str:
     size = len(source.encode("utf-8", "surrogatepass")) if isinstance(source, str) else len(source)
     if size > MAX_CONFIG_BYTES:
         raise ShopConfigError(_("the file is larger than the {limit} KiB limit").format(
-            limit=f"{MAX_CONFIG_BYTES // KIB:,}"))
+            limit=humanize_number(MAX_CONFIG_BYTES // KIB)))
     if isinstance(source, str):
         return source
     try:

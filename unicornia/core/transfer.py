@@ -9,7 +9,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-from ..i18n import _
+from redbot.core.utils.chat_formatting import humanize_number
+
+from ..i18n import _, decimal
 from .periods import progress_bar
 
 MAX_ID = 2**63 - 1  # SQLite's INTEGER, and every Discord snowflake so far
@@ -277,11 +279,11 @@ def progress_text(phase: str, done: int, total: int, rate: float, width: int = 2
     bar = progress_bar(done, total, width)
     percent = f"{100 * done / total:.0f}%" if total else "…"
     return _("{phase}: `{bar}` {done}/{total} ({percent}) · {rate} rows/s").format(
-        phase=phase_names().get(phase, phase), bar=bar, done=f"{done:,}", total=f"{total:,}", percent=percent,
-        rate=f"{rate:,.0f}")
+        phase=phase_names().get(phase, phase), bar=bar, done=humanize_number(done), total=humanize_number(total),
+        percent=percent, rate=decimal(rate, 0))
 
 
 def summarize(counts: Mapping[str, int]) -> str:
     """``{reason: count}`` as one line, most frequent first; reasons are shown as they are."""
-    return ", ".join(_("{count} {reason}").format(count=f"{n:,}", reason=reason)
+    return ", ".join(_("{count} {reason}").format(count=humanize_number(n), reason=reason)
                      for reason, n in sorted(counts.items(), key=lambda kv: -kv[1])) or _("none")
