@@ -270,6 +270,32 @@ async def test_quest_counts_only_after_it_started_completes_and_refreshes(goals_
     assert len(audit(sim, alice, "quest")) == 2
 
 
+async def test_a_quest_without_its_own_channel_is_announced_where_the_member_wrote(goals_sim, wall):
+    """No quest channel: a completed quest, and the level its reward gives, go where level-ups go
+    ("where they happen": the channel the member last wrote in), not to the server's system
+    channel, which the flush that pays them used to fall back to."""
+    sim = goals_sim
+    await quests_only(sim, "xppermessage 1", "activity xpcap 0")
+    await admin(sim, 'quest add daily messages 3 500 "Chat three times"')
+    system = sim.make_text_channel("welcome")
+    sim.guild._system_channel_id = system.id
+    lounge = sim.make_text_channel("lounge")
+    alice = members(sim)[0]
+    wall.advance(60)
+    sim.replies()
+    for text in ("one in the lounge", "two in the lounge", "three in the lounge"):
+        await sim.say(text, alice, channel=lounge)
+    await sim.cog.xp.flush()
+    await sim.settle()
+    assert audit(sim, alice, "quest") == [("quest", 500, "Chat three times", None)]
+    sent = [(m.channel.id, m.content) for m in sim.replies()]
+    quest = [channel for channel, text in sent if "completed the quest **Chat three times**" in text]
+    level = [channel for channel, text in sent if "reached **level" in text]
+    assert quest == [lounge.id], sent
+    assert level == [lounge.id], sent
+    assert not any(channel == system.id for channel, _ in sent), sent
+
+
 async def test_quest_multiplier_boosts_xp_for_its_time(goals_sim, wall, clock):
     sim = goals_sim
     await quests_only(sim, "activity xpcap 0")

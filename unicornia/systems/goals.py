@@ -267,11 +267,14 @@ class GoalService:
         return added
 
     # --- what a flush paid -------------------------------------------------------------------
-    async def settled(self, report: SettleReport, mirrored: list) -> None:
-        """Announce what a flush paid (the XP is already in the cache: see XpSystem.flush)."""
+    async def settled(self, report: SettleReport, mirrored: list, places: Optional[dict] = None) -> None:
+        """Announce what a flush paid (the XP is already in the cache: see XpSystem.flush).
+        ``places``: the channel each paid member last wrote in, where "where they happen" puts
+        their quest and the level the reward gave them (none: the server's system channel)."""
+        places = places or {}
         for done in report.quests:
             try:
-                await self._quest_done(done)
+                await self._quest_done(done, places.get((done.quest.guild_id, done.user_id)))
             except Exception:
                 log.exception("Announcing quest %s completed by %s failed", done.quest.id, done.user_id)
         for goal in report.goals:
@@ -281,11 +284,11 @@ class GoalService:
                 log.exception("Announcing the goal of guild %s failed", goal.guild_id)
         for key, amount, award, cached in mirrored:
             try:
-                await self.xp.finish_grant(key, amount, award, cached, self._member(*key), None)
+                await self.xp.finish_grant(key, amount, award, cached, self._member(*key), places.get(key))
             except Exception:
                 log.exception("A level-up from a reward of member %s in guild %s failed", key[1], key[0])
 
-    async def _quest_done(self, done: QuestDone) -> None:
+    async def _quest_done(self, done: QuestDone, channel=None) -> None:
         quest = done.quest
         key = (quest.guild_id, done.user_id)
         member = self._member(*key)
@@ -301,7 +304,7 @@ class GoalService:
             await guild_locale(self.bot, member.guild)
             text = _("\N{WHITE HEAVY CHECK MARK} {mention} completed the quest **{quest}** ({reward})!").format(
                 mention=member.mention, quest=quest.name, reward=self.reward_text(quest))
-            await self.announce(member, text, None, "quest")
+            await self.announce(member, text, channel, "quest")
 
     async def _goal_reached(self, goal: GoalReached) -> None:
         guild = self.bot.get_guild(goal.guild_id)

@@ -50,6 +50,7 @@ class Flushing:
                 # the rewards the flush paid are in the database now: into the cache at once,
                 # before anything can read a member again and count them twice
                 mirrored = self._mirror(report) if report is not None else []
+                places = _places(report, snapshot) if report is not None else {}
             except Exception as exc:
                 self._restore(snapshot)
                 self._failures += 1
@@ -68,7 +69,7 @@ class Flushing:
                 self._failures = 0
         self._last_flush = time.monotonic()
         if report is not None and self.on_settled is not None and (report.quests or report.goals):
-            self._follow_up(self.on_settled(report, mirrored))
+            self._follow_up(self.on_settled(report, mirrored, places))
         return True
 
     async def flush_recent(self, within: float = RECENT_FLUSH) -> bool:
@@ -152,3 +153,17 @@ def read_spill(path: Path) -> dict[Key, Gain]:
         path.replace(broken)
         log.error("Unreadable spill file %s (%s); moved to %s for inspection", path, exc, broken)
         return {}
+
+
+def _places(report, snapshot: dict[Key, Gain]) -> dict[Key, object]:
+    """Where each member the flush paid last earned XP by writing (the channel their last message
+    was admitted in), so a quest completed or a level reached by the reward is announced where the
+    member is, as a level-up from a message is.  Members who only earned in voice have none."""
+    keys = {(q.quest.guild_id, q.user_id) for q in report.quests}
+    keys.update((g.guild_id, uid) for g in report.goals for uid in g.contributors)
+    places = {}
+    for key in keys:
+        gain = snapshot.get(key)
+        if gain is not None and gain.admitted_in is not None:
+            places[key] = gain.admitted_in
+    return places
