@@ -13,6 +13,7 @@ frozen at import). Work sent to a thread (card drawing) gets its labels translat
 """
 from __future__ import annotations
 
+import math
 from typing import Optional
 
 from babel.numbers import format_decimal
@@ -24,9 +25,19 @@ _ = Translator("Unicornia", __file__)
 def decimal(value: float, places: Optional[int] = None) -> str:
     """A number with a fraction as the server writes numbers (Red's ``[p]set regionalformat``, the
     format ``humanize_number`` gives whole numbers): ``places`` digits after the point, or as many
-    as it has, up to three, when None.  In German, 1.5 is "1,5" and 1234.5 is "1.234,5"."""
+    as it has, up to three, when None.  In German, 1.5 is "1,5" and 1234.5 is "1.234,5".
+
+    What no regional format writes well (an admin's "inf", "nan", 1e300 or 1e-9, which a refusal
+    shows back) is written as Python writes it: Babel refuses the huge ones and rounds the tiny
+    ones to 0."""
+    if not math.isfinite(value) or abs(value) >= HUGE or (value and abs(value) < TINY):
+        return f"{value:g}"
     pattern = None if places is None else "#,##0" + ("." + "0" * places if places else "")
     return format_decimal(value, format=pattern, locale=get_babel_regional_format())
+
+
+#: Beyond these, :func:`decimal` writes a number as Python does.
+HUGE, TINY = 1e15, 1e-3
 
 
 async def guild_locale(bot, guild) -> None:

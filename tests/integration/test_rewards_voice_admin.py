@@ -129,6 +129,9 @@ async def test_members_cannot_run_admin_commands(sim):
     [
         ("cooldown -5", "between 0 and 86,400"),
         ("xprate 1000", "between 0.01 and 10"),
+        ("xprate 1e300", "between 0.01 and 10; 1e+300 is not"),  # too big for the regional format
+        ("xprate nan", "between 0.01 and 10; nan is not"),
+        ("xprate 0.0000001", "between 0.01 and 10; 1e-07 is not"),  # not rounded to 0
         ("xppermessage 0", "between 1 and 1,000"),
         ("voicexp 99999", "between 0 and 1,000"),
         ("rolereward 0 Novice", "between 1 and 10,000"),

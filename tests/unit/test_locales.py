@@ -74,3 +74,10 @@ def test_fractions_follow_the_regional_format(region, expected):
         return [decimal(1.5), decimal(2.0), decimal(0.25), decimal(1234.5, 1), decimal(2, 1), decimal(1234.6, 0)]
 
     assert contextvars.copy_context().run(shown) == expected
+
+
+def test_fractions_no_regional_format_writes_well_are_written_as_python_does():
+    from unicornia.i18n import decimal
+
+    assert [decimal(v) for v in (1e300, float("inf"), float("nan"), 1e-9)] == ["1e+300", "inf", "nan", "1e-09"]
+    assert decimal(1e-9, 1) == "1e-09" and decimal(0.0, 1) == "0.0"
