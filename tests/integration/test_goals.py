@@ -270,10 +270,15 @@ async def test_quest_counts_only_after_it_started_completes_and_refreshes(goals_
     assert len(audit(sim, alice, "quest")) == 2
 
 
-async def test_a_quest_without_its_own_channel_is_announced_where_the_member_wrote(goals_sim, wall):
+@pytest.mark.parametrize("meanwhile", ["nothing", "verdicts refreshed", "channel deleted"])
+async def test_a_quest_without_its_own_channel_is_announced_where_the_member_wrote(goals_sim, wall, meanwhile):
     """No quest channel: a completed quest, and the level its reward gives, go where level-ups go
     ("where they happen": the channel the member last wrote in), not to the server's system
-    channel, which the flush that pays them used to fall back to."""
+    channel, which the flush that pays them used to fall back to.  A refresh of Red's verdicts
+    before the flush (which forgets where members were admitted) changes nothing; a channel deleted
+    since falls back to the system channel."""
+    from discord.ext.test import backend as fake
+
     sim = goals_sim
     await quests_only(sim, "xppermessage 1", "activity xpcap 0")
     await admin(sim, 'quest add daily messages 3 500 "Chat three times"')
@@ -285,15 +290,23 @@ async def test_a_quest_without_its_own_channel_is_announced_where_the_member_wro
     sim.replies()
     for text in ("one in the lounge", "two in the lounge", "three in the lounge"):
         await sim.say(text, alice, channel=lounge)
+    if meanwhile == "verdicts refreshed":
+        sim.cog.gate.forget()
+        assert sim.cog.xp.buffer[(sim.guild.id, alice.id)].admitted_in is None
+    elif meanwhile == "channel deleted":
+        fake.delete_channel(lounge)
     await sim.cog.xp.flush()
     await sim.settle()
     assert audit(sim, alice, "quest") == [("quest", 500, "Chat three times", None)]
     sent = [(m.channel.id, m.content) for m in sim.replies()]
     quest = [channel for channel, text in sent if "completed the quest **Chat three times**" in text]
     level = [channel for channel, text in sent if "reached **level" in text]
-    assert quest == [lounge.id], sent
-    assert level == [lounge.id], sent
-    assert not any(channel == system.id for channel, _ in sent), sent
+    if meanwhile == "channel deleted":
+        assert quest == [system.id], sent
+    else:
+        assert quest == [lounge.id], sent
+        assert level == [lounge.id], sent
+        assert not any(channel == system.id for channel, _ in sent), sent
 
 
 async def test_quest_multiplier_boosts_xp_for_its_time(goals_sim, wall, clock):

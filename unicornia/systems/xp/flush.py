@@ -156,14 +156,16 @@ def read_spill(path: Path) -> dict[Key, Gain]:
 
 
 def _places(report, snapshot: dict[Key, Gain]) -> dict[Key, object]:
-    """Where each member the flush paid last earned XP by writing (the channel their last message
-    was admitted in), so a quest completed or a level reached by the reward is announced where the
-    member is, as a level-up from a message is.  Members who only earned in voice have none."""
+    """Where each member the flush paid last wrote (the channel their last message was admitted
+    in), so a quest completed or a level reached by the reward is announced where the member is, as
+    a level-up from a message is.  Members who only earned in voice, or whose channel is gone since,
+    have none (the server's system channel then)."""
     keys = {(q.quest.guild_id, q.user_id) for q in report.quests}
     keys.update((g.guild_id, uid) for g in report.goals for uid in g.contributors)
     places = {}
     for key in keys:
         gain = snapshot.get(key)
-        if gain is not None and gain.admitted_in is not None:
-            places[key] = gain.admitted_in
+        channel = gain.wrote_in if gain is not None else None
+        if channel is not None and channel.guild.get_channel_or_thread(channel.id) is not None:
+            places[key] = channel
     return places

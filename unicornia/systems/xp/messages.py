@@ -115,7 +115,8 @@ class MessageRules:
             settings = None  # an admin changed them while Red answered: check against the new ones
         else:
             gain = self.gain_for((message.guild.id, message.author.id))
-            gain.admitted_in, gain.role_ids = message.channel, roles
+            gain.admitted_in = gain.wrote_in = message.channel
+            gain.role_ids = roles
         pending = self.observe_message(message, settings)
         return await pending if pending is not None else None
 
@@ -160,7 +161,8 @@ class MessageRules:
                 return self._observe_if_admitted(message, settings, roles)
             if gain is None:
                 gain = self.buffer[key] = Gain()
-            gain.admitted_in, gain.role_ids = channel, roles
+            gain.admitted_in = gain.wrote_in = channel
+            gain.role_ids = roles
         now = self.clock()
         activity = gain.activity
         if activity is None:

@@ -35,9 +35,10 @@ class Gain:
 
     ``by_source`` holds every source but messages: the message share is ``xp`` minus the others
     (the message path then adds to one number instead of two).  The last four slots are not
-    gains: they are what the message path remembers about the member until the next flush."""
+    gains: they are what the message path remembers about the member until the next flush; the
+    last one says where the flush announces what it paid them."""
 
-    __slots__ = ("xp", "by_source", *COUNTERS, "activity", "entry", "admitted_in", "role_ids")
+    __slots__ = ("xp", "by_source", *COUNTERS, "activity", "entry", "admitted_in", "role_ids", "wrote_in")
     #: What a spill file keeps (an older spill's "leveled_at" is ignored).
     SAVED = ("xp", "by_source", *COUNTERS)
 
@@ -54,9 +55,14 @@ class Gain:
         #: for every message); None: read them again (their roles or the guild's settings
         #: changed, see engine.rules_changed and settings_changed).
         self.role_ids: Optional[tuple[int, ...]] = None
+        #: The channel the member was last admitted in, kept when ``admitted_in`` is forgotten (a
+        #: refresh of Red's verdicts, a role change): a quest the flush completes is announced there.
+        self.wrote_in = None
 
     def merge(self, other: "Gain") -> None:
         self.xp += other.xp
+        if other.wrote_in is not None:
+            self.wrote_in = other.wrote_in
         if other.by_source is not None:
             self.by_source = [a + b for a, b in zip(self.sources(), other.by_source)]
         for counter in COUNTERS:
