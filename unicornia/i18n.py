@@ -25,19 +25,24 @@ _ = Translator("Unicornia", __file__)
 def decimal(value: float, places: Optional[int] = None) -> str:
     """A number with a fraction as the server writes numbers (Red's ``[p]set regionalformat``, the
     format ``humanize_number`` gives whole numbers): ``places`` digits after the point, or as many
-    as it has, up to three, when None.  In German, 1.5 is "1,5" and 1234.5 is "1.234,5".
+    as it has, up to six, when None (an admin's 10.0004 must not read as 10).  In German, 1.5 is
+    "1,5" and 1234.5 is "1.234,5".
 
-    What no regional format writes well (an admin's "inf", "nan", 1e300 or 1e-9, which a refusal
-    shows back) is written as Python writes it: Babel refuses the huge ones and rounds the tiny
-    ones to 0."""
-    if not math.isfinite(value) or abs(value) >= HUGE or (value and abs(value) < TINY):
-        return f"{value:g}"
-    pattern = None if places is None else "#,##0" + ("." + "0" * places if places else "")
+    What no regional format writes well (an admin's "inf", "nan", 1e300, 1e-9 or a whole number of
+    400 digits, which a refusal shows back) is written as Python writes it: Babel refuses the huge
+    ones and rounds the tiny ones to 0."""
+    try:
+        shown = float(value)
+    except OverflowError:  # a whole number past any float
+        return "-∞" if value < 0 else "∞"
+    if not math.isfinite(shown) or abs(shown) >= HUGE or (shown and abs(shown) < TINY):
+        return f"{shown:g}"
+    pattern = "#,##0." + "#" * 6 if places is None else "#,##0" + ("." + "0" * places if places else "")
     return format_decimal(value, format=pattern, locale=get_babel_regional_format())
 
 
 #: Beyond these, :func:`decimal` writes a number as Python does.
-HUGE, TINY = 1e15, 1e-3
+HUGE, TINY = 1e15, 1e-6
 
 
 async def guild_locale(bot, guild) -> None:

@@ -81,3 +81,13 @@ def test_fractions_no_regional_format_writes_well_are_written_as_python_does():
 
     assert [decimal(v) for v in (1e300, float("inf"), float("nan"), 1e-9)] == ["1e+300", "inf", "nan", "1e-09"]
     assert decimal(1e-9, 1) == "1e-09" and decimal(0.0, 1) == "0.0"
+    assert (decimal(10 ** 400), decimal(-10 ** 400)) == ("∞", "-∞")  # past any float: Babel and :g both fail
+
+
+def test_fractions_keep_the_digits_an_admin_typed():
+    """A refusal shows the value back: 10.0004 must not read as 10, nor a curve's 0.0015 as 0.002."""
+    from unicornia.core.levels import Curve
+    from unicornia.i18n import decimal
+
+    assert [decimal(v) for v in (10.0004, 0.0095, 1.23456, 0.000123)] == ["10.0004", "0.0095", "1.23456", "0.000123"]
+    assert Curve.of("custom", (0.0015, 1.23456, 2)).formula() == "custom: total = 0.0015·L³ + 1.23456·L² + 2·L"
