@@ -30,11 +30,12 @@ CLOSED = -1
 
 #: Every verdict is dropped this often (seconds), whatever happened.
 REFRESH_SECONDS = 300.0
-#: The most verdicts kept of each kind; past it they are all dropped and asked again.  A member's
-#: verdict (a key of two new ints and a dict slot) takes about 180 bytes: 20,000 of them about
-#: 3.6 MiB (100,000 took 18 MiB).  Only a server with more speakers than this within
-#: ``REFRESH_SECONDS`` asks Red again sooner, once per member per fill, which costs it little.
-MAX_VERDICTS = 20_000
+#: The most verdicts kept of each kind, for the whole bot; past it they are all dropped and asked
+#: again.  A member's verdict (a key of two ints and a dict slot) takes about 180 bytes, so the
+#: bound holds about 18 MiB.  It stays this high because a drop also takes every buffered member
+#: off the fast path (see ``_forgot``): only a bot with more (server, member) pairs speaking within
+#: ``REFRESH_SECONDS`` than this pays either, and a bot that size has the memory.
+MAX_VERDICTS = 100_000
 #: Red's commands (by their root name) that change what the verdicts depend on.
 RED_SETTINGS_COMMANDS = frozenset({
     "allowlist", "blocklist", "localallowlist", "localblocklist", "ignore", "unignore", "command",
