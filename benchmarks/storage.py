@@ -118,8 +118,8 @@ def _bare_upsert(path: Path, snapshot: dict, cache: str = "") -> float:
 #: The least any flush that keeps the hourly history must write, for context beside the 100,000-of-
 #: 100,000 goal: the same rows bound into a plain temporary table, then the stats (with the week's
 #: and month's XP) and one hour of history from it, each in key order, in one transaction with the
-#: flush's page cache.  No staging with each member's row as it was, no rank pieces, no quest
-#: baselines, no quests: a model, not a flush (a real one needs all four).
+#: flush's page cache.  No staging with each member's row as it was, no rank pieces, no guild
+#: totals, no quest baselines, no quests: a model, not a flush (a real one needs all of them).
 _FLOOR_INBOX = "CREATE TEMP TABLE IF NOT EXISTS Floor (UserId INTEGER, GuildId INTEGER, Xp INTEGER, Messages INTEGER)"
 _FLOOR_STATS = f"""
 INSERT INTO UserXpStats (UserId, GuildId, Xp, MessageCount, {periods_sql.PERIOD_COLUMNS})
@@ -137,10 +137,11 @@ ON CONFLICT (GuildId, Hour, UserId, Source) DO UPDATE SET Xp = Xp + excluded.Xp
 """
 
 
-def _floor(path: Path, snapshot: dict, hour: int) -> float:
-    """The stats and one hour of history for ``snapshot``'s rows, nothing else (see ``_FLOOR_STATS``)."""
+def _floor(path: Path, snapshot: dict, hour: int, now: float) -> float:
+    """The stats (in the week and month of ``now``) and the history of ``hour`` for ``snapshot``'s
+    rows, nothing else (see ``_FLOOR_STATS``)."""
     rows = [(uid, gid, g.xp, g.messages) for (gid, uid), g in snapshot.items()]
-    week, month = (periods_sql.period_number(start) for start in (periods.week_start(hour), periods.month_start(hour)))
+    week, month = (periods_sql.period_number(start) for start in (periods.week_start(now), periods.month_start(now)))
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute(sql.BIG_FLUSH_CACHE)
@@ -234,10 +235,12 @@ async def run() -> list[Figure]:
             # what the flush's own page cache alone makes of the bare upsert (context, not the baseline)
             cached = _gains(rng, SMALL, SMALL, newcomers=False)
             small_cached.append(await asyncio.to_thread(_bare_upsert, small_path, cached, sql.BIG_FLUSH_CACHE))
-            # the least a flush that keeps the history must write, in a later hour (its own, as a flush's)
+            # the least a flush that keeps the history must write: its history in an hour of its own
+            # (appended, as a flush's), its week and month the flushes' (a later hour could be next week's)
             floor_rows = _gains(rng, SMALL, SMALL, newcomers=False)
-            small_floor.append(await asyncio.to_thread(_floor, small_path, floor_rows, int(time.time()) // 3600 * 3600
-                                                       + (round_ + 1) * 3600))
+            now = time.time()
+            small_floor.append(await asyncio.to_thread(_floor, small_path, floor_rows,
+                                                       int(now) // 3600 * 3600 + (round_ + 1) * 3600, now))
             small_write.append(write)
             small_follow.append(settle)
         await store.close()

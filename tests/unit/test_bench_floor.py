@@ -1,44 +1,44 @@
 """The storage benchmark's floor (the stats and one hour of history, nothing else) is reported beside
-the 100,000-of-100,000 flush goal as the least a flush keeping a history writes: it must write
-exactly what a flush of the same gains writes to those two tables, or the comparison means nothing."""
+the 100,000-of-100,000 flush goal as the least a flush keeping a history writes: it must write to
+those two tables exactly what a real flush of the same gains writes, or the comparison means
+nothing.  Two copies of one database: a flush through the store on one, the floor on the other."""
 import asyncio
 import random
+import shutil
 import sqlite3
-import time
 
 from benchmarks import storage
-from unicornia.core import periods
-from unicornia.db import period_statements as periods_sql
 
 MEMBERS = 300
+NOW = 1_767_607_200.0  # Monday 2026-01-05 10:00 UTC
 
 
 def _rows(path):
     with sqlite3.connect(path) as conn:
-        stats = {row[0]: row[1:] for row in conn.execute(
-            "SELECT UserId, Xp, MessageCount, WeekNo, WeekXp, MonthNo, MonthXp FROM UserXpStats")}
-        history = conn.execute("SELECT UserId, Source, Hour, Xp FROM XpHistory ORDER BY UserId, Hour").fetchall()
+        stats = conn.execute("SELECT UserId, GuildId, Xp, MessageCount, WeekNo, WeekXp, MonthNo, MonthXp "
+                             "FROM UserXpStats ORDER BY UserId, GuildId").fetchall()
+        history = conn.execute("SELECT GuildId, Hour, UserId, Source, Xp FROM XpHistory "
+                               "ORDER BY GuildId, Hour, UserId, Source").fetchall()
     return stats, history
 
 
 def test_the_floor_writes_what_a_flush_writes_to_the_stats_and_the_history(tmp_path):
     rng = random.Random(3)
-    path = tmp_path / "floor.db"
-    store = asyncio.run(storage._filled_store(path, MEMBERS, rng))
+    flushed, floored = tmp_path / "flushed.db", tmp_path / "floored.db"
+    store = asyncio.run(storage._filled_store(flushed, MEMBERS, rng))
     asyncio.run(store.close())
-    gains = storage._gains(rng, MEMBERS, MEMBERS // 2, newcomers=True)
-    hour = int(time.time()) // 3600 * 3600 + 3600
-    before, old_history = _rows(path)
+    shutil.copy(flushed, floored)
+    gains = storage._gains(rng, MEMBERS, MEMBERS // 2, newcomers=True)  # members known and new
 
-    storage._floor(path, gains, hour)
+    async def flush():
+        store = storage.XpStore(flushed)
+        await store.open()
+        store.now = lambda: NOW
+        await store.write_buffer(gains)  # no plan: Monday 00:00 UTC periods, as the floor's
+        await store.close()
 
-    after, history = _rows(path)
-    week = periods_sql.period_number(periods.week_start(hour))
-    month = periods_sql.period_number(periods.month_start(hour))
-    for (_guild, user), gain in gains.items():
-        xp, messages, *_ = before.get(user, (0, 0, 0, 0, 0, 0))
-        assert after[user][:2] == (xp + gain.xp, messages + gain.messages)
-        assert after[user][2] == week and after[user][4] == month
-    assert len(after) == len(before) + sum(1 for key in gains if key[1] not in before)
-    added = sorted(set(history) - set(old_history))
-    assert added == sorted((user, 0, hour, gain.xp) for (_guild, user), gain in gains.items())
+    before = _rows(flushed)
+    asyncio.run(flush())
+    storage._floor(floored, gains, int(NOW) // 3600 * 3600, NOW)
+
+    assert _rows(floored) == _rows(flushed) != before
