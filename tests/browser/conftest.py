@@ -83,7 +83,8 @@ def fontconfig() -> Path:
     Liberation only, and would draw CJK, Devanagari, Thai and emoji names as empty boxes in the
     screenshots.  The cog already ships Noto and Droid fonts for its cards: the browser uses them.
     """
-    folder = REPO_ROOT / "build" / "fontconfig"
+    # one per pytest-xdist worker: two workers writing one file could hand Chromium half of it
+    folder = REPO_ROOT / "build" / "fontconfig" / os.environ.get("PYTEST_XDIST_WORKER", "main")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "fonts.conf"
     path.write_text(f"""<?xml version="1.0"?>
