@@ -179,7 +179,7 @@ class Curve:
         if self.kind == "linear":
             return f"linear: every level costs {humanize_number(self.numbers[0])}"
         a, b, c = self.numbers
-        terms = [f"{_show(n)}·{power}" for n, power in ((a, "L³"), (b, "L²"), (c, "L")) if n]
+        terms = [f"{decimal(n)}·{power}" for n, power in ((a, "L³"), (b, "L²"), (c, "L")) if n]
         return "custom: total = " + " + ".join(terms)
 
     def __eq__(self, other) -> bool:
@@ -195,10 +195,6 @@ class Curve:
 def _plain(n: float):
     """A coefficient as the admin wrote it: 2 rather than 2.0."""
     return int(n) if float(n).is_integer() else n
-
-
-def _show(n) -> str:
-    return humanize_number(n) if isinstance(n, int) else decimal(n)
 
 
 def _totals(kind: str, numbers: tuple) -> list[int]:

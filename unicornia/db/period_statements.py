@@ -105,9 +105,8 @@ FORGET_TOP_MEMBER = "DELETE FROM PeriodTop WHERE GuildId = ? AND UserId = ?"
 DELETE_GUILD_TOP = "DELETE FROM PeriodTop WHERE GuildId = ?"
 SELECT_USER_TOP = "SELECT GuildId, Kind, Start, Position, Xp FROM PeriodTop WHERE UserId = ? ORDER BY GuildId, Kind, Start"
 
-#: A finished period's winner, written with the bonus in one transaction: the row is what makes
-#: the payment happen exactly once.
-#: A finished period's winner, found by its number (params: guild, kind, number_span).
+#: A finished period's winner, found by its number (params: guild, kind, number_span).  It is
+#: written with the bonus in one transaction: the row is what makes the payment happen exactly once.
 SELECT_WINNER = """
 SELECT UserId, Xp, Bonus, RoleId, Announced FROM PeriodWinner WHERE GuildId = ? AND Kind = ? AND Start >= ? AND Start < ?
 ORDER BY Start LIMIT 1

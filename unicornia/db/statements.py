@@ -405,12 +405,12 @@ GRANT_XP = """
 INSERT INTO UserXpStats (UserId, GuildId, Xp) VALUES (?, ?, ?)
 ON CONFLICT (UserId, GuildId) DO UPDATE SET Xp = Xp + excluded.Xp
 """
-GRANT_HISTORY = """
-INSERT INTO XpHistory (GuildId, UserId, Source, Hour, Xp) VALUES (?, ?, 6, ?, ?)  -- bonus
+GRANT_HISTORY = f"""
+INSERT INTO XpHistory (GuildId, UserId, Source, Hour, Xp) VALUES (?, ?, {HISTORY_SOURCE_CODES["bonus"]}, ?, ?)
 ON CONFLICT (GuildId, Hour, UserId, Source) DO UPDATE SET Xp = Xp + excluded.Xp
 """
-GRANT_HISTORY_GUILD = """
-INSERT INTO XpHistoryGuild (GuildId, Hour, Source, Xp) VALUES (?, ?, 6, ?)  -- bonus
+GRANT_HISTORY_GUILD = f"""
+INSERT INTO XpHistoryGuild (GuildId, Hour, Source, Xp) VALUES (?, ?, {HISTORY_SOURCE_CODES["bonus"]}, ?)
 ON CONFLICT (GuildId, Hour, Source) DO UPDATE SET Xp = Xp + excluded.Xp
 """
 
@@ -560,17 +560,17 @@ PRUNE_BASELINES = "DELETE FROM CounterBaseline WHERE PeriodStart < ? AND PeriodS
 CLEAR_THIN_FROM = "DELETE FROM temp.ThinFrom"
 ADD_THIN_FROM = "INSERT OR IGNORE INTO temp.ThinFrom VALUES (?)"
 THIN_SLICE_END = "SELECT UserId FROM CounterBaseline WHERE GuildId = ? AND UserId > ? ORDER BY UserId LIMIT 1 OFFSET ?"
-THIN_BASELINES = """
+THIN_BASELINES = f"""
 DELETE FROM CounterBaseline AS b
 WHERE b.GuildId = ?1 AND b.UserId > ?3 AND b.UserId <= ?4 AND b.PeriodStart < ?2
   AND b.PeriodStart NOT IN (SELECT CreatedAt FROM Quest WHERE GuildId = ?1)
   AND NOT EXISTS (
       SELECT 1 FROM temp.ThinFrom k
-      WHERE b.PeriodStart BETWEEN k.Start - 86400 AND k.Start + 86400
-         OR (k.Start + 86400 < b.PeriodStart
+      WHERE b.PeriodStart BETWEEN k.Start - {periods.DAY} AND k.Start + {periods.DAY}
+         OR (k.Start + {periods.DAY} < b.PeriodStart
              AND NOT EXISTS (SELECT 1 FROM CounterBaseline x
                              WHERE x.GuildId = ?1 AND x.UserId = b.UserId
-                               AND x.PeriodStart > k.Start + 86400 AND x.PeriodStart < b.PeriodStart)))
+                               AND x.PeriodStart > k.Start + {periods.DAY} AND x.PeriodStart < b.PeriodStart)))
 """
 
 # the server's daily goal

@@ -741,8 +741,8 @@ def _snapshot_rows(snapshot: Mapping[tuple[int, int], Any]) -> Iterable[tuple[st
         chunk = list(itertools.islice(gains, WRITE_CHUNK))
         sources = [[(g.by_source or _NO_SOURCES)[i] for g in chunk] for i in range(1, len(HISTORY_SOURCES))]
         columns = [[k[1] for k in chunk_keys], [k[0] for k in chunk_keys], [g.xp for g in chunk],
-                   [g.messages for g in chunk], [g.voice_seconds for g in chunk], [g.links for g in chunk], [g.thanks for g in chunk], [g.reactions for g in chunk],
-                   [g.commands for g in chunk], *sources]
+                   [g.messages for g in chunk], [g.voice_seconds for g in chunk], [g.links for g in chunk],
+                   [g.thanks for g in chunk], [g.reactions for g in chunk], [g.commands for g in chunk], *sources]
         wanted = tuple(i for i, column in enumerate(columns) if i < 2 or any(column))
         yield wanted, zip(*(columns[i] for i in wanted))
 

@@ -34,9 +34,9 @@ class Gain:
     """Gains not yet written, for one member in one guild: XP, XP by source, activity counters.
 
     ``by_source`` holds every source but messages: the message share is ``xp`` minus the others
-    (the message path then adds to one number instead of two).  The last four slots are not
-    gains: they are what the message path remembers about the member until the next flush; the
-    last one says where the flush announces what it paid them."""
+    (the message path then adds to one number instead of two).  The slots after the counters are
+    not gains: they are what the message path remembers about the member until the next flush;
+    the last one says where the flush announces what it paid them."""
 
     __slots__ = ("xp", "by_source", *COUNTERS, "activity", "entry", "admitted_in", "role_ids", "wrote_in")
     #: What a spill file keeps (an older spill's "leveled_at" is ignored).
