@@ -120,10 +120,23 @@ def _bare_upsert(path: Path, snapshot: dict, cache: str = "") -> float:
 #: and month's XP) and one hour of history from it, each in key order, in one transaction with the
 #: flush's page cache.  No staging with each member's row as it was, no rank pieces, no guild
 #: totals, no quest baselines, no quests: a model, not a flush (a real one needs all of them).
-_FLOOR_INBOX = "CREATE TEMP TABLE IF NOT EXISTS Floor (UserId INTEGER, GuildId INTEGER, Xp INTEGER, Messages INTEGER)"
+#: With ``old_rows`` it also reads each member's row as it was before writing (into a keyed table, in
+#: key order, as the flush's stage does): what the rank pieces, the quest baselines and the quests
+#: start from, so the least a flush that keeps them must pay before doing any of their own work.
+_FLOOR_INBOX = "CREATE TEMP TABLE Floor (UserId INTEGER, GuildId INTEGER, Xp INTEGER, Messages INTEGER)"
+_FLOOR_OLD = """
+CREATE TEMP TABLE FloorOld (UserId INTEGER, GuildId INTEGER, Xp INTEGER, Messages INTEGER,
+                            OldXp INTEGER, OldMessages INTEGER, PRIMARY KEY (GuildId, UserId)) WITHOUT ROWID
+"""
+_FLOOR_READ_OLD = """
+INSERT INTO temp.FloorOld
+SELECT f.UserId, f.GuildId, f.Xp, f.Messages, COALESCE(u.Xp, 0), COALESCE(u.MessageCount, 0)
+FROM temp.Floor AS f LEFT JOIN UserXpStats AS u ON u.UserId = f.UserId AND u.GuildId = f.GuildId
+ORDER BY f.GuildId, f.UserId
+"""
 _FLOOR_STATS = f"""
 INSERT INTO UserXpStats (UserId, GuildId, Xp, MessageCount, {periods_sql.PERIOD_COLUMNS})
-SELECT UserId, GuildId, Xp, Messages, ?1, Xp, ?2, Xp FROM temp.Floor WHERE true ORDER BY UserId, GuildId
+SELECT UserId, GuildId, Xp, Messages, ?1, Xp, ?2, Xp FROM temp.{{table}} WHERE true ORDER BY UserId, GuildId
 ON CONFLICT (UserId, GuildId) DO UPDATE SET Xp = Xp + excluded.Xp, MessageCount = MessageCount + excluded.MessageCount,
     WeekXp = CASE WHEN WeekNo = excluded.WeekNo THEN WeekXp + excluded.WeekXp ELSE excluded.WeekXp END,
     WeekNo = excluded.WeekNo,
@@ -132,27 +145,32 @@ ON CONFLICT (UserId, GuildId) DO UPDATE SET Xp = Xp + excluded.Xp, MessageCount 
 """
 _FLOOR_HISTORY = f"""
 INSERT INTO XpHistory (GuildId, UserId, Source, Hour, Xp)
-SELECT GuildId, UserId, {sql.HISTORY_SOURCE_CODES["message"]}, ?, Xp FROM temp.Floor ORDER BY GuildId, UserId
+SELECT GuildId, UserId, {sql.HISTORY_SOURCE_CODES["message"]}, ?, Xp FROM temp.{{table}} ORDER BY GuildId, UserId
 ON CONFLICT (GuildId, Hour, UserId, Source) DO UPDATE SET Xp = Xp + excluded.Xp
 """
 
 
-def _floor(path: Path, snapshot: dict, hour: int, now: float) -> float:
+def _floor(path: Path, snapshot: dict, hour: int, now: float, old_rows: bool = False) -> float:
     """The stats (in the week and month of ``now``) and the history of ``hour`` for ``snapshot``'s
-    rows, nothing else (see ``_FLOOR_STATS``)."""
+    rows, nothing else; with ``old_rows``, each member's row as it was read first (see ``_FLOOR_STATS``)."""
     rows = [(uid, gid, g.xp, g.messages) for (gid, uid), g in snapshot.items()]
     week, month = (periods_sql.period_number(start) for start in (periods.week_start(now), periods.month_start(now)))
+    table = "FloorOld" if old_rows else "Floor"
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute(sql.BIG_FLUSH_CACHE)
         conn.execute(_FLOOR_INBOX)
+        conn.execute(_FLOOR_OLD)
         start = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany("INSERT INTO temp.Floor VALUES (?, ?, ?, ?)", rows)
-        written = conn.execute(_FLOOR_STATS, (week, month)).rowcount + conn.execute(_FLOOR_HISTORY, (hour,)).rowcount
+        read = conn.execute(_FLOOR_READ_OLD).rowcount if old_rows else len(rows)
+        written = (conn.execute(_FLOOR_STATS.format(table=table), (week, month)).rowcount
+                   + conn.execute(_FLOOR_HISTORY.format(table=table), (hour,)).rowcount)
         conn.execute("COMMIT")
         elapsed = time.perf_counter() - start
-        assert written == 2 * len(rows), (written, len(rows))  # every row's stats and history, nothing skipped
+        # every row read (with old_rows), its stats and its history written, nothing skipped
+        assert (read, written) == (len(rows), 2 * len(rows)), (read, written, len(rows))
         return elapsed
     finally:
         conn.close()
@@ -222,7 +240,8 @@ async def run() -> list[Figure]:
         small_path = tmp / "small.db"
         store = await _filled_store(small_path, SMALL, rng)
         xp = await _engine(store)
-        small_bare, small_whole, small_cached, small_floor, small_write, small_follow = [], [], [], [], [], []
+        small_bare, small_whole, small_cached, small_write, small_follow = [], [], [], [], []
+        small_floor, small_floor_old = [], []
         for changed in MATRIX:
             whole, _, _, stall = await _flush(xp, store, _gains(rng, SMALL, changed, newcomers=False))
             matrix[(SMALL, changed)] = whole
@@ -237,10 +256,10 @@ async def run() -> list[Figure]:
             small_cached.append(await asyncio.to_thread(_bare_upsert, small_path, cached, sql.BIG_FLUSH_CACHE))
             # the least a flush that keeps the history must write: its history in an hour of its own
             # (appended, as a flush's), its week and month the flushes' (a later hour could be next week's)
-            floor_rows = _gains(rng, SMALL, SMALL, newcomers=False)
             now = time.time()
-            small_floor.append(await asyncio.to_thread(_floor, small_path, floor_rows,
-                                                       int(now) // 3600 * 3600 + (round_ + 1) * 3600, now))
+            for floors, old_rows, hours_on in ((small_floor, False, round_ + 1), (small_floor_old, True, ROUNDS + round_ + 1)):
+                floors.append(await asyncio.to_thread(_floor, small_path, _gains(rng, SMALL, SMALL, newcomers=False),
+                                                      int(now) // 3600 * 3600 + hours_on * 3600, now, old_rows))
             small_write.append(write)
             small_follow.append(settle)
         await store.close()
@@ -298,7 +317,9 @@ async def run() -> list[Figure]:
              f"(quest baselines, 6 quests, the goal); the same bare upsert with the flush's bigger page cache: "
              f"{statistics.median(small_cached) * 1000:,.0f} ms; the stats and one hour of history alone, with that cache "
              f"(no staging, rank pieces, baselines or quests; the least any flush keeping a history writes): "
-             f"{statistics.median(small_floor) * 1000:,.0f} ms ({statistics.median(small_floor) / small_b:.2f} x)"))
+             f"{statistics.median(small_floor) * 1000:,.0f} ms ({statistics.median(small_floor) / small_b:.2f} x); "
+             f"the same, each member's row as it was read first (what rank pieces, baselines and quests start from): "
+             f"{statistics.median(small_floor_old) * 1000:,.0f} ms ({statistics.median(small_floor_old) / small_b:.2f} x)"))
     figures.extend(_matrix_figures(matrix, rewrite_small, statistics.median(rewrite_big)))
     figures.append(stall_figure("flush: longest event-loop stall (every flush above)", max(stalls), 5,
                                 note=f"{len(stalls)} flushes of 1,000 to 100,000 members; while only a bare upsert "

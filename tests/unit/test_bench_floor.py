@@ -4,6 +4,8 @@ those two tables exactly what a real flush of the same gains writes, or the comp
 nothing.  Two copies of one database: a flush through the store on one, the floor on the other."""
 import asyncio
 import random
+
+import pytest
 import shutil
 import sqlite3
 
@@ -22,7 +24,8 @@ def _rows(path):
     return stats, history
 
 
-def test_the_floor_writes_what_a_flush_writes_to_the_stats_and_the_history(tmp_path):
+@pytest.mark.parametrize("old_rows", [False, True], ids=["alone", "reading the old rows first"])
+def test_the_floor_writes_what_a_flush_writes_to_the_stats_and_the_history(tmp_path, old_rows):
     rng = random.Random(3)
     flushed, floored = tmp_path / "flushed.db", tmp_path / "floored.db"
     store = asyncio.run(storage._filled_store(flushed, MEMBERS, rng))
@@ -39,6 +42,6 @@ def test_the_floor_writes_what_a_flush_writes_to_the_stats_and_the_history(tmp_p
 
     before = _rows(flushed)
     asyncio.run(flush())
-    storage._floor(floored, gains, int(NOW) // 3600 * 3600, NOW)
+    storage._floor(floored, gains, int(NOW) // 3600 * 3600, NOW, old_rows)
 
     assert _rows(floored) == _rows(flushed) != before
