@@ -184,6 +184,6 @@ def test_right_to_left_names_keep_their_word_order(fonts):
     word = first.crop((fl, 0, fr, first.height))
 
     def differs(left: int) -> int:
-        return sum(ImageChops.difference(whole.crop((left, 0, left + word.width, whole.height)), word).getdata())
+        return sum(ImageChops.difference(whole.crop((left, 0, left + word.width, whole.height)), word).tobytes())
 
     assert differs(wr - word.width) < differs(wl) / 4
