@@ -48,6 +48,8 @@ FONT_CHAIN = (
     "NotoSansLao-Bold.ttf",
     "NotoSansMyanmar-Bold.ttf",
     "NotoSansKhmer-Bold.ttf",
+    "NotoSerifTibetan-Bold.ttf",  # Noto has no sans Tibetan
+    "NotoSansMongolian-Regular.ttf",
     "NotoSansCherokee-Bold.ttf",  # also the Ꭺ Ᏼ Ꮯ of "fancy text"
     "NotoSansCanadianAboriginal-Bold.ttf",  # also ᗩ ᗷ ᑕ
     "NotoSansVai-Regular.ttf",  # also ꕤ ꔫ
@@ -58,6 +60,7 @@ FONT_CHAIN = (
     "NotoSansSymbols-Bold.ttf",  # Ⓐ ⓑ 🄰 ⒜ and other symbols
     "NotoSansSymbols2-Regular.ttf",  # ⭑ ⭒ ⯎
     "NotoSansYi-Regular.ttf",  # Yi radicals: the ꒰ ꒱ brackets of decorated names
+    "NotoSansEgyptianHieroglyphs-Regular.ttf",  # also the 𓆩 𓆪 𓂃 of decorated names
 )
 LABEL_FONT = "NotoSans-Regular.ttf"
 EMOJI_FONT = "NotoColorEmoji.ttf"
@@ -70,7 +73,7 @@ MATH_FONT = "NotoSansMath-Regular.ttf"
 #: font: Noto Sans CJK Bold would add 20 MB (9 MB cut to the GB2312, JIS, KS X and Big5 sets).
 SYNTHETIC_BOLD = frozenset({
     "DroidSansFallback.ttf", "NotoSansVai-Regular.ttf", "NotoSansSymbols2-Regular.ttf",
-    "NotoSansYi-Regular.ttf",
+    "NotoSansYi-Regular.ttf", "NotoSansMongolian-Regular.ttf", "NotoSansEgyptianHieroglyphs-Regular.ttf",
 })
 SYNTHETIC_BOLD_STROKE = 1 / 36  # stroke width per pixel of font size: close to Noto Sans Bold
 ELLIPSIS = "\N{HORIZONTAL ELLIPSIS}"
