@@ -119,7 +119,6 @@ class Transcript:
 async def run() -> int:
     from harness.redbot_env import SendRecorder, start_bot
     from demo.names import CHATTER, member_names
-    from discord.ext.test import backend as fake
     import discord.ext.test as dpytest
 
     rng = random.Random(SEED)

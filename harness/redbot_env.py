@@ -238,7 +238,7 @@ class SendRecorder:
         async def recording_send(channel, content=None, **kwargs):
             files = list(kwargs.get("files") or ([kwargs["file"]] if kwargs.get("file") else []))
             calls.append({"content": content, "embed": kwargs.get("embed"), "files": files,
-                          "file_bytes": [_peek(f) for f in files]})
+                          "file_bytes": [_peek(f) for f in files], "allowed_mentions": kwargs.get("allowed_mentions")})
             return await real(channel, content, **kwargs)
 
         discord.abc.Messageable.send = recording_send

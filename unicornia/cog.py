@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import io
-import time
 import json
 import logging
 from pathlib import Path

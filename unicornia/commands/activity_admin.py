@@ -14,9 +14,10 @@ from ..i18n import _, decimal
 from .confirm import confirm
 from .hints import with_prefix
 from ..core.levels import SHOWN_LEVELS, Curve, CurveError
-from ..core.settings import ANNOUNCE_MODES, GUILD_DEFAULTS, ROLE_MODES
+from ..core.settings import GUILD_DEFAULTS, ROLE_MODES
 from ..core.templates import TemplateError, check_template
 from .admin import AdminCommands, ExcludableChannel
+from .replies import send_long
 
 guild_group = AdminCommands.guild_group
 activity_group = AdminCommands.activity_group
@@ -163,7 +164,7 @@ class ActivityAdminCommands(MixinMeta):
             channel = guild.get_channel_or_thread(channel_id)
             lines.append(_("Channel {channel}: x{multiplier}").format(
                 channel=('#' + channel.name) if channel else channel_id, multiplier=decimal(value)))
-        await ctx.send(box("\n".join(lines)))
+        await send_long(ctx, lines, boxed=True)
 
     # --- anti-farming ------------------------------------------------------------------------
     @activity_group.command(name="xpcap")

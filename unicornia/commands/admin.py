@@ -5,14 +5,14 @@ from typing import Optional, Union
 
 import discord
 from redbot.core import bank, commands
-from redbot.core.utils.chat_formatting import box, humanize_number, pagify
+from redbot.core.utils.chat_formatting import box, humanize_number
 
 from ..abc import MixinMeta
 from ..i18n import _, decimal
 from .confirm import confirm
 from .card import DEFAULT_WORD, styles_list
 from .hints import with_prefix
-from .replies import refuse
+from .replies import refuse, send_long
 from ..core.card_layout import STYLES
 from ..core.levels import MAX_LEVEL
 from ..core.settings import LIMITS, GuildSettings
@@ -24,11 +24,21 @@ ExcludableChannel = Union[discord.TextChannel, discord.VoiceChannel, discord.Sta
 REMOVE_WORDS = ("remove", "rm", "take")
 
 
-async def rewards_text(guild: discord.Guild, settings: GuildSettings) -> str:
-    """Every reward by level, flagging roles that are gone or that the bot can no longer assign."""
+async def send_rewards(ctx: commands.Context, settings: GuildSettings) -> None:
+    """Every reward by level (for members and admins alike), in code blocks, as many messages as
+    it takes: a server with a reward at every level fills more than one."""
+    lines = await reward_lines(ctx.guild, settings)
+    if not lines:
+        await ctx.send(_("No level rewards are set up in this server."))
+        return
+    await send_long(ctx, lines, boxed=True)
+
+
+async def reward_lines(guild: discord.Guild, settings: GuildSettings) -> list[str]:
+    """A line per level with rewards, flagging roles that are gone or that the bot can no longer assign."""
     levels = sorted({r.level for r in settings.role_rewards} | set(settings.currency_rewards))
     if not levels:
-        return _("No level rewards are set up in this server.")
+        return []
     currency = await bank.get_currency_name(guild)
     lines = []
     for level in levels:
@@ -46,7 +56,7 @@ async def rewards_text(guild: discord.Guild, settings: GuildSettings) -> str:
             parts.append(_("{amount} {currency}").format(
                 amount=humanize_number(settings.currency_rewards[level]), currency=currency))
         lines.append(_("Level {level}: {rewards}").format(level=f"{level:>4}", rewards="; ".join(parts)))
-    return box("\n".join(lines))
+    return lines
 
 
 def reward_problem(guild: discord.Guild, reward) -> Optional[str]:
@@ -291,7 +301,7 @@ class AdminCommands(MixinMeta):
         roles = [guild.get_role(r) for r in settings.excluded_roles]
         lines = [_("Channels: {channels}").format(channels=", ".join(c.mention for c in channels if c) or _("none")),
                  _("Roles: {roles}").format(roles=", ".join(f"@{r.name}" for r in roles if r) or _("none"))]
-        await ctx.send("\n".join(lines), allowed_mentions=discord.AllowedMentions.none())
+        await send_long(ctx, lines)
 
     # --- rewards -----------------------------------------------------------------------------
     @guild_group.command(name="rolereward")
@@ -409,9 +419,7 @@ class AdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild rewards`
         """
-        text = await rewards_text(ctx.guild, await self.settings.get(ctx.guild.id))
-        for page in pagify(text, shorten_by=12) if not text.startswith("```") else [text]:
-            await ctx.send(page)
+        await send_rewards(ctx, await self.settings.get(ctx.guild.id))
 
     @guild_group.command(name="settings")
     async def show_settings(self, ctx: commands.Context) -> None:

@@ -10,14 +10,13 @@ from redbot.core.utils.chat_formatting import humanize_number
 
 from ..abc import MixinMeta
 from . import hybrid
-from .replies import refuse, send_embed
+from .replies import NO_PINGS, refuse, send_embed
 from ..core.achievements import condition_label
 from ..core.periods import cycle_label, progress_bar
 from ..i18n import _
 from ..systems.goals import GoalService, difficulty_label, requirement_label
 from .level import LevelCommands
 
-NO_PINGS = discord.AllowedMentions.none()
 PAGE = 10
 
 

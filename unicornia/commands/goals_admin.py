@@ -5,23 +5,24 @@ from typing import Optional
 
 import discord
 from redbot.core import commands
-from redbot.core.utils.chat_formatting import box, humanize_number, pagify
+from redbot.core.utils.chat_formatting import humanize_number
 
 from ..abc import MixinMeta
 from ..i18n import _
-from .replies import send_embed
+from .replies import NO_PINGS, clip, send_embed, send_long
 from .hints import with_prefix
-from ..core.achievements import CONDITIONS, MAX_PER_GUILD, AchievementError, edited, validate
-from ..core.periods import CYCLES
-from ..systems.goals import DIFFICULTIES, REQUIREMENTS, GoalService, QuestError
+from ..core.achievements import MAX_PER_GUILD, AchievementError, edited, validate
+from ..systems.goals import GoalService, QuestError
 from .admin import AdminCommands, _check
 from .goals import when
 
 guild_group = AdminCommands.guild_group
-NO_PINGS = discord.AllowedMentions.none()
 #: The words `resetweekday` takes (Monday first, as the setting stores it); see weekday_names.
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 AUDIT_PAGE = 15
+#: A reason is shown up to this long (a role sync names every role; other cogs may write 200): 15
+#: rows stay within an embed's 4,096 characters.
+AUDIT_REASON = 120
 
 
 def weekday_names() -> tuple[str, ...]:
@@ -56,7 +57,7 @@ class GoalAdminCommands(MixinMeta):
                         f"+{humanize_number(raw.get('reward_xp', 0))} XP  {raw['title']}")
         await ctx.send(_("Achievements are on in this server.") if settings.achievements_enabled
                        else _("Achievements are OFF in this server."))
-        await _send_boxed(ctx, rows)
+        await send_long(ctx, rows, boxed=True)
 
     @achievement_group.command(name="add")
     async def achievement_add(self, ctx: commands.Context, key: str, condition: str, value: int, reward_xp: int,
@@ -399,7 +400,7 @@ class GoalAdminCommands(MixinMeta):
             return
         rows = [f"#{q.id:<4} {q.cycle:<8} {q.requirement} {humanize_number(q.amount)}  {GoalService.reward_text(q)}  "
                 f"({q.difficulty}) {q.name}" for q in quests]
-        await _send_boxed(ctx, rows)
+        await send_long(ctx, rows, boxed=True)
 
     @quest_group.command(name="defaults")
     async def quest_defaults(self, ctx: commands.Context) -> None:
@@ -463,7 +464,7 @@ class GoalAdminCommands(MixinMeta):
             line = (_("{when} **{kind}** {who} {amount} by {actor} · {reason}") if row.actor_id
                     else _("{when} **{kind}** {who} {amount} · {reason}"))
             lines.append(line.format(when=when(row.at, 'f'), kind=row.kind, who=who, amount=amount,
-                                     actor=f"<@{row.actor_id}>", reason=row.reason))
+                                     actor=f"<@{row.actor_id}>", reason=clip(row.reason, AUDIT_REASON)))
         title = _("Audit log: {member}").format(member=member.display_name) if member else _("Audit log")
         embed = discord.Embed(title=title, description="\n".join(lines), colour=await ctx.embed_colour())
         embed.set_footer(text=(_("page {page}/{pages} · 1 entry") if total == 1
@@ -471,8 +472,3 @@ class GoalAdminCommands(MixinMeta):
                                    page=page, pages=pages, count=humanize_number(total)))
         await send_embed(ctx, embed, allowed_mentions=NO_PINGS)
 
-
-async def _send_boxed(ctx: commands.Context, rows: list[str]) -> None:
-    """Rows in code blocks, as many messages as Discord's length limit needs."""
-    for page in pagify("\n".join(rows), delims=["\n"], page_length=1900):
-        await ctx.send(box(page), allowed_mentions=NO_PINGS)

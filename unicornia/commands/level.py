@@ -16,14 +16,13 @@ from redbot.core.utils.views import SimpleMenu
 
 from ..abc import MixinMeta
 from . import hybrid
-from .replies import embed_text, refuse, send_embed, send_page
+from .replies import NO_PINGS, clip, embed_text, menu_pages, refuse, send_embed, send_page
 from ..core.notify import NOTIFY_CHOICES
 from ..i18n import _, decimal
 from ..systems import standing as standing_service
 from ..systems.charts import XpStats, render_chart
 
 log = logging.getLogger("red.unicornia.commands")
-NO_PINGS = discord.AllowedMentions.none()
 PAGE_SIZE = 10
 #: Sort keys (typed by members, untranslated) and the column each ranks by.
 SORTS = {"xp": "Xp", "messages": "MessageCount", "voice": "VoiceSeconds", "thanks": "ThanksReceived"}
@@ -158,13 +157,11 @@ class LevelCommands(MixinMeta):
         if link is not None:
             for embed in rendered:
                 embed.description += "\n\n" + _("The whole leaderboard on the web: {link}").format(link=link)
-        if not await ctx.embed_requested():
-            rendered = [embed_text(embed) for embed in rendered]
-        start_at = page - first
+        as_text = not await ctx.embed_requested()
         if len(rendered) == 1:
-            await send_page(ctx, rendered[0])
+            await send_page(ctx, embed_text(rendered[0]) if as_text else rendered[0])
         else:
-            await SimpleMenu(rendered, page_start=start_at, timeout=120).start(ctx)
+            await SimpleMenu(menu_pages(rendered, as_text), page_start=page - first, timeout=120).start(ctx)
 
     @level.command(name="profile")
     @app_commands.describe(member="Whose profile (yours by default)")
@@ -211,7 +208,7 @@ class LevelCommands(MixinMeta):
                         days = int(who)
                     else:
                         await refuse(ctx, _("I can't find the member `{who}`; use a mention, a name or `server`.")
-                                     .format(who=who), allowed_mentions=NO_PINGS)
+                                     .format(who=clip(who, 100)), allowed_mentions=NO_PINGS)
                         return
         if not 1 <= days <= MAX_STATS_DAYS:
             await refuse(ctx, _("Pick between 1 and {most} days.").format(most=MAX_STATS_DAYS))
@@ -237,9 +234,9 @@ class LevelCommands(MixinMeta):
 
         Example: `[p]level rewards`
         """
-        from .admin import rewards_text  # one formatter for members and admins
+        from .admin import send_rewards  # one list for members and admins
 
-        await ctx.send(await rewards_text(ctx.guild, await self.settings.get(ctx.guild.id)))
+        await send_rewards(ctx, await self.settings.get(ctx.guild.id))
 
     @level.command(name="notify")
     @app_commands.describe(where="Where your level-ups are announced")

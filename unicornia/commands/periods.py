@@ -1,7 +1,7 @@
 """``[p]level weekly`` / ``[p]level monthly`` (the boards) and ``[p]unicornia guild periodreward``."""
 from __future__ import annotations
 
-from typing import Optional, Union
+from typing import Union
 
 import discord
 from discord import app_commands
@@ -16,7 +16,7 @@ from ..systems.periods import MAX_BONUS, TOP_ROWS, BoardEntry, period_end
 from ..systems.rewards import invoker_problem, role_problem
 from .admin import AdminCommands
 from .level import LevelCommands
-from .replies import embed_text, refuse, send_page
+from .replies import embed_text, menu_pages, refuse, send_page
 
 level_group = LevelCommands.level
 guild_group = AdminCommands.guild_group
@@ -104,13 +104,11 @@ class PeriodCommands(MixinMeta):
         colour = await ctx.embed_colour()
         rendered = [period_embed(guild, kind, start, chunk, last, i + 1, total_pages, mine, colour)
                     for i, chunk in enumerate(pages)]
-        if not await ctx.embed_requested():
-            rendered = [embed_text(embed) for embed in rendered]
-        start_at = 0 if last else page - 1
+        as_text = not await ctx.embed_requested()
         if len(rendered) == 1:
-            await send_page(ctx, rendered[0], allowed_mentions=discord.AllowedMentions.none())
+            await send_page(ctx, embed_text(rendered[0]) if as_text else rendered[0])
         else:
-            await SimpleMenu(rendered, page_start=start_at, timeout=120).start(ctx)
+            await SimpleMenu(menu_pages(rendered, as_text), page_start=0 if last else page - 1, timeout=120).start(ctx)
 
     # --- the winners' reward -----------------------------------------------------------------
     @guild_group.command(name="periodreward")

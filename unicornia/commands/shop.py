@@ -14,13 +14,13 @@ from typing import Optional
 import discord
 from discord import app_commands
 from redbot.core import bank, commands
-from redbot.core.utils.chat_formatting import box, humanize_number, pagify
+from redbot.core.utils.chat_formatting import humanize_number
 
 from ..abc import MixinMeta
 from . import hybrid
 from .hints import with_prefix
 from .level import can_attach
-from .replies import refuse
+from .replies import refuse, send_long
 from ..core.shop_config import DEFAULT_KEY, ShopConfigError, ShopItem
 from ..i18n import _, guild_locale
 from ..systems import standing as standing_service
@@ -308,7 +308,8 @@ class ShopCommands(MixinMeta):
         in_use = _("(in use)")
         lines = [f"{'*' if o.in_use else ' '} {o.item.key:<20} {o.item.name}" + (f" {in_use}" if o.in_use else "")
                  for o in owned]
-        await refuse(ctx, _("Your backgrounds ({count}):").format(count=len(owned)) + box("\n".join(lines)))
+        await send_long(ctx, lines, boxed=True, heading=_("Your backgrounds ({count}):").format(count=len(owned)),
+                        ephemeral=True)
 
     @xpshop.command(name="reload", with_app_command=False)
     @commands.is_owner()
@@ -360,8 +361,7 @@ class ShopCommands(MixinMeta):
             shown = actions.get(action, action)
             name = (who.display_name if who else str(user_id))[:20]
             lines.append(f"{when}  {name:<20} {shown:<{width}} {key:<16} {price}")
-        for page in pagify("\n".join(lines), page_length=1800):
-            await ctx.send(box(page))
+        await send_long(ctx, lines, boxed=True)
 
     # --- slash command choices -----------------------------------------------------------------
     @xpshop_buy.autocomplete("key")

@@ -10,7 +10,7 @@ from typing import Awaitable, Callable, Optional
 
 import discord
 from redbot.core import commands
-from redbot.core.utils.chat_formatting import humanize_number, pagify
+from redbot.core.utils.chat_formatting import humanize_number
 
 from ..abc import MixinMeta
 from ..i18n import _, decimal
@@ -20,9 +20,9 @@ from ..core.transfer import ImportRefused, RestoreRefused, progress_text, summar
 from ..db.transfer import BACKUPS_DIR, BackupInfo, ImportResult, Progress
 from ..db.worker import StoreClosed
 from .admin import AdminCommands
+from .replies import NO_PINGS, send_long
 
 log = logging.getLogger("red.unicornia.import")
-NO_PINGS = discord.AllowedMentions.none()
 #: How often a running import edits its progress message.
 PROGRESS_EVERY = 3.0
 #: Exports larger than this (or the guild's upload limit) are gzipped.
@@ -104,7 +104,7 @@ class TransferCommands(MixinMeta):
         lines.extend(_("Note: {note}").format(note=note) for note in changes.notes)
         if not plan.guilds and not changes.guilds:
             lines.append(_("None of these servers has this bot in it: there is nothing to import."))
-            await self._send_long(ctx, lines)
+            await send_long(ctx, lines)
             return
         await self._confirm_and_run(ctx, lines, lambda progress: self.importer.import_nadeko(path, progress,
                                                                                               ctx.author.id))
@@ -129,7 +129,7 @@ class TransferCommands(MixinMeta):
         lines.extend(_("Note: {note}").format(note=note) for note in changes.notes[:20])
         if not plan.guilds and not changes.guilds:
             lines.append(_("None of these servers has this bot in it: there is nothing to import."))
-            await self._send_long(ctx, lines)
+            await send_long(ctx, lines)
             return
         await self._confirm_and_run(ctx, lines, lambda progress: self.importer.import_levelup(progress, ctx.author.id))
 
@@ -138,7 +138,7 @@ class TransferCommands(MixinMeta):
         if self.importer.busy:
             await ctx.send(_("An import is already running; wait for it to finish."))
             return
-        await self._send_long(ctx, lines)
+        await send_long(ctx, lines)
         if not await confirm(ctx, _("Nothing has been written yet."), nothing=_("nothing was imported"), timeout=60):
             return
         progress = Progress()
@@ -165,11 +165,6 @@ class TransferCommands(MixinMeta):
             return
         await _edit(message, progress_text("Done", result.rows_read, result.rows_read, progress.rate()))
         await ctx.send(imported_text(result, ctx.clean_prefix))
-
-    @staticmethod
-    async def _send_long(ctx: commands.Context, lines: list[str]) -> None:
-        for page in pagify("\n".join(lines), delims=["\n"], page_length=1900):
-            await ctx.send(page, allowed_mentions=NO_PINGS)
 
     # --- export and backup -------------------------------------------------------------------
     @AdminCommands.guild_group.command(name="export")
@@ -232,14 +227,14 @@ class TransferCommands(MixinMeta):
                 return
             lines = [_("**Backups** (newest first); restore one with `[p]unicornia restore <name>`:")]
             lines.extend(f"`{name}` · {_when(at)} · {decimal(size / 1024 / 1024, 1)} MB" for name, at, size in backups)
-            await self._send_long(ctx, [with_prefix(ctx, lines[0]), *lines[1:]])
+            await send_long(ctx, [with_prefix(ctx, lines[0]), *lines[1:]])
             return
         try:
             info = await self.importer.plan_restore(file)
         except RestoreRefused as exc:
             await ctx.send(_("Nothing was restored: {reason}.").format(reason=exc), allowed_mentions=NO_PINGS)
             return
-        await self._send_long(ctx, restore_plan_text(info))
+        await send_long(ctx, restore_plan_text(info))
         if self.importer.busy:
             await ctx.send(_("An import or restore is already running; wait for it to finish."))
             return

@@ -28,6 +28,8 @@ log = logging.getLogger("red.unicornia.templates")
 DEFAULT_TEMPLATE = "\N{PARTY POPPER} {mention} reached **level {level}**!"
 #: Discord's message limit, less room for the reward line appended after the template.
 MAX_RENDERED = 1800
+#: Discord's message limit itself.
+MESSAGE_LIMIT = 2000
 #: Largest width or precision a format spec may ask for: anything wider could only pass
 #: MAX_RENDERED, and is refused before a string that big is built.
 MAX_SPEC_NUMBER = MAX_RENDERED
@@ -247,3 +249,15 @@ def _render_default(values: Mapping[str, object]) -> str:
             log.warning("The translated default level-up message %r could not be filled (%s: %s); used English",
                         translated, type(exc).__name__, exc)
     return _fill(DEFAULT_TEMPLATE, values)
+
+
+def clip(text: str, most: int) -> str:
+    """``text`` cut to ``most`` characters, an ellipsis marking the cut."""
+    return text if len(text) <= most else text[:most - 1] + "\N{HORIZONTAL ELLIPSIS}"
+
+
+def fit_message(text: str) -> str:
+    """An announcement cut to one Discord message: the template is bounded, but a level-up may give
+    many long roles, and an event may unlock many achievements at once; a longer text would be
+    refused by Discord and the announcement lost."""
+    return clip(text, MESSAGE_LIMIT)

@@ -762,7 +762,7 @@ _SOURCE_COLUMNS = tuple(sql.STAGE_COLUMNS.index(name) for name in ("Xp", "XpLink
 
 def _drain(mapping: dict) -> None:
     while mapping:
-        for _ in range(min(WRITE_CHUNK, len(mapping))):
+        for _item in range(min(WRITE_CHUNK, len(mapping))):
             mapping.popitem()
         time.sleep(0)
 

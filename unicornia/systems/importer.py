@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-import discord
 from redbot.core.utils.chat_formatting import humanize_number
 
 from ..core.levels import MAX_LEVEL, NADEKO, Curve, CurveError

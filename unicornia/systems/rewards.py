@@ -15,7 +15,7 @@ from redbot.core.utils.chat_formatting import humanize_number
 
 from ..core.notify import DEFAULT_NOTIFY, announce_mode
 from ..core.rewards import RewardPlan, expected_roles, plan_rewards
-from ..core.templates import render, uses
+from ..core.templates import fit_message, render, uses
 from ..i18n import _, guild_locale
 from .gate import RedGate
 from .settings import SettingsCache
@@ -221,13 +221,14 @@ class RewardService:
         if paid:
             currency = await bank.get_currency_name(member.guild)
             extras.append(_("Reward: {amount} {currency}.").format(amount=humanize_number(paid), currency=currency))
-        return " ".join([text, *extras])
+        return fit_message(" ".join([text, *extras]))
 
     async def announce_event(self, member: discord.Member, text: str, channel, kind: str) -> None:
         """An achievement, quest or goal: to its own channel when the guild set one and it is
         writable, otherwise wherever level-ups are announced (nowhere when they are off)."""
         if await self.gate.guild_disabled(member.guild):
             return
+        text = fit_message(text)
         settings = await self.settings.get(member.guild.id)
         own = {"achievement": settings.achievement_channel, "quest": settings.quest_channel,
                "goal": settings.quest_channel}.get(kind)
