@@ -4,6 +4,7 @@ import ipaddress
 import logging
 
 import pytest
+from discord.utils import escape_markdown
 from PIL import Image
 from redbot.core import bank
 
@@ -39,7 +40,7 @@ async def test_card_reply_has_summary_and_png(sim, sent):
     await sim.command("level check", alice)
     message = sim.replies()[-1]
     assert message.attachments[0].filename == "card.png"
-    assert sent[-1]["content"].startswith(f"{alice.display_name}: level 0, rank #1 of 1")
+    assert sent[-1]["content"].startswith(f"{escape_markdown(alice.display_name)}: level 0, rank #1 of 1")
     assert card_image(sent).size == (800, 392)
 
 
@@ -93,5 +94,5 @@ async def test_render_failure_falls_back_to_text_and_is_logged(sim, sent, caplog
     with caplog.at_level(logging.ERROR, logger="red.unicornia.commands"):
         await sim.command("level check", alice)
     reply = sim.replies()[-1]
-    assert reply.content.startswith(f"{alice.display_name}: level 0") and reply.embeds
+    assert reply.content.startswith(f"{escape_markdown(alice.display_name)}: level 0") and reply.embeds
     assert any("Drawing the card" in r.getMessage() for r in caplog.records)

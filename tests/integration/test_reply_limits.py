@@ -83,3 +83,15 @@ async def test_many_long_quests_in_plain_text_fit_their_messages(sim):
     texts = [m.content for m in sim.replies()]
     assert len(texts) > 1 and all(len(t) <= 2000 for t in texts)
     assert all(f"Quest {n:02}" in "".join(texts) for n in range(19))
+
+
+async def test_a_name_with_markdown_reads_as_written_in_the_summary_line(sim, sent):
+    """The line beside the card (and the xpstats line) starts with the name: '# ' or '_' in it must
+    not turn the reply into a heading or italics."""
+    boss = sim.make_member("# _Big_ **Boss**")
+    await sim.say("hello from the boss", boss)
+    sent.clear()
+    await sim.command("level check", boss)
+    assert sent[-1]["content"].startswith(r"\# \_Big\_ \*\*Boss\*\*: level 0")
+    await sim.command("level xpstats", boss)
+    assert sent[-1]["content"].startswith(r"**\# \_Big\_ \*\*Boss\*\***: ")

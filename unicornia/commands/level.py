@@ -339,7 +339,7 @@ def summary_line(member: discord.Member, stand: standing_service.Standing) -> st
                  "{total} XP in total.")
     else:
         text = _("{name}: level {level}, rank {rank}, {into}/{needed} XP into the level, {total} XP in total.")
-    return text.format(name=member.display_name, level=p.level, rank=stand.rank_text,
+    return text.format(name=discord.utils.escape_markdown(member.display_name), level=p.level, rank=stand.rank_text,
                        into=humanize_number(p.into_level), needed=humanize_number(p.needed),
                        total=humanize_number(p.total_xp))
 
@@ -448,7 +448,7 @@ def stats_text(name: str, stats: XpStats) -> str:
     else:
         head = _("**{name}**: {total} XP over {days} days, {average} a day on average.")
     region = stats.labels.region
-    lines = [head.format(name=name, total=humanize_number(stats.total), days=stats.days,
+    lines = [head.format(name=discord.utils.escape_markdown(name), total=humanize_number(stats.total), days=stats.days,
                          average=format_decimal(round(stats.daily_average, 1), AVERAGE_PATTERN, locale=region))]
     best = stats.best_day
     if best:
