@@ -5,6 +5,7 @@ import json
 import logging
 
 import pytest
+from discord.utils import escape_markdown
 from redbot.core import bank
 from redbot.core import commands
 
@@ -206,7 +207,8 @@ async def test_level_check_and_leaderboard_show_current_members(sim, clock, sent
     sim.replies()
     await sim.command("level check", alice)
     assert sim.replies()[-1].attachments[0].filename == "card.png"
-    assert f"{alice.display_name}: level 0, rank #2 of 3, 3/36 XP into the level, 3 XP in total." == sent[-1]["content"]
+    assert sent[-1]["content"] == (f"{escape_markdown(alice.display_name)}: level 0, rank #2 of 3, 3/36 XP into the level, "
+                                   "3 XP in total.")
     sim.remove_member(bob)
     await sim.command("level leaderboard", alice)
     board = sim.replies()[-1].embeds[0].description

@@ -5,6 +5,7 @@ import io
 import logging
 
 import pytest
+from discord.utils import escape_markdown
 from PIL import Image
 from redbot.core import bank
 
@@ -64,7 +65,7 @@ async def test_level_check_defers_then_posts_the_card_publicly(slash):
     assert result.deferred and result.ephemeral is False
     [(name, data)] = result.files
     assert name.endswith(".png") and Image.open(io.BytesIO(data)).size[0] > 300
-    assert bob.display_name in result.text
+    assert escape_markdown(bob.display_name) in result.text
 
 
 async def test_refusals_and_cooldowns_are_ephemeral_cards_and_boards_public(slash):
