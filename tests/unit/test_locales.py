@@ -37,6 +37,8 @@ def test_each_translation_is_complete_and_keeps_the_placeholders(locale):
     translated = {e.msgid: e.msgstr for e in catalog if e.msgstr and not e.obsolete and "fuzzy" not in e.flags}
     missing = template - set(translated)
     assert not missing, f"{locale}: {len(missing)} untranslated, e.g. {sorted(missing)[:3]}"
+    stale = set(translated) - template  # a text the code no longer has: dead weight a translator may still read
+    assert not stale, f"{locale}: {len(stale)} no longer in the template, e.g. {sorted(stale)[:3]}"
 
     def fields(text: str) -> set[str]:
         try:
