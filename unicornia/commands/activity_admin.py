@@ -17,7 +17,7 @@ from ..core.levels import SHOWN_LEVELS, Curve, CurveError
 from ..core.settings import GUILD_DEFAULTS, ROLE_MODES
 from ..core.templates import TemplateError, check_template
 from .admin import AdminCommands, ExcludableChannel
-from .replies import send_long
+from .replies import NO_PINGS, send_long
 
 guild_group = AdminCommands.guild_group
 activity_group = AdminCommands.activity_group
@@ -145,7 +145,7 @@ class ActivityAdminCommands(MixinMeta):
         await self.settings.update(ctx.guild.id, change)
         done = _("{label}: no multiplier.") if value == 1 else _("{label} now multiplies XP by {multiplier}.")
         await ctx.send(done.format(label=label, multiplier=decimal(value)),
-                       allowed_mentions=discord.AllowedMentions.none())
+                       allowed_mentions=NO_PINGS)
 
     @multiplier_group.command(name="list")
     async def show_multipliers(self, ctx: commands.Context) -> None:
@@ -260,7 +260,7 @@ class ActivityAdminCommands(MixinMeta):
         level = settings.curve.level(xp)
         text = await self.rewards.render_announcement(ctx.author, level, level + 1, xp, [], 0)
         await ctx.send(_("Preview (announced: {mode}):\n{text}").format(mode=settings.announce_mode, text=text),
-                       allowed_mentions=discord.AllowedMentions.none())
+                       allowed_mentions=NO_PINGS)
 
     # --- reward roles ------------------------------------------------------------------------
     @roles_group.command(name="mode")

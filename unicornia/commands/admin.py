@@ -12,7 +12,7 @@ from ..i18n import _, decimal
 from .confirm import confirm
 from .card import DEFAULT_WORD, styles_list
 from .hints import with_prefix
-from .replies import refuse, send_long
+from .replies import NO_PINGS, refuse, send_long
 from ..core.card_layout import STYLES
 from ..core.levels import MAX_LEVEL
 from ..core.settings import LIMITS, GuildSettings
@@ -208,7 +208,7 @@ class AdminCommands(MixinMeta):
         key = name.strip().lower()
         if key != DEFAULT_WORD and key not in STYLES:
             await refuse(ctx, _("There is no card style `{given}`. Pick one of:").format(given=name[:40]) + "\n"
-                         + styles_list(), allowed_mentions=discord.AllowedMentions.none())
+                         + styles_list(), allowed_mentions=NO_PINGS)
             return
         await self.settings.update(ctx.guild.id, lambda g: g.card_style.set(None if key == DEFAULT_WORD else key))
         style = (await self.settings.get(ctx.guild.id)).card_style
@@ -279,7 +279,7 @@ class AdminCommands(MixinMeta):
         current = getattr(await self.settings.get(ctx.guild.id), field)
         if add == (item_id in current):
             await ctx.send((_("{label} is already excluded.") if add else _("{label} is not excluded.")).format(
-                label=label))
+                label=label), allowed_mentions=NO_PINGS)
             return
 
         async def change(group) -> None:
@@ -287,7 +287,8 @@ class AdminCommands(MixinMeta):
                 ids.append(item_id) if add else ids.remove(item_id)
 
         await self.settings.update(ctx.guild.id, change)
-        await ctx.send((_("{label} no longer earns XP.") if add else _("{label} earns XP.")).format(label=label))
+        await ctx.send((_("{label} no longer earns XP.") if add else _("{label} earns XP.")).format(label=label),
+                       allowed_mentions=NO_PINGS)
 
     @guild_group.command(name="exclusions")
     async def show_exclusions(self, ctx: commands.Context) -> None:
@@ -315,7 +316,7 @@ class AdminCommands(MixinMeta):
         """
         if mode is not None and mode.lower() not in REMOVE_WORDS:
             await ctx.send(_("`{mode}` isn't understood: add `remove` to take the role away, or nothing to give it.")
-                           .format(mode=mode))
+                           .format(mode=mode), allowed_mentions=NO_PINGS)
             return
         remove = mode is not None
         if not 1 <= level <= MAX_LEVEL:
@@ -324,7 +325,7 @@ class AdminCommands(MixinMeta):
             return
         if problem := role_problem(role, ctx.guild.me) or await invoker_problem(role, ctx.author, ctx.bot):
             await ctx.send(_("{problem} Nothing was changed.").format(problem=problem),
-                           allowed_mentions=discord.AllowedMentions.none())
+                           allowed_mentions=NO_PINGS)
             return
 
         async def change(group) -> None:
@@ -336,7 +337,7 @@ class AdminCommands(MixinMeta):
         await self.settings.update(ctx.guild.id, change)
         done = _("Members reaching level {level} now lose @{role}.") if remove \
             else _("Members reaching level {level} now get @{role}.")
-        await ctx.send(done.format(level=level, role=role.name), allowed_mentions=discord.AllowedMentions.none())
+        await ctx.send(done.format(level=level, role=role.name), allowed_mentions=NO_PINGS)
 
     @guild_group.command(name="delrolereward")
     async def remove_role_reward(self, ctx: commands.Context, level: int, *, role: discord.Role) -> None:
@@ -347,7 +348,7 @@ class AdminCommands(MixinMeta):
         settings = await self.settings.get(ctx.guild.id)
         if not any(r.level == level and r.role_id == role.id for r in settings.role_rewards):
             await ctx.send(_("There is no reward for @{role} at level {level}.").format(role=role.name, level=level),
-                           allowed_mentions=discord.AllowedMentions.none())
+                           allowed_mentions=NO_PINGS)
             return
 
         async def change(group) -> None:
@@ -360,7 +361,7 @@ class AdminCommands(MixinMeta):
 
         await self.settings.update(ctx.guild.id, change)
         await ctx.send(_("Removed the level {level} reward for @{role}.").format(level=level, role=role.name),
-                       allowed_mentions=discord.AllowedMentions.none())
+                       allowed_mentions=NO_PINGS)
 
     @guild_group.command(name="currencyreward")
     async def set_currency_reward(self, ctx: commands.Context, level: int, amount: int) -> None:
@@ -509,7 +510,7 @@ class AdminCommands(MixinMeta):
         await ctx.send(
             _("{member} now has {xp} XP (level {level}, was {old_level}).").format(
                 member=member.display_name, xp=humanize_number(new_xp), level=new_level, old_level=old_level),
-            allowed_mentions=discord.AllowedMentions.none(),
+            allowed_mentions=NO_PINGS,
         )
 
     @guild_group.command(name="reset")
@@ -527,7 +528,7 @@ class AdminCommands(MixinMeta):
         if member:
             await self.xp.reset_member(ctx.guild.id, member.id, ctx.author.id)
             await ctx.send(_("Reset {member}'s XP.").format(member=member.display_name),
-                           allowed_mentions=discord.AllowedMentions.none())
+                           allowed_mentions=NO_PINGS)
         else:
             count = await self.xp.reset_guild(ctx.guild.id, ctx.author.id)
             await ctx.send(_("Reset the XP of 1 member.") if count == 1

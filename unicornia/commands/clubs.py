@@ -13,13 +13,12 @@ from redbot.core.utils.mod import is_admin_or_superior
 
 from ..abc import MixinMeta
 from . import hybrid
-from .replies import refuse, send_embed
+from .replies import NO_PINGS, refuse, send_embed
 from .hints import with_prefix
 from .confirm import confirm
 from ..i18n import _
 from ..systems.clubs import ClubError, ClubInfo, ClubLeaderboard, ClubService, echo, name_key
 
-NO_PINGS = discord.AllowedMentions.none()
 #: Discord shows at most 25 autocomplete choices.
 MAX_CHOICES = 25
 #: Members of a club an autocomplete looks through for a name.

@@ -4,11 +4,11 @@ from __future__ import annotations
 import asyncio
 from typing import Optional
 
-import discord
 from redbot.core import commands
 from redbot.core.utils.predicates import MessagePredicate
 
 from ..i18n import _
+from .replies import NO_PINGS
 
 CONFIRM_TIMEOUT = 30
 
@@ -26,7 +26,7 @@ async def confirm(ctx: commands.Context, question: str, *, nothing: Optional[str
         nothing = _("nothing was changed")
     await ctx.send(_("{question} Type `yes` within {seconds} seconds to confirm.").format(
                        question=question, seconds=timeout),
-                   allowed_mentions=discord.AllowedMentions.none())
+                   allowed_mentions=NO_PINGS)
     predicate = MessagePredicate.yes_or_no(ctx)
     try:
         await ctx.bot.wait_for("message", check=predicate, timeout=timeout)

@@ -104,7 +104,7 @@ class GoalAdminCommands(MixinMeta):
             missing = (_("This server has no achievement `{key}`. Shipped ones can't be edited; hide it and add your "
                          "own.") if key.lower() in self.achievements.defaults
                        else _("This server has no achievement `{key}`."))
-            await ctx.send(missing.format(key=key))
+            await ctx.send(missing.format(key=key), allowed_mentions=NO_PINGS)
             return
         field = field.lower()
         parsed: object = value
@@ -350,7 +350,7 @@ class GoalAdminCommands(MixinMeta):
             quest_id = await self.goals.add_quest(ctx.guild.id, name, cycle.lower(), requirement.lower(), amount,
                                                   reward_xp, multiplier, minutes, difficulty.lower())
         except QuestError as exc:
-            await ctx.send(_("Not added: {problem}").format(problem=exc))
+            await ctx.send(_("Not added: {problem}").format(problem=exc), allowed_mentions=NO_PINGS)
             return
         text = _("Added quest #{quest_id} **{name}**; progress counts from now.").format(quest_id=quest_id,
                                                                                          name=name.strip())

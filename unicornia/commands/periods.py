@@ -16,7 +16,7 @@ from ..systems.periods import MAX_BONUS, TOP_ROWS, BoardEntry, period_end
 from ..systems.rewards import invoker_problem, role_problem
 from .admin import AdminCommands
 from .level import LevelCommands
-from .replies import embed_text, menu_pages, refuse, send_page
+from .replies import NO_PINGS, embed_text, menu_pages, refuse, send_page
 
 level_group = LevelCommands.level
 guild_group = AdminCommands.guild_group
@@ -161,7 +161,7 @@ class PeriodCommands(MixinMeta):
             text = (_("Each week's top member will get {role} and {xp} bonus XP.") if name == "week"
                     else _("Each month's top member will get {role} and {xp} bonus XP.")).format(
                 role=role.mention, xp=humanize_number(bonus_xp))
-        await ctx.send(text, allowed_mentions=discord.AllowedMentions.none())
+        await ctx.send(text, allowed_mentions=NO_PINGS)
 
 
 def period_embed(guild: discord.Guild, kind: int, start: int, entries: list[BoardEntry], last: bool, number: int,

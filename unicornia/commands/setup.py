@@ -25,6 +25,7 @@ from ..abc import MixinMeta
 from ..core.settings import LIMITS, GuildSettings
 from ..i18n import _, guild_locale
 from .admin import AdminCommands
+from .replies import NO_PINGS
 
 log = logging.getLogger("red.unicornia.setup")
 
@@ -335,11 +336,11 @@ class SetupView(discord.ui.View):
 
     # --- starting ------------------------------------------------------------------------------
     async def start_in(self, ctx: commands.Context) -> None:
-        self.message = await ctx.send(self.render(), view=self, allowed_mentions=discord.AllowedMentions.none())
+        self.message = await ctx.send(self.render(), view=self, allowed_mentions=NO_PINGS)
 
     async def start_from(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message(self.render(), view=self,
-                                                allowed_mentions=discord.AllowedMentions.none())
+                                                allowed_mentions=NO_PINGS)
         self.last_interaction = interaction
         self.message = await interaction.original_response()
 
@@ -359,7 +360,7 @@ class SetupView(discord.ui.View):
 
     async def _show(self, interaction: discord.Interaction) -> None:
         await interaction.response.edit_message(content=self.render(), view=self,
-                                                allowed_mentions=discord.AllowedMentions.none())
+                                                allowed_mentions=NO_PINGS)
 
     async def _choose(self, interaction: discord.Interaction, choices: SetupChoices) -> None:
         self.choices = choices
@@ -411,7 +412,7 @@ class SetupView(discord.ui.View):
                          command=f"{self.prefix}unicornia guild settings")
         else:
             text = saved_text(self.choices, notes, self.prefix)
-        await interaction.edit_original_response(content=text, allowed_mentions=discord.AllowedMentions.none())
+        await interaction.edit_original_response(content=text, allowed_mentions=NO_PINGS)
 
     async def on_timeout(self) -> None:
         await guild_locale(self.cog.bot, self.guild)
