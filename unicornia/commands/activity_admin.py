@@ -15,7 +15,7 @@ from .confirm import confirm
 from .hints import with_prefix
 from ..core.levels import SHOWN_LEVELS, Curve, CurveError
 from ..core.settings import GUILD_DEFAULTS, ROLE_MODES
-from ..core.templates import TemplateError, check_template
+from ..core.templates import TemplateError, blank, check_template
 from .admin import AdminCommands, ExcludableChannel
 from .replies import NO_PINGS, send_long
 
@@ -73,7 +73,7 @@ class ActivityAdminCommands(MixinMeta):
         if words.strip().lower() == "reset":
             chosen = list(GUILD_DEFAULTS["thanks_words"])
         else:
-            chosen = [w.strip() for w in words.split(",") if w.strip()]
+            chosen = [w.strip() for w in words.split(",") if not blank(w)]
         if not chosen or len(chosen) > MAX_THANKS_WORDS or any(len(w) > 40 for w in chosen):
             await ctx.send(_("Give 1 to {max_words} words or phrases of at most 40 characters, "
                              "separated by commas.").format(max_words=MAX_THANKS_WORDS))
@@ -117,6 +117,10 @@ class ActivityAdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild multiplier role Supporter 2`
         """
+        if role.is_default():  # every member has it, and the rules never see it: it would do nothing
+            await ctx.send(with_prefix(ctx, _("Every member has @everyone: to change everyone's XP, use "
+                                              "`[p]unicornia guild xprate`.")))
+            return
         await self._set_multiplier(ctx, "role_multipliers", role.id, multiplier, f"@{role.name}")
 
     @multiplier_group.command(name="channel")

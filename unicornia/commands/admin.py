@@ -137,7 +137,7 @@ class AdminCommands(MixinMeta):
         await self._set_number(ctx, "xp_rate", multiplier, _("The XP rate"),
                                _("XP rate set to x{rate}.").format(rate=decimal(multiplier)))
 
-    @guild_group.command(name="xppermessage")
+    @guild_group.command(name="xppermessage", ignore_extra=False)  # a typo in [max] refuses, never drops it
     async def set_per_message(self, ctx: commands.Context, amount: int, maximum: Optional[int] = None) -> None:
         """XP a message earns before the rate, or a random range.
 
@@ -265,6 +265,10 @@ class AdminCommands(MixinMeta):
 
         Example: `[p]unicornia guild excluderole Muted`
         """
+        if role.is_default():  # every member has it, and the rules never see it: it would do nothing
+            await ctx.send(with_prefix(ctx, _("Every member has @everyone: to stop XP for everyone, use "
+                                              "`[p]unicornia guild xpenabled false`.")))
+            return
         await self._edit_id_list(ctx, "excluded_roles", role.id, add=True, label=f"@{role.name}")
 
     @guild_group.command(name="includerole")

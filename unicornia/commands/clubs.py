@@ -50,15 +50,20 @@ class MemberOrId(commands.Converter):
 
     async def convert(self, ctx: commands.Context, argument: str) -> tuple[int, str]:
         text = argument.strip()
-        if text.isdigit():  # an ID: a member here, or someone who left (no look-up on Discord)
+        not_found = commands.BadArgument(
+            _("I can't find the member `{name}`; use a mention or a user ID.").format(name=echo(text)))
+        # an ID: a member here, or someone who left (no look-up on Discord); ASCII digits only ('²' is a
+        # digit to str.isdigit, not to int), and no Discord ID is past SQLite's integers
+        if text.isascii() and text.isdigit():
             user_id = int(text)
+            if user_id >= 2 ** 63:
+                raise not_found
             user = ctx.guild.get_member(user_id) or ctx.bot.get_user(user_id)
             return user_id, echo(user.display_name) if user else _("User {user_id}").format(user_id=user_id)
         try:
             member = await commands.MemberConverter().convert(ctx, text)
         except commands.BadArgument:
-            raise commands.BadArgument(
-                _("I can't find the member `{name}`; use a mention or a user ID.").format(name=echo(text))) from None
+            raise not_found from None
         return member.id, echo(member.display_name)
 
 

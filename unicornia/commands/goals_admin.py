@@ -218,7 +218,8 @@ class GoalAdminCommands(MixinMeta):
         self.xp.refresh_marks(guild_id)
 
     # --- where goals are announced -----------------------------------------------------------
-    @guild_group.command(name="achievementchannel")
+    # a word that is not a text channel here refuses (Red shows the usage) instead of clearing the setting
+    @guild_group.command(name="achievementchannel", ignore_extra=False)
     async def achievement_channel(self, ctx: commands.Context, channel: Optional[discord.TextChannel] = None) -> None:
         """Where achievements are announced.
 
@@ -229,7 +230,7 @@ class GoalAdminCommands(MixinMeta):
         await self._set_channel(ctx, "achievement_channel", channel, _("Achievements are now announced in {channel}."),
                                 _("Achievements are now announced with the level-up announcements."))
 
-    @guild_group.command(name="questchannel")
+    @guild_group.command(name="questchannel", ignore_extra=False)
     async def quest_channel(self, ctx: commands.Context, channel: Optional[discord.TextChannel] = None) -> None:
         """Where quests and the goal are announced.
 
@@ -292,7 +293,7 @@ class GoalAdminCommands(MixinMeta):
                        .format(xp=humanize_number(xp), bonus=humanize_number(streak_bonus), cap=streak_cap,
                                most=humanize_number(xp + streak_bonus * streak_cap)))
 
-    @guild_group.command(name="goal")
+    @guild_group.command(name="goal", ignore_extra=False)
     async def goal_settings(self, ctx: commands.Context, enabled: bool, floor: Optional[int] = None,
                             percent: Optional[int] = None, days: Optional[int] = None,
                             bonus: Optional[int] = None) -> None:
@@ -352,8 +353,8 @@ class GoalAdminCommands(MixinMeta):
         except QuestError as exc:
             await ctx.send(_("Not added: {problem}").format(problem=exc), allowed_mentions=NO_PINGS)
             return
-        text = _("Added quest #{quest_id} **{name}**; progress counts from now.").format(quest_id=quest_id,
-                                                                                         name=name.strip())
+        text = _("Added quest #{quest_id} **{name}**; progress counts from now.").format(
+            quest_id=quest_id, name=discord.utils.escape_markdown(name.strip()))
         if not (await self.settings.get(ctx.guild.id)).quests_enabled:
             text += " " + with_prefix(ctx, _("Quests are off here: turn them on with "
                                              "`[p]unicornia guild quest toggle true`."))
@@ -449,8 +450,8 @@ class GoalAdminCommands(MixinMeta):
         if page < 1:
             await ctx.send(_("Pages start at 1."))
             return
-        rows, total = await self.store.audit_page(ctx.guild.id, member.id if member else None, AUDIT_PAGE,
-                                                  (page - 1) * AUDIT_PAGE)
+        offset = min((page - 1) * AUDIT_PAGE, 2 ** 62)  # a page past any log, not past SQLite's integers
+        rows, total = await self.store.audit_page(ctx.guild.id, member.id if member else None, AUDIT_PAGE, offset)
         pages = max(1, -(-total // AUDIT_PAGE))
         if not rows:
             await ctx.send(_("Nothing recorded yet.") if page == 1 else _("There is 1 page.") if pages == 1

@@ -127,9 +127,14 @@ class LevelCommands(MixinMeta):
             entries = await standing_service.leaderboard_by(self.xp, self.store, guild.id, SORTS[sort], wanted, keep)
             first, total_pages = 1, -(-len(entries) // PAGE_SIZE)
         elif everyone:  # straight from the ranking index: any page costs the same
+            await self.xp.flush()  # the count includes what is not written yet
+            ranked = await self.store.ranked(guild.id)
+            total_pages = max(1, -(-ranked // PAGE_SIZE))
+            if ranked and page > total_pages:  # past the last page (however far: never handed to SQLite)
+                await refuse(ctx, only_pages(total_pages))
+                return
             first = max(1, page - 2)
             entries = await standing_service.leaderboard_page(self.xp, self.store, guild.id, first, 5 * PAGE_SIZE)
-            total_pages = max(1, -(-await self.store.ranked(guild.id) // PAGE_SIZE))
         else:  # current members only: departed members are skipped as the ranking is read
             first = 1
             wanted = min(page + 4, MAX_LEADERBOARD_PAGES) * PAGE_SIZE
@@ -204,7 +209,7 @@ class LevelCommands(MixinMeta):
                 try:
                     member = await commands.MemberConverter().convert(ctx, who)
                 except commands.BadArgument:
-                    if who.isdigit() and len(who) < 4:
+                    if who.isascii() and who.isdigit() and len(who) < 4:
                         days = int(who)
                     else:
                         await refuse(ctx, _("I can't find the member `{who}`; use a mention, a name or `server`.")
@@ -267,7 +272,7 @@ class LevelCommands(MixinMeta):
             text += "\n" + _("This server has level-up messages turned off, so none are sent for now.")
         await ctx.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
-    @level.command(name="private")
+    @level.command(name="private", ignore_extra=False)
     @app_commands.describe(hidden="true to hide your name and avatar on the web, false to show them")
     async def level_private(self, ctx: commands.Context, hidden: Optional[bool] = None) -> None:
         """Hide your name and avatar on the web leaderboard.

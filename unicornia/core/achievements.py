@@ -17,6 +17,7 @@ from redbot.core.utils.chat_formatting import humanize_number
 
 from ..i18n import _
 from .levels import MAX_LEVEL, NADEKO, Curve
+from .templates import blank
 
 
 class TranslatedLabels(Mapping[str, str]):
@@ -143,7 +144,7 @@ def validate(key: str, raw: Mapping[str, Any], *, custom: bool) -> Achievement:
         raise AchievementError(_("{key}: a level condition goes up to {most}").format(
             key=shown, most=humanize_number(MAX_LEVEL)))
     title = raw.get("title")
-    if not isinstance(title, str) or not title.strip() or len(title) > MAX_TITLE or "\n" in title:
+    if not isinstance(title, str) or blank(title) or len(title) > MAX_TITLE or "\n" in title:
         raise AchievementError(_("{key}: title must be one line of 1-{limit} characters").format(
             key=shown, limit=MAX_TITLE))
     description = raw.get("description", "")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import string
+import unicodedata
 from typing import Mapping, NamedTuple, Optional
 
 from ..i18n import _
@@ -205,7 +206,7 @@ def check_template(template: str) -> None:
     """Refuse, with a TemplateError saying why, a template that would not render at a level-up:
     empty, a broken or refused field, a format its variable's type can't take, or too long once
     filled with the longest values."""
-    if not template.strip():
+    if blank(template):
         raise TemplateError(_("The message can't be empty."))
     found = fields(template)
     for values in (LONGEST, SHORTEST):
@@ -261,3 +262,9 @@ def fit_message(text: str) -> str:
     many long roles, and an event may unlock many achievements at once; a longer text would be
     refused by Discord and the announcement lost."""
     return clip(text, MESSAGE_LIMIT)
+
+
+def blank(text: str) -> bool:
+    """Whether ``text`` shows nothing: only spaces and invisible characters (zero-width spaces and
+    joiners, direction marks, control characters), which ``str.strip`` leaves."""
+    return all(ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc") for ch in text)

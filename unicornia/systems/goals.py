@@ -19,6 +19,7 @@ from redbot.core.utils.chat_formatting import humanize_number
 from ..core import periods
 from ..core.achievements import TranslatedLabels
 from ..core.settings import GuildSettings
+from ..core.templates import blank
 from ..db.goals import DailyResult, FlushPlan, GoalReached, GuildPlan, QuestDone, QuestRow, SettleReport
 from ..db.store import XpStore
 from ..i18n import _, guild_locale
@@ -103,7 +104,7 @@ def quest_ends(quest: QuestRow, now: float, settings: GuildSettings) -> Optional
 
 def validate_quest(name: str, cycle: str, requirement: str, amount: int, reward_xp: int, multiplier: float,
                    minutes: int, difficulty: str) -> None:
-    if not name.strip() or len(name) > MAX_QUEST_NAME or "\n" in name:
+    if blank(name) or len(name) > MAX_QUEST_NAME or "\n" in name:
         raise QuestError(_("A quest's name is one line of 1-{limit} characters.").format(limit=MAX_QUEST_NAME))
     if cycle not in periods.CYCLES:
         raise QuestError(_("The cycle must be one of {choices}.").format(choices=", ".join(periods.CYCLES)))
@@ -392,12 +393,14 @@ class GoalService:
         if days is not None and not 0 < days <= 366:
             raise QuestError(_("A one-off quest ends between 0 and 366 days from now."))
         ends_at = None if days is None else int(self.store.now() + days * periods.DAY)
-        if not await self.store.set_quest_end(guild_id, quest_id, ends_at):
+        if not _storable(quest_id) or not await self.store.set_quest_end(guild_id, quest_id, ends_at):
             raise QuestError(_("This server has no one-off quest #{id} (only `once` quests end).").format(id=quest_id))
         self._quests[guild_id] = await self.store.quests(guild_id)
         return ends_at
 
     async def remove_quest(self, guild_id: int, quest_id: int) -> bool:
+        if not _storable(quest_id):
+            return False
         removed = await self.store.remove_quest(guild_id, quest_id)
         self._quests[guild_id] = await self.store.quests(guild_id)
         return removed
@@ -405,3 +408,9 @@ class GoalService:
     def _member(self, guild_id: int, user_id: int):
         guild = self.bot.get_guild(guild_id)
         return guild.get_member(user_id) if guild is not None else None
+
+
+def _storable(number: int) -> bool:
+    """Whether a number an admin typed can be a quest's number (SQLite's integers are 64-bit: a
+    larger one would raise instead of finding nothing)."""
+    return -2 ** 63 <= number < 2 ** 63

@@ -19,6 +19,7 @@ from redbot.core.utils.chat_formatting import humanize_number
 
 from ..core.levels import MAX_LEVEL, NADEKO, Curve, CurveError
 from ..core.transfer import ImportRefused, LevelUpGuild, RestoreRefused, listed_backup, parse_levelup
+from ..core.templates import clip
 from ..db.store import XpStore
 from ..db.transfer import BACKUPS_DIR, BackupInfo, ImportResult, NadekoPlan, Progress, list_backups, read_backup
 from ..i18n import _
@@ -130,9 +131,13 @@ class ImportService:
     @staticmethod
     def _source_file(path: str) -> Path:
         source = Path(path.strip().strip("`\"'")).expanduser()
-        if not source.is_file():
+        try:
+            found = source.is_file()
+        except OSError:  # a name too long for the file system, say: no such file either
+            found = False
+        if not found:
             raise ImportRefused(_("there is no file at {path} (give the full path to NadekoBot's database, "
-                                  "e.g. {example})").format(path=f"`{source}`",
+                                  "e.g. {example})").format(path=f"`{clip(str(source), 200)}`",
                                                            example="`/home/nadeko/data/NadekoBot.db`"))
         return source
 
