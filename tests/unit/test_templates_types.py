@@ -41,7 +41,7 @@ def test_number_formats_are_accepted_for_levels(name, spec):
 
 
 @pytest.mark.parametrize("name", NUMBERS)
-@pytest.mark.parametrize("spec", [".2", "s", ".3s"])
+@pytest.mark.parametrize("spec", [".2", "s", ".3s", "c", ">5c"])  # c: level 1 as the control code U+0001
 def test_text_formats_on_a_level_are_refused_naming_field_and_format(name, spec):
     message = refusal(f"GG now level {{{name}:{spec}}}")
     assert f"`{{{name}:{spec}}}`" in message and f"format `{spec}`" in message
@@ -98,6 +98,7 @@ def test_broken_and_empty_templates_are_refused():
     assert "broken" in refusal("level {level")
     assert "broken" in refusal("a } alone")
     assert "empty" in refusal("   ")
+    assert "empty" in refusal("\u200b \u200f\u2060")  # nothing a reader would see
     check_template("{{level}} is literal")
 
 

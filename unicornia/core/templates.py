@@ -209,6 +209,9 @@ def check_template(template: str) -> None:
     if blank(template):
         raise TemplateError(_("The message can't be empty."))
     found = fields(template)
+    for field in found:  # `c` writes a number as the character of that code: levels 1-31 are control codes
+        if field.spec.endswith("c") and _BY_NAME[field.name].kind == WHOLE_NUMBER and not field.conversion:
+            raise TemplateError(_format_refusal(field))
     for values in (LONGEST, SHORTEST):
         for field in found:
             try:
