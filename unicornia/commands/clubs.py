@@ -21,8 +21,8 @@ from ..systems.clubs import ClubError, ClubInfo, ClubLeaderboard, ClubService, e
 
 #: Discord shows at most 25 autocomplete choices.
 MAX_CHOICES = 25
-#: Members of a club an autocomplete looks through for a name.
-MAX_CLUB_SCAN = 500
+#: Members whose names a typed name is matched against (every member of all but the largest clubs).
+MAX_CLUB_NAME_SCAN = 20_000
 #: Quotes members put around a name out of habit (discord.py keeps them in a rest-of-message argument).
 QUOTE_PAIRS = {'"': '"', "'": "'", "\N{LEFT DOUBLE QUOTATION MARK}": "\N{RIGHT DOUBLE QUOTATION MARK}"}
 
@@ -52,6 +52,8 @@ class MemberOrId(commands.Converter):
         text = argument.strip()
         not_found = commands.BadArgument(
             _("I can't find the member `{name}`; use a mention or a user ID.").format(name=echo(text)))
+        if not text.strip("\x1f\x85\u00a0"):  # nothing to look up (discord.py refuses an empty query)
+            raise not_found
         # an ID: a member here, or someone who left (no look-up on Discord); ASCII digits only ('²' is a
         # digit to str.isdigit, not to int), and no Discord ID is past SQLite's integers
         if text.isascii() and text.isdigit():
@@ -181,8 +183,9 @@ class ClubCommands(MixinMeta):
         Example: `[p]club icon https://example.com/owl.png`
         """
         async with replying(ctx):
-            await self.clubs.check_icon(ctx.author, url)  # refusals before the public "thinking"
-            async with ctx.typing():
+            await self.clubs.check_icon(ctx.author, url)  # refusals before the download
+            # a slash command's "thinking" is private: a refused download answers the owner alone
+            async with ctx.typing(ephemeral=True):
                 club, new_url = await self.clubs.set_icon(ctx.author, url)
             if new_url is None:
                 await ctx.send(_("**{club}** no longer has an icon.").format(club=club.name))
@@ -287,14 +290,22 @@ class ClubCommands(MixinMeta):
         club = await self.store.club_of(guild.id, interaction.user.id)
         if club is None:
             return []
-        wanted = current.casefold()
+        wanted = current.strip().casefold()
+        if wanted.isascii() and wanted.isdigit():  # an ID: that member, if they are in the club
+            user_id = int(wanted)
+            found = user_id < 2 ** 63 and await self.store.club_of(guild.id, user_id)
+            candidates = [user_id] if found and found.id == club.id else []
+        elif wanted:  # a name: any member of the club, not only those with the most XP
+            candidates = await self.store.club_member_ids(club.id, MAX_CLUB_NAME_SCAN)
+        else:  # nothing typed yet: the members with the most XP first
+            candidates = [user_id for user_id, _xp in await self.store.club_top_members(club.id, MAX_CHOICES + 1)]
         choices = []
-        for user_id, _xp in await self.store.club_top_members(club.id, MAX_CLUB_SCAN):
+        for user_id in candidates:
             if user_id == interaction.user.id:
                 continue
             member = guild.get_member(user_id)
             shown = member.display_name if member else _("(left) {user_id}").format(user_id=user_id)
-            if wanted in shown.casefold() or current == str(user_id):
+            if not wanted or wanted in shown.casefold() or wanted == str(user_id):
                 choices.append(app_commands.Choice(name=shown[:100], value=str(user_id)))
             if len(choices) == MAX_CHOICES:
                 break

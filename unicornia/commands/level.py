@@ -144,11 +144,11 @@ class LevelCommands(MixinMeta):
             if len(entries) == wanted:  # more than were read: every member with XP, capped at what is shown
                 ranked = await self.store.ranked(guild.id)
                 total_pages = min(max(total_pages, -(-ranked // PAGE_SIZE)), MAX_LEADERBOARD_PAGES)
-        if not entries:
-            if everyone or page == 1:
+        if not entries:  # nobody on this board at all: say so (to the caller alone past page 1)
+            if page == 1:
                 await ctx.send(empty_board(sort))
             else:
-                await refuse(ctx, only_pages(total_pages))
+                await refuse(ctx, empty_board(sort))
             return
         pages = [entries[i:i + PAGE_SIZE] for i in range(0, len(entries), PAGE_SIZE)]
         if page >= first + len(pages):
@@ -209,8 +209,8 @@ class LevelCommands(MixinMeta):
                 try:
                     member = await commands.MemberConverter().convert(ctx, who)
                 except commands.BadArgument:
-                    if who.isascii() and who.isdigit() and len(who) < 4:
-                        days = int(who)
+                    if who.isascii() and who.isdigit() and len(who) < 4 and ctx.interaction is None:
+                        days = int(who)  # `[p]level xpstats 30`: the days alone (a slash command has its own)
                     else:
                         await refuse(ctx, _("I can't find the member `{who}`; use a mention, a name or `server`.")
                                      .format(who=clip(who, 100)), allowed_mentions=NO_PINGS)

@@ -203,6 +203,13 @@ class ShopBrowser(discord.ui.View):
             await interaction.response.send_message(with_prefix(self.ctx, _(
                 "This shop window belongs to someone else; open your own with `[p]xpshop`.")), ephemeral=True)
             return False
+        if self.cog.bot.get_cog(self.cog.qualified_name) is not self.cog:  # reloaded since: its services are closed
+            self.stop()
+            await interaction.response.edit_message(view=None)
+            await interaction.followup.send(with_prefix(self.ctx, _(
+                "Unicornia was reloaded since this shop window opened; open it again with `[p]xpshop`.")),
+                ephemeral=True)
+            return False
         return True
 
     async def _show(self, interaction: discord.Interaction, note: Optional[str] = None) -> None:

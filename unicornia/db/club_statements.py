@@ -60,6 +60,8 @@ FROM ClubMember m LEFT JOIN UserXpStats s ON s.UserId = m.UserId AND s.GuildId =
 WHERE m.ClubId = ?
 ORDER BY Xp DESC, m.JoinedAt, m.UserId LIMIT ?
 """
+#: A club's members in no particular order (its index alone, nothing sorted): for matching names.
+MEMBER_IDS = "SELECT UserId FROM ClubMember WHERE ClubId = ? LIMIT ?"
 
 # --- data rights ---
 SELECT_USER_MEMBERSHIPS = """

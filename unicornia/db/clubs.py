@@ -92,6 +92,10 @@ class ClubQueries:
         """(user id, XP) of the club's members, most XP first."""
         return self.conn.execute(sql.TOP_MEMBERS, (club_id, limit)).fetchall()
 
+    @in_worker
+    def club_member_ids(self, club_id: int, limit: int) -> list[int]:
+        return [user_id for (user_id,) in self.conn.execute(sql.MEMBER_IDS, (club_id, limit))]
+
     # --- changes -----------------------------------------------------------------------------
     @in_worker
     def create_club(self, guild_id: int, name: str, name_key: str, owner_id: int) -> ClubRow:

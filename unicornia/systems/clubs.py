@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sqlite3
 import time
 import unicodedata
@@ -76,7 +77,7 @@ def clean_club_name(raw: str) -> str:
         raise ClubError(_("Club names must be a single line of visible text (no line breaks or invisible "
                           "characters)."))
     name = " ".join(raw.split())
-    if not name_key(name):
+    if not name_key(name) or not any(_shows(ch) for ch in name):
         raise ClubError(_("Give the club a name, for example `[p]club create Night Owls`."))
     if len(name) > MAX_NAME_LENGTH:
         raise ClubError(_("Club names can be at most {most} characters; that one has {length}.").format(
@@ -86,9 +87,22 @@ def clean_club_name(raw: str) -> str:
     if any(ch in MARKDOWN_CHARACTERS for ch in name):
         raise ClubError(_("Club names can't contain formatting characters: ``{characters}``").format(
             characters=" ".join(sorted(MARKDOWN_CHARACTERS))))
-    if "://" in name:
+    if "://" in name or _LINK_LIKE.search(name):
         raise ClubError(_("Club names can't contain links."))
     return name
+
+
+#: Characters that look like nothing though Unicode calls them letters or symbols (the Hangul
+#: fillers, the blank braille pattern): a name of them alone is a blank entry in every list.
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+#: A link without its scheme: an invite like discord.gg/x, or www.anything.
+_LINK_LIKE = re.compile(r"\w\.\w{2,}/|\bwww\.", re.IGNORECASE)
+
+
+def _shows(ch: str) -> bool:
+    """Whether a character of a name draws something of its own (not a space, a mark that only
+    decorates another character, or a filler)."""
+    return not ch.isspace() and unicodedata.category(ch) not in ("Mn", "Me") and ch not in _BLANK_LOOKING
 
 
 def clean_icon_url(raw: str) -> Optional[str]:

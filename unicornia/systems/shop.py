@@ -166,7 +166,8 @@ class ShopService:
                 await self.store.equip(member.guild.id, member.id, item.item_type, None)
                 return UseStatus.EQUIPPED, item
             if not await self.store.owns(member.id, item.item_type, item.key):
-                return UseStatus.NOT_OWNED, item
+                # a hidden item is off sale: not owning it, it is as unknown as a key the shop lacks
+                return (UseStatus.UNKNOWN, None) if item.hidden else (UseStatus.NOT_OWNED, item)
             await self.store.equip(member.guild.id, member.id, item.item_type, item.key)
             return UseStatus.EQUIPPED, item
 
