@@ -167,6 +167,13 @@ def reaction_payload(member, message) -> "discord.RawReactionActionEvent":
 
 
 @pytest.fixture
+async def slash(sim):
+    """The bot with Unicornia's slash commands enabled, as an owner does with `[p]slash enablecog`."""
+    await sim.enable_app_commands("unicornia")
+    return sim
+
+
+@pytest.fixture
 def sent():
     """Everything the bot passes to ``send`` (see :class:`harness.redbot_env.SendRecorder`)."""
     recorder = SendRecorder().install()

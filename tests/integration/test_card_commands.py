@@ -108,12 +108,6 @@ async def test_card_choices_are_exported_and_deleted_with_the_users_data(sim):
 
 
 # --- as slash commands ---------------------------------------------------------------------------
-@pytest.fixture
-async def slash(sim):
-    await sim.enable_app_commands("unicornia")
-    return sim
-
-
 async def test_slash_card_commands_refuse_privately_and_preview_privately(slash):
     alice = members(slash)[0]
     refused = await slash.slash("level card colour", alice, colour="pink")

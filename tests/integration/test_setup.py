@@ -14,12 +14,6 @@ SETUP_KEYS = ("enabled", "announce_mode", "announce_channel", "achievements_enab
               "goal_enabled", "xp_per_message", "cooldown", "quests_seeded")
 
 
-@pytest.fixture
-async def slash(sim):
-    await sim.enable_app_commands("unicornia")
-    return sim
-
-
 def admin(sim) -> discord.Member:
     """An ordinary member with Manage Server (not the bot owner, not the server owner)."""
     managers = fake.make_role("Managers", sim.guild, permissions=discord.Permissions(manage_guild=True).value)

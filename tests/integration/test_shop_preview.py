@@ -58,12 +58,6 @@ async def wear(sim, member, key: str) -> None:
     await sim.cog.shop.use(member, key)
 
 
-@pytest.fixture
-async def slash(sim):
-    await sim.enable_app_commands("unicornia")
-    return sim
-
-
 async def test_prefix_browse_shows_the_members_own_card_with_each_background(sim, sent):
     alice = members(sim)[0]
     await dressed_up(sim, alice)

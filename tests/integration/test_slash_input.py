@@ -6,12 +6,6 @@ from redbot.core import bank
 from tests.conftest import members, shop_yaml
 
 
-@pytest.fixture
-async def slash(sim):
-    await sim.enable_app_commands("unicornia")
-    return sim
-
-
 async def test_a_refused_club_icon_is_seen_by_its_owner_alone(slash):
     alice = members(slash)[0]
     (await slash.slash("club create", alice, name="Owls")).raise_errors()
