@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from html.parser import HTMLParser
 
@@ -442,3 +443,62 @@ async def test_pages_speak_the_servers_language(sim, web):
     sim.replies()
     html = (await get(web, f"/{sim.guild.id}"))[1]
     assert '<html lang="de">' in html and "Diese Woche" in html
+
+
+async def test_pages_past_the_end_are_refused_without_reading_the_board_again(sim, web):
+    """A page past the last one reads the whole board to find that out; the count it learns
+    refuses the next ones for as long as a page is cached, so a visitor asking page after page
+    past the end cannot make every request such a read."""
+    alice, bob = members(sim)[:2]
+    await give(sim, alice, 50)
+    await give(sim, bob, 40)
+    store, reads = sim.cog.store, []
+    real = store.leaderboard_chunk
+
+    async def counted(*args, **kwargs):
+        reads.append(args)
+        return await real(*args, **kwargs)
+
+    store.leaderboard_chunk = counted
+    try:
+        assert (await get(web, f"/{sim.guild.id}?page=7"))[0] == 404
+        first = len(reads)
+        for page in (8, 9, 40):
+            assert (await get(web, f"/{sim.guild.id}?page={page}"))[0] == 404
+        assert (await get(web, f"/api/{sim.guild.id}/leaderboard?page=9"))[0] == 404  # the API's board too
+        assert first > 0 and len(reads) == first
+        status, html, _ = await get(web, f"/{sim.guild.id}")  # page 1 still reads and shows them
+        assert status == 200 and [row["name"] for row in parse(html).rows][:2] == [alice.display_name,
+                                                                                   bob.display_name]
+    finally:
+        store.leaderboard_chunk = real
+
+
+async def test_answers_name_no_server_software_and_malformed_requests_do_not_fill_the_log(sim, web, caplog):
+    status, _, headers = await get(web, f"/{sim.guild.id}")
+    assert status == 200 and headers["Server"] == "Unicornia"
+    host, port = web.removeprefix("http://").split(":")
+    with caplog.at_level(logging.DEBUG):
+        for raw in (b"GET /<script> HTTP/9.9\r\n\r\n", b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\n\r\n"):
+            reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(raw)
+            await writer.drain()
+            answer = await asyncio.wait_for(reader.read(4096), 5)
+            writer.close()
+            assert answer.startswith(b"HTTP/1.0 400")  # aiohttp's own refusal, before any of ours
+    assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records]
+
+
+async def test_a_made_up_forwarded_line_before_the_proxys_does_not_dodge_the_limit(sim, web):
+    """Behind a proxy that adds its own X-Forwarded-For line (HAProxy's forwardfor), a client's own
+    line comes first: the limit counts the proxy's, so 20 made-up addresses are one client."""
+    from multidict import CIMultiDict
+
+    sim.cog.web.limiter = type(sim.cog.web.limiter)(rate=0.1, burst=3)  # three requests, then wait
+    statuses = []
+    async with aiohttp.ClientSession() as http:
+        for n in range(20):
+            headers = CIMultiDict([("X-Forwarded-For", f"10.9.{n}.1"), ("X-Forwarded-For", "203.0.113.50")])
+            async with http.get(f"{web}/{sim.guild.id}?page={n + 1}", headers=headers) as response:
+                statuses.append(response.status)
+    assert 429 in statuses, statuses

@@ -3,6 +3,7 @@ store's worker thread, never on the event loop) and shaped into small frozen vie
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
@@ -11,6 +12,9 @@ import discord
 from ..db.period_statements import MONTH, WEEK
 from ..systems import standing as standing_service
 from ..systems.charts import XpStats, render_chart
+
+#: How long a board's member count refuses pages past its end without a read (as a page is cached).
+COUNT_TTL = 5.0
 
 if TYPE_CHECKING:
     from ..abc import MixinMeta
@@ -114,9 +118,14 @@ def icon_url(guild: discord.Guild) -> Optional[str]:
 class WebData:
     """Reads for the pages; knows nothing of HTTP."""
 
-    def __init__(self, cog: "MixinMeta", privacy: "WebPrivacy") -> None:
+    def __init__(self, cog: "MixinMeta", privacy: "WebPrivacy", clock=time.monotonic) -> None:
         self.cog = cog
         self.privacy = privacy
+        self.clock = clock
+        #: (guild, board) -> (current members on it, when counted): learned when a read ran out of
+        #: members, so a page past the end is refused without reading the whole board again (a
+        #: visitor asking page after page past it would otherwise make every request such a read)
+        self._counted: dict[tuple[int, str], tuple[int, float]] = {}
 
     async def guild(self, guild_id: int) -> Optional[discord.Guild]:
         """The guild when its pages exist (the bot is in it, it opted in, Unicornia is enabled there)."""
@@ -130,6 +139,10 @@ class WebData:
     async def board(self, guild: discord.Guild, period: str, page: int) -> Optional[Board]:
         """A page of the all-time, weekly or monthly board, current members only; None past the last page."""
         wanted = page * PER_PAGE + 1  # one more than shown: is there a next page?
+        counted = self._counted.get((guild.id, period))
+        if counted is not None and self.clock() - counted[1] < COUNT_TTL and page > 1 \
+                and (page - 1) * PER_PAGE >= counted[0]:
+            return None
         present = guild.get_member
         curve = (await self.cog.settings.get(guild.id)).curve
         kind = PERIODS[period]
@@ -147,6 +160,9 @@ class WebData:
             shown = [(entry.user_id, entry.xp) for entry in entries[first:first + PER_PAGE]]
             totals = await asyncio.gather(*(self.cog.xp.current_xp((guild.id, user_id)) for user_id, _xp in shown))
             leader, more = (entries[0].xp if entries else 0), len(entries) > page * PER_PAGE
+        found = len(ranked) if kind is None else len(entries)
+        if found < wanted:  # the read ran out of members: the board has exactly this many now
+            self._counted[(guild.id, period)] = (found, self.clock())
         if not shown and page > 1:
             return None
         private = await self.privacy.private_in(guild.id)

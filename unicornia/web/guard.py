@@ -41,17 +41,23 @@ def parse_page(text: Optional[str]) -> int:
 
 def client_address(peer: Optional[str], forwarded_for: Optional[str]) -> str:
     """Whom a request is counted against: the peer, or, when the peer is this machine (a reverse
-    proxy in front of the bot), the last address the proxy appended to X-Forwarded-For."""
+    proxy in front of the bot), the last address the proxy appended to X-Forwarded-For (give every
+    X-Forwarded-For line, joined by commas: a proxy may add its own line after the client's).  An
+    IPv6 client is counted by its /64, the block one subscriber holds: counted by address, one
+    subscriber would have more addresses than the limiter keeps buckets."""
     peer = peer or "unknown"
-    if not forwarded_for:
-        return peer
     try:
-        if not ipaddress.ip_address(peer).is_loopback:
-            return peer  # only a local proxy is trusted to say who the client is
-        last = forwarded_for.rsplit(",", 1)[-1].strip()
-        return str(ipaddress.ip_address(last))
+        address = ipaddress.ip_address(peer)
+        if forwarded_for and address.is_loopback:  # only a local proxy is trusted to say who the client is
+            address = ipaddress.ip_address(forwarded_for.rsplit(",", 1)[-1].strip())
     except ValueError:
         return peer
+    if address.version == 6:
+        if address.ipv4_mapped is not None:  # ::ffff:192.0.2.1 is that IPv4 client
+            return str(address.ipv4_mapped)
+        if not address.is_loopback:
+            return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 class RateLimiter:

@@ -12,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING, Awaitable, Callable, Optional
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from .guard import RateLimiter, client_address
 
@@ -34,6 +35,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Resource-Policy": "same-origin",
+    "Server": "Unicornia",  # not aiohttp's name and version
 }
 ALLOWED_METHODS = ("GET", "HEAD")
 #: Plain bodies of the errors a client may see; nothing more is ever said.
@@ -41,6 +43,20 @@ ERROR_TEXT = {400: "Bad request.", 404: "Not found.", 405: "Method not allowed."
               429: "Too many requests; slow down.", 500: "Internal server error."}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class _MalformedRequests(logging.Filter):
+    """Drops aiohttp's traceback for a request it could not parse (a header too long, a broken
+    request line): aiohttp answers it with a 400 itself, and it is the client's error, not the
+    bot's; anyone could otherwise fill the bot's log with them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], HttpProcessingError))
+
+
+#: What aiohttp's connection handling logs (see :class:`_MalformedRequests`).
+http_log = logging.getLogger("red.unicornia.web.http")
+http_log.addFilter(_MalformedRequests())
 
 
 def plain_error(status: int) -> web.Response:
@@ -86,7 +102,7 @@ class WebServer:
             if self._runner is not None and (host, port) == (self.host, self.port):
                 return  # already there (a second bind of the same port would fail)
             runner = web.AppRunner(self.build_app(), access_log=None, handle_signals=False,
-                                   shutdown_timeout=SHUTDOWN_TIMEOUT)
+                                   shutdown_timeout=SHUTDOWN_TIMEOUT, logger=http_log)
             await runner.setup()
             site = web.TCPSite(runner, host, port)
             try:
@@ -116,7 +132,7 @@ class WebServer:
             response = plain_error(405)
             response.headers["Allow"] = ", ".join(ALLOWED_METHODS)
         else:
-            address = client_address(request.remote, request.headers.get("X-Forwarded-For"))
+            address = client_address(request.remote, ", ".join(request.headers.getall("X-Forwarded-For", [])))
             wait = self.limiter.take(address, self.site.cost(request))
             if wait:
                 response = plain_error(429)
