@@ -547,9 +547,11 @@ async def test_a_one_off_quest_can_end(goals_sim, wall):
     sim = goals_sim
     await quests_only(sim)
     said = await admin(sim, 'quest add once messages 3 40 "Launch week"', 'quest add daily messages 3 5 "Daily"',
-                       "quest ends 1 2", "quest ends 2 2", "quest ends 1 soon", "quest ends 9 1")
+                       "quest ends 1 2", "quest ends 2 2", "quest ends 1 soon", "quest ends 9 1",
+                       "quest ends 1 1e-9")
     assert "ends <t:" in said[2] and "only `once` quests end" in said[3]
     assert "say a number of days" in said[4] and "no one-off quest #9" in said[5]
+    assert "between a minute and 366 days" in said[6]  # 1e-9 days would end it as it is set
     alice = members(sim)[0]
     assert [s.quest.name for s in await sim.cog.goals.statuses(alice)] == ["Launch week", "Daily"]
     wall.advance(3 * DAY)

@@ -55,6 +55,8 @@ def difficulty_label(difficulty: str) -> str:
 
 MAX_QUESTS = 25
 MAX_QUEST_NAME = 40
+#: The soonest a one-off quest may end (days): a minute from now.
+MIN_QUEST_DAYS = 1 / 1440
 
 
 def default_quests() -> tuple[tuple, ...]:
@@ -390,8 +392,8 @@ class GoalService:
 
     async def end_quest(self, guild_id: int, quest_id: int, days: Optional[float]) -> Optional[int]:
         """End a one-off quest ``days`` from now (None: never); the end time, or raise QuestError."""
-        if days is not None and not 0 < days <= 366:
-            raise QuestError(_("A one-off quest ends between 0 and 366 days from now."))
+        if days is not None and not MIN_QUEST_DAYS <= days <= 366:  # 1e-9 days would end it as it is set
+            raise QuestError(_("A one-off quest ends between a minute and 366 days from now."))
         ends_at = None if days is None else int(self.store.now() + days * periods.DAY)
         if not _storable(quest_id) or not await self.store.set_quest_end(guild_id, quest_id, ends_at):
             raise QuestError(_("This server has no one-off quest #{id} (only `once` quests end).").format(id=quest_id))
