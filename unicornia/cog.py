@@ -27,6 +27,7 @@ from .core.notify import MEMBER_DEFAULTS as NOTIFY_MEMBER_DEFAULTS
 from .core.settings import GUILD_DEFAULTS
 from .i18n import _
 from .db.store import StoreClosed, StoreRefused, XpStore
+from .db.transfer import BACKUPS_DIR
 from .systems.achievements import AchievementService
 from .systems.goals import BASELINE_KEEP, GoalService
 from .systems.importer import ImportService
@@ -315,16 +316,20 @@ class Unicornia(LevelCommands, PeriodCommands, CardCommands, ShopCommands, GoalC
     # --- data rights -------------------------------------------------------------------------
     async def red_delete_data_for_user(self, *, requester: RequestType, user_id: int) -> None:
         """Delete the user's XP, totals, shop items, achievements, streaks, quest progress, audit rows
-        and club memberships in every guild, buffered gains included (a club they own passes on), and
-        their card style, colour, level-up notification choice and web privacy choice."""
+        and club memberships in every guild, buffered gains and running boosts included (a club they
+        own passes on), the same in every backup, and their card style, colour, level-up notification
+        choice and web privacy choice."""
         await self.xp.delete_user(user_id)
         await self.store.delete_club_user(user_id)
+        # and from every backup, or a restore would bring them back
+        await self.store.delete_user_in_backups(self.data_path / BACKUPS_DIR, user_id)
         await self.cards.prefs.delete_user(user_id)
         await self.notify.delete_user(user_id)
         await self.web_privacy.delete_user(user_id)
         self.web.site.forget()  # no cached page or card of theirs is served again
 
     async def red_get_data_for_user(self, *, user_id: int) -> dict[str, io.BytesIO]:
+        await self.xp.flush()  # gains still in memory are theirs too
         data = await self.store.user_data(user_id)
         data["clubs"] = await self.store.club_user_data(user_id)
         data["card"] = await self.cards.prefs.user_data(user_id)

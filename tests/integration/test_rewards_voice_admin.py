@@ -243,7 +243,10 @@ async def test_data_deletion_removes_everything_everywhere(sim):
     await sim.say("buffered, not yet written", alice)
     exported = await sim.cog.red_get_data_for_user(user_id=alice.id)
     data = json.loads(exported["unicornia.json"].getvalue())
-    assert data["guild_stats"][0]["xp"] == 11 and data["total_xp"] == 11
+    assert data["guild_stats"][0]["xp"] == 12 and data["total_xp"] == 12  # the buffered message included
+    sim.cog.xp.clock = lambda: 2e9
+    await sim.say("buffered again, when the data goes", alice)
+    assert any(key[1] == alice.id for key in sim.cog.xp.buffer)
     await sim.cog.red_delete_data_for_user(requester="user_strict", user_id=alice.id)
     assert all(key[1] != alice.id for key in sim.cog.xp.buffer)
     assert (sim.guild.id, alice.id) not in sim.cog.xp.cache

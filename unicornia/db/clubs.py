@@ -144,25 +144,15 @@ class ClubQueries:
         """Remove the user from every club.  A club they own passes to its longest-standing
         member, or is disbanded when they were its only member."""
         with self._transaction() as conn:
-            self._hand_over(conn, conn.execute(sql.SELECT_OWNED_CLUBS, (user_id,)).fetchall(), user_id)
-            conn.execute(sql.DELETE_USER_MEMBERSHIPS, (user_id,))
+            forget_club_user(conn, user_id)
 
     @in_worker
     def leave_clubs_in_guild(self, guild_id: int, user_id: int) -> None:
         """A member left the server: out of its club, which passes on as in :meth:`delete_club_user`."""
         with self._transaction() as conn:
             owned = conn.execute(sql.SELECT_OWNED_CLUBS_IN_GUILD, (user_id, guild_id)).fetchall()
-            self._hand_over(conn, owned, user_id)
+            _hand_over(conn, owned, user_id)
             conn.execute(sql.DELETE_GUILD_MEMBERSHIP, (user_id, guild_id))
-
-    @staticmethod
-    def _hand_over(conn, owned: list[tuple[int]], user_id: int) -> None:
-        for (club_id,) in owned:
-            successor = conn.execute(sql.SELECT_SUCCESSOR, (club_id, user_id)).fetchone()
-            if successor is None:
-                conn.execute(sql.DELETE_CLUB, (club_id,))
-            else:
-                conn.execute(sql.SET_OWNER, (successor[0], club_id))
 
     @in_worker
     def club_user_data(self, user_id: int) -> list[dict[str, Any]]:
@@ -171,3 +161,20 @@ class ClubQueries:
             dict(zip(("guild_id", "club_id", "club_name", "is_owner", "joined_at"), row))
             for row in self.conn.execute(sql.SELECT_USER_MEMBERSHIPS, (user_id,))
         ]
+
+
+def forget_club_user(conn: sqlite3.Connection, user_id: int) -> None:
+    """The user out of every club in one database (the caller holds the transaction); a club they
+    own passes on (see :func:`_hand_over`)."""
+    _hand_over(conn, conn.execute(sql.SELECT_OWNED_CLUBS, (user_id,)).fetchall(), user_id)
+    conn.execute(sql.DELETE_USER_MEMBERSHIPS, (user_id,))
+
+
+def _hand_over(conn: sqlite3.Connection, owned: list[tuple[int]], user_id: int) -> None:
+    """Each club in ``owned`` to its longest-standing other member, or disbanded without one."""
+    for (club_id,) in owned:
+        successor = conn.execute(sql.SELECT_SUCCESSOR, (club_id, user_id)).fetchone()
+        if successor is None:
+            conn.execute(sql.DELETE_CLUB, (club_id,))
+        else:
+            conn.execute(sql.SET_OWNER, (successor[0], club_id))

@@ -104,6 +104,8 @@ FORGET_TOP_USER = "DELETE FROM PeriodTop WHERE UserId = ?"
 FORGET_TOP_MEMBER = "DELETE FROM PeriodTop WHERE GuildId = ? AND UserId = ?"
 DELETE_GUILD_TOP = "DELETE FROM PeriodTop WHERE GuildId = ?"
 SELECT_USER_TOP = "SELECT GuildId, Kind, Start, Position, Xp FROM PeriodTop WHERE UserId = ? ORDER BY GuildId, Kind, Start"
+SELECT_USER_WINS = ("SELECT GuildId, Kind, Start, Xp, Bonus, RoleId, At FROM PeriodWinner WHERE UserId = ? "
+                    "ORDER BY GuildId, Kind, Start")
 
 #: A finished period's winner, found by its number (params: guild, kind, number_span).  It is
 #: written with the bonus in one transaction: the row is what makes the payment happen exactly once.

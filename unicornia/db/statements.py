@@ -353,10 +353,17 @@ SELECT_USER_QUESTS = ("SELECT GuildId, QuestId, PeriodStart, CompletedAt FROM Qu
                       "ORDER BY GuildId, CompletedAt")
 SELECT_USER_BOOSTS = "SELECT GuildId, Multiplier, ExpiresAt FROM XpBoost WHERE UserId = ? ORDER BY GuildId"
 SELECT_USER_AUDIT = "SELECT GuildId, At, Kind, Amount, Reason FROM AuditLog WHERE UserId = ? ORDER BY Id"
+#: What the user did to others as an admin (whom it was done to is the other member's, not theirs).
+SELECT_USER_ACTIONS = "SELECT GuildId, At, Kind, Amount, Reason FROM AuditLog WHERE ActorId = ? ORDER BY Id"
+#: Their counters as each quest period began (a data export, once in a while: no index by user alone).
+SELECT_USER_BASELINES = """
+SELECT GuildId, PeriodStart, Messages, Links, Thanks, Reactions, Commands, VoiceSeconds
+FROM CounterBaseline WHERE UserId = ? ORDER BY GuildId, PeriodStart
+"""
 
 SELECT_USER_STATS = """
 SELECT GuildId, Xp, AwardedXp, MessageCount, VoiceSeconds, DateAdded,
-       LinkCount, ThanksReceived, ReactionCount, CommandCount
+       LinkCount, ThanksReceived, ReactionCount, CommandCount, WeekNo, WeekXp, MonthNo, MonthXp
 FROM UserXpStats WHERE UserId = ? ORDER BY GuildId
 """
 SELECT_USER_HISTORY = (f"SELECT GuildId, {_SOURCE_NAME.format(column='Source')}, Hour, Xp FROM XpHistory "

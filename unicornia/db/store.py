@@ -21,11 +21,11 @@ from typing import Any, Callable, Iterable, Mapping, Optional, TypeVar
 from ..core import periods
 from ..i18n import _
 from . import statements as sql
-from .clubs import ClubQueries
+from .clubs import ClubQueries, forget_club_user
 from . import period_statements as period_sql
 from .goals import FlushPlan, GoalQueries, SettleReport
 from .periods import PeriodQueries
-from .transfer import TransferQueries
+from .transfer import TransferQueries, list_backups
 from .identity import APPLICATION_ID, Kind, inspect_database
 from .ranks import RankCuts
 from .schema import MIGRATIONS, SCHEMA_VERSION
@@ -537,22 +537,40 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
     @in_worker
     def delete_user(self, user_id: int) -> None:
         with self._transaction() as conn:
-            for statement in sql.DELETE_USER_GOALS:  # before the stats: they are found through them
-                conn.execute(statement, (user_id, user_id))
-            for guild_id, xp in conn.execute(sql.SELECT_USER_GUILD_XP, (user_id,)).fetchall():
+            for guild_id, xp in forget_user(conn, user_id):
                 self._ranks.moved(guild_id, user_id, xp, 0)
-            conn.execute(sql.UNSUM_USER_HISTORY, (user_id,))
-            for statement in (sql.DELETE_USER_STATS, sql.DELETE_USER_ITEMS,
-                              sql.DELETE_USER_SHOP_LOG, sql.DELETE_USER_HISTORY, *sql.DELETE_USER_LEFTOVERS,
-                              period_sql.FORGET_TOP_USER, period_sql.FORGET_WINNER_USER):
-                conn.execute(statement, (user_id,))
+
+    @in_worker
+    def delete_user_in_backups(self, folder: Path, user_id: int) -> list[str]:
+        """The same deletion in every backup in ``folder`` (their deleted pages overwritten), so a
+        restore cannot bring the user back; returns the backups it could not clean (logged)."""
+        failed = []
+        for name, _written, _size in list_backups(folder):
+            try:
+                conn = sqlite3.connect(folder / name, isolation_level=None)
+                try:
+                    if conn.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                        continue  # not a file of ours: left as it is
+                    conn.execute("PRAGMA secure_delete = ON")
+                    conn.execute("BEGIN IMMEDIATE")
+                    forget_user(conn, user_id)
+                    forget_club_user(conn, user_id)
+                    conn.execute("COMMIT")
+                finally:
+                    conn.close()
+            except sqlite3.Error as exc:
+                log.warning("Could not delete user %s from the backup %s (%s); delete the file to be sure", user_id,
+                            name, exc)
+                failed.append(name)
+        return failed
 
     @in_worker
     def user_data(self, user_id: int) -> dict[str, Any]:
         conn = self.conn
         stats = [
             dict(zip(("guild_id", "xp", "awarded_xp", "messages", "voice_seconds", "date_added",
-                      "links", "thanks_received", "reactions", "commands"), r))
+                      "links", "thanks_received", "reactions", "commands", "week_number", "week_xp",
+                      "month_number", "month_xp"), r))
             for r in conn.execute(sql.SELECT_USER_STATS, (user_id,))
         ]
         items = [
@@ -572,6 +590,13 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
                  for r in conn.execute(sql.SELECT_USER_DAILY, (user_id,))]
         audit = [dict(zip(("guild_id", "at", "kind", "amount", "reason"), r))
                  for r in conn.execute(sql.SELECT_USER_AUDIT, (user_id,))]
+        actions = [dict(zip(("guild_id", "at", "kind", "amount", "reason"), r))
+                   for r in conn.execute(sql.SELECT_USER_ACTIONS, (user_id,))]
+        baselines = [dict(zip(("guild_id", "period_start", "messages", "links", "thanks_received", "reactions",
+                               "commands", "voice_seconds"), r))
+                     for r in conn.execute(sql.SELECT_USER_BASELINES, (user_id,))]
+        wins = [dict(zip(("guild_id", "kind", "start", "xp", "bonus", "role_id", "at"), r))
+                for r in conn.execute(period_sql.SELECT_USER_WINS, (user_id,))]
         imports = [dict(zip(("source", "guild_id", "xp", "awarded_xp", "messages", "voice_seconds", "at"), r))
                    for r in conn.execute(sql.SELECT_USER_IMPORTS, (user_id,))]
         quests = [dict(zip(("guild_id", "quest_id", "period_start", "completed_at"), r))
@@ -582,8 +607,9 @@ class XpStore(ClubQueries, GoalQueries, TransferQueries, PeriodQueries):
                      for r in conn.execute(period_sql.SELECT_USER_TOP, (user_id,))]
         return {"guild_stats": stats, "total_xp": total[0] if total else 0, "shop_items": items,
                 "shop_log": shop_log, "xp_history": history, "achievements": achievements, "daily": daily,
-                "audit_log": audit, "imports": imports, "quests_completed": quests, "xp_boosts": boosts,
-                "period_xp": period_xp}
+                "audit_log": audit, "audit_log_as_admin": actions, "imports": imports,
+                "quests_completed": quests, "quest_baselines": baselines, "xp_boosts": boosts,
+                "period_xp": period_xp, "period_wins": wins}
 
     # --- the XP shop -------------------------------------------------------------------------
     @in_worker
@@ -685,6 +711,20 @@ BIG_FLUSH = 20_000
 
 #: History rows per pruning transaction (a few more: a slice ends with a member's whole hour).
 PRUNE_SLICE = 50_000
+
+
+def forget_user(conn: sqlite3.Connection, user_id: int) -> list[tuple[int, int]]:
+    """Every row about the user in one database, the caller holding the transaction (Red's data
+    deletion, in the live file and in each backup); returns the (guild, XP) they had."""
+    for statement in sql.DELETE_USER_GOALS:  # before the stats: they are found through them
+        conn.execute(statement, (user_id, user_id))
+    had = conn.execute(sql.SELECT_USER_GUILD_XP, (user_id,)).fetchall()
+    conn.execute(sql.UNSUM_USER_HISTORY, (user_id,))
+    for statement in (sql.DELETE_USER_STATS, sql.DELETE_USER_ITEMS,
+                      sql.DELETE_USER_SHOP_LOG, sql.DELETE_USER_HISTORY, *sql.DELETE_USER_LEFTOVERS,
+                      period_sql.FORGET_TOP_USER, period_sql.FORGET_WINNER_USER):
+        conn.execute(statement, (user_id,))
+    return had
 
 
 def _staged_guilds(conn: sqlite3.Connection) -> list[int]:

@@ -36,11 +36,13 @@ class WebPrivacy:
         self._private.pop(guild_id)
 
     async def delete_user(self, user_id: int) -> None:
-        """Forget the user's choice in every server (Red's data deletion)."""
+        """Forget the user's choice in every server (Red's data deletion).  Every server's kept set
+        goes too: another part of the deletion may have cleared the member's settings already, so
+        the stored choice can no longer say which servers knew it."""
         for guild_id, members in (await self.config.all_members()).items():
             if user_id in members:
                 await self.config.member_from_ids(guild_id, user_id).web_private.clear()
-                self._private.pop(guild_id)
+        self._private.clear()
 
     async def user_data(self, user_id: int) -> dict[str, bool]:
         """The user's choice by server id, where they made one (Red's data export)."""

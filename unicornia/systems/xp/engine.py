@@ -221,6 +221,8 @@ class XpSystem(MessageRules, MemberCache, Flushing, VoiceXp):
     async def delete_user(self, user_id: int) -> None:
         async with self._flush_lock:
             self._forget(lambda key: key[1] == user_id)
+            for key in [key for key in self.boosts if key[1] == user_id]:  # a running quest boost too
+                del self.boosts[key]
             await self.store.delete_user(user_id)
 
     async def replace_database(self, swap: Callable[[], Awaitable[T]]) -> T:
