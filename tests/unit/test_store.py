@@ -64,8 +64,9 @@ async def test_resets_and_user_deletion(store):
     await store.delete_user(1)
     data = await store.user_data(1)
     assert data == {"guild_stats": [], "total_xp": 0, "shop_items": [], "shop_log": [], "xp_history": [],
-                    "achievements": [], "daily": [], "audit_log": [], "imports": [], "quests_completed": [],
-                    "xp_boosts": [], "period_xp": []}  # the reset rows went with the user
+                    "achievements": [], "daily": [], "audit_log": [], "audit_log_as_admin": [], "imports": [],
+                    "quests_completed": [], "quest_baselines": [], "xp_boosts": [], "period_xp": [],
+                    "period_wins": []}  # the reset rows went with the user
 
 
 async def test_failed_write_changes_nothing(tmp_path, store):
