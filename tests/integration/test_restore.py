@@ -109,6 +109,16 @@ def _newer_schema(path, source):
     dst.close()
 
 
+def _with(code: str):
+    """A copy of the good backup with ``code`` (a trigger or a view) added: still marked as ours."""
+    def make(path, source):
+        with sqlite3.connect(source) as src, sqlite3.connect(path) as dst:
+            src.backup(dst)
+            dst.execute(code)
+        dst.close()
+    return make
+
+
 def _nadeko(path, _source):
     from tests.sources import nadeko_v6
     nadeko_v6(path, 1, [(5, 10)])
@@ -120,6 +130,10 @@ def _nadeko(path, _source):
     (_other_app, "not a Unicornia database"),
     (_nadeko, "not a Unicornia database"),
     (_newer_schema, "newer Unicornia (schema 999"),
+    (_with("CREATE TRIGGER wipe AFTER INSERT ON UserXpStats BEGIN DELETE FROM UserXpStats; END"), "triggers or views"),
+    (_with("CREATE TRIGGER refuse BEFORE UPDATE ON UserXpStats BEGIN SELECT RAISE(ABORT, 'no'); END"),
+     "triggers or views"),
+    (_with("CREATE VIEW Anything AS SELECT 1"), "triggers or views"),
 ])
 async def test_bad_backups_change_nothing(sim, make, message):
     alice = members(sim)[0]

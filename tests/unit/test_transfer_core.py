@@ -96,6 +96,7 @@ TABLES = frozenset({"UserXpStats", "DiscordUser", "XpHistory"})
     (BackupFacts("ok", 0, 0, TABLES), "not a Unicornia database"),  # NadekoBot's tables, no schema version
     (BackupFacts("ok", 0x556E6963, 9, frozenset({"notes"})), "not a Unicornia database"),
     (BackupFacts("ok", 0x556E6963, 10, TABLES), "newer Unicornia"),
+    (BackupFacts("ok", 0x556E6963, 9, TABLES, code=1), "triggers or views"),  # they would run on every write
 ])
 def test_backups_that_are_refused(facts, message):
     with pytest.raises(RestoreRefused, match=message):

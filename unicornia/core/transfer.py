@@ -242,6 +242,9 @@ class BackupFacts:
     application_id: int
     user_version: int       # Unicornia's schema version
     tables: frozenset[str]
+    #: Triggers and views in it: Unicornia makes none, and once restored one would run on every
+    #: write the cog makes (deleting rows, refusing writes, growing the file without end)
+    code: int = 0
 
 
 def check_backup(facts: BackupFacts, *, our_application_id: int, our_version: int,
@@ -253,6 +256,9 @@ def check_backup(facts: BackupFacts, *, our_application_id: int, our_version: in
     if facts.application_id not in (0, our_application_id) or not own_tables <= facts.tables or (
             not marked and facts.user_version <= 0):
         raise RestoreRefused(_("the file is not a Unicornia database (it is another program's)"))
+    if facts.code:
+        raise RestoreRefused(_("the file holds triggers or views, which Unicornia never makes: it was changed by "
+                               "something else"))
     if facts.user_version > our_version:
         raise RestoreRefused(_("the file was written by a newer Unicornia (schema {version}; this one reads up to "
                                "{supported}): update the cog first").format(version=facts.user_version,

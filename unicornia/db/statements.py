@@ -609,6 +609,8 @@ WHERE b.GuildId = ? AND b.PeriodStart = ? AND b.UserId = ?
 # NadekoBot's database, read through its own read-only connection (column lists vary by version;
 # the optional parts are chosen from the schema the importer recognised, never from input)
 NADEKO_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"
+#: Triggers and views in a file (a backup Unicornia made holds none).
+COUNT_CODE = "SELECT COUNT(*) FROM sqlite_master WHERE type IN ('trigger', 'view')"
 NADEKO_LAST_MIGRATION = "SELECT MigrationId FROM __EFMigrationsHistory ORDER BY MigrationId DESC LIMIT 1"
 NADEKO_GUILD_TOTALS = "SELECT GuildId, COUNT(*), SUM({xp}) FROM UserXpStats GROUP BY GuildId"
 NADEKO_STATS = "SELECT GuildId, UserId, {xp}, {awarded} FROM UserXpStats WHERE GuildId IN (SELECT GuildId FROM temp.Wanted)"

@@ -139,7 +139,8 @@ def read_backup(path: Path) -> BackupInfo:
         integrity = conn.execute("PRAGMA integrity_check(1)").fetchone()[0]
         facts = BackupFacts(integrity, conn.execute("PRAGMA application_id").fetchone()[0],
                             conn.execute("PRAGMA user_version").fetchone()[0],
-                            frozenset(name for (name,) in conn.execute(sql.NADEKO_TABLES)))
+                            frozenset(name for (name,) in conn.execute(sql.NADEKO_TABLES)),
+                            conn.execute(sql.COUNT_CODE).fetchone()[0])
         check_backup(facts, our_application_id=APPLICATION_ID, our_version=SCHEMA_VERSION, own_tables=OWN_TABLES)
         members, servers = conn.execute("SELECT COUNT(*), COUNT(DISTINCT GuildId) FROM UserXpStats").fetchone()
     except sqlite3.DatabaseError as exc:
