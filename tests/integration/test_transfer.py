@@ -387,3 +387,21 @@ async def test_levelup_import_keeps_a_curve_the_admin_chose(sim):
     conf = sim.cog.config.guild(sim.guild)
     assert await conf.curve() == {"kind": "linear", "numbers": [100]}
     assert await conf.role_rewards() == {"25": [{"role": veteran.id, "remove": False}]}
+
+
+async def test_nadeko_rows_with_impossible_xp_are_skipped_and_the_rest_imported(sim, tmp_path):
+    """SQLite keeps 9e999 (infinity), a text or 2**63-1 in an INTEGER column as it is: imported, one
+    such row broke every leaderboard of the server and could not be repaired by an admin."""
+    alice, bob, carol = members(sim)[:3]
+    dave = sim.make_member("Dave")
+    source = nadeko_v6(tmp_path / "odd.db", sim.guild.id, [(alice.id, 765), (bob.id, 1), (carol.id, 1), (dave.id, 1)])
+    with sqlite3.connect(source) as conn:
+        conn.execute("UPDATE UserXpStats SET Xp = 9e999 WHERE UserId = ?", (bob.id,))
+        conn.execute("UPDATE UserXpStats SET Xp = 'lots' WHERE UserId = ?", (carol.id,))
+        conn.execute("UPDATE UserXpStats SET Xp = ? WHERE UserId = ?", (2 ** 63 - 1, dave.id))
+    conn.close()
+    said = await confirmed(sim, f"unicornia import nadeko {source}")
+    assert "rows whose XP is not a whole number from 0 to 10^15" in said and "Traceback" not in said
+    assert stored_xp(sim, alice) == 765 and [stored_xp(sim, m) for m in (bob, carol, dave)] == [None] * 3
+    await sim.command("level leaderboard 1 xp true", alice)
+    assert "765" in sim.replies()[-1].embeds[0].description

@@ -22,7 +22,7 @@ from ..core.levels import NADEKO, Curve
 from ..core.shop_config import ITEM_TYPE_BACKGROUND
 from ..core.transfer import (
     NADEKO_BACKGROUND, NADEKO_EXCLUDED_CHANNEL, NADEKO_EXCLUDED_ROLE, NADEKO_V6_EXCLUDED_ROLE, NADEKO_CURVE,
-    BackupFacts, ImportRefused, NadekoSchema, RestoreRefused, check_backup, nadeko_schema, valid_id,
+    MAX_XP, BackupFacts, ImportRefused, NadekoSchema, RestoreRefused, check_backup, nadeko_schema, valid_id,
 )
 from ..i18n import _
 from . import statements as sql
@@ -107,6 +107,14 @@ class BackupInfo:
     schema: int         # Unicornia's schema version it was written with
     modified: float     # when the file was written (unix time)
     size: int
+
+
+def _xp_columns(schema) -> tuple[str, str]:
+    """NadekoBot's total XP expression for its schema, and the condition its rows' XP must meet: a
+    whole number from 0 to MAX_XP in each column (column names from this code, never from the file)."""
+    columns = ("Xp", "AwardedXp") if schema.awarded_xp else ("Xp",)
+    ok = " AND ".join(f"(typeof({c}) = 'integer' AND {c} BETWEEN 0 AND {MAX_XP})" for c in columns)
+    return " + ".join(columns), ok
 
 
 def _read_only(path: Path) -> str:
@@ -205,8 +213,11 @@ class TransferQueries:
             self._want_guilds(src, guild_ids)
             schema = self._schema(src)
             plan = NadekoPlan(schema)
-            xp = "Xp + AwardedXp" if schema.awarded_xp else "Xp"
-            for gid, members, total in src.execute(sql.NADEKO_GUILD_TOTALS.format(xp=xp)):
+            xp, ok = _xp_columns(schema)
+            bad = src.execute(sql.NADEKO_BAD_XP.format(ok=ok)).fetchone()[0]
+            if bad:
+                plan.skip("rows whose XP is not a whole number from 0 to 10^15", bad)
+            for gid, members, total in src.execute(sql.NADEKO_GUILD_TOTALS.format(xp=xp, ok=ok)):
                 if not valid_id(gid):
                     plan.skip("rows with an invalid server id", members)
                 elif gid not in guild_ids:
@@ -288,13 +299,13 @@ class TransferQueries:
         try:
             schema = self._schema(src)
             self._want_guilds(src, guild_ids)
-            xp = "Xp + AwardedXp" if schema.awarded_xp else "Xp"
+            xp, ok = _xp_columns(schema)
             awarded = "AwardedXp" if schema.awarded_xp else "0"
             progress.phase, progress.total = "Counting", 0
-            progress.total = sum(n for gid, n, _ in src.execute(sql.NADEKO_GUILD_TOTALS.format(xp=xp))
+            progress.total = sum(n for gid, n, _ in src.execute(sql.NADEKO_GUILD_TOTALS.format(xp=xp, ok=ok))
                                  if gid in guild_ids)
             rows = ((gid, uid, total or 0, extra or 0, 0, 0)
-                    for gid, uid, total, extra in src.execute(sql.NADEKO_STATS.format(xp=xp, awarded=awarded))
+                    for gid, uid, total, extra in src.execute(sql.NADEKO_STATS.format(xp=xp, awarded=awarded, ok=ok))
                     if gid in guild_ids and valid_id(uid))
             items = []
             if schema.shop:
