@@ -118,6 +118,7 @@ async def test_nadeko_v6_schema(sim, tmp_path):
     (lambda p: _other_bot(p), "is not a NadekoBot database"),
     (lambda p: _future_schema(p), "is not one Unicornia can read"),
     (lambda p: _truncated(p), "damaged"),
+    (lambda p: _computed(p), "holds computed columns"),
 ])
 async def test_bad_sources_are_refused_and_change_nothing(sim, tmp_path, make, message):
     alice = members(sim)[0]
@@ -145,6 +146,16 @@ async def test_missing_file_and_not_owner(sim, tmp_path):
 def _other_bot(path):
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE levels (user_id INTEGER, xp INTEGER)")
+    conn.commit()
+    conn.close()
+
+
+def _computed(path):
+    """NadekoBot's tables beside one whose computed column the file's check would work out for every
+    row (made costly, it held the store's thread for as long as its maker liked)."""
+    nadeko_v6(path, 1, [(5, 10)])
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE Costly (Raw INTEGER, Heavy INTEGER AS (Raw + length(hex(zeroblob(1000)))))")
     conn.commit()
     conn.close()
 

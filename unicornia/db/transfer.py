@@ -38,6 +38,9 @@ NADEKO_ZERO_RATE_CHANNELS = "SELECT DISTINCT GuildId, ChannelId FROM ChannelXpCo
 CHUNK = 5_000
 BACKUP_PAGES = 256
 #: Where ``[p]unicornia backup`` writes, in the cog's data folder; ``[p]unicornia restore`` reads only there.
+#: The longest the check of a file to import may hold the store's thread (a 6,000,000-row file
+#: takes under a second).
+SOURCE_CHECK_SECONDS = 60
 BACKUPS_DIR = "backups"
 BACKUP_SUFFIX = ".db"
 #: A backup's copy beside the database while it is checked, before it takes the database's place.
@@ -176,9 +179,24 @@ class TransferQueries:
             raise ImportRefused(f"`{path.name}` is not an SQLite database")
         conn = sqlite3.connect(f"file:{pathname2url(str(path))}?mode=ro", uri=True, check_same_thread=False)
         try:
+            # NadekoBot makes no generated column; one would be computed for every row by the check
+            # below, on the store's thread, at a cost whoever made the file chose
+            for (table,) in conn.execute(sql.NADEKO_TABLES).fetchall():
+                if any(column[6] for column in conn.execute("SELECT * FROM pragma_table_xinfo(?)", (table,))):
+                    raise ImportRefused(f"`{path.name}` holds computed columns, which NadekoBot never makes; "
+                                        "nothing was imported")
+            deadline = time.monotonic() + SOURCE_CHECK_SECONDS
+            conn.set_progress_handler(lambda: time.monotonic() > deadline, 100_000)
             problem = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+            conn.set_progress_handler(None, 0)
             if problem != "ok":
                 raise ImportRefused(f"`{path.name}` is damaged ({problem}); nothing was imported")
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "interrupt" in str(exc):
+                raise ImportRefused(f"checking `{path.name}` took longer than {SOURCE_CHECK_SECONDS} s; nothing "
+                                    "was imported") from None
+            raise ImportRefused(f"`{path.name}` is damaged or truncated ({exc}); nothing was imported") from None
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise ImportRefused(f"`{path.name}` is damaged or truncated ({exc}); nothing was imported") from None
