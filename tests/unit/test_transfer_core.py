@@ -127,3 +127,13 @@ def test_levelup_curves_carried_over_only_when_exact():
                                         for level in range(0, 2_000))
     assert levelup_curve(LevelUpCurve(100, 2.5)) is None and levelup_curve(LevelUpCurve(100.5, 2)) is None
     assert levelup_curve(LevelUpCurve(100, 2)) == Curve.of("custom", [0, 100, 0])
+
+
+def test_a_dry_run_names_at_most_twenty_items_each_cut_short():
+    from unicornia.core.transfer import LISTED, some
+
+    assert some(["a", "b"]) == "a, b"
+    listed = some([f"key{n}" for n in range(5000)])
+    assert listed.endswith("and 4,980 more") and listed.count(",") == LISTED  # 19 between, one in 4,980
+    huge = some(["k" * 2_000_000])
+    assert len(huge) == 100 and huge.endswith("\N{HORIZONTAL ELLIPSIS}")

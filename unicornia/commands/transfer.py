@@ -16,7 +16,8 @@ from ..abc import MixinMeta
 from ..i18n import _, decimal
 from .confirm import confirm
 from .hints import with_prefix
-from ..core.transfer import ImportRefused, RestoreRefused, progress_text, summarize
+from ..core.templates import clip
+from ..core.transfer import ImportRefused, RestoreRefused, progress_text, some, summarize
 from ..db.transfer import BACKUPS_DIR, BackupInfo, ImportResult, Progress
 from ..db.worker import StoreClosed
 from .admin import AdminCommands
@@ -96,7 +97,7 @@ class TransferCommands(MixinMeta):
             if plan.items_unknown:
                 lines.append(_("Keys your shop does not have (imported as owned; add them to `xp_config.yml` to show "
                                "them): {keys}").format(
-                                 keys=", ".join(f"`{k}` ({n})" for k, n in plan.items_unknown.items())))
+                                 keys=some([f"`{clip(k, 60)}` ({n})" for k, n in plan.items_unknown.items()])))
         lines.append(_("Settings: {summary} (merged; existing settings win).").format(
             summary=summarize(changes.counts)))
         skipped = {**plan.skipped, **changes.skipped}

@@ -13,6 +13,7 @@ from redbot.core.utils.chat_formatting import humanize_number
 
 from ..i18n import _, decimal
 from .periods import progress_bar
+from .templates import clip
 
 MAX_ID = 2**63 - 1  # SQLite's INTEGER, and every Discord snowflake so far
 MAX_XP = 10**15  # more than anyone earns; keeps sums of imported XP inside SQLite's INTEGER
@@ -287,6 +288,19 @@ def progress_text(phase: str, done: int, total: int, rate: float, width: int = 2
     return _("{phase}: `{bar}` {done}/{total} ({percent}) · {rate} rows/s").format(
         phase=phase_names().get(phase, phase), bar=bar, done=humanize_number(done), total=humanize_number(total),
         percent=percent, rate=decimal(rate, 0))
+
+
+#: Items a dry run names in one list (keys, roles) before "and N more".
+LISTED = 20
+
+
+def some(items: list[str], most: int = LISTED) -> str:
+    """The first ``most`` of ``items``, each cut to 100 characters, and how many more there are: a
+    file may name thousands of keys, or one of two megabytes, and a dry run must stay readable."""
+    shown = ", ".join(clip(item, 100) for item in items[:most])
+    if len(items) <= most:
+        return shown
+    return _("{shown} and {count} more").format(shown=shown, count=humanize_number(len(items) - most))
 
 
 def summarize(counts: Mapping[str, int]) -> str:

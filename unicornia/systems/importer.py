@@ -18,7 +18,7 @@ from typing import Optional
 from redbot.core.utils.chat_formatting import humanize_number
 
 from ..core.levels import MAX_LEVEL, NADEKO, Curve, CurveError
-from ..core.transfer import ImportRefused, LevelUpGuild, RestoreRefused, listed_backup, parse_levelup
+from ..core.transfer import ImportRefused, LevelUpGuild, RestoreRefused, listed_backup, parse_levelup, some
 from ..core.templates import clip
 from ..db.store import XpStore
 from ..db.transfer import BACKUPS_DIR, BackupInfo, ImportResult, NadekoPlan, Progress, list_backups, read_backup
@@ -186,7 +186,7 @@ class ImportService:
         changes = self._settings_changes(roles, {}, {g.guild_id: g.ignored_channels for g in kept},
                                          {g.guild_id: g.ignored_roles for g in kept})
         if below_one:
-            changes.skip(_("level roles whose XP is Unicornia level 0 ({roles})").format(roles=", ".join(below_one)),
+            changes.skip(_("level roles whose XP is Unicornia level 0 ({roles})").format(roles=some(below_one)),
                          len(below_one))
         changes.curves = {gid: curve for gid, curve in curves.items() if curve != NADEKO}
         for guild in kept:
