@@ -229,6 +229,15 @@ async def test_levelup_missing_or_broken(sim):
     (folder / "LevelUp.json").write_text('{"something": "else"}', encoding="utf-8")
     await sim.command("unicornia import levelup", sim.owner())
     assert "this is not LevelUp's data" in sim.replies()[-1].content
+    # shapes LevelUp never writes: each raised where it was read, with a traceback and no answer
+    alice = members(sim)[0]
+    for odd in ('{"configs": {"%d": {"users": {"%d": {"xp": 1%s}}}}}' % (sim.guild.id, alice.id, "0" * 400),
+                '{"configs": {"%d": {"users": {}, "ignoredchannels": 5}}}' % sim.guild.id,
+                "[" * 100_000 + "]" * 100_000):
+        (folder / "LevelUp.json").write_text(odd, encoding="utf-8")
+        await sim.command("unicornia import levelup", sim.owner())
+        said = sim.replies()[-1].content
+        assert said.startswith("Nothing was imported") and "could not be read as" in said, said
     assert untouched(sim)[0] == [(0,)]
 
 
@@ -416,3 +425,20 @@ async def test_nadeko_rows_with_impossible_xp_are_skipped_and_the_rest_imported(
     assert stored_xp(sim, alice) == 765 and [stored_xp(sim, m) for m in (bob, carol, dave)] == [None] * 3
     await sim.command("level leaderboard 1 xp true", alice)
     assert "765" in sim.replies()[-1].embeds[0].description
+
+
+async def test_nadeko_rewards_that_are_not_numbers_are_skipped(sim, tmp_path):
+    alice = members(sim)[0]
+    role = sim.make_role("Regular", position=3)
+    source = nadeko_v6(tmp_path / "rewards.db", sim.guild.id, [(alice.id, 100)], role_rewards=[(5, role.id, 0)])
+    with sqlite3.connect(source) as conn:
+        conn.execute("INSERT INTO XpRoleReward (XpSettingsId, Level, RoleId, Remove) VALUES (1, 'abc', ?, 0)",
+                     (role.id,))
+        conn.execute("INSERT INTO XpCurrencyReward (XpSettingsId, Level, Amount) VALUES (1, 3, ?)", (2 ** 63 - 1,))
+        conn.execute("INSERT INTO XpCurrencyReward (XpSettingsId, Level, Amount) VALUES (1, 9e999, 10)")
+    conn.close()
+    said = await confirmed(sim, f"unicornia import nadeko {source}")
+    assert "rewards with a level or role that is not a number Unicornia can use" in said, said
+    settings = await sim.cog.settings.get(sim.guild.id)
+    assert [(r.level, r.role_id) for r in settings.role_rewards] == [(5, role.id)]
+    assert settings.currency_rewards == {} and stored_xp(sim, alice) == 100

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Iterable, Optional
 from urllib.request import pathname2url
 
-from ..core.levels import NADEKO, Curve
+from ..core.levels import MAX_LEVEL, NADEKO, Curve
+from ..core.settings import LIMITS
 from ..core.shop_config import ITEM_TYPE_BACKGROUND
 from ..core.transfer import (
     NADEKO_BACKGROUND, NADEKO_EXCLUDED_CHANNEL, NADEKO_EXCLUDED_ROLE, NADEKO_V6_EXCLUDED_ROLE, NADEKO_CURVE,
@@ -38,6 +39,8 @@ NADEKO_ZERO_RATE_CHANNELS = "SELECT DISTINCT GuildId, ChannelId FROM ChannelXpCo
 CHUNK = 5_000
 BACKUP_PAGES = 256
 #: Where ``[p]unicornia backup`` writes, in the cog's data folder; ``[p]unicornia restore`` reads only there.
+#: The most an imported currency reward pays (the admin command's own limit).
+MAX_CURRENCY_REWARD = int(LIMITS["currency_reward"].high)
 #: The longest the check of a file to import may hold the store's thread (a 6,000,000-row file
 #: takes under a second).
 SOURCE_CHECK_SECONDS = 60
@@ -110,6 +113,12 @@ class BackupInfo:
     schema: int         # Unicornia's schema version it was written with
     modified: float     # when the file was written (unix time)
     size: int
+
+
+def _whole(value, most: int) -> bool:
+    """Whether a value read from another bot's file is a whole number from 0 to ``most`` (SQLite
+    hands back whatever the file holds: a text, a float, infinity, NULL)."""
+    return type(value) is int and 0 <= value <= most
 
 
 def _xp_columns(schema) -> tuple[str, str]:
@@ -267,12 +276,16 @@ class TransferQueries:
         tables = {name for (name,) in src.execute(sql.NADEKO_TABLES)}
         if "XpRoleReward" in tables:
             for sid, level, role, remove in src.execute(sql.NADEKO_ROLE_REWARDS):
-                if sid in guild_of and valid_id(role):
-                    plan.role_rewards.setdefault(guild_of[sid], []).append((int(level), role, bool(remove)))
+                if sid in guild_of and valid_id(role) and _whole(level, MAX_LEVEL):
+                    plan.role_rewards.setdefault(guild_of[sid], []).append((level, role, bool(remove)))
+                elif sid in guild_of:
+                    plan.skip("rewards with a level or role that is not a number Unicornia can use")
         if "XpCurrencyReward" in tables:
             for sid, level, amount in src.execute(sql.NADEKO_CURRENCY_REWARDS):
-                if sid in guild_of and amount and amount > 0:
-                    plan.currency_rewards.setdefault(guild_of[sid], []).append((int(level), int(amount)))
+                if sid in guild_of and _whole(level, MAX_LEVEL) and _whole(amount, MAX_CURRENCY_REWARD) and amount > 0:
+                    plan.currency_rewards.setdefault(guild_of[sid], []).append((level, amount))
+                elif sid in guild_of:
+                    plan.skip("rewards with a level or role that is not a number Unicornia can use")
         if schema.old_exclusions:
             for sid, item, kind in src.execute(sql.NADEKO_OLD_EXCLUSIONS):
                 if sid in guild_of and valid_id(item):

@@ -150,10 +150,16 @@ class ImportService:
                 files=", ".join(LEVELUP_FILES), folder=f"`{folder}`"))
         try:
             data = await asyncio.to_thread(lambda: json.loads(found.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:  # nested too deep: RecursionError
             raise ImportRefused(_("{file} could not be read as JSON ({error}); nothing was imported").format(
-                file=f"`{found.name}`", error=exc)) from None
-        version, guilds = await asyncio.to_thread(parse_levelup, data)
+                file=f"`{found.name}`", error=type(exc).__name__ if isinstance(exc, RecursionError) else exc)) from None
+        try:
+            version, guilds = await asyncio.to_thread(parse_levelup, data)
+        except ImportRefused:
+            raise
+        except (TypeError, ValueError, OverflowError, RecursionError, AttributeError) as exc:  # a shape LevelUp never wrote
+            raise ImportRefused(_("{file} could not be read as LevelUp's data ({error}); nothing was imported").format(
+                file=f"`{found.name}`", error=type(exc).__name__)) from None
         wanted = self._guild_ids()
         kept, skipped = [], {}
         elsewhere = _("members of servers this bot is not in")
