@@ -17,6 +17,8 @@ from .replies import NO_PINGS, refuse, send_embed
 from .hints import with_prefix
 from .confirm import confirm
 from ..i18n import _
+from ..core.templates import blank
+from ..core.transfer import valid_id
 from ..systems.clubs import ClubError, ClubInfo, ClubLeaderboard, ClubService, echo, name_key
 
 #: Discord shows at most 25 autocomplete choices.
@@ -52,13 +54,13 @@ class MemberOrId(commands.Converter):
         text = argument.strip()
         not_found = commands.BadArgument(
             _("I can't find the member `{name}`; use a mention or a user ID.").format(name=echo(text)))
-        if not text.strip("\x1f\x85\u00a0"):  # nothing to look up (discord.py refuses an empty query)
+        if blank(text):  # nothing to look up (discord.py refuses an empty query)
             raise not_found
         # an ID: a member here, or someone who left (no look-up on Discord); ASCII digits only ('²' is a
         # digit to str.isdigit, not to int), and no Discord ID is past SQLite's integers
         if text.isascii() and text.isdigit():
             user_id = int(text)
-            if user_id >= 2 ** 63:
+            if not valid_id(user_id):
                 raise not_found
             user = ctx.guild.get_member(user_id) or ctx.bot.get_user(user_id)
             return user_id, echo(user.display_name) if user else _("User {user_id}").format(user_id=user_id)
@@ -293,7 +295,7 @@ class ClubCommands(MixinMeta):
         wanted = current.strip().casefold()
         if wanted.isascii() and wanted.isdigit():  # an ID: that member, if they are in the club
             user_id = int(wanted)
-            found = user_id < 2 ** 63 and await self.store.club_of(guild.id, user_id)
+            found = valid_id(user_id) and await self.store.club_of(guild.id, user_id)
             candidates = [user_id] if found and found.id == club.id else []
         elif wanted:  # a name: any member of the club, not only those with the most XP
             candidates = await self.store.club_member_ids(club.id, MAX_CLUB_NAME_SCAN)

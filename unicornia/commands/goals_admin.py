@@ -12,6 +12,7 @@ from ..i18n import _
 from .replies import NO_PINGS, clip, send_embed, send_long
 from .hints import with_prefix
 from ..core.achievements import MAX_PER_GUILD, AchievementError, edited, validate
+from ..core.transfer import MAX_ID
 from ..systems.goals import GoalService, QuestError
 from .admin import AdminCommands, _check
 from .goals import when
@@ -450,7 +451,7 @@ class GoalAdminCommands(MixinMeta):
         if page < 1:
             await ctx.send(_("Pages start at 1."))
             return
-        offset = min((page - 1) * AUDIT_PAGE, 2 ** 62)  # a page past any log, not past SQLite's integers
+        offset = min((page - 1) * AUDIT_PAGE, MAX_ID)  # a page past any log, not past SQLite's integers
         rows, total = await self.store.audit_page(ctx.guild.id, member.id if member else None, AUDIT_PAGE, offset)
         pages = max(1, -(-total // AUDIT_PAGE))
         if not rows:

@@ -267,7 +267,14 @@ def fit_message(text: str) -> str:
     return clip(text, MESSAGE_LIMIT)
 
 
+#: Characters that look like nothing though Unicode calls them letters or symbols (the Hangul
+#: fillers, the blank braille pattern).
+BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
 def blank(text: str) -> bool:
-    """Whether ``text`` shows nothing: only spaces and invisible characters (zero-width spaces and
-    joiners, direction marks, control characters), which ``str.strip`` leaves."""
-    return all(ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc") for ch in text)
+    """Whether ``text`` shows nothing: only spaces, invisible characters (zero-width spaces and
+    joiners, direction marks, control characters), which ``str.strip`` leaves, marks that only
+    decorate another character, and characters that look blank (:data:`BLANK_LOOKING`)."""
+    return all(ch.isspace() or ch in BLANK_LOOKING or unicodedata.category(ch) in ("Cf", "Cc", "Mn", "Me")
+               for ch in text)

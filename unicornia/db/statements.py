@@ -612,7 +612,7 @@ NADEKO_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"
 #: Triggers and views in a file (a backup Unicornia made holds none).
 COUNT_CODE = "SELECT COUNT(*) FROM sqlite_master WHERE type IN ('trigger', 'view')"
 NADEKO_LAST_MIGRATION = "SELECT MigrationId FROM __EFMigrationsHistory ORDER BY MigrationId DESC LIMIT 1"
-# {ok}: the rows whose XP is a whole number in range (see transfer._sane_xp): a file can hold 9e999
+# {ok}: the rows whose XP is a whole number in range (see transfer._xp_columns): a file can hold 9e999
 # or a text in an INTEGER column, and SQLite keeps it as it is
 NADEKO_GUILD_TOTALS = "SELECT GuildId, COUNT(*), SUM({xp}) FROM UserXpStats WHERE {ok} GROUP BY GuildId"
 NADEKO_BAD_XP = "SELECT COUNT(*) FROM UserXpStats WHERE NOT ({ok})"

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 import discord
 
 from ..core.locks import KeyedLocks
+from ..core.templates import blank
 from ..core.lru import LRUCache
 from ..db.clubs import ClubRankRow, ClubRow
 from ..db.store import XpStore
@@ -77,7 +78,7 @@ def clean_club_name(raw: str) -> str:
         raise ClubError(_("Club names must be a single line of visible text (no line breaks or invisible "
                           "characters)."))
     name = " ".join(raw.split())
-    if not name_key(name) or not any(_shows(ch) for ch in name):
+    if not name_key(name) or blank(name):
         raise ClubError(_("Give the club a name, for example `[p]club create Night Owls`."))
     if len(name) > MAX_NAME_LENGTH:
         raise ClubError(_("Club names can be at most {most} characters; that one has {length}.").format(
@@ -92,17 +93,8 @@ def clean_club_name(raw: str) -> str:
     return name
 
 
-#: Characters that look like nothing though Unicode calls them letters or symbols (the Hangul
-#: fillers, the blank braille pattern): a name of them alone is a blank entry in every list.
-_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 #: A link without its scheme: an invite like discord.gg/x, or www.anything.
 _LINK_LIKE = re.compile(r"\w\.\w{2,}/|\bwww\.", re.IGNORECASE)
-
-
-def _shows(ch: str) -> bool:
-    """Whether a character of a name draws something of its own (not a space, a mark that only
-    decorates another character, or a filler)."""
-    return not ch.isspace() and unicodedata.category(ch) not in ("Mn", "Me") and ch not in _BLANK_LOOKING
 
 
 def clean_icon_url(raw: str) -> Optional[str]:

@@ -20,6 +20,7 @@ from ..core import periods
 from ..core.achievements import TranslatedLabels
 from ..core.settings import GuildSettings
 from ..core.templates import blank
+from ..core.transfer import valid_id
 from ..db.goals import DailyResult, FlushPlan, GoalReached, GuildPlan, QuestDone, QuestRow, SettleReport
 from ..db.store import XpStore
 from ..i18n import _, guild_locale
@@ -395,13 +396,13 @@ class GoalService:
         if days is not None and not MIN_QUEST_DAYS <= days <= 366:  # 1e-9 days would end it as it is set
             raise QuestError(_("A one-off quest ends between a minute and 366 days from now."))
         ends_at = None if days is None else int(self.store.now() + days * periods.DAY)
-        if not _storable(quest_id) or not await self.store.set_quest_end(guild_id, quest_id, ends_at):
+        if not valid_id(quest_id) or not await self.store.set_quest_end(guild_id, quest_id, ends_at):
             raise QuestError(_("This server has no one-off quest #{id} (only `once` quests end).").format(id=quest_id))
         self._quests[guild_id] = await self.store.quests(guild_id)
         return ends_at
 
     async def remove_quest(self, guild_id: int, quest_id: int) -> bool:
-        if not _storable(quest_id):
+        if not valid_id(quest_id):  # past SQLite's integers it would raise instead of finding nothing
             return False
         removed = await self.store.remove_quest(guild_id, quest_id)
         self._quests[guild_id] = await self.store.quests(guild_id)
@@ -410,9 +411,3 @@ class GoalService:
     def _member(self, guild_id: int, user_id: int):
         guild = self.bot.get_guild(guild_id)
         return guild.get_member(user_id) if guild is not None else None
-
-
-def _storable(number: int) -> bool:
-    """Whether a number an admin typed can be a quest's number (SQLite's integers are 64-bit: a
-    larger one would raise instead of finding nothing)."""
-    return -2 ** 63 <= number < 2 ** 63

@@ -118,10 +118,9 @@ def icon_url(guild: discord.Guild) -> Optional[str]:
 class WebData:
     """Reads for the pages; knows nothing of HTTP."""
 
-    def __init__(self, cog: "MixinMeta", privacy: "WebPrivacy", clock=time.monotonic) -> None:
+    def __init__(self, cog: "MixinMeta", privacy: "WebPrivacy") -> None:
         self.cog = cog
         self.privacy = privacy
-        self.clock = clock
         #: (guild, board) -> (current members on it, when counted): learned when a read ran out of
         #: members, so a page past the end is refused without reading the whole board again (a
         #: visitor asking page after page past it would otherwise make every request such a read)
@@ -140,7 +139,7 @@ class WebData:
         """A page of the all-time, weekly or monthly board, current members only; None past the last page."""
         wanted = page * PER_PAGE + 1  # one more than shown: is there a next page?
         counted = self._counted.get((guild.id, period))
-        if counted is not None and self.clock() - counted[1] < COUNT_TTL and page > 1 \
+        if counted is not None and time.monotonic() - counted[1] < COUNT_TTL and page > 1 \
                 and (page - 1) * PER_PAGE >= counted[0]:
             return None
         present = guild.get_member
@@ -162,7 +161,7 @@ class WebData:
             leader, more = (entries[0].xp if entries else 0), len(entries) > page * PER_PAGE
         found = len(ranked) if kind is None else len(entries)
         if found < wanted:  # the read ran out of members: the board has exactly this many now
-            self._counted[(guild.id, period)] = (found, self.clock())
+            self._counted[(guild.id, period)] = (found, time.monotonic())
         if not shown and page > 1:
             return None
         private = await self.privacy.private_in(guild.id)

@@ -56,7 +56,7 @@ class _MalformedRequests(logging.Filter):
 
 #: What aiohttp's connection handling logs (see :class:`_MalformedRequests`).
 http_log = logging.getLogger("red.unicornia.web.http")
-http_log.addFilter(_MalformedRequests())
+http_log.filters = [_MalformedRequests()]  # set, not added: a reload imports this module again
 
 
 def plain_error(status: int) -> web.Response:
