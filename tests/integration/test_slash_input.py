@@ -3,7 +3,8 @@ happy path never does (found by probing each with hostile values), as Discord se
 import pytest
 from redbot.core import bank
 
-from tests.conftest import members, shop_yaml
+from tests.conftest import members
+from tests.integration.test_shop import SHOP_WITH_HIDDEN, write_config
 
 
 async def test_a_refused_club_icon_is_seen_by_its_owner_alone(slash):
@@ -62,13 +63,7 @@ async def test_club_names_that_are_links_or_look_blank_are_refused(slash, name, 
 
 async def test_a_hidden_background_not_owned_is_as_unknown_as_a_missing_one(slash):
     alice = members(slash)[0]
-    slash.cog.shop.config_path.write_text(shop_yaml("""\
-    secret:
-      name: "Secret"
-      price: 10
-      url: "https://example.com/secret.png"
-      hidden: true
-"""), encoding="utf-8")
+    write_config(slash, SHOP_WITH_HIDDEN)  # its `secret` is hidden
     await slash.command("xpshop reload", slash.owner())
     await bank.set_balance(alice, 5000)
     hidden = await slash.slash("xpshop use", alice, key="secret")
